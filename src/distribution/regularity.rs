@@ -1,0 +1,177 @@
+//! Checks on a distribution: that it is a valid endowment distribution, and
+//! the paper's Condition 2.
+
+use super::{DistributionError, EndowmentDistribution};
+use crate::numerics::{Tolerances, SCAN_POINTS};
+use std::fmt;
+
+/// Which of the two hazard ratios a diagnosis refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HazardRatio {
+    /// `F/f`, which Condition 2 requires to be increasing.
+    CdfOverPdf,
+    /// `(1 − F)/f`, which Condition 2 requires to be decreasing.
+    SfOverPdf,
+}
+
+impl fmt::Display for HazardRatio {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HazardRatio::CdfOverPdf => write!(f, "F/f"),
+            HazardRatio::SfOverPdf => write!(f, "(1 - F)/f"),
+        }
+    }
+}
+
+/// Where a distribution fails the paper's Condition 2.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::{check_condition2, HazardRatio, PiecewiseLinear};
+/// // A density with two bumps: its hazard ratios are not monotone.
+/// let d = PiecewiseLinear::new(vec![0.0, 1.0, 2.0, 3.0, 4.0], vec![0.1, 1.0, 0.05, 1.0, 0.1]).unwrap();
+/// let v = check_condition2(&d).unwrap_err();
+/// assert!(v.z_left < v.z_right);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition2Violation {
+    /// The ratio that is not monotone in the required direction.
+    pub ratio: HazardRatio,
+    /// Left point of the first offending pair of grid points.
+    pub z_left: f64,
+    /// Right point of that pair.
+    pub z_right: f64,
+    /// The ratio at `z_left`.
+    pub value_left: f64,
+    /// The ratio at `z_right`.
+    pub value_right: f64,
+}
+
+impl fmt::Display for Condition2Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let dir = match self.ratio {
+            HazardRatio::CdfOverPdf => "increasing",
+            HazardRatio::SfOverPdf => "decreasing",
+        };
+        write!(
+            f,
+            "Condition 2 fails: {} must be {dir}, but it is {} at z = {} and {} at z = {}",
+            self.ratio, self.value_left, self.z_left, self.value_right, self.z_right
+        )
+    }
+}
+
+impl std::error::Error for Condition2Violation {}
+
+/// The scan grid: `SCAN_POINTS` points spaced more densely near the ends,
+/// where densities that vanish make the ratios change fastest.
+fn scan_grid(lo: f64, hi: f64) -> impl Iterator<Item = f64> {
+    let n = SCAN_POINTS;
+    (0..=n).map(move |k| {
+        let t = k as f64 / n as f64;
+        // Cosine spacing: clusters at both ends.
+        let s = 0.5 - 0.5 * (std::f64::consts::PI * t).cos();
+        if k == n {
+            hi
+        } else {
+            lo + s * (hi - lo)
+        }
+    })
+}
+
+/// Checks the paper's Condition 2 on a fine grid: `F/f` weakly increasing
+/// and `(1 − F)/f` weakly decreasing, up to a relative slack of
+/// [`Tolerances::monotone_rel`]. Returns the first place where it fails.
+///
+/// Under Condition 2 the optimal mechanism's virtual values are monotone and
+/// the solver's answer is the paper's Theorem 1. The solver still runs when
+/// it fails, but the interim allocation may then not be monotone; the
+/// mechanism's Lemma 1 check reports that.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::{check_condition2, TruncatedNormal};
+/// let d = TruncatedNormal::new(0.0, 0.5, -1.0, 1.0).unwrap();
+/// assert!(check_condition2(&d).is_ok()); // log-concave densities satisfy it
+/// ```
+pub fn check_condition2<D: EndowmentDistribution + ?Sized>(d: &D) -> Result<(), Condition2Violation> {
+    let (lo, hi) = d.support();
+    let slack = Tolerances::DEFAULT.monotone_rel;
+    let mut prev: Option<(f64, f64, f64)> = None;
+    for z in scan_grid(lo, hi) {
+        let lower = d.cdf_pdf_ratio(z);
+        let upper = d.sf_pdf_ratio(z);
+        if let Some((zp, lp, up)) = prev {
+            if lower.is_finite() && lp.is_finite() && lower < lp - slack * lp.abs().max(hi - lo) {
+                return Err(Condition2Violation {
+                    ratio: HazardRatio::CdfOverPdf,
+                    z_left: zp,
+                    z_right: z,
+                    value_left: lp,
+                    value_right: lower,
+                });
+            }
+            if upper.is_finite() && up.is_finite() && upper > up + slack * up.abs().max(hi - lo) {
+                return Err(Condition2Violation {
+                    ratio: HazardRatio::SfOverPdf,
+                    z_left: zp,
+                    z_right: z,
+                    value_left: up,
+                    value_right: upper,
+                });
+            }
+        }
+        prev = Some((z, lower, upper));
+    }
+    Ok(())
+}
+
+/// Checks that a (typically user-defined) distribution is usable as an
+/// endowment distribution: a finite support with `lo < hi`, `F(lo) = 0`,
+/// `F(hi) = 1`, a CDF that never decreases, and a density that is finite,
+/// non-negative, and positive strictly inside the support. The built-in
+/// families satisfy this by construction; [`crate::market::Market`] calls it
+/// for every class.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::{validate, Uniform};
+/// assert!(validate(&Uniform::new(-1.0, 1.0).unwrap()).is_ok());
+/// ```
+pub fn validate<D: EndowmentDistribution + ?Sized>(d: &D) -> Result<(), DistributionError> {
+    let (lo, hi) = d.support();
+    super::support(lo, hi)?;
+    let bad = |function, at, value, expected| {
+        Err(DistributionError::InvalidValue {
+            function,
+            at,
+            value,
+            expected,
+        })
+    };
+    let f_lo = d.cdf(lo);
+    if !(f_lo.abs() <= 1e-9) {
+        return bad("cdf", lo, f_lo, "the CDF must be 0 at the lower end of the support");
+    }
+    let f_hi = d.cdf(hi);
+    if !((f_hi - 1.0).abs() <= 1e-9) {
+        return bad("cdf", hi, f_hi, "the CDF must be 1 at the upper end of the support");
+    }
+    let mut prev_cdf = 0.0;
+    for z in scan_grid(lo, hi) {
+        let p = d.pdf(z);
+        if !p.is_finite() || p < 0.0 {
+            return bad("pdf", z, p, "the density must be finite and non-negative");
+        }
+        if p == 0.0 && z > lo && z < hi {
+            return Err(DistributionError::VanishingDensity { at: z });
+        }
+        let c = d.cdf(z);
+        if !c.is_finite() || c < prev_cdf - 1e-12 || c > 1.0 + 1e-12 {
+            return bad("cdf", z, c, "the CDF must be finite, within [0, 1] and non-decreasing");
+        }
+        prev_cdf = c;
+    }
+    Ok(())
+}

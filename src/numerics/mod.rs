@@ -1,0 +1,12 @@
+//! Numerical building blocks: tolerances, quadrature and scalar roots.
+//!
+//! This is the lowest layer of the crate; it knows nothing about markets or
+//! mechanisms.
+
+mod quadrature;
+mod roots;
+mod tolerance;
+
+pub use self::quadrature::{integrate, integrate_pieces, integrate_with};
+pub use self::roots::{brent, newton_bracketed, RootError};
+pub use self::tolerance::{Tolerances, GAUSS_LEGENDRE_NODES, SCAN_POINTS};

@@ -1,0 +1,239 @@
+//! Scalar root finding.
+//!
+//! Two tools, both reporting failure as a [`RootError`] rather than returning
+//! a silently wrong number:
+//!
+//! * [`brent`]: Brent's method from the `roots` crate, with a convergence test
+//!   that is relative in `x` (the crate's own float tolerance is absolute in
+//!   `f(x)`, which stops at once for badly scaled functions).
+//! * [`newton_bracketed`]: Newton's method kept inside a bracket that shrinks
+//!   at every step, falling back to bisection whenever a Newton step leaves
+//!   the bracket. It needs the derivative but converges in a handful of steps
+//!   from a warm start; the solver's inner loops use it.
+
+use std::fmt;
+
+/// Why a scalar root could not be found.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum RootError {
+    /// The function does not change sign on the bracket.
+    NoBracket {
+        /// Left end of the bracket.
+        a: f64,
+        /// Right end of the bracket.
+        b: f64,
+        /// Function value at `a`.
+        fa: f64,
+        /// Function value at `b`.
+        fb: f64,
+    },
+    /// The function returned NaN or an infinity at `x`.
+    NonFinite {
+        /// Where the function was evaluated.
+        x: f64,
+    },
+    /// The iteration did not meet its tolerance within its budget.
+    NotConverged {
+        /// Iterations spent.
+        iterations: usize,
+        /// Best estimate reached.
+        last: f64,
+    },
+}
+
+impl fmt::Display for RootError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RootError::NoBracket { a, b, fa, fb } => write!(
+                f,
+                "no sign change on [{a}, {b}] (f(a) = {fa}, f(b) = {fb}); the root is not bracketed"
+            ),
+            RootError::NonFinite { x } => {
+                write!(f, "the function is not finite at x = {x}")
+            }
+            RootError::NotConverged { iterations, last } => write!(
+                f,
+                "no convergence after {iterations} iterations (last estimate {last})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RootError {}
+
+/// Convergence test for the `roots` crate: relative in `x`, and a root is
+/// accepted early only when `f(x)` is exactly zero.
+#[derive(Debug, Clone, Copy)]
+struct RelativeConvergency {
+    rel: f64,
+    scale: f64,
+    max_iter: usize,
+}
+
+impl roots::Convergency<f64> for RelativeConvergency {
+    fn is_root_found(&mut self, y: f64) -> bool {
+        y == 0.0
+    }
+    fn is_converged(&mut self, x1: f64, x2: f64) -> bool {
+        (x1 - x2).abs() <= self.rel * self.scale.max(x1.abs()).max(x2.abs())
+    }
+    fn is_iteration_limit_reached(&mut self, iter: usize) -> bool {
+        iter >= self.max_iter
+    }
+}
+
+/// Brent's method on `[a, b]`, which must bracket a root, with relative
+/// tolerance `rel` on `x` measured against `max(scale, |x|)`.
+///
+/// # Example
+/// ```
+/// use exchange_design::numerics::brent;
+/// // Badly scaled on purpose: an absolute test on f would stop at once.
+/// let x = brent(|x: f64| 1e-20 * (x - 0.7), 0.0, 1.0, 1e-14, 1.0).unwrap();
+/// assert!((x - 0.7).abs() < 1e-13);
+/// ```
+pub fn brent<F: FnMut(f64) -> f64>(
+    mut f: F,
+    a: f64,
+    b: f64,
+    rel: f64,
+    scale: f64,
+) -> Result<f64, RootError> {
+    let fa = f(a);
+    let fb = f(b);
+    for (x, y) in [(a, fa), (b, fb)] {
+        if y.is_nan() {
+            return Err(RootError::NonFinite { x });
+        }
+        if y == 0.0 {
+            return Ok(x);
+        }
+    }
+    if fa.signum() == fb.signum() {
+        return Err(RootError::NoBracket { a, b, fa, fb });
+    }
+    let mut conv = RelativeConvergency {
+        rel,
+        scale: scale.abs(),
+        max_iter: 500,
+    };
+    let mut nonfinite = None;
+    let result = roots::find_root_brent(
+        a,
+        b,
+        |x| {
+            let y = f(x);
+            if y.is_nan() && nonfinite.is_none() {
+                nonfinite = Some(x);
+            }
+            y
+        },
+        &mut conv,
+    );
+    if let Some(x) = nonfinite {
+        return Err(RootError::NonFinite { x });
+    }
+    result.map_err(|_| RootError::NotConverged {
+        iterations: 500,
+        last: f64::NAN,
+    })
+}
+
+/// Newton's method safeguarded by a bracket.
+///
+/// `fdf(x)` returns `(f(x), f'(x))`. `[a, b]` must bracket a root; `x0` is
+/// the starting point (clamped into the bracket). The iteration stops when a
+/// step is below `rel · max(scale, |x|)`, when `f(x) = 0`, or when the
+/// bracket has shrunk to adjacent floating-point numbers; every step either
+/// is a Newton step inside the bracket or bisects it, so it always
+/// terminates. A hard budget of 2 000 steps exists only as a guard and is
+/// reported as [`RootError::NotConverged`].
+///
+/// # Example
+/// ```
+/// use exchange_design::numerics::newton_bracketed;
+/// let x = newton_bracketed(|x: f64| (x * x - 2.0, 2.0 * x), 0.0, 2.0, 1.0, 1e-15, 1.0).unwrap();
+/// assert!((x - 2f64.sqrt()).abs() < 1e-15);
+/// ```
+pub fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
+    mut fdf: F,
+    a: f64,
+    b: f64,
+    x0: f64,
+    rel: f64,
+    scale: f64,
+) -> Result<f64, RootError> {
+    let (mut lo, mut hi) = (a.min(b), a.max(b));
+    let (flo, _) = fdf(lo);
+    let (fhi, _) = fdf(hi);
+    if flo.is_nan() {
+        return Err(RootError::NonFinite { x: lo });
+    }
+    if fhi.is_nan() {
+        return Err(RootError::NonFinite { x: hi });
+    }
+    if flo == 0.0 {
+        return Ok(lo);
+    }
+    if fhi == 0.0 {
+        return Ok(hi);
+    }
+    if flo.signum() == fhi.signum() {
+        return Err(RootError::NoBracket {
+            a: lo,
+            b: hi,
+            fa: flo,
+            fb: fhi,
+        });
+    }
+    let increasing = flo < 0.0;
+    let mut x = if x0.is_finite() {
+        x0.clamp(lo, hi)
+    } else {
+        0.5 * (lo + hi)
+    };
+    let scale = scale.abs();
+    let mut dx_old = hi - lo;
+    for _ in 0..2000 {
+        let (fx, dfx) = fdf(x);
+        if fx.is_nan() {
+            return Err(RootError::NonFinite { x });
+        }
+        if fx == 0.0 {
+            return Ok(x);
+        }
+        if (fx < 0.0) == increasing {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let tol = rel * scale.max(x.abs());
+        let newton = x - fx / dfx;
+        let mid = 0.5 * (lo + hi);
+        // Newton is used only while it stays inside the bracket and at least
+        // halves the previous step; otherwise bisect (as in `rtsafe`).
+        let next = if newton.is_finite()
+            && newton > lo
+            && newton < hi
+            && (newton - x).abs() <= 0.5 * dx_old.abs()
+        {
+            newton
+        } else {
+            mid
+        };
+        dx_old = next - x;
+        if (next - x).abs() <= tol || hi - lo <= tol {
+            return Ok(next);
+        }
+        if mid <= lo || mid >= hi {
+            // The bracket is two adjacent floats.
+            return Ok(if fx.abs() <= fdf(next).0.abs() { x } else { next });
+        }
+        x = next;
+    }
+    Err(RootError::NotConverged {
+        iterations: 2000,
+        last: x,
+    })
+}

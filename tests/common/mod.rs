@@ -1,0 +1,40 @@
+//! Helpers shared by the integration tests. Independent of the crate's own
+//! numerics: the reference quadrature below is a fixed composite
+//! Gauss–Legendre rule built straight from `gauss-quad`, with many panels,
+//! and never the crate's adaptive integrator.
+
+#![allow(dead_code)]
+
+use gauss_quad::GaussLegendre;
+use std::num::NonZeroUsize;
+
+/// Composite 30-node Gauss–Legendre over `panels` equal panels of `[a, b]`.
+pub fn reference_integral_panels<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, panels: usize) -> f64 {
+    if a == b {
+        return 0.0;
+    }
+    let rule = GaussLegendre::new(NonZeroUsize::new(30).unwrap());
+    let h = (b - a) / panels as f64;
+    (0..panels)
+        .map(|k| {
+            let lo = a + k as f64 * h;
+            let hi = if k + 1 == panels { b } else { lo + h };
+            rule.integrate(lo, hi, &mut f)
+        })
+        .sum()
+}
+
+/// Reference integral over `[a, b]`, split at the given interior kinks.
+pub fn reference_integral<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, kinks: &[f64]) -> f64 {
+    let mut pts = vec![a];
+    pts.extend(kinks.iter().copied().filter(|&k| k > a && k < b));
+    pts.push(b);
+    pts.windows(2)
+        .map(|w| reference_integral_panels(&mut f, w[0], w[1], 64))
+        .sum()
+}
+
+/// `|a − b| ≤ tol · max(1, |a|, |b|)`.
+pub fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * 1f64.max(a.abs()).max(b.abs())
+}
