@@ -12,11 +12,12 @@
 //! auction (Theorem 2).
 //!
 //! Layers, lowest first (nothing lower imports anything higher):
-//! [`numerics`] → [`distribution`] → [`market`].
+//! [`numerics`] → [`distribution`] → [`market`] → [`mechanism`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod distribution;
 pub mod market;
+pub mod mechanism;
 pub mod numerics;

@@ -185,6 +185,13 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
         .unwrap_or(start)
     }
 
+    /// `Some((lo, hi))` when this is the uniform distribution on `[lo, hi]`.
+    /// Solvers use it to recognise markets where Corollary 1.1's linear
+    /// system applies; other families keep the default `None`.
+    fn uniform_support(&self) -> Option<(f64, f64)> {
+        None
+    }
+
     /// The ratio `F(z)/f(z)` (the reciprocal of the reverse hazard rate),
     /// with its limit where the density vanishes: 0 when `F(z) = 0`
     /// (the lower end) and `+∞` when `F(z) > 0`.

@@ -7,6 +7,6 @@ mod quadrature;
 mod roots;
 mod tolerance;
 
-pub use self::quadrature::{integrate, integrate_pieces, integrate_with};
+pub use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
 pub use self::roots::{brent, newton_bracketed, RootError};
 pub use self::tolerance::{Tolerances, GAUSS_LEGENDRE_NODES, SCAN_POINTS};

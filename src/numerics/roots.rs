@@ -100,32 +100,29 @@ pub fn brent<F: FnMut(f64) -> f64>(
     rel: f64,
     scale: f64,
 ) -> Result<f64, RootError> {
-    let fa = f(a);
-    let fb = f(b);
-    for (x, y) in [(a, fa), (b, fb)] {
-        if y.is_nan() {
-            return Err(RootError::NonFinite { x });
-        }
-        if y == 0.0 {
-            return Ok(x);
-        }
-    }
-    if fa.signum() == fb.signum() {
-        return Err(RootError::NoBracket { a, b, fa, fb });
-    }
+    const MAX_ITER: usize = 500;
     let mut conv = RelativeConvergency {
         rel,
         scale: scale.abs(),
-        max_iter: 500,
+        max_iter: MAX_ITER,
     };
     let mut nonfinite = None;
+    let mut ends = [f64::NAN; 2];
+    let mut calls = 0usize;
     let result = roots::find_root_brent(
         a,
         b,
         |x| {
             let y = f(x);
-            if y.is_nan() && nonfinite.is_none() {
-                nonfinite = Some(x);
+            if calls < 2 {
+                ends[calls] = y;
+            }
+            calls += 1;
+            if y.is_nan() {
+                nonfinite.get_or_insert(x);
+                // Returning a zero ends the search at once; the error is
+                // reported below.
+                return 0.0;
             }
             y
         },
@@ -134,10 +131,19 @@ pub fn brent<F: FnMut(f64) -> f64>(
     if let Some(x) = nonfinite {
         return Err(RootError::NonFinite { x });
     }
-    result.map_err(|_| RootError::NotConverged {
-        iterations: 500,
-        last: f64::NAN,
-    })
+    match result {
+        Ok(x) => Ok(x),
+        Err(roots::SearchError::NoBracketing) => Err(RootError::NoBracket {
+            a,
+            b,
+            fa: ends[0],
+            fb: ends[1],
+        }),
+        Err(_) => Err(RootError::NotConverged {
+            iterations: MAX_ITER,
+            last: f64::NAN,
+        }),
+    }
 }
 
 /// Newton's method safeguarded by a bracket.

@@ -29,6 +29,9 @@ pub struct Tolerances {
     pub max_outer_iterations: usize,
     /// Relative slack allowed when checking monotonicity (Condition 2, Lemma 1).
     pub monotone_rel: f64,
+    /// A revenue above `−budget_rel · Σ count·width²/κ` counts as budget
+    /// balanced (rounding, not a deficit).
+    pub budget_rel: f64,
 }
 
 impl Tolerances {
@@ -40,6 +43,7 @@ impl Tolerances {
         quad_max_depth: 40,
         max_outer_iterations: 200,
         monotone_rel: 1e-9,
+        budget_rel: 1e-12,
     };
 }
 

@@ -1,0 +1,69 @@
+//! Errors of the mechanism layer.
+
+use super::solver::{SolveStatus, SolverVariant};
+use crate::market::MarketError;
+use crate::numerics::RootError;
+use thiserror::Error;
+
+/// Why an optimal mechanism could not be computed, or why a query on one
+/// was rejected.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::{MechanismError, OptimalMechanism};
+/// let m = Market::symmetric(2, 1.0, Uniform::new(0.0, 1.0)?)?;
+/// let err = OptimalMechanism::solve(&m, 1.5).unwrap_err();
+/// assert!(matches!(err, MechanismError::InvalidAlpha { .. }));
+/// assert!(err.to_string().contains("[0, 1]"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum MechanismError {
+    /// The weight on revenue is outside `[0, 1]` or not a number.
+    #[error("alpha = {alpha}; the weight on revenue must be a number in [0, 1]")]
+    InvalidAlpha {
+        /// The value given.
+        alpha: f64,
+    },
+    /// The market itself is invalid.
+    #[error(transparent)]
+    Market(#[from] MarketError),
+    /// A scalar root needed by the solver could not be found.
+    #[error("{stage}: {source}")]
+    Root {
+        /// Which step of the solver failed.
+        stage: &'static str,
+        /// The root finder's diagnosis.
+        source: RootError,
+    },
+    /// The iteration stopped before meeting its tolerance.
+    #[error("the {variant:?} solver did not converge: {status}")]
+    NotConverged {
+        /// The variant that was run.
+        variant: SolverVariant,
+        /// Where it stopped.
+        status: SolveStatus,
+    },
+    /// The requested solver variant does not apply to this market.
+    #[error("the {variant:?} solver does not apply: {reason}")]
+    VariantNotApplicable {
+        /// The variant requested.
+        variant: SolverVariant,
+        /// Why not.
+        reason: String,
+    },
+    /// A computed quantity is not finite (the market is numerically out of
+    /// reach, for example risk capacities spanning hundreds of orders of
+    /// magnitude).
+    #[error("the computed {what} is not finite; rescale the market (kappa and endowments) closer to 1")]
+    NonFinite {
+        /// Which quantity.
+        what: &'static str,
+    },
+    /// A query referred to something that does not exist or was malformed.
+    #[error("{0}")]
+    InvalidQuery(String),
+}

@@ -1,0 +1,663 @@
+//! The α-optimal exchange direct mechanism (the paper's Theorem 1) and the
+//! first best (Lemma 2, Proposition 1).
+//!
+//! [`OptimalMechanism::solve`] is the entry point. The mechanism it returns
+//! exposes the weight `β = (α + λ)/(1 + λ)` and the budget multiplier `λ`,
+//! revenue (eq. (5)) and efficiency, and per class the level `η_i`, the
+//! binding interval, the virtual value, the participation multiplier `Ω_i`,
+//! the interim allocation and transfer (Corollary 1.2, eq. (4)) and the
+//! utility gain of participation (eq. (3)).
+
+mod error;
+mod first_best;
+mod solver;
+mod transfers;
+mod virtual_value;
+mod welfare;
+
+pub use self::error::MechanismError;
+pub use self::first_best::{means_proportional_to_kappa, FirstBest};
+pub use self::solver::{SolveStatus, SolverConfig, SolverVariant};
+pub use self::virtual_value::{InnerRoot, VirtualValue};
+
+use self::solver::{class_inputs, cold_start, solve_levels, ClassInput, Levels};
+use self::virtual_value::AtEta;
+use self::welfare::{class_moments, welfare, ClassMoments, ClassWelfare};
+use crate::market::Market;
+use crate::numerics::brent;
+
+/// The solution for one class of identical traders.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::OptimalMechanism;
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let mech = OptimalMechanism::solve(&m, 1.0)?;
+/// let c = mech.class(0);
+/// // Example 1 at α = 1: half of the types are in the binding interval.
+/// assert!((c.no_trade_probability() - 0.5).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClassSolution {
+    kappa: f64,
+    count: u64,
+    weight: f64,
+    lambda: f64,
+    vv: VirtualValue,
+    no_trade: f64,
+    moments: ClassMoments,
+    welfare: ClassWelfare,
+}
+
+impl ClassSolution {
+    /// Risk capacity `κ_i` of a trader of this class.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.5).unwrap().class(0).kappa(), 0.5);
+    /// ```
+    pub fn kappa(&self) -> f64 {
+        self.kappa
+    }
+
+    /// Number of traders in the class.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.5).unwrap().class(0).count(), 3);
+    /// ```
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// `w_i = κ_i / K`, the trader's share of the aggregate virtual value in (12).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.5).unwrap().class(0).weight(), 0.25);
+    /// ```
+    pub fn weight(&self) -> f64 {
+        self.weight
+    }
+
+    /// The level `η_i` (eq. (13)–(14)): the virtual value on the binding interval.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert!(OptimalMechanism::solve(&m, 0.5).unwrap().class(0).eta().abs() < 1e-12);
+    /// ```
+    pub fn eta(&self) -> f64 {
+        self.vv.eta
+    }
+
+    /// The binding interval `[Z_ia, Z_ib]` (Lemma 3), clamped to the support.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let (a, b) = OptimalMechanism::solve(&m, 0.5).unwrap().class(0).binding_interval();
+    /// assert!((a + 1.0 / 3.0).abs() < 1e-12 && (b - 1.0 / 3.0).abs() < 1e-12);
+    /// ```
+    pub fn binding_interval(&self) -> (f64, f64) {
+        (self.vv.za, self.vv.zb)
+    }
+
+    /// `P(Z_i ∈ [Z_ia, Z_ib]) = F(Z_ib) − F(Z_ia)`: the probability that the
+    /// trader's type is one that expects to trade zero.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert!(OptimalMechanism::solve(&m, 0.0).unwrap().class(0).no_trade_probability() < 1e-12);
+    /// ```
+    pub fn no_trade_probability(&self) -> f64 {
+        self.no_trade
+    }
+
+    /// The virtual value function `V_i`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let mech = OptimalMechanism::solve(&m, 0.0).unwrap();
+    /// // At α = 0 in Example 1 the virtual value is the type itself.
+    /// assert!((mech.class(0).virtual_value().value(0.3) - 0.3).abs() < 1e-12);
+    /// ```
+    pub fn virtual_value(&self) -> &VirtualValue {
+        &self.vv
+    }
+
+    /// `E[V_i(Z_i)]`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert!(OptimalMechanism::solve(&m, 0.7).unwrap().class(0).mean_virtual_value().abs() < 1e-12);
+    /// ```
+    pub fn mean_virtual_value(&self) -> f64 {
+        self.moments.mean_v
+    }
+
+    /// `Var V_i(Z_i)`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// // At α = 0, V = Z and Var Z = 1/3 on [−1, 1].
+    /// assert!((OptimalMechanism::solve(&m, 0.0).unwrap().class(0).variance_virtual_value() - 1.0 / 3.0).abs() < 1e-12);
+    /// ```
+    pub fn variance_virtual_value(&self) -> f64 {
+        self.moments.var_v
+    }
+
+    /// The paper's multiplier `Ω_i(z) = (1 + λ) ω_i(z)` on the participation
+    /// constraint: 0 below the binding interval, `α + λ` above it.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let c = OptimalMechanism::solve(&m, 0.6).unwrap().class(0).clone();
+    /// assert!((c.multiplier(0.9) - 0.6).abs() < 1e-12);
+    /// assert_eq!(c.multiplier(-0.9), 0.0);
+    /// ```
+    pub fn multiplier(&self, z: f64) -> f64 {
+        (1.0 + self.lambda) * self.vv.multiplier(z)
+    }
+
+    /// `G_i(lo)`: the utility gain of participation of the lowest type.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert!(OptimalMechanism::solve(&m, 0.5).unwrap().class(0).lowest_type_gain() > 0.0);
+    /// ```
+    pub fn lowest_type_gain(&self) -> f64 {
+        self.welfare.lowest_gain
+    }
+
+    /// Expected revenue raised from one trader of the class (its share of eq. (5)).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
+    /// assert!((4.0 * mech.class(0).revenue_per_trader() - mech.revenue()).abs() < 1e-12);
+    /// ```
+    pub fn revenue_per_trader(&self) -> f64 {
+        self.welfare.revenue
+    }
+
+    /// Expected holding cost `E[(Z_i + X_i)²]/(2κ_i)` of one trader of the class.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
+    /// assert!((4.0 * mech.class(0).holding_cost() + mech.efficiency()).abs() < 1e-12);
+    /// ```
+    pub fn holding_cost(&self) -> f64 {
+        self.welfare.holding_cost
+    }
+
+    /// `E[X_i]`: the trader's expected net purchase.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert!(OptimalMechanism::solve(&m, 1.0).unwrap().class(0).mean_allocation().abs() < 1e-12);
+    /// ```
+    pub fn mean_allocation(&self) -> f64 {
+        self.welfare.mean_x
+    }
+}
+
+/// The α-optimal exchange direct mechanism of Theorem 1 under ex-ante
+/// budget balance.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::{TruncatedNormal, Uniform};
+/// use exchange_design::market::{Market, TraderClass};
+/// use exchange_design::mechanism::OptimalMechanism;
+/// let market = Market::new(vec![
+///     TraderClass::new(0.5, Uniform::new(-1.0, 1.0)?, 3),
+///     TraderClass::new(1.0, TruncatedNormal::new(0.2, 0.5, -1.0, 1.0)?, 2),
+/// ])?;
+/// let mech = OptimalMechanism::solve(&market, 0.5)?;
+/// assert!(mech.revenue() >= -1e-12);
+/// let x = mech.allocation(&[0.1, -0.4, 0.9, 0.0, 0.3])?;
+/// assert!(x.iter().sum::<f64>().abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct OptimalMechanism {
+    market: Market,
+    alpha: f64,
+    beta: f64,
+    lambda: f64,
+    budget_binding: bool,
+    revenue: f64,
+    efficiency: f64,
+    /// `S = Σ_j E[V_j]` over all traders.
+    sum_mean_v: f64,
+    classes: Vec<ClassSolution>,
+    status: SolveStatus,
+}
+
+/// A full evaluation at one weight `β`.
+struct Evaluation {
+    levels: Levels,
+    moments: Vec<ClassMoments>,
+    welfare: Vec<ClassWelfare>,
+    revenue: f64,
+    efficiency: f64,
+}
+
+fn evaluate(
+    market: &Market,
+    inputs: &[ClassInput<'_>],
+    beta: f64,
+    warm: &mut Vec<AtEta>,
+    config: &SolverConfig,
+    status: &mut SolveStatus,
+) -> Result<Evaluation, MechanismError> {
+    let levels = solve_levels(inputs, beta, warm, config, status)?;
+    let moments: Vec<ClassMoments> = inputs
+        .iter()
+        .zip(&levels.classes)
+        .map(|(inp, at)| class_moments(inp.dist, beta, at, &config.tolerances))
+        .collect();
+    let (welfare, revenue, efficiency) = welfare(market, &levels, &moments);
+    if !revenue.is_finite() || !efficiency.is_finite() {
+        return Err(MechanismError::NonFinite {
+            what: "revenue or efficiency",
+        });
+    }
+    Ok(Evaluation {
+        levels,
+        moments,
+        welfare,
+        revenue,
+        efficiency,
+    })
+}
+
+/// Scale against which a revenue counts as zero: `Σ count · width²/κ`.
+fn revenue_scale(market: &Market) -> f64 {
+    market
+        .classes()
+        .iter()
+        .map(|c| {
+            let (lo, hi) = c.distribution().support();
+            c.count() as f64 * (hi - lo) * (hi - lo) / c.kappa()
+        })
+        .sum()
+}
+
+impl OptimalMechanism {
+    /// Solves for the α-optimal mechanism with the default configuration.
+    ///
+    /// `alpha ∈ [0, 1]` is the weight on expected revenue; `1 − alpha` is the
+    /// weight on allocative efficiency. If the unconstrained optimum at
+    /// weight `alpha` runs a deficit, the budget constraint binds and the
+    /// solution is the optimum at the weight `β* > alpha` that breaks even
+    /// (all `alpha ≤ β*` then share this mechanism).
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidAlpha`] for `alpha` outside `[0, 1]` or NaN;
+    /// root-finding failures and non-convergence as typed errors.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::Uniform;
+    /// use exchange_design::market::Market;
+    /// use exchange_design::mechanism::OptimalMechanism;
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let mech = OptimalMechanism::solve(&m, 0.5)?;
+    /// let (za, zb) = mech.class(0).binding_interval();
+    /// assert!((za + 1.0 / 3.0).abs() < 1e-10 && (zb - 1.0 / 3.0).abs() < 1e-10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn solve(market: &Market, alpha: f64) -> Result<Self, MechanismError> {
+        Self::solve_with(market, alpha, &SolverConfig::default())
+    }
+
+    /// [`OptimalMechanism::solve`] with an explicit configuration.
+    ///
+    /// # Errors
+    /// As [`OptimalMechanism::solve`], plus
+    /// [`MechanismError::VariantNotApplicable`] when the chosen variant does
+    /// not fit the market.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::Uniform;
+    /// use exchange_design::market::Market;
+    /// use exchange_design::mechanism::{OptimalMechanism, SolverConfig, SolverVariant};
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let cfg = SolverConfig { variant: SolverVariant::UniformLinear, ..Default::default() };
+    /// let mech = OptimalMechanism::solve_with(&m, 1.0, &cfg)?;
+    /// assert!((mech.class(0).binding_interval().1 - 0.5).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn solve_with(
+        market: &Market,
+        alpha: f64,
+        config: &SolverConfig,
+    ) -> Result<Self, MechanismError> {
+        if !(0.0..=1.0).contains(&alpha) {
+            return Err(MechanismError::InvalidAlpha { alpha });
+        }
+        let inputs = class_inputs(market);
+        let mut warm = cold_start(&inputs);
+        let mut status = SolveStatus::default();
+        let first = evaluate(market, &inputs, alpha, &mut warm, config, &mut status)?;
+        let zero = config.tolerances.budget_rel * revenue_scale(market);
+        let (eval, beta) = if first.revenue >= -zero || alpha >= 1.0 {
+            (first, alpha)
+        } else {
+            // R(β) rises to R(1) ≥ 0: find the weight that breaks even.
+            let mut err = None;
+            let mut budget_iterations = 0;
+            let mut r_of = |beta: f64| -> f64 {
+                budget_iterations += 1;
+                match evaluate(market, &inputs, beta, &mut warm, config, &mut status) {
+                    Ok(e) => e.revenue,
+                    Err(e) => {
+                        err.get_or_insert(e);
+                        f64::NAN
+                    }
+                }
+            };
+            let root = brent(&mut r_of, alpha, 1.0, config.tolerances.root_rel, 1.0);
+            if let Some(e) = err {
+                return Err(e);
+            }
+            let beta = root.map_err(|source| MechanismError::Root {
+                stage: "budget-balancing weight",
+                source,
+            })?;
+            status.budget_iterations = budget_iterations;
+            (
+                evaluate(market, &inputs, beta, &mut warm, config, &mut status)?,
+                beta,
+            )
+        };
+        let lambda = if beta > alpha {
+            (beta - alpha) / (1.0 - beta)
+        } else {
+            0.0
+        };
+        if !lambda.is_finite() {
+            return Err(MechanismError::NonFinite {
+                what: "budget multiplier lambda",
+            });
+        }
+        Ok(Self::assemble(market, alpha, beta, lambda, eval, status))
+    }
+
+    /// The optimum at weight `beta` without the budget constraint.
+    pub(crate) fn solve_unconstrained(
+        market: &Market,
+        beta: f64,
+        config: &SolverConfig,
+    ) -> Result<Self, MechanismError> {
+        if !(0.0..=1.0).contains(&beta) {
+            return Err(MechanismError::InvalidAlpha { alpha: beta });
+        }
+        let inputs = class_inputs(market);
+        let mut warm = cold_start(&inputs);
+        let mut status = SolveStatus::default();
+        let eval = evaluate(market, &inputs, beta, &mut warm, config, &mut status)?;
+        Ok(Self::assemble(market, beta, beta, 0.0, eval, status))
+    }
+
+    /// The first best of the same market (Lemma 2).
+    ///
+    /// # Errors
+    /// Numerical failures only.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let mech = OptimalMechanism::solve(&m, 0.5)?;
+    /// assert!(mech.first_best()?.efficiency() >= mech.efficiency());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn first_best(&self) -> Result<FirstBest, MechanismError> {
+        FirstBest::new(&self.market)
+    }
+
+    fn assemble(
+        market: &Market,
+        alpha: f64,
+        beta: f64,
+        lambda: f64,
+        eval: Evaluation,
+        status: SolveStatus,
+    ) -> Self {
+        let k_total = market.total_kappa();
+        let classes = market
+            .classes()
+            .iter()
+            .zip(&eval.levels.classes)
+            .zip(eval.moments.iter().zip(&eval.welfare))
+            .map(|((c, at), (m, w))| ClassSolution {
+                kappa: c.kappa(),
+                count: c.count(),
+                weight: c.kappa() / k_total,
+                lambda,
+                vv: VirtualValue {
+                    dist: c.shared_distribution(),
+                    beta,
+                    eta: at.eta,
+                    za: at.za,
+                    zb: at.zb,
+                },
+                no_trade: at.slope,
+                moments: *m,
+                welfare: *w,
+            })
+            .collect();
+        Self {
+            market: market.clone(),
+            alpha,
+            beta,
+            lambda,
+            budget_binding: beta > alpha,
+            revenue: eval.revenue,
+            efficiency: eval.efficiency,
+            sum_mean_v: eval.levels.sum,
+            classes,
+            status,
+        }
+    }
+
+    /// The weight on revenue the mechanism was solved for.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.25).unwrap().alpha(), 0.25);
+    /// ```
+    pub fn alpha(&self) -> f64 {
+        self.alpha
+    }
+
+    /// The effective weight `β = (α + λ)/(1 + λ)` at which the virtual values
+    /// are built; `β = α` unless the budget binds.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.25).unwrap().beta(), 0.25);
+    /// ```
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+
+    /// The multiplier `λ ≥ 0` on the budget constraint (7).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.0).unwrap().lambda(), 0.0);
+    /// ```
+    pub fn lambda(&self) -> f64 {
+        self.lambda
+    }
+
+    /// Whether ex-ante budget balance binds (`λ > 0`, revenue exactly zero).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::{Market, TraderClass}, mechanism::OptimalMechanism};
+    /// // Means not proportional to κ: first best runs a deficit.
+    /// let m = Market::new(vec![
+    ///     TraderClass::new(1.0, Uniform::new(-1.0, 1.0).unwrap(), 2),
+    ///     TraderClass::new(1.0, Uniform::new(0.0, 2.0).unwrap(), 2),
+    /// ]).unwrap();
+    /// let mech = OptimalMechanism::solve(&m, 0.0).unwrap();
+    /// assert!(mech.budget_binding() && mech.revenue().abs() < 1e-10);
+    /// ```
+    pub fn budget_binding(&self) -> bool {
+        self.budget_binding
+    }
+
+    /// Expected revenue `R` (eq. (5)), summed over all traders.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert!(OptimalMechanism::solve(&m, 1.0).unwrap().revenue() > 0.0);
+    /// ```
+    pub fn revenue(&self) -> f64 {
+        self.revenue
+    }
+
+    /// Expected allocative efficiency `A = −Σ_i E[(Z_i + X_i)²]/(2κ_i)`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let a0 = OptimalMechanism::solve(&m, 0.0).unwrap().efficiency();
+    /// let a1 = OptimalMechanism::solve(&m, 1.0).unwrap().efficiency();
+    /// assert!(a0 > a1);
+    /// ```
+    pub fn efficiency(&self) -> f64 {
+        self.efficiency
+    }
+
+    /// The objective `α R + (1 − α) A`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
+    /// assert!((mech.objective() - 0.5 * (mech.revenue() + mech.efficiency())).abs() < 1e-15);
+    /// ```
+    pub fn objective(&self) -> f64 {
+        self.alpha * self.revenue + (1.0 - self.alpha) * self.efficiency
+    }
+
+    /// The market the mechanism was solved for.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.5).unwrap().market().n_traders(), 3);
+    /// ```
+    pub fn market(&self) -> &Market {
+        &self.market
+    }
+
+    /// The solution of class `index` (in market order).
+    ///
+    /// # Panics
+    /// If `index` is out of range; use [`OptimalMechanism::classes`] to iterate.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.5).unwrap().class(0).count(), 3);
+    /// ```
+    pub fn class(&self, index: usize) -> &ClassSolution {
+        &self.classes[index]
+    }
+
+    /// All class solutions, in market order.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.5).unwrap().classes().len(), 1);
+    /// ```
+    pub fn classes(&self) -> &[ClassSolution] {
+        &self.classes
+    }
+
+    /// `Σ_j E[V_j(Z_j)]` over all traders (the expected clearing price of
+    /// the implementing double auction).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(0.0, 2.0).unwrap()).unwrap();
+    /// // At α = 0, V = Z, so the sum is N · E[Z] = 3.
+    /// assert!((OptimalMechanism::solve(&m, 0.0).unwrap().aggregate_mean_virtual_value() - 3.0).abs() < 1e-12);
+    /// ```
+    pub fn aggregate_mean_virtual_value(&self) -> f64 {
+        self.sum_mean_v
+    }
+
+    /// How the solve went.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert!(OptimalMechanism::solve(&m, 0.5).unwrap().status().converged);
+    /// ```
+    pub fn status(&self) -> &SolveStatus {
+        &self.status
+    }
+
+    /// The class index of each trader, in the order [`OptimalMechanism::allocation`] expects.
+    pub(crate) fn class_of_traders(&self) -> impl Iterator<Item = usize> + '_ {
+        self.classes
+            .iter()
+            .enumerate()
+            .flat_map(|(k, c)| std::iter::repeat_n(k, c.count as usize))
+    }
+}

@@ -1,0 +1,502 @@
+//! The solver for the levels `η_i` of Theorem 1 at a given weight `β`, and
+//! the search for the budget-balancing weight.
+//!
+//! Three interchangeable variants (see `docs/theory.md` §3):
+//!
+//! * [`SolverVariant::Aggregate`] (default): one outer scalar root in the
+//!   aggregate `S = Σ_j E[V_j]` (Brent's method from the `roots` crate), with
+//!   one inner scalar root per class for its `η`. `O(classes)` work per outer
+//!   step; identical traders share their inner root.
+//! * [`SolverVariant::DenseNewton`]: Newton's method on the whole vector of
+//!   `η` (one entry per trader), the paper's own system (14)–(18), with the
+//!   dense Jacobian factorised by `nalgebra`. `O(N³)` per step: a cross-check
+//!   for small markets.
+//! * [`SolverVariant::UniformLinear`]: Corollary 1.1. For uniform
+//!   endowments the system is linear in `η` and is solved in one dense LU
+//!   factorisation; it applies while every binding interval is interior.
+
+use super::virtual_value::{at_eta, mean_range, AtEta, InnerRoot};
+use super::MechanismError;
+use crate::distribution::EndowmentDistribution;
+use crate::market::Market;
+use crate::numerics::{brent, newton_bracketed, RootError, Tolerances};
+use nalgebra::{DMatrix, DVector};
+use std::cell::RefCell;
+use std::fmt;
+
+/// Which algorithm solves for the levels `η`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum SolverVariant {
+    /// One outer scalar root over the aggregate, inner roots per class: `O(N)`.
+    #[default]
+    Aggregate,
+    /// Damped Newton on the `N`-vector `η` with a dense LU (`O(N³)` per step).
+    DenseNewton,
+    /// Corollary 1.1: the explicit linear system for all-uniform markets.
+    UniformLinear,
+}
+
+/// Solver settings.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::{OptimalMechanism, SolverConfig, SolverVariant};
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let cfg = SolverConfig { variant: SolverVariant::DenseNewton, ..SolverConfig::default() };
+/// let a = OptimalMechanism::solve_with(&m, 0.5, &cfg)?;
+/// let b = OptimalMechanism::solve(&m, 0.5)?;
+/// assert!((a.revenue() - b.revenue()).abs() < 1e-10);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SolverConfig {
+    /// The algorithm for the levels `η`.
+    pub variant: SolverVariant,
+    /// The method for the innermost scalar roots (aggregate variant).
+    pub inner: InnerRoot,
+    /// Tolerances.
+    pub tolerances: Tolerances,
+}
+
+/// How a solve went: iterations spent and the final residual of the
+/// fixed-point equations `η_i = κ_i/(K − κ_i) Σ_{j≠i} E[V_j]`, relative to
+/// the scale of the types.
+///
+/// # Example
+/// ```
+/// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+/// let s = OptimalMechanism::solve(&m, 0.3).unwrap().status().clone();
+/// assert!(s.converged && s.residual < 1e-10);
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SolveStatus {
+    /// Outer iterations (aggregate: evaluations of the outer function;
+    /// dense Newton: Newton steps), summed over the budget search.
+    pub outer_iterations: usize,
+    /// Solves at trial weights spent by the budget search (0 if the budget
+    /// did not bind).
+    pub budget_iterations: usize,
+    /// Largest relative residual of the `η` equations at the solution.
+    pub residual: f64,
+    /// Whether the residual met the tolerance.
+    pub converged: bool,
+}
+
+impl fmt::Display for SolveStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} outer iterations, {} budget iterations, relative residual {:e}",
+            self.outer_iterations, self.budget_iterations, self.residual
+        )
+    }
+}
+
+/// One class as the solver sees it.
+pub(crate) struct ClassInput<'a> {
+    pub dist: &'a dyn EndowmentDistribution,
+    pub count: f64,
+    /// `c = κ/(K − κ)`.
+    pub c: f64,
+    /// Scale of the class's types (support width and magnitude).
+    pub scale: f64,
+}
+
+pub(crate) fn class_inputs(market: &Market) -> Vec<ClassInput<'_>> {
+    let k_total = market.total_kappa();
+    market
+        .classes()
+        .iter()
+        .map(|c| {
+            let (lo, hi) = c.distribution().support();
+            ClassInput {
+                dist: c.distribution(),
+                count: c.count() as f64,
+                c: c.kappa() / (k_total - c.kappa()),
+                scale: (hi - lo).max(lo.abs()).max(hi.abs()),
+            }
+        })
+        .collect()
+}
+
+/// The solution of the level equations at one `β`.
+#[derive(Debug, Clone)]
+pub(crate) struct Levels {
+    pub classes: Vec<AtEta>,
+    /// `S = Σ_traders E[V]`.
+    pub sum: f64,
+}
+
+fn root_err(stage: &'static str) -> impl Fn(RootError) -> MechanismError {
+    move |source| MechanismError::Root { stage, source }
+}
+
+/// Largest relative residual of `η_k = c_k (S − m_k)`.
+pub(crate) fn residual(inputs: &[ClassInput<'_>], levels: &Levels) -> f64 {
+    inputs
+        .iter()
+        .zip(&levels.classes)
+        .map(|(inp, at)| {
+            let target = inp.c * (levels.sum - at.mean);
+            (at.eta - target).abs() / inp.scale
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Solves class `inp`'s level equation `η + c m(η) = c S`.
+fn inner_level(
+    inp: &ClassInput<'_>,
+    beta: f64,
+    sum: f64,
+    warm: &AtEta,
+    config: &SolverConfig,
+) -> Result<AtEta, RootError> {
+    let (m_lo, m_hi) = mean_range(inp.dist, beta);
+    let a = inp.c * (sum - m_hi);
+    let b = inp.c * (sum - m_lo);
+    let rel = config.tolerances.root_rel;
+    let mut last = *warm;
+    let mut err = None;
+    let mut eval = |eta: f64| -> (f64, f64) {
+        match at_eta(inp.dist, beta, eta, (last.za, last.zb), rel, config.inner) {
+            Ok(at) => {
+                last = at;
+                (eta + inp.c * at.mean - inp.c * sum, 1.0 + inp.c * at.slope)
+            }
+            Err(e) => {
+                err.get_or_insert(e);
+                (f64::NAN, f64::NAN)
+            }
+        }
+    };
+    let eta = if b - a <= rel * inp.scale {
+        0.5 * (a + b)
+    } else {
+        let start = if warm.eta.is_finite() { warm.eta } else { 0.5 * (a + b) };
+        let r = match config.inner {
+            InnerRoot::Newton => newton_bracketed(&mut eval, a, b, start, rel, inp.scale),
+            InnerRoot::Brent => brent(|x| eval(x).0, a, b, rel, inp.scale),
+        };
+        if let Some(e) = err {
+            return Err(e);
+        }
+        r?
+    };
+    if last.eta == eta {
+        Ok(last)
+    } else {
+        at_eta(inp.dist, beta, eta, (last.za, last.zb), rel, config.inner)
+    }
+}
+
+/// Initial guesses: first best levels, binding intervals at the middle.
+pub(crate) fn cold_start(inputs: &[ClassInput<'_>]) -> Vec<AtEta> {
+    inputs
+        .iter()
+        .map(|inp| {
+            let (lo, hi) = inp.dist.support();
+            AtEta {
+                eta: f64::NAN,
+                za: 0.5 * (lo + hi),
+                zb: 0.5 * (lo + hi),
+                mean: inp.dist.mean(),
+                slope: 0.0,
+            }
+        })
+        .collect()
+}
+
+/// The aggregate variant.
+fn solve_aggregate(
+    inputs: &[ClassInput<'_>],
+    beta: f64,
+    warm: &mut Vec<AtEta>,
+    config: &SolverConfig,
+    status: &mut SolveStatus,
+) -> Result<f64, MechanismError> {
+    let (mut s_lo, mut s_hi, mut scale) = (0.0, 0.0, 0.0);
+    for inp in inputs {
+        let (a, b) = mean_range(inp.dist, beta);
+        s_lo += inp.count * a;
+        s_hi += inp.count * b;
+        scale += inp.count * inp.scale;
+    }
+    let rel = config.tolerances.root_rel;
+    let err: RefCell<Option<MechanismError>> = RefCell::new(None);
+    let mut phi = |s: f64| -> f64 {
+        status.outer_iterations += 1;
+        let mut total = 0.0;
+        for (inp, w) in inputs.iter().zip(warm.iter_mut()) {
+            match inner_level(inp, beta, s, w, config) {
+                Ok(at) => {
+                    *w = at;
+                    total += inp.count * at.mean;
+                }
+                Err(e) => {
+                    err.borrow_mut()
+                        .get_or_insert(root_err("inner level root")(e));
+                    return f64::NAN;
+                }
+            }
+        }
+        total - s
+    };
+    let sum = if s_hi - s_lo <= rel * scale {
+        0.5 * (s_lo + s_hi)
+    } else {
+        let r = brent(&mut phi, s_lo, s_hi, rel, scale);
+        if let Some(e) = err.borrow_mut().take() {
+            return Err(e);
+        }
+        r.map_err(root_err("outer aggregate root"))?
+    };
+    // Make the per-class state consistent with the accepted aggregate.
+    phi(sum);
+    if let Some(e) = err.into_inner() {
+        return Err(e);
+    }
+    Ok(sum)
+}
+
+/// Per-trader expansion used by the dense variants: (class index, input).
+fn expand(inputs: &[ClassInput<'_>]) -> Result<Vec<usize>, MechanismError> {
+    let n: f64 = inputs.iter().map(|i| i.count).sum();
+    if n > 20_000.0 {
+        return Err(MechanismError::VariantNotApplicable {
+            variant: SolverVariant::DenseNewton,
+            reason: format!("{n} traders; the dense variants store an N×N matrix and stop at 20 000"),
+        });
+    }
+    Ok(inputs
+        .iter()
+        .enumerate()
+        .flat_map(|(k, inp)| std::iter::repeat_n(k, inp.count as usize))
+        .collect())
+}
+
+/// The dense Newton variant on the `N`-vector `η`.
+fn solve_dense_newton(
+    inputs: &[ClassInput<'_>],
+    beta: f64,
+    warm: &mut [AtEta],
+    config: &SolverConfig,
+    status: &mut SolveStatus,
+) -> Result<f64, MechanismError> {
+    let owner = expand(inputs)?;
+    let n = owner.len();
+    let rel = config.tolerances.root_rel;
+    let eval_all = |eta: &DVector<f64>, states: &mut Vec<AtEta>| -> Result<(), MechanismError> {
+        for t in 0..n {
+            let inp = &inputs[owner[t]];
+            let guess = (states[t].za, states[t].zb);
+            states[t] = at_eta(inp.dist, beta, eta[t], guess, rel, config.inner)
+                .map_err(root_err("binding interval root"))?;
+        }
+        Ok(())
+    };
+    let residual_of = |eta: &DVector<f64>, states: &[AtEta]| -> DVector<f64> {
+        let total: f64 = states.iter().map(|s| s.mean).sum();
+        DVector::from_fn(n, |t, _| eta[t] - inputs[owner[t]].c * (total - states[t].mean))
+    };
+    let norm = |g: &DVector<f64>| -> f64 {
+        g.iter()
+            .enumerate()
+            .map(|(t, v)| v.abs() / inputs[owner[t]].scale)
+            .fold(0.0, f64::max)
+    };
+    // Start from the first-best levels.
+    let total_mean: f64 = inputs.iter().map(|i| i.count * i.dist.mean()).sum();
+    let mut eta = DVector::from_fn(n, |t, _| {
+        let inp = &inputs[owner[t]];
+        inp.c * (total_mean - inp.dist.mean())
+    });
+    let mut states: Vec<AtEta> = owner.iter().map(|&k| warm[k]).collect();
+    eval_all(&eta, &mut states)?;
+    let mut g = residual_of(&eta, &states);
+    let mut gnorm = norm(&g);
+    let tol = 10.0 * rel;
+    let mut converged = gnorm <= tol;
+    let mut iters = 0;
+    while !converged && iters < config.tolerances.max_outer_iterations {
+        iters += 1;
+        // J = I − D, D_tu = c_t m'_u for u ≠ t.
+        let jac = DMatrix::from_fn(n, n, |t, u| {
+            if t == u {
+                1.0
+            } else {
+                -inputs[owner[t]].c * states[u].slope
+            }
+        });
+        let step = jac
+            .lu()
+            .solve(&(-&g))
+            .ok_or_else(|| MechanismError::VariantNotApplicable {
+                variant: SolverVariant::DenseNewton,
+                reason: "the Jacobian is singular".into(),
+            })?;
+        // Damped step: halve until the residual decreases.
+        let mut t = 1.0;
+        loop {
+            let trial = &eta + &step * t;
+            let mut trial_states = states.clone();
+            eval_all(&trial, &mut trial_states)?;
+            let tg = residual_of(&trial, &trial_states);
+            let tn = norm(&tg);
+            if tn < gnorm || t < 1e-6 {
+                eta = trial;
+                states = trial_states;
+                g = tg;
+                gnorm = tn;
+                break;
+            }
+            t *= 0.5;
+        }
+        converged = gnorm <= tol;
+    }
+    status.outer_iterations += iters;
+    if !converged {
+        status.residual = gnorm;
+        return Err(MechanismError::NotConverged {
+            variant: SolverVariant::DenseNewton,
+            status: status.clone(),
+        });
+    }
+    // Identical traders share a solution; report the first of each class.
+    let mut first = vec![usize::MAX; inputs.len()];
+    for (t, &k) in owner.iter().enumerate() {
+        if first[k] == usize::MAX {
+            first[k] = t;
+        }
+    }
+    for (k, &t) in first.iter().enumerate() {
+        warm[k] = states[t];
+    }
+    Ok(states.iter().map(|s| s.mean).sum())
+}
+
+/// Corollary 1.1: for uniform endowments `m(η)` is affine in `η` with slope
+/// `β/(1 + β)` while the binding interval is interior, so the level
+/// equations are a linear system.
+fn solve_uniform_linear(
+    inputs: &[ClassInput<'_>],
+    beta: f64,
+    warm: &mut [AtEta],
+    config: &SolverConfig,
+) -> Result<f64, MechanismError> {
+    let variant = SolverVariant::UniformLinear;
+    let mut supports = Vec::with_capacity(inputs.len());
+    for (k, inp) in inputs.iter().enumerate() {
+        match inp.dist.uniform_support() {
+            Some(s) => supports.push(s),
+            None => {
+                return Err(MechanismError::VariantNotApplicable {
+                    variant,
+                    reason: format!("class {k} is not uniformly distributed"),
+                })
+            }
+        }
+    }
+    let owner = expand(inputs)?;
+    let n = owner.len();
+    let rel = config.tolerances.root_rel;
+    let p = beta / (1.0 + beta);
+    // m(η) = m(η₀) + p (η − η₀) with η₀ the middle of the support.
+    let mut intercept = Vec::with_capacity(inputs.len());
+    for (inp, &(lo, hi)) in inputs.iter().zip(&supports) {
+        let eta0 = 0.5 * (lo + hi);
+        let at = at_eta(inp.dist, beta, eta0, (eta0, eta0), rel, config.inner)
+            .map_err(root_err("binding interval root"))?;
+        intercept.push(at.mean - p * eta0);
+    }
+    let total_intercept: f64 = owner.iter().map(|&k| intercept[k]).sum();
+    let a = DMatrix::from_fn(n, n, |t, u| {
+        if t == u {
+            1.0
+        } else {
+            -inputs[owner[t]].c * p
+        }
+    });
+    let rhs = DVector::from_fn(n, |t, _| {
+        let k = owner[t];
+        inputs[k].c * (total_intercept - intercept[k])
+    });
+    let eta = a
+        .clone()
+        .lu()
+        .solve(&rhs)
+        .ok_or_else(|| MechanismError::VariantNotApplicable {
+            variant,
+            reason: "the linear system is singular".into(),
+        })?;
+    let resid = (&a * &eta - &rhs).amax();
+    if !(resid <= 1e-10 * rhs.amax().max(1.0)) {
+        return Err(MechanismError::VariantNotApplicable {
+            variant,
+            reason: format!("the linear solve is inaccurate (residual {resid:e})"),
+        });
+    }
+    for (t, &k) in owner.iter().enumerate() {
+        let (lo, hi) = supports[k];
+        if beta > 0.0 && !(eta[t] > lo && eta[t] < hi) {
+            return Err(MechanismError::VariantNotApplicable {
+                variant,
+                reason: format!(
+                    "the binding interval of class {k} reaches an end of its support (eta = {}), where the system is no longer linear",
+                    eta[t]
+                ),
+            });
+        }
+    }
+    let mut sum = 0.0;
+    let mut seen = vec![false; inputs.len()];
+    for (t, &k) in owner.iter().enumerate() {
+        let at = at_eta(inputs[k].dist, beta, eta[t], (eta[t], eta[t]), rel, config.inner)
+            .map_err(root_err("binding interval root"))?;
+        sum += at.mean;
+        if !seen[k] {
+            warm[k] = at;
+            seen[k] = true;
+        }
+    }
+    Ok(sum)
+}
+
+/// Solves the level equations at weight `beta`, warm-starting from `warm`.
+pub(crate) fn solve_levels(
+    inputs: &[ClassInput<'_>],
+    beta: f64,
+    warm: &mut Vec<AtEta>,
+    config: &SolverConfig,
+    status: &mut SolveStatus,
+) -> Result<Levels, MechanismError> {
+    let sum = match config.variant {
+        SolverVariant::Aggregate => solve_aggregate(inputs, beta, warm, config, status)?,
+        SolverVariant::DenseNewton => solve_dense_newton(inputs, beta, warm, config, status)?,
+        SolverVariant::UniformLinear => {
+            status.outer_iterations += 1;
+            solve_uniform_linear(inputs, beta, warm, config)?
+        }
+    };
+    if !sum.is_finite() {
+        return Err(MechanismError::NonFinite {
+            what: "aggregate virtual value",
+        });
+    }
+    let levels = Levels {
+        classes: warm.clone(),
+        sum,
+    };
+    status.residual = residual(inputs, &levels);
+    status.converged = status.residual <= 1e3 * config.tolerances.root_rel;
+    if !status.converged {
+        return Err(MechanismError::NotConverged {
+            variant: config.variant,
+            status: status.clone(),
+        });
+    }
+    Ok(levels)
+}

@@ -1,0 +1,167 @@
+//! Interim allocations, utility gains (eq. (3)) and interim transfers
+//! (eq. (4), Corollary 1.2), and the ex-post allocation (12).
+
+use super::{MechanismError, OptimalMechanism};
+use crate::numerics::integrate;
+
+impl OptimalMechanism {
+    fn check_query(&self, class: usize, z: f64) -> Result<(), MechanismError> {
+        if class >= self.classes.len() {
+            return Err(MechanismError::InvalidQuery(format!(
+                "class {class} does not exist; the market has {} classes",
+                self.classes.len()
+            )));
+        }
+        if !z.is_finite() {
+            return Err(MechanismError::InvalidQuery(format!(
+                "type z = {z} is not a finite number"
+            )));
+        }
+        Ok(())
+    }
+
+    /// The interim allocation `x̄_i(z) = E[X_i | Z_i = z]
+    /// = −(1 − w_i) V_i(z) + w_i Σ_{j≠i} E[V_j]`: weakly decreasing, zero on
+    /// the binding interval.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let mech = OptimalMechanism::solve(&m, 0.0)?;
+    /// // First best: x̄(z) = −(1 − 1/N) z.
+    /// assert!((mech.interim_allocation(0, 0.5)? + 0.4).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        self.check_query(class, z)?;
+        let c = &self.classes[class];
+        let w = c.weight;
+        let (za, zb) = (c.vv.za, c.vv.zb);
+        if z >= za && z <= zb {
+            return Ok(0.0);
+        }
+        Ok(-(1.0 - w) * c.vv.value(z) + w * c.welfare.others_mean)
+    }
+
+    /// `∫_lo^z V_i(s) ds`, split at the binding interval.
+    fn integral_of_v(&self, class: usize, z: f64) -> f64 {
+        let c = &self.classes[class];
+        let vv = &c.vv;
+        let d = vv.dist.as_ref();
+        let (lo, hi) = d.support();
+        let z = z.clamp(lo, hi);
+        let beta = vv.beta;
+        let (za, zb) = (vv.za, vv.zb);
+        let lower_part = |b: f64| {
+            0.5 * (b - lo) * (b + lo) + beta * integrate(|s| d.cdf_pdf_ratio(s), lo, b)
+        };
+        if z <= za {
+            return lower_part(z);
+        }
+        let mut acc = c.moments.int_lower + vv.eta * (z.min(zb) - za);
+        if z > zb {
+            acc += 0.5 * (z - zb) * (z + zb) - beta * integrate(|s| d.sf_pdf_ratio(s), zb, z);
+        }
+        acc
+    }
+
+    /// The utility gain of participation of type `z` (eq. (3)):
+    /// `G_i(z) = G_i(lo) − (1/κ_i) ∫_lo^z x̄_i(s) ds ≥ 0`, zero on the
+    /// binding interval.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let mech = OptimalMechanism::solve(&m, 1.0)?;
+    /// assert!(mech.utility_gain(0, 0.2)?.abs() < 1e-12);
+    /// assert!(mech.utility_gain(0, 0.9)? > 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        self.check_query(class, z)?;
+        let c = &self.classes[class];
+        let (za, zb) = (c.vv.za, c.vv.zb);
+        if z >= za && z <= zb {
+            return Ok(0.0);
+        }
+        let (lo, hi) = c.vv.dist.support();
+        let zc = z.clamp(lo, hi);
+        let w = c.weight;
+        let int_x = -(1.0 - w) * self.integral_of_v(class, zc) + w * c.welfare.others_mean * (zc - lo);
+        Ok(c.welfare.lowest_gain - int_x / c.kappa)
+    }
+
+    /// The deterministic interim transfer of Corollary 1.2 (the right-hand
+    /// side of eq. (4)): what a trader of type `z` pays in expectation,
+    /// `t̄_i(z) = −E[X_i² | z]/(2κ_i) − z x̄_i(z)/κ_i − G_i(z)`.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let mech = OptimalMechanism::solve(&m, 1.0)?;
+    /// // Types that expect to trade zero pay only for the variance they absorb.
+    /// assert!(mech.interim_transfer(0, 0.0)? < 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        let x = self.interim_allocation(class, z)?;
+        let g = self.utility_gain(class, z)?;
+        let c = &self.classes[class];
+        let w = c.weight;
+        let e_x2 = x * x + w * w * c.welfare.others_var;
+        Ok(-e_x2 / (2.0 * c.kappa) - z * x / c.kappa - g)
+    }
+
+    /// The ex-post allocation (12), `X_i = −V_i(Z_i) + w_i Σ_j V_j(Z_j)`,
+    /// for one type per trader. Traders are ordered class by class, as in
+    /// [`crate::market::Market::trader_offsets`]. The entries sum to zero.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] when the number of types differs
+    /// from the number of traders or a type is not finite.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let x = OptimalMechanism::solve(&m, 0.0)?.allocation(&[0.9, -0.3, 0.0])?;
+    /// // First best: everyone ends at the average endowment 0.2.
+    /// assert!((x[0] + 0.7).abs() < 1e-12 && (x[1] - 0.5).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn allocation(&self, types: &[f64]) -> Result<Vec<f64>, MechanismError> {
+        if types.len() as u64 != self.market.n_traders() {
+            return Err(MechanismError::InvalidQuery(format!(
+                "{} types given for {} traders; give one type per trader",
+                types.len(),
+                self.market.n_traders()
+            )));
+        }
+        let mut v = Vec::with_capacity(types.len());
+        for (z, k) in types.iter().zip(self.class_of_traders()) {
+            if !z.is_finite() {
+                return Err(MechanismError::InvalidQuery(format!(
+                    "type z = {z} is not a finite number"
+                )));
+            }
+            v.push((k, self.classes[k].vv.value(*z)));
+        }
+        let total: f64 = v.iter().map(|(_, x)| x).sum();
+        Ok(v
+            .into_iter()
+            .map(|(k, vi)| -vi + self.classes[k].weight * total)
+            .collect())
+    }
+}

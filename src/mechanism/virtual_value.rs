@@ -1,0 +1,364 @@
+//! Virtual values (the paper's V_i after eq. (12), in the corrected form of
+//! `docs/theory.md`).
+//!
+//! With the single weight `β = (α + λ)/(1 + λ)`, a trader's lower and upper
+//! virtual types are
+//!
+//! * `L(z) = z + β F(z)/f(z)`, used below the binding interval,
+//! * `H(z) = z − β (1 − F(z))/f(z)`, used above it,
+//!
+//! and the virtual value is the clamp `V(z) = min(L(z), max(H(z), η))`:
+//! equal to `η` on the binding interval `[Z_a, Z_b] = [L⁻¹(η), H⁻¹(η)]`.
+
+use crate::distribution::EndowmentDistribution;
+use crate::numerics::{brent, newton_bracketed, RootError};
+use std::sync::Arc;
+
+/// How the solver's innermost scalar roots (`L⁻¹`, `H⁻¹` and the level `η`)
+/// are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum InnerRoot {
+    /// Newton's method with analytic slopes, safeguarded by a bracket
+    /// (warm-started from the previous outer iteration).
+    #[default]
+    Newton,
+    /// Brent's method from the `roots` crate on the same brackets.
+    Brent,
+}
+
+/// `L(z) = z + β F/f` and its slope.
+pub(crate) fn lower(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
+    if beta == 0.0 {
+        z
+    } else {
+        z + beta * d.cdf_pdf_ratio(z)
+    }
+}
+
+/// `H(z) = z − β (1 − F)/f`.
+pub(crate) fn upper(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
+    if beta == 0.0 {
+        z
+    } else {
+        z - beta * d.sf_pdf_ratio(z)
+    }
+}
+
+fn lower_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
+    let r = d.cdf_pdf_ratio(z);
+    let f = d.pdf(z);
+    let fp = d.pdf_derivative(z);
+    // d/dz (F/f) = 1 − (F/f)(f'/f)
+    let slope = 1.0 + beta * (1.0 - r * fp / f);
+    (z + beta * r, slope)
+}
+
+fn upper_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
+    let r = d.sf_pdf_ratio(z);
+    let f = d.pdf(z);
+    let fp = d.pdf_derivative(z);
+    // d/dz ((1 − F)/f) = −1 − ((1 − F)/f)(f'/f)
+    let slope = 1.0 + beta * (1.0 + r * fp / f);
+    (z - beta * r, slope)
+}
+
+/// Solves `g(z) = target` on `[lo, hi]` for an increasing `g` that brackets it.
+fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
+    mut g: G,
+    target: f64,
+    lo: f64,
+    hi: f64,
+    guess: f64,
+    rel: f64,
+    method: InnerRoot,
+) -> Result<f64, RootError> {
+    let scale = hi - lo;
+    match method {
+        InnerRoot::Newton => newton_bracketed(
+            |z| {
+                let (v, s) = g(z);
+                (v - target, s)
+            },
+            lo,
+            hi,
+            guess,
+            rel,
+            scale,
+        ),
+        InnerRoot::Brent => brent(|z| g(z).0 - target, lo, hi, rel, scale),
+    }
+}
+
+/// `Z_a = L⁻¹(η)`, clamped to the support.
+pub(crate) fn lower_inverse(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    eta: f64,
+    guess: f64,
+    rel: f64,
+    method: InnerRoot,
+) -> Result<f64, RootError> {
+    let (lo, hi) = d.support();
+    if eta <= lo {
+        return Ok(lo);
+    }
+    if beta == 0.0 {
+        return Ok(eta.min(hi));
+    }
+    if eta >= lower(d, beta, hi) {
+        return Ok(hi);
+    }
+    solve_increasing(|z| lower_with_slope(d, beta, z), eta, lo, hi, guess, rel, method)
+}
+
+/// `Z_b = H⁻¹(η)`, clamped to the support.
+pub(crate) fn upper_inverse(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    eta: f64,
+    guess: f64,
+    rel: f64,
+    method: InnerRoot,
+) -> Result<f64, RootError> {
+    let (lo, hi) = d.support();
+    if eta >= hi {
+        return Ok(hi);
+    }
+    if beta == 0.0 {
+        return Ok(eta.max(lo));
+    }
+    if eta <= upper(d, beta, lo) {
+        return Ok(lo);
+    }
+    solve_increasing(|z| upper_with_slope(d, beta, z), eta, lo, hi, guess, rel, method)
+}
+
+/// A class's binding interval and expected virtual value at a given `η`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct AtEta {
+    pub eta: f64,
+    pub za: f64,
+    pub zb: f64,
+    /// `m(η) = E[V]`.
+    pub mean: f64,
+    /// `m'(η) = F(Z_b) − F(Z_a)`, the probability of the binding interval.
+    pub slope: f64,
+}
+
+/// Evaluates `m(η) = E[V]` and its slope from closed-form moments:
+/// `M(Z_a) + β∫_lo^{Z_a} F + η (F(Z_b) − F(Z_a)) + E Z − M(Z_b) − β∫_{Z_b}^{hi} (1 − F)`.
+pub(crate) fn at_eta(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    eta: f64,
+    guess: (f64, f64),
+    rel: f64,
+    method: InnerRoot,
+) -> Result<AtEta, RootError> {
+    let za = lower_inverse(d, beta, eta, guess.0, rel, method)?;
+    let zb = upper_inverse(d, beta, eta, guess.1, rel, method)?.max(za);
+    let slope = (d.cdf(zb) - d.cdf(za)).max(0.0);
+    let below = d.partial_moment(za) + beta * d.cdf_integral(za);
+    let above = (d.mean() - d.partial_moment(zb)) - beta * d.sf_integral(zb);
+    Ok(AtEta {
+        eta,
+        za,
+        zb,
+        mean: below + eta * slope + above,
+        slope,
+    })
+}
+
+/// `(E[H], E[L])`: the range of `m(η)` as `η` runs over the real line.
+pub(crate) fn mean_range(d: &dyn EndowmentDistribution, beta: f64) -> (f64, f64) {
+    let (lo, hi) = d.support();
+    let mean = d.mean();
+    (mean - beta * (mean - lo), mean + beta * (hi - mean))
+}
+
+/// The optimal virtual value of one trader: the weight `β`, the level `η`
+/// and the binding interval `[Z_a, Z_b]` on which `V ≡ η`.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::OptimalMechanism;
+/// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let mech = OptimalMechanism::solve(&m, 1.0)?;
+/// let v = mech.class(0).virtual_value();
+/// // Example 1 at α = 1: L(z) = 2z + 1 below the interval [−1/2, 1/2].
+/// assert!((v.value(-0.75) - (-0.5)).abs() < 1e-12);
+/// assert_eq!(v.value(0.1), v.eta());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct VirtualValue {
+    pub(crate) dist: Arc<dyn EndowmentDistribution>,
+    pub(crate) beta: f64,
+    pub(crate) eta: f64,
+    pub(crate) za: f64,
+    pub(crate) zb: f64,
+}
+
+impl VirtualValue {
+    /// The level `η` of the virtual value on the binding interval (the
+    /// paper's η_i, eq. (13)–(14)).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 0.5).unwrap().class(0).virtual_value().clone();
+    /// assert!(v.eta().abs() < 1e-12); // symmetric around 0
+    /// ```
+    pub fn eta(&self) -> f64 {
+        self.eta
+    }
+
+    /// The weight `β` the virtual value was built with.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(OptimalMechanism::solve(&m, 0.5).unwrap().class(0).virtual_value().beta(), 0.5);
+    /// ```
+    pub fn beta(&self) -> f64 {
+        self.beta
+    }
+
+    /// The binding interval `[Z_a, Z_b]` (types whose participation
+    /// constraint binds and who expect to trade zero; Lemma 3).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let (a, b) = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().binding_interval();
+    /// assert!((a + 0.5).abs() < 1e-12 && (b - 0.5).abs() < 1e-12);
+    /// ```
+    pub fn binding_interval(&self) -> (f64, f64) {
+        (self.za, self.zb)
+    }
+
+    /// The lower virtual type `L(z) = z + β F(z)/f(z)`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().clone();
+    /// assert!((v.lower(0.0) - 1.0).abs() < 1e-15); // 0 + 1·(0 − (−1))
+    /// ```
+    pub fn lower(&self, z: f64) -> f64 {
+        lower(self.dist.as_ref(), self.beta, z)
+    }
+
+    /// The upper virtual type `H(z) = z − β (1 − F(z))/f(z)`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().clone();
+    /// assert!((v.upper(0.0) + 1.0).abs() < 1e-15); // 0 − 1·(1 − 0)
+    /// ```
+    pub fn upper(&self, z: f64) -> f64 {
+        upper(self.dist.as_ref(), self.beta, z)
+    }
+
+    /// The virtual value `V(z)`: `L(z)` below the binding interval, `η` on
+    /// it, `H(z)` above it. Weakly increasing under Condition 2.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().clone();
+    /// assert!((v.value(0.75) - 0.5).abs() < 1e-12); // H(z) = 2z − 1
+    /// ```
+    pub fn value(&self, z: f64) -> f64 {
+        if z < self.za {
+            self.lower(z)
+        } else if z > self.zb {
+            self.upper(z)
+        } else {
+            self.eta
+        }
+    }
+
+    /// The participation multiplier `ω(z)` in units of the objective scaled
+    /// by `1/(1 + λ)`: 0 below the binding interval, `β F(z) + f(z)(z − η)`
+    /// on it (rising from 0 to `β`), `β` above it. The paper's `Ω_i` is
+    /// `(1 + λ) ω`; see [`crate::mechanism::ClassSolution::multiplier`].
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 0.5).unwrap().class(0).virtual_value().clone();
+    /// // Example 1: ω(z) = ((1 + α) z + α)/2 on the interval.
+    /// assert!((v.multiplier(0.1) - (1.5 * 0.1 + 0.5) / 2.0).abs() < 1e-12);
+    /// ```
+    pub fn multiplier(&self, z: f64) -> f64 {
+        if z < self.za {
+            0.0
+        } else if z > self.zb {
+            self.beta
+        } else {
+            let d = self.dist.as_ref();
+            (self.beta * d.cdf(z) + d.pdf(z) * (z - self.eta)).clamp(0.0, self.beta)
+        }
+    }
+
+    /// The generalised inverse of `V`: the type whose virtual value is `v`,
+    /// extended by the support's ends outside the range of `V`. At `v = η`
+    /// (where `V` is flat) it returns `Z_a`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().clone();
+    /// assert!((v.inverse(v.value(0.8)) - 0.8).abs() < 1e-12);
+    /// assert_eq!(v.inverse(100.0), 1.0);
+    /// ```
+    pub fn inverse(&self, v: f64) -> f64 {
+        let d = self.dist.as_ref();
+        let (lo, hi) = d.support();
+        let rel = crate::numerics::Tolerances::DEFAULT.root_rel;
+        if v.is_nan() {
+            return f64::NAN;
+        }
+        if v <= self.eta {
+            if self.za <= lo {
+                return lo;
+            }
+            lower_inverse(d, self.beta, v, 0.5 * (lo + self.za), rel, InnerRoot::Newton)
+                .unwrap_or(lo)
+                .min(self.za)
+        } else {
+            if self.zb >= hi {
+                return hi;
+            }
+            upper_inverse(d, self.beta, v, 0.5 * (self.zb + hi), rel, InnerRoot::Newton)
+                .unwrap_or(hi)
+                .max(self.zb)
+        }
+    }
+
+    /// The distribution this virtual value belongs to.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::{EndowmentDistribution, Uniform}, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().clone();
+    /// assert_eq!(v.distribution().support(), (-1.0, 1.0));
+    /// ```
+    pub fn distribution(&self) -> &dyn EndowmentDistribution {
+        self.dist.as_ref()
+    }
+}
