@@ -12,12 +12,19 @@
 //! auction (Theorem 2).
 //!
 //! Layers, lowest first (nothing lower imports anything higher):
-//! [`numerics`] → [`distribution`] → [`market`] → [`mechanism`].
+//! [`numerics`] → [`distribution`] → [`market`] → [`mechanism`] → [`benchmarks`] → [`spec`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod benchmarks;
 pub mod distribution;
 pub mod market;
 pub mod mechanism;
 pub mod numerics;
+pub mod spec;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

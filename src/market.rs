@@ -25,7 +25,9 @@ use thiserror::Error;
 #[non_exhaustive]
 pub enum MarketError {
     /// A risk capacity is NaN, infinite, zero or negative.
-    #[error("class {class}: risk capacity kappa = {value}; it must be a finite number greater than 0")]
+    #[error(
+        "class {class}: risk capacity kappa = {value}; it must be a finite number greater than 0"
+    )]
     InvalidKappa {
         /// Index of the class.
         class: usize,
@@ -99,7 +101,11 @@ impl TraderClass {
     /// let c = TraderClass::new(2.0, TruncatedNormal::new(0.0, 1.0, -2.0, 2.0).unwrap(), 1);
     /// assert_eq!(c.kappa(), 2.0);
     /// ```
-    pub fn new<D: EndowmentDistribution + 'static>(kappa: f64, distribution: D, count: u64) -> Self {
+    pub fn new<D: EndowmentDistribution + 'static>(
+        kappa: f64,
+        distribution: D,
+        count: u64,
+    ) -> Self {
         Self::from_shared(kappa, Arc::new(distribution), count)
     }
 
@@ -116,7 +122,11 @@ impl TraderClass {
     /// let b = TraderClass::from_shared(2.0, d, 1);
     /// assert_eq!(a.distribution().mean(), b.distribution().mean());
     /// ```
-    pub fn from_shared(kappa: f64, distribution: Arc<dyn EndowmentDistribution>, count: u64) -> Self {
+    pub fn from_shared(
+        kappa: f64,
+        distribution: Arc<dyn EndowmentDistribution>,
+        count: u64,
+    ) -> Self {
         Self {
             kappa,
             distribution,
@@ -239,7 +249,8 @@ impl Market {
             });
         }
         for (class, c) in classes.iter().enumerate() {
-            if !(total_kappa - c.kappa > 0.0) {
+            // Fails for NaN too.
+            if total_kappa - c.kappa <= 0.0 || (total_kappa - c.kappa).is_nan() {
                 return Err(MarketError::DominantTrader {
                     class,
                     kappa: c.kappa,

@@ -27,7 +27,10 @@ fn binding_interval_and_multiplier_match_closed_form() {
             for k in 0..=20 {
                 let z = za + (zb - za) * k as f64 / 20.0;
                 let omega = ((1.0 + alpha) * z + alpha) / 2.0;
-                assert!((c.multiplier(z) - omega).abs() < 1e-10, "Ω({z}) at N={n} α={alpha}");
+                assert!(
+                    (c.multiplier(z) - omega).abs() < 1e-10,
+                    "Ω({z}) at N={n} α={alpha}"
+                );
             }
             // Ω is 0 below and α (+λ = 0) above the interval.
             assert_eq!(c.multiplier(-1.0), 0.0);
@@ -45,7 +48,11 @@ fn first_best_at_alpha_zero_breaks_even() {
     for n in [2, 3, 5, 20] {
         let m = example1(n);
         let mech = OptimalMechanism::solve(&m, 0.0).unwrap();
-        assert!(mech.revenue().abs() < 1e-10, "N={n}: R = {}", mech.revenue());
+        assert!(
+            mech.revenue().abs() < 1e-10,
+            "N={n}: R = {}",
+            mech.revenue()
+        );
         let fb = mech.first_best().unwrap();
         assert!(fb.revenue().abs() < 1e-10);
         assert!(fb.budget_balanced());

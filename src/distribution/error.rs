@@ -40,7 +40,9 @@ pub enum DistributionError {
         value: f64,
     },
     /// A Beta shape parameter is below 1 (the density would be unbounded at an end).
-    #[error("shape parameter `{name}` is {value}; it must be at least 1 so the density stays bounded")]
+    #[error(
+        "shape parameter `{name}` is {value}; it must be at least 1 so the density stays bounded"
+    )]
     ShapeBelowOne {
         /// Name of the parameter (`a` or `b`).
         name: &'static str,

@@ -15,20 +15,20 @@
 //! | [`Triangular`] | `triangular.rs` | `lo, mode, hi` |
 //! | [`PiecewiseLinear`] | `piecewise_linear.rs` | a tabulated density |
 
-// mod beta;
+mod beta;
 mod error;
-// mod piecewise_linear;
+mod piecewise_linear;
 mod regularity;
-// mod triangular;
-// mod truncated_normal;
+mod triangular;
+mod truncated_normal;
 mod uniform;
 
-// pub use self::beta::Beta;
+pub use self::beta::Beta;
 pub use self::error::DistributionError;
-// pub use self::piecewise_linear::PiecewiseLinear;
+pub use self::piecewise_linear::PiecewiseLinear;
 pub use self::regularity::{check_condition2, validate, Condition2Violation, HazardRatio};
-// pub use self::triangular::Triangular;
-// pub use self::truncated_normal::TruncatedNormal;
+pub use self::triangular::Triangular;
+pub use self::truncated_normal::TruncatedNormal;
 pub use self::uniform::Uniform;
 
 pub(crate) use self::error::{finite, support};

@@ -95,7 +95,9 @@ fn scan_grid(lo: f64, hi: f64) -> impl Iterator<Item = f64> {
 /// let d = TruncatedNormal::new(0.0, 0.5, -1.0, 1.0).unwrap();
 /// assert!(check_condition2(&d).is_ok()); // log-concave densities satisfy it
 /// ```
-pub fn check_condition2<D: EndowmentDistribution + ?Sized>(d: &D) -> Result<(), Condition2Violation> {
+pub fn check_condition2<D: EndowmentDistribution + ?Sized>(
+    d: &D,
+) -> Result<(), Condition2Violation> {
     let (lo, hi) = d.support();
     let slack = Tolerances::DEFAULT.monotone_rel;
     let mut prev: Option<(f64, f64, f64)> = None;
@@ -151,12 +153,22 @@ pub fn validate<D: EndowmentDistribution + ?Sized>(d: &D) -> Result<(), Distribu
         })
     };
     let f_lo = d.cdf(lo);
-    if !(f_lo.abs() <= 1e-9) {
-        return bad("cdf", lo, f_lo, "the CDF must be 0 at the lower end of the support");
+    if f_lo.is_nan() || f_lo.abs() > 1e-9 {
+        return bad(
+            "cdf",
+            lo,
+            f_lo,
+            "the CDF must be 0 at the lower end of the support",
+        );
     }
     let f_hi = d.cdf(hi);
-    if !((f_hi - 1.0).abs() <= 1e-9) {
-        return bad("cdf", hi, f_hi, "the CDF must be 1 at the upper end of the support");
+    if f_hi.is_nan() || (f_hi - 1.0).abs() > 1e-9 {
+        return bad(
+            "cdf",
+            hi,
+            f_hi,
+            "the CDF must be 1 at the upper end of the support",
+        );
     }
     let mut prev_cdf = 0.0;
     for z in scan_grid(lo, hi) {
@@ -164,12 +176,20 @@ pub fn validate<D: EndowmentDistribution + ?Sized>(d: &D) -> Result<(), Distribu
         if !p.is_finite() || p < 0.0 {
             return bad("pdf", z, p, "the density must be finite and non-negative");
         }
-        if p == 0.0 && z > lo && z < hi {
+        // A zero density with mass on both sides is a hole in the support;
+        // one where the CDF (or survival function) itself underflows is a
+        // far tail of a positive density and is allowed.
+        if p == 0.0 && z > lo && z < hi && d.cdf(z) > 0.0 && d.sf(z) > 0.0 {
             return Err(DistributionError::VanishingDensity { at: z });
         }
         let c = d.cdf(z);
         if !c.is_finite() || c < prev_cdf - 1e-12 || c > 1.0 + 1e-12 {
-            return bad("cdf", z, c, "the CDF must be finite, within [0, 1] and non-decreasing");
+            return bad(
+                "cdf",
+                z,
+                c,
+                "the CDF must be finite, within [0, 1] and non-decreasing",
+            );
         }
         prev_cdf = c;
     }

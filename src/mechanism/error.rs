@@ -58,7 +58,9 @@ pub enum MechanismError {
     /// A computed quantity is not finite (the market is numerically out of
     /// reach, for example risk capacities spanning hundreds of orders of
     /// magnitude).
-    #[error("the computed {what} is not finite; rescale the market (kappa and endowments) closer to 1")]
+    #[error(
+        "the computed {what} is not finite; rescale the market (kappa and endowments) closer to 1"
+    )]
     NonFinite {
         /// Which quantity.
         what: &'static str,

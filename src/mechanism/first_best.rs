@@ -40,7 +40,8 @@ impl FirstBest {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(market: &Market) -> Result<Self, MechanismError> {
-        let mechanism = OptimalMechanism::solve_unconstrained(market, 0.0, &SolverConfig::default())?;
+        let mechanism =
+            OptimalMechanism::solve_unconstrained(market, 0.0, &SolverConfig::default())?;
         let zero = SolverConfig::default().tolerances.budget_rel * super::revenue_scale(market);
         Ok(Self { mechanism, zero })
     }

@@ -8,17 +8,23 @@
 //! the interim allocation and transfer (Corollary 1.2, eq. (4)) and the
 //! utility gain of participation (eq. (3)).
 
+mod direct;
 mod error;
+mod feasibility;
 mod first_best;
 mod solver;
 mod transfers;
 mod virtual_value;
 mod welfare;
 
+pub use self::direct::DirectMechanism;
 pub use self::error::MechanismError;
+pub use self::feasibility::{
+    check_feasibility, FeasibilityViolation, FEASIBILITY_GAIN_REL, FEASIBILITY_GRID_POINTS,
+};
 pub use self::first_best::{means_proportional_to_kappa, FirstBest};
 pub use self::solver::{SolveStatus, SolverConfig, SolverVariant};
-pub use self::virtual_value::{InnerRoot, VirtualValue};
+pub use self::virtual_value::{RootMethod, VirtualValue};
 
 use self::solver::{class_inputs, cold_start, solve_levels, ClassInput, Levels};
 use self::virtual_value::AtEta;
@@ -278,7 +284,7 @@ fn evaluate(
     market: &Market,
     inputs: &[ClassInput<'_>],
     beta: f64,
-    warm: &mut Vec<AtEta>,
+    warm: &mut [AtEta],
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<Evaluation, MechanismError> {

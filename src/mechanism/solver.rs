@@ -15,11 +15,11 @@
 //!   endowments the system is linear in `η` and is solved in one dense LU
 //!   factorisation; it applies while every binding interval is interior.
 
-use super::virtual_value::{at_eta, mean_range, AtEta, InnerRoot};
+use super::virtual_value::{at_eta, mean_range, AtEta, RootMethod};
 use super::MechanismError;
 use crate::distribution::EndowmentDistribution;
 use crate::market::Market;
-use crate::numerics::{brent, newton_bracketed, RootError, Tolerances};
+use crate::numerics::{brent, newton_increasing, RootError, Tolerances};
 use nalgebra::{DMatrix, DVector};
 use std::cell::RefCell;
 use std::fmt;
@@ -55,8 +55,10 @@ pub enum SolverVariant {
 pub struct SolverConfig {
     /// The algorithm for the levels `η`.
     pub variant: SolverVariant,
-    /// The method for the innermost scalar roots (aggregate variant).
-    pub inner: InnerRoot,
+    /// The method for the inner scalar roots (levels and binding intervals).
+    pub inner: RootMethod,
+    /// The method for the outer root in the aggregate `S` (aggregate variant).
+    pub outer: RootMethod,
     /// Tolerances.
     pub tolerances: Tolerances,
 }
@@ -156,9 +158,14 @@ fn inner_level(
     config: &SolverConfig,
 ) -> Result<AtEta, RootError> {
     let (m_lo, m_hi) = mean_range(inp.dist, beta);
-    let a = inp.c * (sum - m_hi);
-    let b = inp.c * (sum - m_lo);
-    let rel = config.tolerances.root_rel;
+    // The exact bracket is [c (S − m_hi), c (S − m_lo)]; m saturates beyond
+    // it, so widening by a hair keeps the end signs strict under rounding.
+    let pad = 1e-9 * inp.scale.max(inp.c * sum.abs());
+    // Inner roots are solved tighter than the outer one, so the outer
+    // function is smooth at the outer tolerance.
+    let rel = (1e-2 * config.tolerances.root_rel).max(4.0 * f64::EPSILON);
+    let a = inp.c * (sum - m_hi) - pad;
+    let b = inp.c * (sum - m_lo) + pad;
     let mut last = *warm;
     let mut err = None;
     let mut eval = |eta: f64| -> (f64, f64) {
@@ -173,20 +180,27 @@ fn inner_level(
             }
         }
     };
-    let eta = if b - a <= rel * inp.scale {
+    let eta = if b - a <= 2.0 * pad + rel * inp.scale {
         0.5 * (a + b)
     } else {
-        let start = if warm.eta.is_finite() { warm.eta } else { 0.5 * (a + b) };
+        let start = if warm.eta.is_finite() {
+            warm.eta
+        } else {
+            0.5 * (a + b)
+        };
         let r = match config.inner {
-            InnerRoot::Newton => newton_bracketed(&mut eval, a, b, start, rel, inp.scale),
-            InnerRoot::Brent => brent(|x| eval(x).0, a, b, rel, inp.scale),
+            // g(a) < 0 < g(b) by construction of the padded bracket.
+            RootMethod::Newton => newton_increasing(&mut eval, a, b, start, rel, inp.scale),
+            RootMethod::Brent => brent(|x| eval(x).0, a, b, rel, inp.scale),
         };
         if let Some(e) = err {
             return Err(e);
         }
         r?
     };
-    if last.eta == eta {
+    // The state at the last evaluated point is within the tolerance of the
+    // root; reuse it rather than evaluating again.
+    if (last.eta - eta).abs() <= rel * inp.scale.max(eta.abs()) {
         Ok(last)
     } else {
         at_eta(inp.dist, beta, eta, (last.za, last.zb), rel, config.inner)
@@ -214,7 +228,7 @@ pub(crate) fn cold_start(inputs: &[ClassInput<'_>]) -> Vec<AtEta> {
 fn solve_aggregate(
     inputs: &[ClassInput<'_>],
     beta: f64,
-    warm: &mut Vec<AtEta>,
+    warm: &mut [AtEta],
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<f64, MechanismError> {
@@ -226,36 +240,68 @@ fn solve_aggregate(
         scale += inp.count * inp.scale;
     }
     let rel = config.tolerances.root_rel;
+    // As for the inner roots: the aggregate saturates outside its exact
+    // bracket, so a small pad makes the end signs strict.
+    let width = s_hi - s_lo;
+    let degenerate = width <= rel * scale;
+    let pad = 1e-9 * scale;
+    let (s_lo, s_hi) = (s_lo - pad, s_hi + pad);
+    // Warm start for the outer Newton: the aggregate of the current state.
+    let start = inputs
+        .iter()
+        .zip(warm.iter())
+        .map(|(inp, w)| inp.count * w.mean)
+        .sum::<f64>()
+        .clamp(s_lo, s_hi);
     let err: RefCell<Option<MechanismError>> = RefCell::new(None);
-    let mut phi = |s: f64| -> f64 {
+    // Φ(S) = Σ count·m_k(η_k(S)) − S and its slope
+    // Φ'(S) = Σ count·p_k c_k/(1 + c_k p_k) − 1 < 0.
+    let mut phi = |s: f64| -> (f64, f64) {
         status.outer_iterations += 1;
-        let mut total = 0.0;
+        let (mut total, mut slope) = (0.0, -1.0);
         for (inp, w) in inputs.iter().zip(warm.iter_mut()) {
             match inner_level(inp, beta, s, w, config) {
                 Ok(at) => {
                     *w = at;
                     total += inp.count * at.mean;
+                    slope += inp.count * at.slope * inp.c / (1.0 + inp.c * at.slope);
                 }
                 Err(e) => {
                     err.borrow_mut()
                         .get_or_insert(root_err("inner level root")(e));
-                    return f64::NAN;
+                    return (f64::NAN, f64::NAN);
                 }
             }
         }
-        total - s
+        (total - s, slope)
     };
-    let sum = if s_hi - s_lo <= rel * scale {
+    let sum = if degenerate {
         0.5 * (s_lo + s_hi)
     } else {
-        let r = brent(&mut phi, s_lo, s_hi, rel, scale);
+        let r = match config.outer {
+            RootMethod::Newton => {
+                // −Φ increases; the padded bracket fixes the end signs.
+                newton_increasing(
+                    |s| {
+                        let (v, d) = phi(s);
+                        (-v, -d)
+                    },
+                    s_lo,
+                    s_hi,
+                    start,
+                    rel,
+                    scale,
+                )
+            }
+            RootMethod::Brent => brent(|s| phi(s).0, s_lo, s_hi, rel, scale),
+        };
         if let Some(e) = err.borrow_mut().take() {
             return Err(e);
         }
         r.map_err(root_err("outer aggregate root"))?
     };
     // Make the per-class state consistent with the accepted aggregate.
-    phi(sum);
+    let _ = phi(sum);
     if let Some(e) = err.into_inner() {
         return Err(e);
     }
@@ -268,7 +314,9 @@ fn expand(inputs: &[ClassInput<'_>]) -> Result<Vec<usize>, MechanismError> {
     if n > 20_000.0 {
         return Err(MechanismError::VariantNotApplicable {
             variant: SolverVariant::DenseNewton,
-            reason: format!("{n} traders; the dense variants store an N×N matrix and stop at 20 000"),
+            reason: format!(
+                "{n} traders; the dense variants store an N×N matrix and stop at 20 000"
+            ),
         });
     }
     Ok(inputs
@@ -300,7 +348,9 @@ fn solve_dense_newton(
     };
     let residual_of = |eta: &DVector<f64>, states: &[AtEta]| -> DVector<f64> {
         let total: f64 = states.iter().map(|s| s.mean).sum();
-        DVector::from_fn(n, |t, _| eta[t] - inputs[owner[t]].c * (total - states[t].mean))
+        DVector::from_fn(n, |t, _| {
+            eta[t] - inputs[owner[t]].c * (total - states[t].mean)
+        })
     };
     let norm = |g: &DVector<f64>| -> f64 {
         g.iter()
@@ -413,13 +463,17 @@ fn solve_uniform_linear(
         intercept.push(at.mean - p * eta0);
     }
     let total_intercept: f64 = owner.iter().map(|&k| intercept[k]).sum();
-    let a = DMatrix::from_fn(n, n, |t, u| {
-        if t == u {
-            1.0
-        } else {
-            -inputs[owner[t]].c * p
-        }
-    });
+    let a = DMatrix::from_fn(
+        n,
+        n,
+        |t, u| {
+            if t == u {
+                1.0
+            } else {
+                -inputs[owner[t]].c * p
+            }
+        },
+    );
     let rhs = DVector::from_fn(n, |t, _| {
         let k = owner[t];
         inputs[k].c * (total_intercept - intercept[k])
@@ -433,7 +487,7 @@ fn solve_uniform_linear(
             reason: "the linear system is singular".into(),
         })?;
     let resid = (&a * &eta - &rhs).amax();
-    if !(resid <= 1e-10 * rhs.amax().max(1.0)) {
+    if resid.is_nan() || resid > 1e-10 * rhs.amax().max(1.0) {
         return Err(MechanismError::VariantNotApplicable {
             variant,
             reason: format!("the linear solve is inaccurate (residual {resid:e})"),
@@ -454,8 +508,15 @@ fn solve_uniform_linear(
     let mut sum = 0.0;
     let mut seen = vec![false; inputs.len()];
     for (t, &k) in owner.iter().enumerate() {
-        let at = at_eta(inputs[k].dist, beta, eta[t], (eta[t], eta[t]), rel, config.inner)
-            .map_err(root_err("binding interval root"))?;
+        let at = at_eta(
+            inputs[k].dist,
+            beta,
+            eta[t],
+            (eta[t], eta[t]),
+            rel,
+            config.inner,
+        )
+        .map_err(root_err("binding interval root"))?;
         sum += at.mean;
         if !seen[k] {
             warm[k] = at;
@@ -469,7 +530,7 @@ fn solve_uniform_linear(
 pub(crate) fn solve_levels(
     inputs: &[ClassInput<'_>],
     beta: f64,
-    warm: &mut Vec<AtEta>,
+    warm: &mut [AtEta],
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<Levels, MechanismError> {
@@ -487,7 +548,7 @@ pub(crate) fn solve_levels(
         });
     }
     let levels = Levels {
-        classes: warm.clone(),
+        classes: warm.to_vec(),
         sum,
     };
     status.residual = residual(inputs, &levels);

@@ -56,9 +56,8 @@ impl OptimalMechanism {
         let z = z.clamp(lo, hi);
         let beta = vv.beta;
         let (za, zb) = (vv.za, vv.zb);
-        let lower_part = |b: f64| {
-            0.5 * (b - lo) * (b + lo) + beta * integrate(|s| d.cdf_pdf_ratio(s), lo, b)
-        };
+        let lower_part =
+            |b: f64| 0.5 * (b - lo) * (b + lo) + beta * integrate(|s| d.cdf_pdf_ratio(s), lo, b);
         if z <= za {
             return lower_part(z);
         }
@@ -95,8 +94,28 @@ impl OptimalMechanism {
         let (lo, hi) = c.vv.dist.support();
         let zc = z.clamp(lo, hi);
         let w = c.weight;
-        let int_x = -(1.0 - w) * self.integral_of_v(class, zc) + w * c.welfare.others_mean * (zc - lo);
+        let int_x =
+            -(1.0 - w) * self.integral_of_v(class, zc) + w * c.welfare.others_mean * (zc - lo);
         Ok(c.welfare.lowest_gain - int_x / c.kappa)
+    }
+
+    /// `E[X_i² | Z_i = z] = x̄_i(z)² + w_i² Σ_{j≠i} Var V_j`.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = OptimalMechanism::solve(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?, 0.0)?;
+    /// // First best at z = 0: X = (Σ_{j≠i} Z_j)/5, variance 4 · (1/3) / 25.
+    /// assert!((m.interim_second_moment(0, 0.0)? - 4.0 / 75.0).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        let x = self.interim_allocation(class, z)?;
+        let c = &self.classes[class];
+        Ok(x * x + c.weight * c.weight * c.welfare.others_var)
     }
 
     /// The deterministic interim transfer of Corollary 1.2 (the right-hand
@@ -117,11 +136,10 @@ impl OptimalMechanism {
     /// ```
     pub fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
         let x = self.interim_allocation(class, z)?;
+        let e_x2 = self.interim_second_moment(class, z)?;
         let g = self.utility_gain(class, z)?;
-        let c = &self.classes[class];
-        let w = c.weight;
-        let e_x2 = x * x + w * w * c.welfare.others_var;
-        Ok(-e_x2 / (2.0 * c.kappa) - z * x / c.kappa - g)
+        let kappa = self.classes[class].kappa;
+        Ok(-e_x2 / (2.0 * kappa) - z * x / kappa - g)
     }
 
     /// The ex-post allocation (12), `X_i = −V_i(Z_i) + w_i Σ_j V_j(Z_j)`,
@@ -159,8 +177,7 @@ impl OptimalMechanism {
             v.push((k, self.classes[k].vv.value(*z)));
         }
         let total: f64 = v.iter().map(|(_, x)| x).sum();
-        Ok(v
-            .into_iter()
+        Ok(v.into_iter()
             .map(|(k, vi)| -vi + self.classes[k].weight * total)
             .collect())
     }

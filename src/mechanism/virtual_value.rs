@@ -11,19 +11,20 @@
 //! equal to `η` on the binding interval `[Z_a, Z_b] = [L⁻¹(η), H⁻¹(η)]`.
 
 use crate::distribution::EndowmentDistribution;
-use crate::numerics::{brent, newton_bracketed, RootError};
+use crate::numerics::{brent, newton_increasing, RootError};
 use std::sync::Arc;
 
-/// How the solver's innermost scalar roots (`L⁻¹`, `H⁻¹` and the level `η`)
-/// are found.
+/// How the solver finds a scalar root: the innermost ones (`L⁻¹`, `H⁻¹`,
+/// each class's level `η`) and the outer one (the aggregate `S`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
-pub enum InnerRoot {
-    /// Newton's method with analytic slopes, safeguarded by a bracket
-    /// (warm-started from the previous outer iteration).
+pub enum RootMethod {
+    /// Newton's method with analytic slopes, safeguarded by a bracket and
+    /// warm-started from the previous iteration.
     #[default]
     Newton,
-    /// Brent's method from the `roots` crate on the same brackets.
+    /// Brent's method from the `roots` crate on the same brackets (no
+    /// derivatives, no warm start).
     Brent,
 }
 
@@ -71,11 +72,12 @@ fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
     hi: f64,
     guess: f64,
     rel: f64,
-    method: InnerRoot,
+    method: RootMethod,
 ) -> Result<f64, RootError> {
     let scale = hi - lo;
     match method {
-        InnerRoot::Newton => newton_bracketed(
+        // The callers have checked g(lo) < target < g(hi).
+        RootMethod::Newton => newton_increasing(
             |z| {
                 let (v, s) = g(z);
                 (v - target, s)
@@ -86,7 +88,22 @@ fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
             rel,
             scale,
         ),
-        InnerRoot::Brent => brent(|z| g(z).0 - target, lo, hi, rel, scale),
+        // `g` may be +∞ at an end where the density vanishes; Brent's
+        // interpolation needs finite values, and a huge one acts as a sign.
+        RootMethod::Brent => brent(
+            |z| {
+                let v = g(z).0 - target;
+                if v.is_infinite() {
+                    v.signum() * 1e150
+                } else {
+                    v
+                }
+            },
+            lo,
+            hi,
+            rel,
+            scale,
+        ),
     }
 }
 
@@ -97,7 +114,7 @@ pub(crate) fn lower_inverse(
     eta: f64,
     guess: f64,
     rel: f64,
-    method: InnerRoot,
+    method: RootMethod,
 ) -> Result<f64, RootError> {
     let (lo, hi) = d.support();
     if eta <= lo {
@@ -109,7 +126,15 @@ pub(crate) fn lower_inverse(
     if eta >= lower(d, beta, hi) {
         return Ok(hi);
     }
-    solve_increasing(|z| lower_with_slope(d, beta, z), eta, lo, hi, guess, rel, method)
+    solve_increasing(
+        |z| lower_with_slope(d, beta, z),
+        eta,
+        lo,
+        hi,
+        guess,
+        rel,
+        method,
+    )
 }
 
 /// `Z_b = H⁻¹(η)`, clamped to the support.
@@ -119,7 +144,7 @@ pub(crate) fn upper_inverse(
     eta: f64,
     guess: f64,
     rel: f64,
-    method: InnerRoot,
+    method: RootMethod,
 ) -> Result<f64, RootError> {
     let (lo, hi) = d.support();
     if eta >= hi {
@@ -131,7 +156,15 @@ pub(crate) fn upper_inverse(
     if eta <= upper(d, beta, lo) {
         return Ok(lo);
     }
-    solve_increasing(|z| upper_with_slope(d, beta, z), eta, lo, hi, guess, rel, method)
+    solve_increasing(
+        |z| upper_with_slope(d, beta, z),
+        eta,
+        lo,
+        hi,
+        guess,
+        rel,
+        method,
+    )
 }
 
 /// A class's binding interval and expected virtual value at a given `η`.
@@ -154,7 +187,7 @@ pub(crate) fn at_eta(
     eta: f64,
     guess: (f64, f64),
     rel: f64,
-    method: InnerRoot,
+    method: RootMethod,
 ) -> Result<AtEta, RootError> {
     let za = lower_inverse(d, beta, eta, guess.0, rel, method)?;
     let zb = upper_inverse(d, beta, eta, guess.1, rel, method)?.max(za);
@@ -336,16 +369,30 @@ impl VirtualValue {
             if self.za <= lo {
                 return lo;
             }
-            lower_inverse(d, self.beta, v, 0.5 * (lo + self.za), rel, InnerRoot::Newton)
-                .unwrap_or(lo)
-                .min(self.za)
+            lower_inverse(
+                d,
+                self.beta,
+                v,
+                0.5 * (lo + self.za),
+                rel,
+                RootMethod::Newton,
+            )
+            .unwrap_or(lo)
+            .min(self.za)
         } else {
             if self.zb >= hi {
                 return hi;
             }
-            upper_inverse(d, self.beta, v, 0.5 * (self.zb + hi), rel, InnerRoot::Newton)
-                .unwrap_or(hi)
-                .max(self.zb)
+            upper_inverse(
+                d,
+                self.beta,
+                v,
+                0.5 * (self.zb + hi),
+                rel,
+                RootMethod::Newton,
+            )
+            .unwrap_or(hi)
+            .max(self.zb)
         }
     }
 

@@ -8,5 +8,5 @@ mod roots;
 mod tolerance;
 
 pub use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
-pub use self::roots::{brent, newton_bracketed, RootError};
+pub use self::roots::{brent, newton_bracketed, newton_increasing, RootError};
 pub use self::tolerance::{Tolerances, GAUSS_LEGENDRE_NODES, SCAN_POINTS};

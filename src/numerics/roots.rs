@@ -170,7 +170,7 @@ pub fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
     rel: f64,
     scale: f64,
 ) -> Result<f64, RootError> {
-    let (mut lo, mut hi) = (a.min(b), a.max(b));
+    let (lo, hi) = (a.min(b), a.max(b));
     let (flo, _) = fdf(lo);
     let (fhi, _) = fdf(hi);
     if flo.is_nan() {
@@ -193,7 +193,40 @@ pub fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
             fb: fhi,
         });
     }
-    let increasing = flo < 0.0;
+    newton_core(fdf, lo, hi, flo < 0.0, x0, rel, scale)
+}
+
+/// Newton's method on an increasing function whose bracket signs the caller
+/// already knows (`f(lo) < 0 < f(hi)`), so the ends are never evaluated.
+/// Otherwise as [`newton_bracketed`]; a warm start within the tolerance of
+/// the root costs one evaluation.
+///
+/// # Example
+/// ```
+/// use exchange_design::numerics::newton_increasing;
+/// let x = newton_increasing(|x: f64| (x.powi(3) - 8.0, 3.0 * x * x), 0.0, 4.0, 1.9, 1e-15, 1.0).unwrap();
+/// assert!((x - 2.0).abs() < 1e-14);
+/// ```
+pub fn newton_increasing<F: FnMut(f64) -> (f64, f64)>(
+    fdf: F,
+    lo: f64,
+    hi: f64,
+    x0: f64,
+    rel: f64,
+    scale: f64,
+) -> Result<f64, RootError> {
+    newton_core(fdf, lo.min(hi), lo.max(hi), true, x0, rel, scale)
+}
+
+fn newton_core<F: FnMut(f64) -> (f64, f64)>(
+    mut fdf: F,
+    mut lo: f64,
+    mut hi: f64,
+    increasing: bool,
+    x0: f64,
+    rel: f64,
+    scale: f64,
+) -> Result<f64, RootError> {
     let mut x = if x0.is_finite() {
         x0.clamp(lo, hi)
     } else {
@@ -216,6 +249,15 @@ pub fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
         }
         let tol = rel * scale.max(x.abs());
         let newton = x - fx / dfx;
+        // A correction below the spacing of floats (or the tolerance) means
+        // x is the root as far as it can be represented.
+        if newton == x || (newton.is_finite() && (newton - x).abs() <= tol) {
+            return Ok(if newton > lo && newton < hi {
+                newton
+            } else {
+                x
+            });
+        }
         let mid = 0.5 * (lo + hi);
         // Newton is used only while it stays inside the bracket and at least
         // halves the previous step; otherwise bisect (as in `rtsafe`).
@@ -234,7 +276,11 @@ pub fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
         }
         if mid <= lo || mid >= hi {
             // The bracket is two adjacent floats.
-            return Ok(if fx.abs() <= fdf(next).0.abs() { x } else { next });
+            return Ok(if fx.abs() <= fdf(next).0.abs() {
+                x
+            } else {
+                next
+            });
         }
         x = next;
     }

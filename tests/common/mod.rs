@@ -9,7 +9,12 @@ use gauss_quad::GaussLegendre;
 use std::num::NonZeroUsize;
 
 /// Composite 30-node Gauss–Legendre over `panels` equal panels of `[a, b]`.
-pub fn reference_integral_panels<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, panels: usize) -> f64 {
+pub fn reference_integral_panels<F: FnMut(f64) -> f64>(
+    mut f: F,
+    a: f64,
+    b: f64,
+    panels: usize,
+) -> f64 {
     if a == b {
         return 0.0;
     }
@@ -17,8 +22,14 @@ pub fn reference_integral_panels<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64,
     let h = (b - a) / panels as f64;
     (0..panels)
         .map(|k| {
+            // Both ends from the same formula, so neighbouring panels share
+            // their boundary exactly.
             let lo = a + k as f64 * h;
-            let hi = if k + 1 == panels { b } else { lo + h };
+            let hi = if k + 1 == panels {
+                b
+            } else {
+                a + (k + 1) as f64 * h
+            };
             rule.integrate(lo, hi, &mut f)
         })
         .sum()

@@ -1,0 +1,369 @@
+//! The efficiency–revenue frontier: the (A, R) points of the α-optimal
+//! mechanisms for α from 0 to 1, with the first best and the double
+//! auctions as reference points (the paper's frontier figure for N = 5).
+//!
+//! Maximising `α R + (1 − α) A` over a convex set of attainable (A, R)
+//! pairs traces its upper-right boundary, so the efficiency of the
+//! α-optimal mechanism falls as α rises and [`frontier_at_efficiency`]
+//! can find the frontier point of a given efficiency by a scalar root in α.
+
+use super::{BenchmarkError, DoubleAuction};
+use crate::market::Market;
+use crate::mechanism::{FirstBest, OptimalMechanism};
+use crate::numerics::{brent, Tolerances};
+
+/// How [`Frontier::compute`] samples the curve.
+///
+/// # Example
+/// ```
+/// use exchange_design::benchmarks::FrontierOptions;
+/// let opts = FrontierOptions { max_gap: 0.005, ..FrontierOptions::default() };
+/// assert_eq!(opts.initial_points, 9);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FrontierOptions {
+    /// Number of equally spaced weights α in `[0, 1]` to start from (≥ 2).
+    pub initial_points: usize,
+    /// Largest allowed distance between consecutive points, as a fraction
+    /// of the diagonal of the curve's bounding box; longer gaps are split
+    /// at the midpoint in α.
+    pub max_gap: f64,
+    /// Hard cap on the number of points.
+    pub max_points: usize,
+}
+
+impl Default for FrontierOptions {
+    fn default() -> Self {
+        Self {
+            initial_points: 9,
+            max_gap: 0.02,
+            max_points: 400,
+        }
+    }
+}
+
+/// One α-optimal mechanism on the frontier.
+///
+/// # Example
+/// ```
+/// use exchange_design::benchmarks::{Frontier, FrontierOptions};
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+/// let last = f.points().last().unwrap();
+/// assert_eq!(last.alpha, 1.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct FrontierPoint {
+    /// The weight on revenue.
+    pub alpha: f64,
+    /// Expected allocative efficiency `A`.
+    pub efficiency: f64,
+    /// Expected revenue `R`.
+    pub revenue: f64,
+}
+
+/// A benchmark mechanism's (efficiency, revenue) pair.
+///
+/// # Example
+/// ```
+/// use exchange_design::benchmarks::ReferencePoint;
+/// let p = ReferencePoint { efficiency: -0.5, revenue: 0.1 };
+/// assert!(p.revenue > 0.0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct ReferencePoint {
+    /// Expected allocative efficiency `A`.
+    pub efficiency: f64,
+    /// Expected revenue `R`.
+    pub revenue: f64,
+}
+
+/// The sampled frontier and its reference points.
+///
+/// # Example
+/// ```
+/// use exchange_design::benchmarks::{Frontier, FrontierOptions};
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+/// // The auction with maximal fees lies strictly inside the frontier.
+/// let da = f.double_auction_with_fees().unwrap();
+/// assert!(f.points().iter().any(|p| p.efficiency >= da.efficiency && p.revenue > da.revenue));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Frontier {
+    points: Vec<FrontierPoint>,
+    first_best: ReferencePoint,
+    double_auction: Option<ReferencePoint>,
+    double_auction_with_fees: Option<ReferencePoint>,
+}
+
+fn point(market: &Market, alpha: f64) -> Result<FrontierPoint, BenchmarkError> {
+    let m = OptimalMechanism::solve(market, alpha)?;
+    Ok(FrontierPoint {
+        alpha,
+        efficiency: m.efficiency(),
+        revenue: m.revenue(),
+    })
+}
+
+impl Frontier {
+    /// Samples the frontier of `market`: equally spaced weights first, then
+    /// midpoints wherever consecutive points are further apart than
+    /// `options.max_gap` (relative to the curve's extent), until no gap is
+    /// too long or `options.max_points` is reached. The double-auction
+    /// reference points are `None` when the auction has no linear
+    /// equilibrium (two traders).
+    ///
+    /// # Errors
+    /// [`BenchmarkError::InvalidOption`] for fewer than 2 initial points, a
+    /// cap below them, or a gap that is not a positive number; solver
+    /// failures as [`BenchmarkError::Mechanism`].
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::benchmarks::{Frontier, FrontierOptions};
+    /// use exchange_design::distribution::Uniform;
+    /// use exchange_design::market::Market;
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// // Efficiency falls and revenue rises along the frontier.
+    /// assert!(f.points().windows(2).all(|w| w[1].efficiency <= w[0].efficiency + 1e-12));
+    /// assert!(f.points().windows(2).all(|w| w[1].revenue >= w[0].revenue - 1e-12));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compute(market: &Market, options: &FrontierOptions) -> Result<Self, BenchmarkError> {
+        if options.initial_points < 2 {
+            return Err(BenchmarkError::InvalidOption(format!(
+                "initial_points = {}; the frontier needs at least 2",
+                options.initial_points
+            )));
+        }
+        if options.max_points < options.initial_points {
+            return Err(BenchmarkError::InvalidOption(format!(
+                "max_points = {} is below initial_points = {}; raise it",
+                options.max_points, options.initial_points
+            )));
+        }
+        if !(options.max_gap.is_finite() && options.max_gap > 0.0) {
+            return Err(BenchmarkError::InvalidOption(format!(
+                "max_gap = {}; it must be a positive number",
+                options.max_gap
+            )));
+        }
+        let n0 = options.initial_points;
+        let mut points = (0..n0)
+            .map(|k| {
+                let alpha = if k + 1 == n0 {
+                    1.0
+                } else {
+                    k as f64 / (n0 - 1) as f64
+                };
+                point(market, alpha)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        loop {
+            let (a_min, a_max, r_min, r_max) = points.iter().fold(
+                (
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                    f64::INFINITY,
+                    f64::NEG_INFINITY,
+                ),
+                |(a0, a1, r0, r1), p| {
+                    (
+                        a0.min(p.efficiency),
+                        a1.max(p.efficiency),
+                        r0.min(p.revenue),
+                        r1.max(p.revenue),
+                    )
+                },
+            );
+            let diag = (a_max - a_min).hypot(r_max - r_min);
+            if diag.is_nan() || diag <= 0.0 {
+                break;
+            }
+            let limit = options.max_gap * diag;
+            let split: Vec<f64> = points
+                .windows(2)
+                .filter(|w| {
+                    let d = (w[1].efficiency - w[0].efficiency).hypot(w[1].revenue - w[0].revenue);
+                    d > limit && w[1].alpha - w[0].alpha > 1e-9
+                })
+                .map(|w| 0.5 * (w[0].alpha + w[1].alpha))
+                .collect();
+            if split.is_empty() || points.len() >= options.max_points {
+                break;
+            }
+            let room = options.max_points - points.len();
+            for alpha in split.into_iter().take(room) {
+                points.push(point(market, alpha)?);
+            }
+            points.sort_by(|a, b| a.alpha.total_cmp(&b.alpha));
+        }
+
+        let fb = FirstBest::new(market)?;
+        let first_best = ReferencePoint {
+            efficiency: fb.efficiency(),
+            revenue: fb.revenue(),
+        };
+        let (double_auction, double_auction_with_fees) = match DoubleAuction::new(market) {
+            Ok(da) => {
+                let fees = da.with_maximal_fees();
+                (
+                    Some(ReferencePoint {
+                        efficiency: da.efficiency(),
+                        revenue: da.revenue(),
+                    }),
+                    Some(ReferencePoint {
+                        efficiency: fees.efficiency(),
+                        revenue: fees.revenue(),
+                    }),
+                )
+            }
+            Err(BenchmarkError::NoLinearEquilibrium { .. }) => (None, None),
+            Err(e) => return Err(e),
+        };
+        Ok(Self {
+            points,
+            first_best,
+            double_auction,
+            double_auction_with_fees,
+        })
+    }
+
+    /// The frontier points, in increasing α.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// assert_eq!(f.points()[0].alpha, 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn points(&self) -> &[FrontierPoint] {
+        &self.points
+    }
+
+    /// The first best with maximal IR fees.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// assert!((f.first_best().efficiency - f.points()[0].efficiency).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn first_best(&self) -> ReferencePoint {
+        self.first_best
+    }
+
+    /// The double auction without fees (`None` with two traders).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// let m = Market::symmetric(2, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// assert!(Frontier::compute(&m, &FrontierOptions::default())?.double_auction().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn double_auction(&self) -> Option<ReferencePoint> {
+        self.double_auction
+    }
+
+    /// The double auction with maximal participation fees (`None` with two traders).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// assert!(f.double_auction_with_fees().unwrap().revenue > 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn double_auction_with_fees(&self) -> Option<ReferencePoint> {
+        self.double_auction_with_fees
+    }
+}
+
+/// The frontier mechanism whose efficiency is `target`: the α-optimal
+/// mechanism with `A(α) = target`, found by Brent's method on α. Its
+/// [`revenue`](OptimalMechanism::revenue) is the most any feasible mechanism
+/// of that efficiency raises.
+///
+/// # Errors
+/// [`BenchmarkError::EfficiencyOutOfRange`] when `target` is not between
+/// the efficiencies at α = 1 and α = 0; solver and root failures as
+/// [`BenchmarkError::Mechanism`] and [`BenchmarkError::Root`].
+///
+/// # Example
+/// ```
+/// use exchange_design::benchmarks::{frontier_at_efficiency, DoubleAuction};
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let da = DoubleAuction::new(&m)?.with_maximal_fees();
+/// let best = frontier_at_efficiency(&m, da.efficiency())?;
+/// assert!((best.efficiency() - da.efficiency()).abs() < 1e-10);
+/// assert!(best.revenue() > 1.5 * da.revenue());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn frontier_at_efficiency(
+    market: &Market,
+    target: f64,
+) -> Result<OptimalMechanism, BenchmarkError> {
+    if !target.is_finite() {
+        return Err(BenchmarkError::InvalidOption(format!(
+            "target efficiency {target} is not a finite number"
+        )));
+    }
+    let low = OptimalMechanism::solve(market, 0.0)?;
+    let high = OptimalMechanism::solve(market, 1.0)?;
+    let (a_max, a_min) = (low.efficiency(), high.efficiency());
+    let tol = 1e-12 * 1f64.max(a_max.abs()).max(a_min.abs());
+    if target > a_max + tol || target < a_min - tol {
+        return Err(BenchmarkError::EfficiencyOutOfRange {
+            target,
+            min: a_min,
+            max: a_max,
+        });
+    }
+    if (target - a_max).abs() <= tol {
+        return Ok(low);
+    }
+    if (target - a_min).abs() <= tol {
+        return Ok(high);
+    }
+    let mut failure = None;
+    let alpha = brent(
+        |alpha| match OptimalMechanism::solve(market, alpha) {
+            Ok(m) => m.efficiency() - target,
+            Err(e) => {
+                failure.get_or_insert(e);
+                f64::NAN
+            }
+        },
+        0.0,
+        1.0,
+        Tolerances::DEFAULT.root_rel,
+        1.0,
+    );
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
+    let alpha = alpha.map_err(|source| BenchmarkError::Root {
+        stage: "weight alpha of the frontier point",
+        source,
+    })?;
+    Ok(OptimalMechanism::solve(market, alpha)?)
+}

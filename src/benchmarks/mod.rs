@@ -1,0 +1,80 @@
+//! Benchmarks the optimal mechanism is compared with (the paper's Section 6,
+//! Example 1 and its figures): the double auction without side payments,
+//! with and without maximal participation fees, and the efficiency–revenue
+//! frontier traced by the α-optimal mechanisms.
+//!
+//! * [`DoubleAuction`]: the linear Bayes–Nash (in fact ex-post) equilibrium
+//!   in demand schedules for heterogeneous risk capacities, and
+//!   [`DoubleAuctionWithFees`], the same auction with the largest
+//!   participation fee every type accepts.
+//! * [`Frontier`]: the (efficiency, revenue) points of the α-optimal
+//!   mechanisms, refined adaptively, with the reference points; and
+//!   [`frontier_at_efficiency`], the frontier mechanism of a given efficiency.
+
+mod double_auction;
+mod frontier;
+
+pub use self::double_auction::{AuctionClass, DoubleAuction, DoubleAuctionWithFees};
+pub use self::frontier::{
+    frontier_at_efficiency, Frontier, FrontierOptions, FrontierPoint, ReferencePoint,
+};
+
+use crate::mechanism::MechanismError;
+use crate::numerics::RootError;
+use thiserror::Error;
+
+/// Why a benchmark could not be computed.
+///
+/// # Example
+/// ```
+/// use exchange_design::benchmarks::{BenchmarkError, DoubleAuction};
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// let m = Market::symmetric(2, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let err = DoubleAuction::new(&m).unwrap_err();
+/// assert_eq!(err, BenchmarkError::NoLinearEquilibrium { n_traders: 2 });
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum BenchmarkError {
+    /// With two traders the double auction has no linear equilibrium (each
+    /// trader's price impact would be infinite).
+    #[error("the double auction has no linear equilibrium with {n_traders} traders; it needs at least 3")]
+    NoLinearEquilibrium {
+        /// Number of traders in the market.
+        n_traders: u64,
+    },
+    /// A scalar root (equilibrium slopes, frontier weight) was not found.
+    #[error("{stage}: {source}")]
+    Root {
+        /// Which computation failed.
+        stage: &'static str,
+        /// The root finder's diagnosis.
+        source: RootError,
+    },
+    /// Solving an optimal mechanism failed.
+    #[error(transparent)]
+    Mechanism(#[from] MechanismError),
+    /// The requested efficiency is not attained by any frontier mechanism.
+    #[error("efficiency {target} is outside the frontier's range [{min}, {max}]; choose a target between the revenue-maximal and the most efficient budget-balanced mechanism")]
+    EfficiencyOutOfRange {
+        /// The requested efficiency.
+        target: f64,
+        /// Efficiency of the revenue-maximal mechanism (α = 1).
+        min: f64,
+        /// Efficiency of the α = 0 mechanism.
+        max: f64,
+    },
+    /// Invalid options (for example a frontier grid with fewer than two points).
+    #[error("invalid option: {0}")]
+    InvalidOption(String),
+    /// A computed quantity is not finite.
+    #[error(
+        "the computed {what} is not finite; rescale the market (kappa and endowments) closer to 1"
+    )]
+    NonFinite {
+        /// Which quantity.
+        what: &'static str,
+    },
+}

@@ -1,0 +1,263 @@
+//! Lemma 1 as a numerical check: a direct mechanism is feasible (IC and IR)
+//! exactly when, for every trader, the interim allocation is weakly
+//! decreasing, the interim transfer satisfies eq. (4) and the utility gain
+//! of participation (eq. (3)) is nonnegative.
+//!
+//! [`check_feasibility`] evaluates the three conditions on a grid of types
+//! per class. Eq. (4) is checked in two parts: the gain implied by the
+//! transfer, `U(z) + z²/(2κ)` with `U(z) = −E[(z + X)² | z]/(2κ) − t̄(z)`,
+//! must equal the mechanism's reported gain `G(z)`, and `G` must satisfy the
+//! envelope condition `G(z) = G(lo) − (1/κ) ∫_lo^z x̄`.
+
+use super::{DirectMechanism, MechanismError};
+use crate::numerics::{integrate, Tolerances};
+use thiserror::Error;
+
+/// Number of grid points per class used by [`check_feasibility`].
+pub const FEASIBILITY_GRID_POINTS: usize = 257;
+
+/// Relative tolerance (against `width²/κ`, the scale of a gain) of the
+/// gain comparisons in [`check_feasibility`].
+pub const FEASIBILITY_GAIN_REL: f64 = 1e-8;
+
+/// Which condition of Lemma 1 fails, where, and by how much.
+///
+/// # Example
+/// ```
+/// use exchange_design::mechanism::FeasibilityViolation;
+/// let v = FeasibilityViolation::IndividualRationality { class: 0, z: 0.0, gain: -0.01 };
+/// assert!(v.to_string().contains("individual rationality"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum FeasibilityViolation {
+    /// Condition 3 (IC): the interim allocation rises between two grid types.
+    #[error("class {class}: the interim allocation increases from {x_low} at z = {z_low} to {x_high} at z = {z_high}; incentive compatibility needs it weakly decreasing in the type")]
+    AllocationIncreasing {
+        /// Class index.
+        class: usize,
+        /// The lower type.
+        z_low: f64,
+        /// The higher type.
+        z_high: f64,
+        /// Interim allocation at `z_low`.
+        x_low: f64,
+        /// Interim allocation at `z_high`.
+        x_high: f64,
+    },
+    /// Condition 2, first part: the transfer does not deliver the reported gain.
+    #[error("class {class}, z = {z}: the interim transfer implies a utility gain of {gain_from_transfer} but the mechanism reports {reported_gain}; the transfer does not satisfy eq. (4)")]
+    TransferInconsistent {
+        /// Class index.
+        class: usize,
+        /// The type.
+        z: f64,
+        /// `U(z) + z²/(2κ)` computed from the transfer and the allocation.
+        gain_from_transfer: f64,
+        /// The mechanism's `utility_gain(class, z)`.
+        reported_gain: f64,
+    },
+    /// Condition 2, second part: the gain violates the envelope condition (3).
+    #[error("class {class}, z = {z}: the utility gain is {gain} but eq. (3) gives G(lo) − (1/κ)∫x̄ = {envelope_gain}; the transfers are not those of an incentive-compatible mechanism")]
+    EnvelopeViolated {
+        /// Class index.
+        class: usize,
+        /// The type.
+        z: f64,
+        /// The gain implied by the transfer at `z`.
+        gain: f64,
+        /// `G(lo) − (1/κ) ∫_lo^z x̄`.
+        envelope_gain: f64,
+    },
+    /// Condition 1 (IR): a type loses by taking part.
+    #[error("class {class}, z = {z}: the utility gain of participation is {gain} < 0; individual rationality fails (lower the fee or transfer for this class)")]
+    IndividualRationality {
+        /// Class index.
+        class: usize,
+        /// The type.
+        z: f64,
+        /// Its utility gain.
+        gain: f64,
+    },
+    /// The mechanism could not answer a query.
+    #[error("class {class}, z = {z}: the mechanism could not be evaluated: {source}")]
+    Query {
+        /// Class index.
+        class: usize,
+        /// The type.
+        z: f64,
+        /// The mechanism's error.
+        source: MechanismError,
+    },
+    /// The mechanism returned NaN or an infinity.
+    #[error("class {class}, z = {z}: the {what} is not finite")]
+    NonFinite {
+        /// Class index.
+        class: usize,
+        /// The type.
+        z: f64,
+        /// Which quantity.
+        what: &'static str,
+    },
+}
+
+/// Interim quantities of one class on the grid.
+struct Row {
+    z: f64,
+    x: f64,
+    gain_from_transfer: f64,
+    reported_gain: f64,
+}
+
+fn evaluate_row(
+    mech: &dyn DirectMechanism,
+    class: usize,
+    kappa: f64,
+    z: f64,
+) -> Result<Row, FeasibilityViolation> {
+    let q =
+        |r: Result<f64, MechanismError>, what: &'static str| -> Result<f64, FeasibilityViolation> {
+            let v = r.map_err(|source| FeasibilityViolation::Query { class, z, source })?;
+            if v.is_finite() {
+                Ok(v)
+            } else {
+                Err(FeasibilityViolation::NonFinite { class, z, what })
+            }
+        };
+    let x = q(mech.interim_allocation(class, z), "interim allocation")?;
+    let ex2 = q(
+        mech.interim_second_moment(class, z),
+        "interim second moment",
+    )?;
+    let t = q(mech.interim_transfer(class, z), "interim transfer")?;
+    let g = q(mech.utility_gain(class, z), "utility gain")?;
+    // U(z) = −E[(z + X)²]/(2κ) − t̄; gain = U + z²/(2κ).
+    let gain_from_transfer = -(2.0 * z * x + ex2) / (2.0 * kappa) - t;
+    Ok(Row {
+        z,
+        x,
+        gain_from_transfer,
+        reported_gain: g,
+    })
+}
+
+/// Checks Lemma 1 on a grid of [`FEASIBILITY_GRID_POINTS`] types per class:
+/// interim allocation weakly decreasing, transfers consistent with eq. (4),
+/// and individual rationality. Returns the first violation found (class by
+/// class, conditions in that order).
+///
+/// # Errors
+/// A [`FeasibilityViolation`] naming the condition, the class and the type.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::{check_feasibility, OptimalMechanism};
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// check_feasibility(&OptimalMechanism::solve(&m, 0.5)?)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn check_feasibility(mech: &dyn DirectMechanism) -> Result<(), FeasibilityViolation> {
+    let market = mech.market();
+    let mono_rel = Tolerances::DEFAULT.monotone_rel;
+    for (class, c) in market.classes().iter().enumerate() {
+        let kappa = c.kappa();
+        let (lo, hi) = c.distribution().support();
+        let width = hi - lo;
+        let gain_tol = FEASIBILITY_GAIN_REL * width * width / kappa;
+        let n = FEASIBILITY_GRID_POINTS;
+        let rows = (0..n)
+            .map(|k| {
+                let z = if k + 1 == n {
+                    hi
+                } else {
+                    lo + width * k as f64 / (n - 1) as f64
+                };
+                evaluate_row(mech, class, kappa, z)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+
+        // Condition 3: weakly decreasing interim allocation.
+        for w in rows.windows(2) {
+            let scale = 1f64.max(w[0].x.abs()).max(width);
+            if w[1].x > w[0].x + mono_rel * scale {
+                return Err(FeasibilityViolation::AllocationIncreasing {
+                    class,
+                    z_low: w[0].z,
+                    z_high: w[1].z,
+                    x_low: w[0].x,
+                    x_high: w[1].x,
+                });
+            }
+        }
+
+        // Condition 2a: the transfer delivers the reported gain.
+        for r in &rows {
+            if (r.gain_from_transfer - r.reported_gain).abs() > gain_tol {
+                return Err(FeasibilityViolation::TransferInconsistent {
+                    class,
+                    z: r.z,
+                    gain_from_transfer: r.gain_from_transfer,
+                    reported_gain: r.reported_gain,
+                });
+            }
+        }
+
+        // Condition 2b: envelope condition (3), integrated piece by piece.
+        let g_lo = rows[0].gain_from_transfer;
+        let mut integral = 0.0;
+        for w in rows.windows(2) {
+            let mut failure = None;
+            let piece = integrate(
+                |s| match mech.interim_allocation(class, s) {
+                    Ok(v) if v.is_finite() => v,
+                    Ok(_) => {
+                        failure.get_or_insert(FeasibilityViolation::NonFinite {
+                            class,
+                            z: s,
+                            what: "interim allocation",
+                        });
+                        0.0
+                    }
+                    Err(source) => {
+                        failure.get_or_insert(FeasibilityViolation::Query {
+                            class,
+                            z: s,
+                            source,
+                        });
+                        0.0
+                    }
+                },
+                w[0].z,
+                w[1].z,
+            );
+            if let Some(f) = failure {
+                return Err(f);
+            }
+            integral += piece;
+            let envelope_gain = g_lo - integral / kappa;
+            let r = &w[1];
+            if (r.gain_from_transfer - envelope_gain).abs() > gain_tol {
+                return Err(FeasibilityViolation::EnvelopeViolated {
+                    class,
+                    z: r.z,
+                    gain: r.gain_from_transfer,
+                    envelope_gain,
+                });
+            }
+        }
+
+        // Condition 1: individual rationality.
+        for r in &rows {
+            if r.gain_from_transfer < -gain_tol {
+                return Err(FeasibilityViolation::IndividualRationality {
+                    class,
+                    z: r.z,
+                    gain: r.gain_from_transfer,
+                });
+            }
+        }
+    }
+    Ok(())
+}

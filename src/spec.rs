@@ -1,0 +1,614 @@
+//! A declarative description of a market and a request (the input of the
+//! `solve` example), and the report computed from it.
+//!
+//! The types derive `serde` traits when the `serde` feature (on by default)
+//! is enabled; the crate itself reads and writes no JSON. Every validation
+//! error names the offending field by its path in the spec, such as
+//! `traders[2].distribution.sigma`.
+
+use crate::benchmarks::DoubleAuction;
+use crate::distribution::{
+    Beta, DistributionError, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal,
+    Uniform,
+};
+use crate::market::{Market, MarketError, TraderClass};
+use crate::mechanism::{MechanismError, OptimalMechanism};
+use std::sync::Arc;
+use std::time::Instant;
+use thiserror::Error;
+
+/// A distribution family with its parameters, tagged by `family`.
+///
+/// # Example
+/// ```
+/// use exchange_design::spec::DistributionSpec;
+/// let d = DistributionSpec::Uniform { lo: -1.0, hi: 1.0 };
+/// assert!(d.build().is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(try_from = "RawDistributionSpec", into = "RawDistributionSpec")
+)]
+#[non_exhaustive]
+pub enum DistributionSpec {
+    /// [`Uniform`] on `[lo, hi]`.
+    Uniform {
+        /// Lower end.
+        lo: f64,
+        /// Upper end.
+        hi: f64,
+    },
+    /// [`TruncatedNormal`].
+    TruncatedNormal {
+        /// Mean of the untruncated normal.
+        mu: f64,
+        /// Standard deviation of the untruncated normal.
+        sigma: f64,
+        /// Lower end.
+        lo: f64,
+        /// Upper end.
+        hi: f64,
+    },
+    /// [`Beta`] rescaled to `[lo, hi]`.
+    Beta {
+        /// First shape parameter (≥ 1).
+        a: f64,
+        /// Second shape parameter (≥ 1).
+        b: f64,
+        /// Lower end.
+        lo: f64,
+        /// Upper end.
+        hi: f64,
+    },
+    /// [`Triangular`].
+    Triangular {
+        /// Lower end.
+        lo: f64,
+        /// Mode.
+        mode: f64,
+        /// Upper end.
+        hi: f64,
+    },
+    /// [`PiecewiseLinear`]: a tabulated density.
+    PiecewiseLinear {
+        /// Grid points, strictly increasing.
+        z: Vec<f64>,
+        /// Density at each grid point (normalised on construction).
+        density: Vec<f64>,
+    },
+}
+
+impl DistributionSpec {
+    /// Builds the distribution.
+    ///
+    /// # Errors
+    /// The family constructor's [`DistributionError`].
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::spec::DistributionSpec;
+    /// let bad = DistributionSpec::TruncatedNormal { mu: 0.0, sigma: -1.0, lo: -1.0, hi: 1.0 };
+    /// assert!(bad.build().is_err());
+    /// ```
+    pub fn build(&self) -> Result<Arc<dyn EndowmentDistribution>, DistributionError> {
+        Ok(match self {
+            DistributionSpec::Uniform { lo, hi } => Arc::new(Uniform::new(*lo, *hi)?),
+            DistributionSpec::TruncatedNormal { mu, sigma, lo, hi } => {
+                Arc::new(TruncatedNormal::new(*mu, *sigma, *lo, *hi)?)
+            }
+            DistributionSpec::Beta { a, b, lo, hi } => Arc::new(Beta::new(*a, *b, *lo, *hi)?),
+            DistributionSpec::Triangular { lo, mode, hi } => {
+                Arc::new(Triangular::new(*lo, *mode, *hi)?)
+            }
+            DistributionSpec::PiecewiseLinear { z, density } => {
+                Arc::new(PiecewiseLinear::new(z.clone(), density.clone())?)
+            }
+        })
+    }
+}
+
+/// The family names of [`DistributionSpec`] as they appear in a spec.
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Family {
+    Uniform,
+    TruncatedNormal,
+    Beta,
+    Triangular,
+    PiecewiseLinear,
+}
+
+/// The wire form of [`DistributionSpec`]: a flat object tagged by
+/// `family`. Flat (rather than an internally tagged enum) so that a type
+/// error in a parameter is reported with its full path, e.g.
+/// `traders[0].distribution.lo`.
+#[cfg(feature = "serde")]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDistributionSpec {
+    family: Option<Family>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mu: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sigma: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    a: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    b: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    lo: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mode: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hi: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    z: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    density: Option<Vec<f64>>,
+}
+
+#[cfg(feature = "serde")]
+impl TryFrom<RawDistributionSpec> for DistributionSpec {
+    type Error = String;
+
+    fn try_from(raw: RawDistributionSpec) -> Result<Self, String> {
+        let family = raw
+            .family
+            .ok_or_else(|| "missing field `family`".to_string())?;
+        let name = match family {
+            Family::Uniform => "uniform",
+            Family::TruncatedNormal => "truncated_normal",
+            Family::Beta => "beta",
+            Family::Triangular => "triangular",
+            Family::PiecewiseLinear => "piecewise_linear",
+        };
+        let need = |v: Option<f64>, field: &str| {
+            v.ok_or_else(|| format!("missing field `{field}` (family `{name}`)"))
+        };
+        let given = [
+            ("mu", raw.mu.is_some()),
+            ("sigma", raw.sigma.is_some()),
+            ("a", raw.a.is_some()),
+            ("b", raw.b.is_some()),
+            ("lo", raw.lo.is_some()),
+            ("mode", raw.mode.is_some()),
+            ("hi", raw.hi.is_some()),
+            ("z", raw.z.is_some()),
+            ("density", raw.density.is_some()),
+        ];
+        let allowed: &[&str] = match family {
+            Family::Uniform => &["lo", "hi"],
+            Family::TruncatedNormal => &["mu", "sigma", "lo", "hi"],
+            Family::Beta => &["a", "b", "lo", "hi"],
+            Family::Triangular => &["lo", "mode", "hi"],
+            Family::PiecewiseLinear => &["z", "density"],
+        };
+        if let Some((field, _)) = given
+            .iter()
+            .find(|(f, present)| *present && !allowed.contains(f))
+        {
+            return Err(format!(
+                "field `{field}` does not apply to family `{name}`, which takes {}",
+                allowed.join(", ")
+            ));
+        }
+        Ok(match family {
+            Family::Uniform => DistributionSpec::Uniform {
+                lo: need(raw.lo, "lo")?,
+                hi: need(raw.hi, "hi")?,
+            },
+            Family::TruncatedNormal => DistributionSpec::TruncatedNormal {
+                mu: need(raw.mu, "mu")?,
+                sigma: need(raw.sigma, "sigma")?,
+                lo: need(raw.lo, "lo")?,
+                hi: need(raw.hi, "hi")?,
+            },
+            Family::Beta => DistributionSpec::Beta {
+                a: need(raw.a, "a")?,
+                b: need(raw.b, "b")?,
+                lo: need(raw.lo, "lo")?,
+                hi: need(raw.hi, "hi")?,
+            },
+            Family::Triangular => DistributionSpec::Triangular {
+                lo: need(raw.lo, "lo")?,
+                mode: need(raw.mode, "mode")?,
+                hi: need(raw.hi, "hi")?,
+            },
+            Family::PiecewiseLinear => DistributionSpec::PiecewiseLinear {
+                z: raw
+                    .z
+                    .ok_or_else(|| format!("missing field `z` (family `{name}`)"))?,
+                density: raw
+                    .density
+                    .ok_or_else(|| format!("missing field `density` (family `{name}`)"))?,
+            },
+        })
+    }
+}
+
+#[cfg(feature = "serde")]
+impl From<DistributionSpec> for RawDistributionSpec {
+    fn from(d: DistributionSpec) -> Self {
+        let mut raw = RawDistributionSpec::default();
+        match d {
+            DistributionSpec::Uniform { lo, hi } => {
+                raw.family = Some(Family::Uniform);
+                (raw.lo, raw.hi) = (Some(lo), Some(hi));
+            }
+            DistributionSpec::TruncatedNormal { mu, sigma, lo, hi } => {
+                raw.family = Some(Family::TruncatedNormal);
+                (raw.mu, raw.sigma, raw.lo, raw.hi) = (Some(mu), Some(sigma), Some(lo), Some(hi));
+            }
+            DistributionSpec::Beta { a, b, lo, hi } => {
+                raw.family = Some(Family::Beta);
+                (raw.a, raw.b, raw.lo, raw.hi) = (Some(a), Some(b), Some(lo), Some(hi));
+            }
+            DistributionSpec::Triangular { lo, mode, hi } => {
+                raw.family = Some(Family::Triangular);
+                (raw.lo, raw.mode, raw.hi) = (Some(lo), Some(mode), Some(hi));
+            }
+            DistributionSpec::PiecewiseLinear { z, density } => {
+                raw.family = Some(Family::PiecewiseLinear);
+                (raw.z, raw.density) = (Some(z), Some(density));
+            }
+        }
+        raw
+    }
+}
+
+fn default_count() -> u64 {
+    1
+}
+
+/// One class of identical traders.
+///
+/// # Example
+/// ```
+/// use exchange_design::spec::{DistributionSpec, TraderSpec};
+/// let t = TraderSpec { kappa: 0.5, count: 3, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } };
+/// assert_eq!(t.count, 3);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
+pub struct TraderSpec {
+    /// Risk capacity of each trader.
+    pub kappa: f64,
+    /// Number of identical traders (default 1).
+    #[cfg_attr(feature = "serde", serde(default = "default_count"))]
+    pub count: u64,
+    /// Endowment distribution.
+    pub distribution: DistributionSpec,
+}
+
+/// A request: the weight on revenue and the market.
+///
+/// # Example
+/// ```
+/// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+/// let spec = Spec {
+///     alpha: 0.5,
+///     traders: vec![TraderSpec { kappa: 0.5, count: 5, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } }],
+/// };
+/// let report = spec.run()?;
+/// assert_eq!(report.n_traders, 5);
+/// assert!((report.classes[0].z_b - 1.0 / 3.0).abs() < 1e-10);
+/// # Ok::<(), exchange_design::spec::SpecError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
+pub struct Spec {
+    /// Weight on revenue, in `[0, 1]`.
+    pub alpha: f64,
+    /// The trader classes.
+    pub traders: Vec<TraderSpec>,
+}
+
+/// A spec that cannot be run, with the path of the offending field.
+///
+/// # Example
+/// ```
+/// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+/// let spec = Spec { alpha: 2.0, traders: vec![] };
+/// assert!(spec.run().unwrap_err().to_string().starts_with("alpha"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// A field has an invalid value.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// Path of the field, e.g. `traders[1].kappa`.
+        field: String,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// The solver failed on a valid spec.
+    #[error("solve: {0}")]
+    Solve(MechanismError),
+}
+
+fn invalid(field: impl Into<String>, message: impl ToString) -> SpecError {
+    SpecError::Invalid {
+        field: field.into(),
+        message: message.to_string(),
+    }
+}
+
+fn distribution_field(err: &DistributionError) -> Option<&'static str> {
+    match err {
+        DistributionError::NonFiniteParameter { name, .. }
+        | DistributionError::NonPositiveScale { name, .. }
+        | DistributionError::ShapeBelowOne { name, .. } => Some(name),
+        DistributionError::EmptySupport { .. } => Some("lo"),
+        DistributionError::ModeOutsideSupport { .. } => Some("mode"),
+        DistributionError::GridTooShort { .. }
+        | DistributionError::GridNotIncreasing { .. }
+        | DistributionError::LengthMismatch { .. } => Some("z"),
+        DistributionError::NegativeDensity { .. }
+        | DistributionError::NotNormalisable { .. }
+        | DistributionError::VanishingDensity { .. } => Some("density"),
+        _ => None,
+    }
+}
+
+impl Spec {
+    /// Builds the market, reporting the first invalid field.
+    ///
+    /// # Errors
+    /// [`SpecError::Invalid`] naming the field.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+    /// let spec = Spec { alpha: 0.5, traders: vec![
+    ///     TraderSpec { kappa: -1.0, count: 2, distribution: DistributionSpec::Uniform { lo: 0.0, hi: 1.0 } },
+    /// ] };
+    /// assert!(spec.market().unwrap_err().to_string().starts_with("traders[0].kappa"));
+    /// ```
+    pub fn market(&self) -> Result<Market, SpecError> {
+        let mut classes = Vec::with_capacity(self.traders.len());
+        for (i, t) in self.traders.iter().enumerate() {
+            let dist = t.distribution.build().map_err(|e| {
+                let field = match distribution_field(&e) {
+                    Some(name) => format!("traders[{i}].distribution.{name}"),
+                    None => format!("traders[{i}].distribution"),
+                };
+                invalid(field, e)
+            })?;
+            classes.push(TraderClass::from_shared(t.kappa, dist, t.count));
+        }
+        Market::new(classes).map_err(|e| match &e {
+            MarketError::InvalidKappa { class, .. } => {
+                invalid(format!("traders[{class}].kappa"), &e)
+            }
+            MarketError::ZeroCount { class } => invalid(format!("traders[{class}].count"), &e),
+            MarketError::DominantTrader { class, .. } => {
+                invalid(format!("traders[{class}].kappa"), &e)
+            }
+            MarketError::InvalidDistribution { class, .. } => {
+                invalid(format!("traders[{class}].distribution"), &e)
+            }
+            _ => invalid("traders", &e),
+        })
+    }
+
+    /// Validates the spec, solves the optimal mechanism and its first best,
+    /// and builds the report.
+    ///
+    /// # Errors
+    /// [`SpecError::Invalid`] for a bad field, [`SpecError::Solve`] when the
+    /// solver fails.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+    /// let spec = Spec { alpha: 1.0, traders: vec![
+    ///     TraderSpec { kappa: 0.5, count: 3, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
+    /// ] };
+    /// let r = spec.run()?;
+    /// assert!((r.classes[0].no_trade_probability - 0.5).abs() < 1e-10);
+    /// # Ok::<(), exchange_design::spec::SpecError>(())
+    /// ```
+    pub fn run(&self) -> Result<Report, SpecError> {
+        if !(0.0..=1.0).contains(&self.alpha) {
+            return Err(invalid(
+                "alpha",
+                format!(
+                    "{} is not in [0, 1]; give the weight on revenue as a number from 0 to 1",
+                    self.alpha
+                ),
+            ));
+        }
+        let market = self.market()?;
+        let start = Instant::now();
+        let mech = OptimalMechanism::solve(&market, self.alpha).map_err(SpecError::Solve)?;
+        let solve_seconds = start.elapsed().as_secs_f64();
+        let fb = mech.first_best().map_err(SpecError::Solve)?;
+        Ok(Report::new(&mech, &fb, solve_seconds))
+    }
+}
+
+/// Per-class figures of a [`Report`].
+///
+/// # Example
+/// ```
+/// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+/// let spec = Spec { alpha: 0.0, traders: vec![
+///     TraderSpec { kappa: 1.0, count: 2, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
+/// ] };
+/// let c = &spec.run().unwrap().classes[0];
+/// assert_eq!((c.kappa, c.count), (1.0, 2));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct ClassReport {
+    /// Risk capacity.
+    pub kappa: f64,
+    /// Number of traders.
+    pub count: u64,
+    /// Level `η` of the virtual value on the binding interval.
+    pub eta: f64,
+    /// Lower end of the binding interval.
+    pub z_a: f64,
+    /// Upper end of the binding interval.
+    pub z_b: f64,
+    /// `F(z_b) − F(z_a)`.
+    pub no_trade_probability: f64,
+    /// `E[V]`.
+    pub mean_virtual_value: f64,
+    /// Utility gain of the lowest type.
+    pub lowest_type_gain: f64,
+}
+
+/// First-best figures of a [`Report`].
+///
+/// # Example
+/// ```
+/// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+/// let spec = Spec { alpha: 0.0, traders: vec![
+///     TraderSpec { kappa: 1.0, count: 2, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
+/// ] };
+/// assert!(spec.run().unwrap().first_best.budget_balanced);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FirstBestReport {
+    /// Revenue with maximal IR-compatible fees.
+    pub revenue: f64,
+    /// Efficiency.
+    pub efficiency: f64,
+    /// Whether it balances the budget (Proposition 1).
+    pub budget_balanced: bool,
+}
+
+/// The double auction without side payments (the paper's benchmark) in a
+/// [`Report`].
+///
+/// # Example
+/// ```
+/// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+/// let spec = Spec { alpha: 0.5, traders: vec![
+///     TraderSpec { kappa: 0.5, count: 5, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
+/// ] };
+/// let da = spec.run().unwrap().double_auction.unwrap();
+/// assert!((da.fee_revenue - 0.25).abs() < 1e-10); // Example 1, N = 5
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct DoubleAuctionReport {
+    /// Efficiency of the linear equilibrium.
+    pub efficiency: f64,
+    /// Revenue with the maximal participation fee per trader.
+    pub fee_revenue: f64,
+    /// Price impact `1/Σ_{j≠i} b_j` of one trader of each class.
+    pub price_impact: Vec<f64>,
+}
+
+/// The report the `solve` example prints.
+///
+/// # Example
+/// ```
+/// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+/// let spec = Spec { alpha: 0.5, traders: vec![
+///     TraderSpec { kappa: 1.0, count: 4, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
+/// ] };
+/// let r = spec.run().unwrap();
+/// assert_eq!((r.alpha, r.beta, r.lambda), (0.5, 0.5, 0.0));
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Report {
+    /// Weight on revenue requested.
+    pub alpha: f64,
+    /// Effective weight `β`.
+    pub beta: f64,
+    /// Budget multiplier `λ`.
+    pub lambda: f64,
+    /// Whether budget balance binds.
+    pub budget_binding: bool,
+    /// Expected revenue.
+    pub revenue: f64,
+    /// Expected efficiency.
+    pub efficiency: f64,
+    /// Number of traders.
+    pub n_traders: u64,
+    /// Wall time of the solve, in seconds.
+    pub solve_seconds: f64,
+    /// One entry per spec entry, in order.
+    pub classes: Vec<ClassReport>,
+    /// The first best of the same market.
+    pub first_best: FirstBestReport,
+    /// The double auction without side payments; `None` (JSON `null`) when
+    /// it has no linear equilibrium (fewer than 3 traders).
+    pub double_auction: Option<DoubleAuctionReport>,
+}
+
+impl Report {
+    /// Builds the report from a solved mechanism and its first best.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, spec::Report};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let mech = OptimalMechanism::solve(&m, 0.5)?;
+    /// let r = Report::new(&mech, &mech.first_best()?, 0.0);
+    /// assert_eq!(r.classes.len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(
+        mech: &OptimalMechanism,
+        fb: &crate::mechanism::FirstBest,
+        solve_seconds: f64,
+    ) -> Self {
+        Report {
+            alpha: mech.alpha(),
+            beta: mech.beta(),
+            lambda: mech.lambda(),
+            budget_binding: mech.budget_binding(),
+            revenue: mech.revenue(),
+            efficiency: mech.efficiency(),
+            n_traders: mech.market().n_traders(),
+            solve_seconds,
+            classes: mech
+                .classes()
+                .iter()
+                .map(|c| {
+                    let (z_a, z_b) = c.binding_interval();
+                    ClassReport {
+                        kappa: c.kappa(),
+                        count: c.count(),
+                        eta: c.eta(),
+                        z_a,
+                        z_b,
+                        no_trade_probability: c.no_trade_probability(),
+                        mean_virtual_value: c.mean_virtual_value(),
+                        lowest_type_gain: c.lowest_type_gain(),
+                    }
+                })
+                .collect(),
+            first_best: FirstBestReport {
+                revenue: fb.revenue(),
+                efficiency: fb.efficiency(),
+                budget_balanced: fb.budget_balanced(),
+            },
+            double_auction: DoubleAuction::new(mech.market())
+                .ok()
+                .map(|da| DoubleAuctionReport {
+                    efficiency: da.efficiency(),
+                    fee_revenue: da.with_maximal_fees().revenue(),
+                    price_impact: da.classes().iter().map(|c| c.price_impact()).collect(),
+                }),
+        }
+    }
+}

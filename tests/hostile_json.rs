@@ -1,0 +1,250 @@
+//! The `solve` JSON front end on malformed and adversarial specs: every one
+//! is rejected with a single line that starts with `error:`-ready text
+//! naming the offending field, or solved to finite numbers; nothing panics.
+//!
+//! The example's own code is compiled into this test (so every case runs in
+//! process), and a few cases also run the built example binary end to end.
+
+#[path = "../examples/solve.rs"]
+#[allow(dead_code)]
+mod solve_example;
+
+use solve_example::run_text;
+use std::panic::catch_unwind;
+
+const VALID: &str = r#"{"alpha": 0.5,
+ "traders": [
+  {"kappa": 0.5, "count": 3, "distribution": {"family": "uniform", "lo": -1.0, "hi": 1.0}},
+  {"kappa": 1.0, "distribution": {"family": "truncated_normal", "mu": 0.0, "sigma": 0.5, "lo": -1.0, "hi": 1.0}},
+  {"kappa": 0.25, "distribution": {"family": "beta", "a": 2.0, "b": 3.0, "lo": -1.0, "hi": 1.0}},
+  {"kappa": 2.0, "distribution": {"family": "triangular", "lo": -1.0, "mode": 0.3, "hi": 1.5}},
+  {"kappa": 0.3, "distribution": {"family": "piecewise_linear", "z": [-1, 0, 1], "density": [0.2, 1.0, 0.2]}}]}"#;
+
+fn one_trader(dist: &str) -> String {
+    format!(
+        r#"{{"alpha": 0.5, "traders": [{{"kappa": 1.0, "count": 3, "distribution": {dist}}}]}}"#
+    )
+}
+
+/// Runs a spec that must be rejected; returns the message.
+fn rejected(spec: &str) -> String {
+    let owned = spec.to_string();
+    let result = catch_unwind(move || run_text(&owned));
+    let msg = match result {
+        Ok(Err(msg)) => msg,
+        Ok(Ok(json)) => panic!("accepted a bad spec:\n{spec}\n→ {json}"),
+        Err(_) => panic!("panicked on:\n{spec}"),
+    };
+    assert!(
+        !msg.contains('\n') || msg.lines().count() == 1,
+        "multi-line message: {msg}"
+    );
+    msg
+}
+
+fn all_numbers_finite(v: &serde_json::Value) -> bool {
+    match v {
+        serde_json::Value::Number(n) => n.as_f64().is_some_and(f64::is_finite),
+        serde_json::Value::Array(a) => a.iter().all(all_numbers_finite),
+        serde_json::Value::Object(o) => o.values().all(all_numbers_finite),
+        // NaN would have been written as null by serde_json; only the
+        // double auction may be null, and only when N < 3.
+        serde_json::Value::Null => false,
+        _ => true,
+    }
+}
+
+#[test]
+fn the_issue_spec_solves_to_finite_numbers() {
+    let json = run_text(VALID).expect("the documented spec solves");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for key in [
+        "alpha",
+        "beta",
+        "lambda",
+        "budget_binding",
+        "revenue",
+        "efficiency",
+        "n_traders",
+        "solve_seconds",
+        "classes",
+        "first_best",
+        "double_auction",
+    ] {
+        assert!(v.get(key).is_some(), "report lacks `{key}`");
+    }
+    assert_eq!(v["classes"].as_array().unwrap().len(), 5);
+    assert_eq!(v["n_traders"], 7);
+    for c in v["classes"].as_array().unwrap() {
+        for key in [
+            "kappa",
+            "count",
+            "eta",
+            "z_a",
+            "z_b",
+            "no_trade_probability",
+            "mean_virtual_value",
+            "lowest_type_gain",
+        ] {
+            assert!(c.get(key).is_some(), "class lacks `{key}`");
+        }
+    }
+    assert!(all_numbers_finite(&v));
+}
+
+#[test]
+fn fields_are_named_in_errors() {
+    let cases: Vec<(String, &str)> = vec![
+        (r#"{"alpha": 1.5, "traders": []}"#.into(), "alpha"),
+        (r#"{"alpha": -0.1, "traders": [{"kappa": 1, "count": 2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "alpha"),
+        (r#"{"traders": []}"#.into(), "alpha"),
+        (r#"{"alpha": 0.5}"#.into(), "traders"),
+        (r#"{"alpha": 0.5, "traders": [{"count": 2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "kappa"),
+        (r#"{"alpha": 0.5, "traders": [{"kappa": 1, "count": 2}]}"#.into(), "distribution"),
+        (one_trader(r#"{"family": "cauchy", "lo": 0, "hi": 1}"#), "traders[0].distribution"),
+        (one_trader(r#"{"lo": 0, "hi": 1}"#), "family"),
+        (one_trader(r#"{"family": "uniform", "lo": 0}"#), "hi"),
+        (one_trader(r#"{"family": "uniform", "lo": 1, "hi": 0}"#), "traders[0].distribution.lo"),
+        (one_trader(r#"{"family": "uniform", "lo": 0, "hi": 1, "extra": 3}"#), "extra"),
+        (one_trader(r#"{"family": "truncated_normal", "mu": 0, "sigma": 0, "lo": -1, "hi": 1}"#), "traders[0].distribution.sigma"),
+        (one_trader(r#"{"family": "truncated_normal", "mu": 0, "sigma": -2, "lo": -1, "hi": 1}"#), "sigma"),
+        (one_trader(r#"{"family": "beta", "a": 0.5, "b": 2, "lo": -1, "hi": 1}"#), "traders[0].distribution.a"),
+        (one_trader(r#"{"family": "triangular", "lo": 0, "mode": 2, "hi": 1}"#), "traders[0].distribution.mode"),
+        (one_trader(r#"{"family": "piecewise_linear", "z": [0, 1], "density": [1, -1]}"#), "density"),
+        (one_trader(r#"{"family": "piecewise_linear", "z": [0, 1, 1], "density": [1, 1, 1]}"#), "traders[0].distribution.z"),
+        (one_trader(r#"{"family": "piecewise_linear", "z": [0, 1, 2], "density": [1, 0, 1]}"#), "density"),
+        (r#"{"alpha": 0.5, "traders": [{"kappa": 0, "count": 2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].kappa"),
+        (r#"{"alpha": 0.5, "traders": [{"kappa": -3, "count": 2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].kappa"),
+        (r#"{"alpha": 0.5, "traders": [{"kappa": 1, "count": 0, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].count"),
+        (r#"{"alpha": 0.5, "traders": [{"kappa": 1, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders"),
+        (r#"{"alpha": 0.5, "traders": []}"#.into(), "traders"),
+        // Wrong types.
+        (r#"{"alpha": "half", "traders": []}"#.into(), "alpha"),
+        (r#"{"alpha": 0.5, "traders": {"kappa": 1}}"#.into(), "traders"),
+        (r#"{"alpha": 0.5, "traders": [{"kappa": 1, "count": 2.5, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].count"),
+        (r#"{"alpha": 0.5, "traders": [{"kappa": 1, "count": -2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].count"),
+        (r#"{"alpha": 0.5, "traders": [{"kappa": 1, "count": 1e30, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].count"),
+        (r#"{"alpha": 0.5, "traders": [{"kappa": null, "count": 2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].kappa"),
+        (one_trader(r#"{"family": "uniform", "lo": "a", "hi": 1}"#), "lo"),
+        (one_trader(r#"{"family": "piecewise_linear", "z": "0,1", "density": [1, 1]}"#), "z"),
+        // Numbers JSON cannot hold (NaN is not JSON; 1e999 overflows).
+        (one_trader(r#"{"family": "uniform", "lo": NaN, "hi": 1}"#), "lo"),
+        (one_trader(r#"{"family": "uniform", "lo": 0, "hi": 1e999}"#), "hi"),
+    ];
+    for (spec, field) in cases {
+        let msg = rejected(&spec);
+        assert!(
+            msg.contains(field),
+            "message for\n{spec}\ndoes not name `{field}`: {msg}"
+        );
+    }
+}
+
+#[test]
+fn malformed_documents_are_rejected() {
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    let deep_obj = format!(
+        r#"{{"alpha": 0.5, "traders": {}{}}}"#,
+        "[".repeat(5_000),
+        "]".repeat(5_000)
+    );
+    let cases = [
+        String::new(),
+        "   ".into(),
+        "{".into(),
+        "null".into(),
+        "[]".into(),
+        "42".into(),
+        r#"{"alpha": 0.5, "traders": [] "#.into(),
+        format!("{VALID} trailing"),
+        format!("{VALID}{VALID}"),
+        deep,
+        deep_obj,
+        "\u{0}\u{1}\u{2}".into(),
+        r#"{"alpha": 0.5, "alpha": 0.6, "traders": []}"#.into(),
+    ];
+    for spec in cases {
+        let msg = rejected(&spec);
+        assert!(!msg.is_empty());
+    }
+}
+
+#[test]
+fn adversarial_but_valid_specs_solve_to_finite_numbers() {
+    let specs = [
+        // Huge counts: one class of 10^18 traders with another of one.
+        r#"{"alpha": 0.5, "traders": [
+            {"kappa": 1, "count": 1000000000000000000, "distribution": {"family": "uniform", "lo": -1, "hi": 1}},
+            {"kappa": 1, "distribution": {"family": "uniform", "lo": -1, "hi": 1}}]}"#,
+        // κ spanning six orders of magnitude.
+        r#"{"alpha": 0.3, "traders": [
+            {"kappa": 1e-3, "count": 2, "distribution": {"family": "uniform", "lo": -1, "hi": 1}},
+            {"kappa": 1e3, "count": 2, "distribution": {"family": "truncated_normal", "mu": 0.2, "sigma": 0.3, "lo": -1, "hi": 1}}]}"#,
+        // Two traders: no double-auction equilibrium, reported as null.
+        r#"{"alpha": 1, "traders": [{"kappa": 0.5, "count": 2, "distribution": {"family": "uniform", "lo": -1, "hi": 1}}]}"#,
+        // α at the ends and budget binding.
+        r#"{"alpha": 0, "traders": [
+            {"kappa": 1, "count": 2, "distribution": {"family": "uniform", "lo": -1, "hi": 1}},
+            {"kappa": 1, "count": 2, "distribution": {"family": "uniform", "lo": 0, "hi": 2}}]}"#,
+    ];
+    for spec in specs {
+        let json = catch_unwind(|| run_text(spec))
+            .unwrap_or_else(|_| panic!("panicked on {spec}"))
+            .unwrap_or_else(|e| panic!("rejected {spec}: {e}"));
+        let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let n = v["n_traders"].as_u64().unwrap();
+        if n < 3 {
+            assert!(v["double_auction"].is_null());
+            v.as_object_mut().unwrap().remove("double_auction");
+        }
+        assert!(all_numbers_finite(&v), "non-finite number in {json}");
+    }
+}
+
+/// The built example binary, end to end, when `cargo test` has built it.
+#[test]
+fn the_binary_exits_nonzero_with_one_error_line() {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    let bin = dir.join(format!("solve{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        eprintln!(
+            "{} not built (run the whole `cargo test`); in-process cases cover the logic",
+            bin.display()
+        );
+        return;
+    }
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    for spec in [
+        r#"{"alpha": 2, "traders": []}"#,
+        "{",
+        r#"{"alpha": 0.5, "traders": [{"kappa": 1, "count": 2, "distribution": {"family": "nope"}}]}"#,
+    ] {
+        let mut child = Command::new(&bin)
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(spec.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(!out.status.success());
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "stderr: {stderr}");
+        assert!(stderr.starts_with("error: "), "stderr: {stderr}");
+        assert!(!stderr.contains("panicked"));
+        assert!(out.stdout.is_empty());
+    }
+    let out = Command::new(&bin).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8(out.stderr)
+        .unwrap()
+        .starts_with("error: "));
+}

@@ -1,0 +1,251 @@
+//! Laws of the optimal mechanism on hand-built heterogeneous markets: the
+//! budget multiplier, the revenue identity behind the interim transfers,
+//! participation, first best and Proposition 1, and the cost of large classes.
+
+mod common;
+
+use common::reference_integral;
+use exchange_design::distribution::{EndowmentDistribution, PiecewiseLinear, Triangular, Uniform};
+use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::{means_proportional_to_kappa, FirstBest, OptimalMechanism};
+use std::time::Instant;
+
+/// Means not proportional to κ: first best needs a subsidy.
+fn unbalanced() -> Market {
+    Market::new(vec![
+        TraderClass::new(1.0, Uniform::new(-1.0, 1.0).unwrap(), 2),
+        TraderClass::new(1.0, Uniform::new(0.0, 2.0).unwrap(), 2),
+    ])
+    .unwrap()
+}
+
+fn mixed() -> Market {
+    Market::new(vec![
+        TraderClass::new(0.5, Uniform::new(-1.0, 1.0).unwrap(), 3),
+        TraderClass::new(2.0, Triangular::new(-1.0, 0.3, 1.5).unwrap(), 1),
+        TraderClass::new(
+            0.3,
+            PiecewiseLinear::new(vec![-1.0, 0.0, 1.0], vec![0.2, 1.0, 0.2]).unwrap(),
+            2,
+        ),
+    ])
+    .unwrap()
+}
+
+#[test]
+fn budget_binds_when_means_are_not_proportional_to_kappa() {
+    let m = unbalanced();
+    assert!(!means_proportional_to_kappa(&m, 1e-9));
+    let fb = FirstBest::new(&m).unwrap();
+    assert!(fb.revenue() < -1e-3 && !fb.budget_balanced());
+    let mech = OptimalMechanism::solve(&m, 0.0).unwrap();
+    assert!(mech.budget_binding());
+    assert!(mech.lambda() > 0.0);
+    assert!(mech.revenue().abs() < 1e-10, "R = {}", mech.revenue());
+    // λ and β are consistent: β = (α + λ)/(1 + λ).
+    let beta = (0.0 + mech.lambda()) / (1.0 + mech.lambda());
+    assert!((beta - mech.beta()).abs() < 1e-12);
+    // Every α below β* gives the same (constrained-efficient) mechanism.
+    let half = OptimalMechanism::solve(&m, 0.5 * mech.beta()).unwrap();
+    assert!((half.beta() - mech.beta()).abs() < 1e-10);
+    assert!((half.efficiency() - mech.efficiency()).abs() < 1e-9);
+    // Above β* the budget no longer binds.
+    let above = OptimalMechanism::solve(&m, (mech.beta() + 1.0) / 2.0).unwrap();
+    assert_eq!(above.lambda(), 0.0);
+    assert!(above.revenue() > 0.0);
+}
+
+#[test]
+fn proposition1_means_proportional_iff_first_best_balances() {
+    let cases = [
+        (
+            vec![
+                (1.0, Uniform::new(0.0, 2.0).unwrap()),
+                (2.0, Uniform::new(1.0, 3.0).unwrap()),
+            ],
+            true,
+        ),
+        (
+            vec![
+                (1.0, Uniform::new(-1.0, 1.0).unwrap()),
+                (3.0, Uniform::new(-2.0, 2.0).unwrap()),
+            ],
+            true,
+        ),
+        (
+            vec![
+                (1.0, Uniform::new(0.0, 2.0).unwrap()),
+                (1.0, Uniform::new(1.0, 3.0).unwrap()),
+            ],
+            false,
+        ),
+        (
+            vec![
+                (1.0, Uniform::new(-1.0, 1.0).unwrap()),
+                (1.0, Uniform::new(-0.9, 1.1).unwrap()),
+            ],
+            false,
+        ),
+    ];
+    for (classes, proportional) in cases {
+        let m = Market::new(
+            classes
+                .into_iter()
+                .map(|(k, d)| TraderClass::new(k, d, 2))
+                .collect(),
+        )
+        .unwrap();
+        assert_eq!(means_proportional_to_kappa(&m, 1e-12), proportional);
+        let fb = FirstBest::new(&m).unwrap();
+        assert_eq!(
+            fb.budget_balanced(),
+            proportional,
+            "R_fb = {}",
+            fb.revenue()
+        );
+        if proportional {
+            assert!(fb.revenue().abs() < 1e-10);
+        }
+    }
+}
+
+#[test]
+fn first_best_efficiency_matches_closed_form() {
+    // A_fb = −E[(Σ Z)²]/(2K): every trader ends with the share w_i of the total.
+    let m = mixed();
+    let (mut mean, mut var) = (0.0, 0.0);
+    for c in m.classes() {
+        let d = c.distribution();
+        mean += c.count() as f64 * d.mean();
+        var += c.count() as f64 * d.variance();
+    }
+    let expected = -(var + mean * mean) / (2.0 * m.total_kappa());
+    let fb = FirstBest::new(&m).unwrap();
+    assert!(
+        (fb.efficiency() - expected).abs() < 1e-12,
+        "{} vs {expected}",
+        fb.efficiency()
+    );
+    let x = fb.allocation(&[0.1, -0.2, 0.3, 1.2, -0.5, 0.0]).unwrap();
+    let total: f64 = [0.1, -0.2, 0.3, 1.2, -0.5, 0.0].iter().sum();
+    let kappas = [0.5, 0.5, 0.5, 2.0, 0.3, 0.3];
+    let z = [0.1, -0.2, 0.3, 1.2, -0.5, 0.0];
+    for i in 0..6 {
+        let lemma2 = -z[i] + kappas[i] / m.total_kappa() * total;
+        assert!((x[i] - lemma2).abs() < 1e-12);
+    }
+}
+
+/// Eq. (4) integrated against each density and summed reproduces eq. (5).
+#[test]
+fn interim_transfers_integrate_to_revenue() {
+    for m in [mixed(), unbalanced()] {
+        for alpha in [0.0, 0.3, 0.7, 1.0] {
+            let mech = OptimalMechanism::solve(&m, alpha).unwrap();
+            let mut total = 0.0;
+            for (k, c) in m.classes().iter().enumerate() {
+                let d = c.distribution();
+                let (lo, hi) = d.support();
+                let (za, zb) = mech.class(k).binding_interval();
+                let mut kinks = vec![za, zb];
+                kinks.extend_from_slice(d.kinks());
+                kinks.sort_by(f64::total_cmp);
+                let t = reference_integral(
+                    |z| mech.interim_transfer(k, z).unwrap() * d.pdf(z),
+                    lo,
+                    hi,
+                    &kinks,
+                );
+                total += c.count() as f64 * t;
+            }
+            assert!(
+                (total - mech.revenue()).abs() < 1e-9,
+                "α = {alpha}: ∫ t̄ f = {total}, R = {}",
+                mech.revenue()
+            );
+        }
+    }
+}
+
+#[test]
+fn participation_gain_is_nonnegative_and_zero_on_the_binding_interval() {
+    let m = mixed();
+    for alpha in [0.0, 0.5, 1.0] {
+        let mech = OptimalMechanism::solve(&m, alpha).unwrap();
+        for (k, c) in m.classes().iter().enumerate() {
+            let (lo, hi) = c.distribution().support();
+            let (za, zb) = mech.class(k).binding_interval();
+            for i in 0..=400 {
+                let z = lo + (hi - lo) * i as f64 / 400.0;
+                let g = mech.utility_gain(k, z).unwrap();
+                assert!(g >= -1e-12, "class {k} α {alpha}: G({z}) = {g}");
+                if z >= za && z <= zb {
+                    assert!(g.abs() < 1e-12);
+                }
+            }
+            // The lowest type's gain agrees with eq. (3) from the top.
+            let g_lo = mech.utility_gain(k, lo).unwrap();
+            assert!((g_lo - mech.class(k).lowest_type_gain()).abs() < 1e-12);
+            // G is the integral of −x̄/κ: check against the reference quadrature.
+            let kappa = c.kappa();
+            let mut kinks = vec![za, zb];
+            kinks.extend_from_slice(c.distribution().kinks());
+            kinks.sort_by(f64::total_cmp);
+            let x_int =
+                reference_integral(|s| mech.interim_allocation(k, s).unwrap(), lo, hi, &kinks);
+            let g_hi = mech.utility_gain(k, hi).unwrap();
+            let expected = g_lo - x_int / kappa;
+            assert!(
+                (g_hi - expected).abs() < 1e-10,
+                "class {k} α {alpha}: G(hi) = {g_hi}, expected {expected}"
+            );
+        }
+    }
+}
+
+#[test]
+fn exchange_constraint_holds_ex_post() {
+    let m = mixed();
+    let mech = OptimalMechanism::solve(&m, 0.4).unwrap();
+    let profiles = [
+        [0.9, -0.9, 0.1, 1.4, -0.2, 0.7],
+        [-1.0, -1.0, -1.0, -1.0, -1.0, -1.0],
+        [0.0, 0.2, -0.4, 0.3, 0.99, -0.99],
+    ];
+    for z in profiles {
+        let x = mech.allocation(&z).unwrap();
+        let sum: f64 = x.iter().sum();
+        let scale: f64 = x.iter().map(|v| v.abs()).sum::<f64>().max(1.0);
+        assert!(sum.abs() <= 1e-12 * scale);
+    }
+}
+
+/// Identical traders share one inner root: a class of a million costs what
+/// a class of one costs. Work is compared through the solver's iteration
+/// count (deterministic) and, loosely, through wall time.
+#[test]
+fn a_class_of_a_million_solves_as_fast_as_a_class_of_one() {
+    let build = |count| {
+        Market::new(vec![
+            TraderClass::new(0.5, Triangular::new(-1.0, 0.2, 1.0).unwrap(), count),
+            TraderClass::new(1.0, Uniform::new(-1.0, 1.0).unwrap(), 1),
+        ])
+        .unwrap()
+    };
+    let time = |m: &Market| {
+        let start = Instant::now();
+        let mech = OptimalMechanism::solve(m, 0.5).unwrap();
+        (start.elapsed().as_secs_f64(), mech)
+    };
+    let small = build(1);
+    let big = build(1_000_000);
+    let _ = time(&small); // warm caches
+    let (t1, m1) = time(&small);
+    let (t2, m2) = time(&big);
+    assert!(m2.status().outer_iterations <= m1.status().outer_iterations + 10);
+    assert!(
+        t2 < 20.0 * t1 + 0.05,
+        "count 1: {t1:.4}s, count 1e6: {t2:.4}s"
+    );
+    assert!(m2.revenue().is_finite() && m2.efficiency().is_finite());
+}
