@@ -5,7 +5,7 @@
 mod common;
 
 use common::reference_integral;
-use exchange_design::distribution::{EndowmentDistribution, PiecewiseLinear, Triangular, Uniform};
+use exchange_design::distribution::{PiecewiseLinear, Triangular, Uniform};
 use exchange_design::market::{Market, TraderClass};
 use exchange_design::mechanism::{means_proportional_to_kappa, FirstBest, OptimalMechanism};
 use std::time::Instant;
@@ -248,4 +248,70 @@ fn a_class_of_a_million_solves_as_fast_as_a_class_of_one() {
         "count 1: {t1:.4}s, count 1e6: {t2:.4}s"
     );
     assert!(m2.revenue().is_finite() && m2.efficiency().is_finite());
+}
+
+/// The three solver variants are different algorithms for the same
+/// equations; they agree wherever they apply.
+#[test]
+fn solver_variants_agree_on_heterogeneous_markets() {
+    use exchange_design::distribution::{Beta, TruncatedNormal};
+    use exchange_design::mechanism::{MechanismError, RootMethod, SolverConfig, SolverVariant};
+    let hetero = Market::new(vec![
+        TraderClass::new(0.5, Uniform::new(-1.0, 1.0).unwrap(), 3),
+        TraderClass::new(1.0, TruncatedNormal::new(0.2, 0.5, -1.0, 1.5).unwrap(), 2),
+        TraderClass::new(0.25, Beta::new(2.0, 3.0, -1.0, 1.0).unwrap(), 1),
+        TraderClass::new(2.0, Triangular::new(-1.0, 0.3, 1.5).unwrap(), 1),
+    ])
+    .unwrap();
+    let uniform = Market::new(vec![
+        TraderClass::new(0.5, Uniform::new(-1.0, 1.0).unwrap(), 3),
+        TraderClass::new(1.5, Uniform::new(-0.5, 1.0).unwrap(), 2),
+    ])
+    .unwrap();
+    for m in [hetero, uniform, unbalanced()] {
+        for alpha in [0.0, 0.2, 0.6, 1.0] {
+            let base = OptimalMechanism::solve(&m, alpha).unwrap();
+            let configs = [
+                SolverConfig {
+                    variant: SolverVariant::DenseNewton,
+                    ..Default::default()
+                },
+                SolverConfig {
+                    variant: SolverVariant::UniformLinear,
+                    ..Default::default()
+                },
+                SolverConfig {
+                    inner: RootMethod::Brent,
+                    outer: RootMethod::Brent,
+                    ..Default::default()
+                },
+            ];
+            for cfg in configs {
+                let other = match OptimalMechanism::solve_with(&m, alpha, &cfg) {
+                    Ok(o) => o,
+                    Err(MechanismError::VariantNotApplicable { .. })
+                        if cfg.variant == SolverVariant::UniformLinear =>
+                    {
+                        continue
+                    }
+                    Err(e) => panic!("{cfg:?} at α = {alpha}: {e}"),
+                };
+                assert!(
+                    (other.beta() - base.beta()).abs() < 1e-9,
+                    "{cfg:?} α = {alpha}"
+                );
+                assert!(
+                    (other.revenue() - base.revenue()).abs() < 1e-9,
+                    "{cfg:?} α = {alpha}"
+                );
+                assert!((other.efficiency() - base.efficiency()).abs() < 1e-9);
+                for k in 0..m.classes().len() {
+                    assert!((other.class(k).eta() - base.class(k).eta()).abs() < 1e-9);
+                    let (a0, b0) = base.class(k).binding_interval();
+                    let (a1, b1) = other.class(k).binding_interval();
+                    assert!((a0 - a1).abs() < 1e-9 && (b0 - b1).abs() < 1e-9);
+                }
+            }
+        }
+    }
 }
