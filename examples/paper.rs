@@ -388,6 +388,41 @@ fn figure_vs_n(
     Ok(())
 }
 
+/// The α-optimal mechanism at N = 5 against the closed forms of Example 1
+/// (with the binding interval's ends in their corrected order).
+fn binding_table() -> Res<()> {
+    const N: u64 = 5;
+    let market = example1(N)?;
+    println!("alpha-optimal mechanisms, N = {N} (closed form: Z_a = -alpha/(1+alpha), Z_b = alpha/(1+alpha)):");
+    println!(
+        "{:>6} {:>10} {:>10} {:>10} {:>12} {:>14} {:>10} {:>11}",
+        "alpha", "Z_a", "Z_b", "closed", "Omega(Z_b)", "P(no trade)", "revenue", "efficiency"
+    );
+    for alpha in [0.0, 0.25, 0.5, 0.75, 1.0] {
+        let mech = OptimalMechanism::solve(&market, alpha)?;
+        let class = mech.class(0);
+        let (za, zb) = class.binding_interval();
+        // All N traders in the binding interval: no trade at all.
+        let none = class.no_trade_probability().powi(N as i32);
+        println!(
+            "{:>6.2} {:>10.6} {:>10.6} {:>10.6} {:>12.6} {:>14.6} {:>10.6} {:>11.6}",
+            alpha,
+            za,
+            zb,
+            alpha / (1.0 + alpha),
+            class.multiplier(zb),
+            none,
+            mech.revenue(),
+            mech.efficiency()
+        );
+    }
+    println!(
+        "at alpha = 1 the probability of no trade is 1/2^N = {:.6}\n",
+        0.5f64.powi(N as i32)
+    );
+    Ok(())
+}
+
 fn run() -> Res<()> {
     let out = parse_args()?;
     std::fs::create_dir_all(&out)
@@ -397,6 +432,7 @@ fn run() -> Res<()> {
     let ratio = f.frontier_revenue / f.da_fee_revenue;
 
     println!("Example 1: kappa = 1/2, endowments U[-1, 1]\n");
+    binding_table()?;
     println!(
         "{:>4} {:>14} {:>12} {:>14} {:>14} {:>14} {:>12} {:>12}",
         "N",
