@@ -12,13 +12,15 @@
 //! auction (Theorem 2).
 //!
 //! Layers, lowest first (nothing lower imports anything higher):
-//! [`numerics`] → [`distribution`] → [`market`] → [`mechanism`] → [`benchmarks`] → [`spec`].
+//! [`numerics`] → [`distribution`] → [`market`] → [`mechanism`] → [`benchmarks`] → [`spec`],
+//! with [`implementation`] (Theorem 2's double auction) on top of [`mechanism`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod benchmarks;
 pub mod distribution;
+pub mod implementation;
 pub mod market;
 pub mod mechanism;
 pub mod numerics;

@@ -11,6 +11,7 @@ use crate::distribution::{
     Beta, DistributionError, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal,
     Uniform,
 };
+use crate::implementation::SidePayments;
 use crate::market::{Market, MarketError, TraderClass};
 use crate::mechanism::{MechanismError, OptimalMechanism};
 use std::sync::Arc;
@@ -295,6 +296,7 @@ pub struct TraderSpec {
 /// let spec = Spec {
 ///     alpha: 0.5,
 ///     traders: vec![TraderSpec { kappa: 0.5, count: 5, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } }],
+///     fee_queries: None,
 /// };
 /// let report = spec.run()?;
 /// assert_eq!(report.n_traders, 5);
@@ -312,6 +314,37 @@ pub struct Spec {
     pub alpha: f64,
     /// The trader classes.
     pub traders: Vec<TraderSpec>,
+    /// Optional side-payment queries: `S_class(p, q)` of Theorem 2 is
+    /// reported for each, in order, in [`Report::fees`].
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub fee_queries: Option<Vec<FeeQuery>>,
+}
+
+/// One side-payment query: what a trader of class `class` pays besides
+/// `p·q` when it buys `q` at the clearing price `p`.
+///
+/// # Example
+/// ```
+/// use exchange_design::spec::FeeQuery;
+/// let q = FeeQuery { class: 0, p: 0.1, q: -0.2 };
+/// assert_eq!(q.class, 0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
+pub struct FeeQuery {
+    /// Index of the trader class (position in `traders`).
+    pub class: usize,
+    /// Clearing price.
+    pub p: f64,
+    /// Quantity bought (negative: sold).
+    pub q: f64,
 }
 
 /// A spec that cannot be run, with the path of the offending field.
@@ -319,7 +352,7 @@ pub struct Spec {
 /// # Example
 /// ```
 /// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
-/// let spec = Spec { alpha: 2.0, traders: vec![] };
+/// let spec = Spec { alpha: 2.0, traders: vec![], fee_queries: None };
 /// assert!(spec.run().unwrap_err().to_string().starts_with("alpha"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -373,7 +406,7 @@ impl Spec {
     /// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
     /// let spec = Spec { alpha: 0.5, traders: vec![
     ///     TraderSpec { kappa: -1.0, count: 2, distribution: DistributionSpec::Uniform { lo: 0.0, hi: 1.0 } },
-    /// ] };
+    /// ], fee_queries: None };
     /// assert!(spec.market().unwrap_err().to_string().starts_with("traders[0].kappa"));
     /// ```
     pub fn market(&self) -> Result<Market, SpecError> {
@@ -415,7 +448,7 @@ impl Spec {
     /// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
     /// let spec = Spec { alpha: 1.0, traders: vec![
     ///     TraderSpec { kappa: 0.5, count: 3, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-    /// ] };
+    /// ], fee_queries: None };
     /// let r = spec.run()?;
     /// assert!((r.classes[0].no_trade_probability - 0.5).abs() < 1e-10);
     /// # Ok::<(), exchange_design::spec::SpecError>(())
@@ -435,7 +468,34 @@ impl Spec {
         let mech = OptimalMechanism::solve(&market, self.alpha).map_err(SpecError::Solve)?;
         let solve_seconds = start.elapsed().as_secs_f64();
         let fb = mech.first_best().map_err(SpecError::Solve)?;
-        Ok(Report::new(&mech, &fb, solve_seconds))
+        let side = SidePayments::new(&mech).map_err(|e| invalid("side_payment", e))?;
+        let mut report = Report::new(&mech, &fb, solve_seconds);
+        for (c, sp) in report.classes.iter_mut().zip(side.classes()) {
+            c.side_payment = Some(SidePaymentReport {
+                c: sp.c(),
+                tau: sp.tau(),
+            });
+        }
+        if let Some(queries) = &self.fee_queries {
+            let mut fees = Vec::with_capacity(queries.len());
+            for (i, q) in queries.iter().enumerate() {
+                let class = side
+                    .class(q.class)
+                    .map_err(|e| invalid(format!("fee_queries[{i}].class"), e))?;
+                let fee = class
+                    .side_payment(q.p, q.q)
+                    .map_err(|e| invalid(format!("fee_queries[{i}]"), e))?;
+                if !fee.is_finite() {
+                    return Err(invalid(
+                        format!("fee_queries[{i}]"),
+                        format!("the side payment at p = {}, q = {} is not finite; query prices and quantities of the market's scale", q.p, q.q),
+                    ));
+                }
+                fees.push(fee);
+            }
+            report.fees = Some(fees);
+        }
+        Ok(report)
     }
 }
 
@@ -446,7 +506,7 @@ impl Spec {
 /// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
 /// let spec = Spec { alpha: 0.0, traders: vec![
 ///     TraderSpec { kappa: 1.0, count: 2, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-/// ] };
+/// ], fee_queries: None };
 /// let c = &spec.run().unwrap().classes[0];
 /// assert_eq!((c.kappa, c.count), (1.0, 2));
 /// ```
@@ -469,6 +529,35 @@ pub struct ClassReport {
     pub mean_virtual_value: f64,
     /// Utility gain of the lowest type.
     pub lowest_type_gain: f64,
+    /// The class's side-payment constants (Theorem 2); filled by
+    /// [`Spec::run`].
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub side_payment: Option<SidePaymentReport>,
+}
+
+/// The constants of a class's side payment
+/// `S(p, q) = c q²/2 − T(−q − w p) + τ` (Theorem 2).
+///
+/// # Example
+/// ```
+/// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+/// let spec = Spec { alpha: 0.5, traders: vec![
+///     TraderSpec { kappa: 0.5, count: 3, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
+/// ], fee_queries: None };
+/// let sp = spec.run().unwrap().classes[0].side_payment.unwrap();
+/// // c = −1/κ + K/κ − K/(K − κ) with κ = 1/2, K = 3/2.
+/// assert!((sp.c - (-2.0 + 3.0 - 1.5)).abs() < 1e-12);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct SidePaymentReport {
+    /// The quadratic coefficient `c_i`.
+    pub c: f64,
+    /// The participation fee `τ_i`.
+    pub tau: f64,
 }
 
 /// First-best figures of a [`Report`].
@@ -478,7 +567,7 @@ pub struct ClassReport {
 /// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
 /// let spec = Spec { alpha: 0.0, traders: vec![
 ///     TraderSpec { kappa: 1.0, count: 2, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-/// ] };
+/// ], fee_queries: None };
 /// assert!(spec.run().unwrap().first_best.budget_balanced);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -500,7 +589,7 @@ pub struct FirstBestReport {
 /// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
 /// let spec = Spec { alpha: 0.5, traders: vec![
 ///     TraderSpec { kappa: 0.5, count: 5, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-/// ] };
+/// ], fee_queries: None };
 /// let da = spec.run().unwrap().double_auction.unwrap();
 /// assert!((da.fee_revenue - 0.25).abs() < 1e-10); // Example 1, N = 5
 /// ```
@@ -522,7 +611,7 @@ pub struct DoubleAuctionReport {
 /// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
 /// let spec = Spec { alpha: 0.5, traders: vec![
 ///     TraderSpec { kappa: 1.0, count: 4, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-/// ] };
+/// ], fee_queries: None };
 /// let r = spec.run().unwrap();
 /// assert_eq!((r.alpha, r.beta, r.lambda), (0.5, 0.5, 0.0));
 /// ```
@@ -552,6 +641,12 @@ pub struct Report {
     /// The double auction without side payments; `None` (JSON `null`) when
     /// it has no linear equilibrium (fewer than 3 traders).
     pub double_auction: Option<DoubleAuctionReport>,
+    /// Answers to [`Spec::fee_queries`], in order (absent without queries).
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub fees: Option<Vec<f64>>,
 }
 
 impl Report {
@@ -594,6 +689,7 @@ impl Report {
                         no_trade_probability: c.no_trade_probability(),
                         mean_virtual_value: c.mean_virtual_value(),
                         lowest_type_gain: c.lowest_type_gain(),
+                        side_payment: None,
                     }
                 })
                 .collect(),
@@ -609,6 +705,7 @@ impl Report {
                     fee_revenue: da.with_maximal_fees().revenue(),
                     price_impact: da.classes().iter().map(|c| c.price_impact()).collect(),
                 }),
+            fees: None,
         }
     }
 }

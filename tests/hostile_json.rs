@@ -248,3 +248,70 @@ fn the_binary_exits_nonzero_with_one_error_line() {
         .unwrap()
         .starts_with("error: "));
 }
+
+#[test]
+fn fee_queries_are_answered_in_order_and_checked() {
+    use exchange_design::implementation::SidePayments;
+    use exchange_design::spec::Spec;
+    let spec_text = VALID.replacen(
+        r#"{"alpha": 0.5,"#,
+        r#"{"alpha": 0.5, "fee_queries": [{"class": 0, "p": 0.1, "q": -0.2}, {"class": 3, "p": -0.3, "q": 0.5}, {"class": 4, "p": 0.0, "q": 0.0}],"#,
+        1,
+    );
+    let json = run_text(&spec_text).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let fees: Vec<f64> = v["fees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert_eq!(fees.len(), 3);
+    // The same numbers straight from the library.
+    let spec: Spec = serde_json::from_str(&spec_text).unwrap();
+    let mech =
+        exchange_design::mechanism::OptimalMechanism::solve(&spec.market().unwrap(), 0.5).unwrap();
+    let side = SidePayments::new(&mech).unwrap();
+    for (fee, (k, p, q)) in fees
+        .iter()
+        .zip([(0, 0.1, -0.2), (3, -0.3, 0.5), (4, 0.0, 0.0)])
+    {
+        assert_eq!(*fee, side.side_payment(k, p, q).unwrap());
+    }
+    for (c, sp) in v["classes"].as_array().unwrap().iter().zip(side.classes()) {
+        assert_eq!(c["side_payment"]["c"].as_f64().unwrap(), sp.c());
+        assert_eq!(c["side_payment"]["tau"].as_f64().unwrap(), sp.tau());
+    }
+    // Without queries there is no `fees` key.
+    let plain: serde_json::Value = serde_json::from_str(&run_text(VALID).unwrap()).unwrap();
+    assert!(plain.get("fees").is_none());
+
+    let bad = [
+        (
+            r#""fee_queries": [{"class": 9, "p": 0.1, "q": 0.1}],"#,
+            "fee_queries[0].class",
+        ),
+        (
+            r#""fee_queries": [{"class": 0, "p": 0.1}],"#,
+            "fee_queries[0]",
+        ),
+        (
+            r#""fee_queries": [{"class": -1, "p": 0.1, "q": 0.1}],"#,
+            "fee_queries[0].class",
+        ),
+        (
+            r#""fee_queries": [{"class": 0, "p": 1e300, "q": 1e300}],"#,
+            "fee_queries[0]",
+        ),
+        (r#""fee_queries": {"class": 0},"#, "fee_queries"),
+    ];
+    for (queries, field) in bad {
+        let text = VALID.replacen(
+            r#"{"alpha": 0.5,"#,
+            &format!(r#"{{"alpha": 0.5, {queries}"#),
+            1,
+        );
+        let msg = rejected(&text);
+        assert!(msg.contains(field), "{queries} → {msg}");
+    }
+}

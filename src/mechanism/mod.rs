@@ -481,6 +481,7 @@ impl OptimalMechanism {
                     eta: at.eta,
                     za: at.za,
                     zb: at.zb,
+                    int_lower: m.int_lower,
                 },
                 no_trade: at.slope,
                 moments: *m,
@@ -633,8 +634,9 @@ impl OptimalMechanism {
         &self.classes
     }
 
-    /// `Σ_j E[V_j(Z_j)]` over all traders (the expected clearing price of
-    /// the implementing double auction).
+    /// `Σ_j E[V_j(Z_j)]` over all traders: minus the expected clearing
+    /// price of the implementing double auction (which clears at
+    /// `p = −Σ_j V_j(Z_j)`).
     ///
     /// # Example
     /// ```

@@ -2,7 +2,6 @@
 //! (eq. (4), Corollary 1.2), and the ex-post allocation (12).
 
 use super::{MechanismError, OptimalMechanism};
-use crate::numerics::integrate;
 
 impl OptimalMechanism {
     fn check_query(&self, class: usize, z: f64) -> Result<(), MechanismError> {
@@ -47,27 +46,6 @@ impl OptimalMechanism {
         Ok(-(1.0 - w) * c.vv.value(z) + w * c.welfare.others_mean)
     }
 
-    /// `∫_lo^z V_i(s) ds`, split at the binding interval.
-    fn integral_of_v(&self, class: usize, z: f64) -> f64 {
-        let c = &self.classes[class];
-        let vv = &c.vv;
-        let d = vv.dist.as_ref();
-        let (lo, hi) = d.support();
-        let z = z.clamp(lo, hi);
-        let beta = vv.beta;
-        let (za, zb) = (vv.za, vv.zb);
-        let lower_part =
-            |b: f64| 0.5 * (b - lo) * (b + lo) + beta * integrate(|s| d.cdf_pdf_ratio(s), lo, b);
-        if z <= za {
-            return lower_part(z);
-        }
-        let mut acc = c.moments.int_lower + vv.eta * (z.min(zb) - za);
-        if z > zb {
-            acc += 0.5 * (z - zb) * (z + zb) - beta * integrate(|s| d.sf_pdf_ratio(s), zb, z);
-        }
-        acc
-    }
-
     /// The utility gain of participation of type `z` (eq. (3)):
     /// `G_i(z) = G_i(lo) − (1/κ_i) ∫_lo^z x̄_i(s) ds ≥ 0`, zero on the
     /// binding interval.
@@ -94,8 +72,7 @@ impl OptimalMechanism {
         let (lo, hi) = c.vv.dist.support();
         let zc = z.clamp(lo, hi);
         let w = c.weight;
-        let int_x =
-            -(1.0 - w) * self.integral_of_v(class, zc) + w * c.welfare.others_mean * (zc - lo);
+        let int_x = -(1.0 - w) * c.vv.integral(zc) + w * c.welfare.others_mean * (zc - lo);
         Ok(c.welfare.lowest_gain - int_x / c.kappa)
     }
 

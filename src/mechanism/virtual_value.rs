@@ -10,8 +10,9 @@
 //! and the virtual value is the clamp `V(z) = min(L(z), max(H(z), η))`:
 //! equal to `η` on the binding interval `[Z_a, Z_b] = [L⁻¹(η), H⁻¹(η)]`.
 
+use crate::distribution::breakpoints;
 use crate::distribution::EndowmentDistribution;
-use crate::numerics::{brent, newton_increasing, RootError};
+use crate::numerics::{brent, integrate_pieces, newton_increasing, RootError};
 use std::sync::Arc;
 
 /// How the solver finds a scalar root: the innermost ones (`L⁻¹`, `H⁻¹`,
@@ -233,6 +234,34 @@ pub struct VirtualValue {
     pub(crate) eta: f64,
     pub(crate) za: f64,
     pub(crate) zb: f64,
+    /// `∫_lo^{Z_a} L(s) ds`, computed once.
+    pub(crate) int_lower: f64,
+}
+
+/// `∫_a^b L(s) ds = (b² − a²)/2 + β ∫_a^b F/f`, split at the kinks.
+pub(crate) fn integral_lower(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let base = 0.5 * (b - a) * (b + a);
+    if beta == 0.0 {
+        base
+    } else {
+        base + beta * integrate_pieces(|s| d.cdf_pdf_ratio(s), &breakpoints(d, a, b))
+    }
+}
+
+/// `∫_a^b H(s) ds = (b² − a²)/2 − β ∫_a^b (1 − F)/f`, split at the kinks.
+pub(crate) fn integral_upper(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let base = 0.5 * (b - a) * (b + a);
+    if beta == 0.0 {
+        base
+    } else {
+        base - beta * integrate_pieces(|s| d.sf_pdf_ratio(s), &breakpoints(d, a, b))
+    }
 }
 
 impl VirtualValue {
@@ -394,6 +423,32 @@ impl VirtualValue {
             .unwrap_or(hi)
             .max(self.zb)
         }
+    }
+
+    /// `∫_lo^y V(s) ds` for `y` in the support (clamped to it), split at
+    /// the binding interval: `∫ L` below it, `η (·)` on it, `∫ H` above it.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().clone();
+    /// // V = 2z + 1 on [−1, −1/2], 0 on [−1/2, 1/2], 2z − 1 on [1/2, 1].
+    /// assert!((v.integral(-0.5) - (-0.25)).abs() < 1e-13);
+    /// assert!((v.integral(1.0) - 0.0).abs() < 1e-13);
+    /// ```
+    pub fn integral(&self, y: f64) -> f64 {
+        let d = self.dist.as_ref();
+        let (lo, hi) = d.support();
+        let y = y.clamp(lo, hi);
+        if y <= self.za {
+            return integral_lower(d, self.beta, lo, y);
+        }
+        let mut acc = self.int_lower + self.eta * (y.min(self.zb) - self.za);
+        if y > self.zb {
+            acc += integral_upper(d, self.beta, self.zb, y);
+        }
+        acc
     }
 
     /// The distribution this virtual value belongs to.

@@ -9,7 +9,7 @@
 
 use super::solver::Levels;
 use super::virtual_value::AtEta;
-use crate::distribution::EndowmentDistribution;
+use crate::distribution::{breakpoints, EndowmentDistribution};
 use crate::market::Market;
 use crate::numerics::{integrate_vec, Tolerances};
 
@@ -28,14 +28,6 @@ pub(crate) struct ClassMoments {
     pub int_lower: f64,
 }
 
-/// `[a, kinks…, b]`.
-fn pieces(d: &dyn EndowmentDistribution, a: f64, b: f64) -> Vec<f64> {
-    let mut p = vec![a];
-    p.extend(d.kinks().iter().copied().filter(|&k| k > a && k < b));
-    p.push(b);
-    p
-}
-
 /// Integrates a vector integrand over `[a, b]` split at the distribution's kinks.
 fn integrate_split<const K: usize, F: FnMut(f64) -> [f64; K]>(
     d: &dyn EndowmentDistribution,
@@ -48,7 +40,7 @@ fn integrate_split<const K: usize, F: FnMut(f64) -> [f64; K]>(
     if b <= a {
         return acc;
     }
-    for w in pieces(d, a, b).windows(2) {
+    for w in breakpoints(d, a, b).windows(2) {
         let v = integrate_vec(&mut f, w[0], w[1], tol);
         for k in 0..K {
             acc[k] += v[k];
