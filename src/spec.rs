@@ -382,8 +382,11 @@ fn distribution_field(err: &DistributionError) -> Option<&'static str> {
     match err {
         DistributionError::NonFiniteParameter { name, .. }
         | DistributionError::NonPositiveScale { name, .. }
-        | DistributionError::ShapeBelowOne { name, .. } => Some(name),
-        DistributionError::EmptySupport { .. } => Some("lo"),
+        | DistributionError::ShapeBelowOne { name, .. }
+        | DistributionError::ShapeTooLarge { name, .. }
+        | DistributionError::ScaleOutOfRange { name, .. } => Some(name),
+        DistributionError::EmptySupport { .. }
+        | DistributionError::UnrepresentableSupport { .. } => Some("lo"),
         DistributionError::ModeOutsideSupport { .. } => Some("mode"),
         DistributionError::GridTooShort { .. }
         | DistributionError::GridNotIncreasing { .. }

@@ -337,8 +337,14 @@ fn piecewise_linear_rejects_bad_tables() {
             &["density"],
         ),
         case(
-            "PiecewiseLinear: mass overflows",
+            "PiecewiseLinear: grid too wide to compute with",
             piecewise(vec![-1e308, 1e308], vec![1.0, 1.0]),
+            |e| matches!(e, E::UnrepresentableSupport { lo, hi } if *lo == -1e308 && *hi == 1e308),
+            &["support", "1e150"],
+        ),
+        case(
+            "PiecewiseLinear: mass overflows",
+            piecewise(vec![0.0, 1.0], vec![1e308, 1e308]),
             |e| matches!(e, E::NotNormalisable { total } if *total == f64::INFINITY),
             &["density"],
         ),

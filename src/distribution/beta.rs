@@ -56,6 +56,9 @@ pub struct Beta {
     ln_beta: f64,
 }
 
+/// Largest shape parameter accepted.
+const MAX_SHAPE: f64 = 1e5;
+
 impl Beta {
     /// Builds Beta(`a`, `b`) rescaled to `[lo, hi]`.
     ///
@@ -78,11 +81,20 @@ impl Beta {
     /// ));
     /// ```
     pub fn new(a: f64, b: f64, lo: f64, hi: f64) -> Result<Self, DistributionError> {
+        // Shapes beyond this concentrate the mass so tightly that the
+        // incomplete beta function loses all its digits.
         finite("a", a)?;
         finite("b", b)?;
         for (name, value) in [("a", a), ("b", b)] {
             if value < 1.0 {
                 return Err(DistributionError::ShapeBelowOne { name, value });
+            }
+            if value > MAX_SHAPE {
+                return Err(DistributionError::ShapeTooLarge {
+                    name,
+                    value,
+                    max: MAX_SHAPE,
+                });
             }
         }
         let (lo, hi) = support(lo, hi)?;

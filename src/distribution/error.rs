@@ -31,6 +31,17 @@ pub enum DistributionError {
         /// Upper end given.
         hi: f64,
     },
+    /// The support cannot be computed with in floating point: its ends are
+    /// beyond ±1e150 (squares would overflow), or its width is below 1e-150
+    /// or below 64 units in the last place of its ends (so types inside it
+    /// could not be told apart).
+    #[error("the support [lo, hi] = [{lo}, {hi}] cannot be computed with: keep |lo| and |hi| at most 1e150 and the width hi - lo at least 1e-150 and at least 1e-14 times max(|lo|, |hi|) (rescale or re-centre the endowments)")]
+    UnrepresentableSupport {
+        /// Lower end given.
+        lo: f64,
+        /// Upper end given.
+        hi: f64,
+    },
     /// A scale parameter (such as `sigma`) is not strictly positive.
     #[error("parameter `{name}` is {value}; it must be strictly positive")]
     NonPositiveScale {
@@ -38,6 +49,19 @@ pub enum DistributionError {
         name: &'static str,
         /// The value given.
         value: f64,
+    },
+    /// A scale parameter is positive but outside the range that can be
+    /// computed with (relative to the support).
+    #[error("parameter `{name}` is {value}; it must lie between {min} (one billionth of the support's width) and {max}")]
+    ScaleOutOfRange {
+        /// Name of the parameter.
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// Smallest value accepted for this support.
+        min: f64,
+        /// Largest value accepted.
+        max: f64,
     },
     /// A Beta shape parameter is below 1 (the density would be unbounded at an end).
     #[error(
@@ -48,6 +72,17 @@ pub enum DistributionError {
         name: &'static str,
         /// The value given.
         value: f64,
+    },
+    /// A Beta shape parameter is so large that the distribution cannot be
+    /// evaluated accurately.
+    #[error("shape parameter `{name}` is {value}; it must be at most {max} (larger shapes concentrate the mass beyond what can be computed accurately)")]
+    ShapeTooLarge {
+        /// Name of the parameter (`a` or `b`).
+        name: &'static str,
+        /// The value given.
+        value: f64,
+        /// The largest value accepted.
+        max: f64,
     },
     /// The mode of a triangular distribution lies outside `[lo, hi]`.
     #[error("mode {mode} lies outside the support [{lo}, {hi}]; choose lo ≤ mode ≤ hi")]
@@ -138,9 +173,22 @@ pub(crate) fn finite(name: &'static str, value: f64) -> Result<f64, Distribution
 pub(crate) fn support(lo: f64, hi: f64) -> Result<(f64, f64), DistributionError> {
     finite("lo", lo)?;
     finite("hi", hi)?;
-    if lo < hi {
-        Ok((lo, hi))
-    } else {
-        Err(DistributionError::EmptySupport { lo, hi })
+    if lo >= hi {
+        return Err(DistributionError::EmptySupport { lo, hi });
     }
+    let width = hi - lo;
+    let magnitude = lo.abs().max(hi.abs());
+    if magnitude > MAX_MAGNITUDE
+        || width.is_nan()
+        || width < MIN_WIDTH
+        || width < 64.0 * f64::EPSILON * magnitude
+    {
+        return Err(DistributionError::UnrepresentableSupport { lo, hi });
+    }
+    Ok((lo, hi))
 }
+
+/// Largest magnitude of a support end (squares stay finite).
+const MAX_MAGNITUDE: f64 = 1e150;
+/// Smallest support width (reciprocals and their squares stay finite).
+const MIN_WIDTH: f64 = 1e-150;

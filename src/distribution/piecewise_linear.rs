@@ -119,6 +119,7 @@ impl PiecewiseLinear {
                 value: z[index],
             });
         }
+        super::support(z[0], z[z.len() - 1])?;
         if let Some((index, &value)) = density.iter().enumerate().find(|(_, &v)| v < 0.0) {
             return Err(DistributionError::NegativeDensity { index, value });
         }

@@ -4,48 +4,70 @@
 //! standardised support `[α, β]`, and every probability is formed from the
 //! tail nearer to it, so that relative accuracy holds far into either tail.
 //!
-//! The building block is Mills' ratio `R(x) = Q(x)/φ(x)` (`Q = 1 − Φ`), which
-//! never underflows: a tail probability is written as `φ(x)·R(x)`, and the
-//! factor `φ(x)` is only ever used relative to `φ` at a reference point, so
-//! that probabilities (and the hazard ratios `F/f`, `(1 − F)/f`) stay
-//! representable where `φ` itself underflows. `R` is evaluated from Laplace's
-//! continued fraction for `x ≥ 2` and, below, from tabulated values at the
-//! anchors `k/4` and a short Gauss–Legendre integral of `φ` up to `x`; both
-//! are accurate to a few ulps. Where a difference of tail functions would
-//! lose more than a few digits, the continued fractions of the repeated
-//! integrals of `Q` (`Ψ(x) = ∫_x^∞ Q`, `Ψ₂(x) = ∫_x^∞ Ψ`) are used instead.
+//! The normal tail `Q(x) = 1 − Φ(x) = erfc(x/√2)/2` comes from the `libm`
+//! crate (the Rust port of musl's libm, whose `erfc` is accurate to about an
+//! ulp), with the rounding of the argument `x/√2` corrected to first order:
+//! `erfc` has relative condition number `2y²` at `y`, so the uncorrected
+//! formula would carry a relative error of up to `x²·1e−16` (`1.8e−13`
+//! measured at `x = 37`); corrected, `Q` is within `5e−16` of mpmath wherever
+//! it is a normal `f64` (`x ≤ 37.5`). The exponentials are `libm`'s too, so the results do
+//! not depend on the platform's C library.
 //!
-//! `statrs` 0.19.1's `erf`/`erfc` are not used for the probabilities: for
-//! arguments at or above 0.5 they carry a relative error of up to 1e-10 (the
-//! interval constants of the Boost rational approximations were transcribed
-//! to ten digits; fixed upstream in statrs PR #412, not yet released). Only
-//! its `erfc_inv` is used, for the starting point of the quantile's Newton
-//! iteration, where its accuracy does not matter.
+//! Every integral of `φ` is kept relative to `φ` at a reference point `s`
+//! (`∫ φ / φ(s)`), so that probabilities, and the hazard ratios `F/f` and
+//! `(1 − F)/f` (for which `s` is the point itself), stay representable where
+//! `φ` or `Q` underflow. There, beyond `ERFC_MAX = 37` standard deviations, a
+//! tail is written as `φ(x)·R(x)` with Mills' ratio `R = Q/φ` from Laplace's
+//! continued fraction, which converges in a handful of terms that far out.
+//! The continued fractions of the repeated integrals of `Q`
+//! (`Ψ(x) = ∫_x^∞ Q`, `Ψ₂(x) = ∫_x^∞ Ψ`) serve where a difference of tail
+//! functions would lose more than a digit (the integrals of the CDF beyond
+//! 4 standard deviations, the variance of a support in a tail).
 //!
-//! Integrals over short standardised intervals (`(b − a)·max(1, |a|, |b|) ≤ 1`),
-//! where differences of tail functions would cancel, are evaluated with a
-//! fixed 16-node Gauss–Legendre rule, which is exact to rounding there.
+//! Over short standardised intervals (`(b − a)·max(1, |a|, |b|) ≤ 1`), where
+//! a difference of tails would cancel (a point `1e−12` from an end, say),
+//! `∫ φ` and its low moments are summed from the Taylor series of
+//! `exp(−a u − u²/2)` about the end farther from the mean, whose terms follow
+//! a two-term recurrence and are all but positive: exact to rounding, and far
+//! cheaper than an adaptive quadrature.
+//!
+//! `statrs` supplies only `erfc_inv`, for the starting point of the
+//! quantile's Newton iteration, where its accuracy does not matter.
 
 use super::{finite, support, DistributionError, EndowmentDistribution};
-use crate::numerics::newton_bracketed;
-use gauss_quad::GaussLegendre;
+use crate::numerics::newton_increasing;
 use statrs::function::erf::erfc_inv;
-use std::num::NonZeroUsize;
-use std::sync::OnceLock;
+use std::f64::consts::FRAC_1_SQRT_2;
 
 /// `1/√(2π)`.
 const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 /// `√(2π)`.
 const SQRT_2PI: f64 = 2.506_628_274_631_000_7;
+/// `1/√2 − FRAC_1_SQRT_2` (mpmath): the low part of `1/√2` as a
+/// double-double.
+const FRAC_1_SQRT_2_LO: f64 = -4.833_646_656_726_457e-17;
+/// `FRAC_1_SQRT_2` with the low 27 bits of its significand cleared, so that
+/// its products with 26-bit numbers are exact (Dekker's splitting).
+const FRAC_1_SQRT_2_HI: f64 = f64::from_bits(FRAC_1_SQRT_2.to_bits() & !((1 << 27) - 1));
+/// The remaining 27 bits: `FRAC_1_SQRT_2 − FRAC_1_SQRT_2_HI`, exactly.
+const FRAC_1_SQRT_2_MID: f64 = FRAC_1_SQRT_2 - FRAC_1_SQRT_2_HI;
 /// Standardised coordinates are clamped to `±BIG`; beyond it every density
 /// ratio underflows and every tail probability is zero, and squares stay finite.
 const BIG: f64 = 1e150;
 /// Below this magnitude `x²/2` is split into an exactly representable part and
 /// a small remainder before exponentiating.
 const SPLIT_LIMIT: f64 = 64.0;
-/// Mills' ratio switches from the anchored quadrature to the continued
-/// fraction here.
-const CF_FROM: f64 = 2.0;
+/// Up to this standardised distance from the mean the tail `Q(x)` is a normal
+/// `f64` (`Q(37) ≈ 5.7e−301`) and is taken from `erfc`; beyond it, tails are
+/// formed from Mills' ratio by its continued fraction.
+const ERFC_MAX: f64 = 37.0;
+/// `D(x) = 1 − x R(x)` loses about `2 log₁₀ x` digits to cancellation (a
+/// factor of 18 at `x = 4`, so a few `1e−15` relative); from here on it comes
+/// from its continued fraction (30 terms at `x = 4`).
+const D_CF_FROM: f64 = 4.0;
+/// The variance of a support lying entirely beyond this many standard
+/// deviations from the mean is formed from the repeated tail integrals.
+const TAIL_VARIANCE_FROM: f64 = 2.0;
 
 /// The normal distribution `N(mu, sigma²)` truncated to `[lo, hi]`.
 ///
@@ -96,6 +118,15 @@ pub struct TruncatedNormal {
     mean_std: f64,
     /// Variance of the standardised variable `(Z − μ)/σ`.
     var_std: f64,
+    /// `α` with its nearer-tail probability.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    lo_tail: Tail,
+    /// `β` with its nearer-tail probability.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    hi_tail: Tail,
+    /// The mode with `1/φ(c)`.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    mode_scale: Scale,
 }
 
 impl TruncatedNormal {
@@ -132,11 +163,26 @@ impl TruncatedNormal {
             });
         }
         let (lo, hi) = support(lo, hi)?;
+        // Narrower than this, the density is a spike the solver's roots and
+        // integrals cannot resolve against the support; wider, the squares
+        // of standardised points lose meaning.
+        let (min, max) = (1e-9 * (hi - lo), 1e150);
+        if sigma < min || sigma > max {
+            return Err(DistributionError::ScaleOutOfRange {
+                name: "sigma",
+                value: sigma,
+                min,
+                max,
+            });
+        }
         let alpha = standardise(lo, mu, sigma);
         let beta = standardise(hi, mu, sigma);
         let mode = 0f64.clamp(alpha, beta);
         let width = ((hi - lo) / sigma).min(2.0 * BIG);
-        let scaled_mass = int_phi(alpha, beta, width, mode);
+        let lo_tail = Tail::eager(alpha);
+        let hi_tail = Tail::eager(beta);
+        let mode_scale = Scale::eager(mode);
+        let scaled_mass = int_phi(lo_tail, hi_tail, width, mode_scale);
         let mass = scaled_mass * phi(mode);
         if mass.is_nan() || mass < f64::MIN_POSITIVE || !scaled_mass.is_finite() {
             return Err(DistributionError::NoMassInSupport { lo, hi });
@@ -155,6 +201,9 @@ impl TruncatedNormal {
             mass,
             mean_std,
             var_std,
+            lo_tail,
+            hi_tail,
+            mode_scale,
         })
     }
 
@@ -182,12 +231,14 @@ impl TruncatedNormal {
 
     /// `F` at a standardised point.
     fn cdf_std(&self, p: Std) -> f64 {
-        (int_phi(self.alpha, p.t, p.from_lo, self.mode) / self.scaled_mass).min(1.0)
+        let num = int_phi(self.lo_tail, Tail::lazy(p.t), p.from_lo, self.mode_scale);
+        (num / self.scaled_mass).min(1.0)
     }
 
     /// `1 − F` at a standardised point.
     fn sf_std(&self, p: Std) -> f64 {
-        (int_phi(p.t, self.beta, p.to_hi, self.mode) / self.scaled_mass).min(1.0)
+        let num = int_phi(Tail::lazy(p.t), self.hi_tail, p.to_hi, self.mode_scale);
+        (num / self.scaled_mass).min(1.0)
     }
 
     /// The density of the standardised variable at `t ∈ [α, β]`.
@@ -203,9 +254,9 @@ impl TruncatedNormal {
         // Φ⁻¹ from the tail the support lies in: Q(t) = Q(α) − u·mass above
         // the mean, Φ(t) = Φ(α) + u·mass otherwise.
         let (p, sign) = if alpha >= 0.0 {
-            (upper_tail(alpha) - u * self.mass, 1.0)
+            (self.lo_tail.p - u * self.mass, 1.0)
         } else {
-            (lower_tail(alpha) + u * self.mass, -1.0)
+            (self.lo_tail.p + u * self.mass, -1.0)
         };
         let guess = sign * std::f64::consts::SQRT_2 * erfc_inv(2.0 * p);
         if guess.is_finite() && p > 0.0 && p < 1.0 {
@@ -341,9 +392,10 @@ impl EndowmentDistribution for TruncatedNormal {
         }
         let start = self.quantile_start(u);
         // Solve in the nearer tail: F(t) = u below the median, 1 − F(t) = 1 − u
-        // above it (1 − u is exact for u ≥ 1/2).
+        // above it (1 − u is exact for u ≥ 1/2). Both are increasing in t,
+        // negative at α and positive at β, so the ends need no evaluation.
         let t = if u <= 0.5 {
-            newton_bracketed(
+            newton_increasing(
                 |t| settled(t, self.cdf_std(self.std_point(t)) - u, self.pdf_std(t)),
                 self.alpha,
                 self.beta,
@@ -353,7 +405,7 @@ impl EndowmentDistribution for TruncatedNormal {
             )
         } else {
             let v = 1.0 - u;
-            newton_bracketed(
+            newton_increasing(
                 |t| settled(t, v - self.sf_std(self.std_point(t)), self.pdf_std(t)),
                 self.alpha,
                 self.beta,
@@ -372,7 +424,7 @@ impl EndowmentDistribution for TruncatedNormal {
         }
         let p = self.point(z);
         // F/f = σ ∫_α^t φ / φ(t), formed without dividing by φ(t).
-        self.sigma * int_phi(self.alpha, p.t, p.from_lo, p.t)
+        self.sigma * int_phi(self.lo_tail, Tail::lazy(p.t), p.from_lo, Scale::lazy(p.t))
     }
 
     fn sf_pdf_ratio(&self, z: f64) -> f64 {
@@ -380,14 +432,14 @@ impl EndowmentDistribution for TruncatedNormal {
             return f64::NAN;
         }
         let p = self.point(z);
-        self.sigma * int_phi(p.t, self.beta, p.to_hi, p.t)
+        self.sigma * int_phi(Tail::lazy(p.t), self.hi_tail, p.to_hi, Scale::lazy(p.t))
     }
 }
 
 /// `(f, f')` for a Newton iteration at `x`, with `f` replaced by an exact
 /// zero once the Newton correction `f/f'` is below half an ulp of `x`: `x`
 /// is then the root to the resolution of `f64`, and a zero ends
-/// [`newton_bracketed`] at once (a correction that rounds away would
+/// [`newton_increasing`] at once (a correction that rounds away would
 /// otherwise be taken for a step leaving the bracket, and bisected).
 fn settled(x: f64, f: f64, df: f64) -> (f64, f64) {
     if f.abs() <= 0.5 * f64::EPSILON * x.abs() * df {
@@ -413,7 +465,7 @@ fn half_square(x: f64) -> (f64, f64) {
 fn phi(x: f64) -> f64 {
     if x.abs() < SPLIT_LIMIT {
         let (h, l) = half_square(x);
-        INV_SQRT_2PI * (-h).exp() * (-l).exp()
+        INV_SQRT_2PI * libm::exp(-h) * libm::exp(-l)
     } else {
         0.0
     }
@@ -423,7 +475,7 @@ fn phi(x: f64) -> f64 {
 fn inv_phi(x: f64) -> f64 {
     if x.abs() < SPLIT_LIMIT {
         let (h, l) = half_square(x);
-        SQRT_2PI * h.exp() * l.exp()
+        SQRT_2PI * libm::exp(h) * libm::exp(l)
     } else {
         f64::INFINITY
     }
@@ -435,14 +487,36 @@ fn rel_phi(x: f64, s: f64) -> f64 {
         let (hx, lx) = half_square(x);
         let (hs, ls) = half_square(s);
         // hx − hs is exact; the remainders are at most a few units.
-        (hs - hx).exp() * (ls - lx).exp()
+        libm::exp(hs - hx) * libm::exp(ls - lx)
     } else {
-        (-0.5 * (x - s) * (x + s)).exp()
+        libm::exp(-0.5 * (x - s) * (x + s))
     }
 }
 
-/// The continued fraction `x + m/(x + (m+1)/(x + (m+2)/(x + …)))` for
-/// `x ≥ CF_FROM`, by the modified Lentz method. `1/cf(x, 1)` is Mills' ratio.
+/// The upper tail `Q(x) = 1 − Φ(x) = erfc(x/√2)/2` for `x ≥ 0` (zero from 40
+/// on, where it underflows).
+///
+/// `y = x/√2` is rounded, and `erfc` magnifies a relative change `δ` of its
+/// argument into a relative change `2y²δ` of its value; with the exact
+/// residual `e = x/√2 − y` (Dekker's product with `1/√2` held as a
+/// double-double) the result is corrected by the factor
+/// `exp(−e(2y + e)) = 1 − 2ye` to rounding.
+fn upper_tail(x: f64) -> f64 {
+    if x >= 40.0 {
+        return 0.0;
+    }
+    let y = x * FRAC_1_SQRT_2;
+    let xh = f64::from_bits(x.to_bits() & !((1 << 27) - 1));
+    let xl = x - xh;
+    let e = (((xh * FRAC_1_SQRT_2_HI - y) + xh * FRAC_1_SQRT_2_MID + xl * FRAC_1_SQRT_2_HI)
+        + xl * FRAC_1_SQRT_2_MID)
+        + x * FRAC_1_SQRT_2_LO;
+    0.5 * libm::erfc(y) * (1.0 - 2.0 * y * e)
+}
+
+/// The continued fraction `x + m/(x + (m+1)/(x + (m+2)/(x + …)))` by the
+/// modified Lentz method. `1/cf(x, 1)` is Mills' ratio. It needs about 100
+/// terms at `x = 2`, 30 at `x = 4`, 14 at `x = 8` and 5 at `x = 37`.
 fn cf(x: f64, m: f64) -> f64 {
     let mut f = x;
     let mut c = x;
@@ -461,37 +535,19 @@ fn cf(x: f64, m: f64) -> f64 {
     f
 }
 
-/// Mills' ratio at the anchors `x = k/4`, `k = 0, …, 7` (mpmath, 50 digits,
-/// rounded to the nearest `f64`).
-const MILLS_ANCHORS: [f64; 8] = [
-    1.253_314_137_315_500_3,
-    1.037_824_575_853_726_8,
-    0.876_364_456_453_692_3,
-    0.752_571_179_063_408_1,
-    0.655_679_542_418_798_4,
-    0.578_430_346_047_631_1,
-    0.515_815_638_217_963_4,
-    0.464_306_928_039_442_2,
-];
-
-/// Mills' ratio `R(x) = Q(x)/φ(x)` for `x ≥ 0`.
+/// Mills' ratio `R(x) = Q(x)/φ(x)` for `x ≥ 0`: from `erfc` while `Q` is a
+/// normal `f64`, from the continued fraction beyond.
 fn mills(x: f64) -> f64 {
-    if x >= CF_FROM {
-        1.0 / cf(x, 1.0)
+    if x <= ERFC_MAX {
+        upper_tail(x) * inv_phi(x)
     } else {
-        // From the anchor x_k ≤ x below: Q(x) = Q(x_k) − ∫_(x_k)^x φ, so
-        // R(x) = φ(x_k)/φ(x) · (R(x_k) − ∫_0^h φ(x_k + u)/φ(x_k) du) with
-        // h = x − x_k ≤ 1/4; the difference loses at most a bit or two.
-        let k = ((4.0 * x) as usize).min(MILLS_ANCHORS.len() - 1);
-        let xk = k as f64 / 4.0;
-        let h = x - xk;
-        (0.5 * h * (x + xk)).exp() * (MILLS_ANCHORS[k] - gauss_offset(xk, h, |_, _| 1.0))
+        1.0 / cf(x, 1.0)
     }
 }
 
 /// `D(x) = 1 − x R(x) = Ψ(x)/φ(x)` for `x ≥ 0`, where `Ψ(x) = ∫_x^∞ Q`.
 fn mills_d(x: f64) -> f64 {
-    if x >= CF_FROM {
+    if x >= D_CF_FROM {
         // 1/R = x + K with K = 1/cf(x, 2), so 1 − xR = R·K.
         1.0 / (cf(x, 1.0) * cf(x, 2.0))
     } else {
@@ -499,24 +555,10 @@ fn mills_d(x: f64) -> f64 {
     }
 }
 
-/// `E(x) = ((1 + x²) R(x) − x)/2 = Ψ₂(x)/φ(x)` for `x ≥ CF_FROM`, where
-/// `Ψ₂(x) = ∫_x^∞ Ψ`; equal to `R·K·L` with `L = 1/cf(x, 3)`.
+/// `E(x) = ((1 + x²) R(x) − x)/2 = Ψ₂(x)/φ(x)` for `x ≥ TAIL_VARIANCE_FROM`,
+/// where `Ψ₂(x) = ∫_x^∞ Ψ`; equal to `R·K·L` with `L = 1/cf(x, 3)`.
 fn mills_e(x: f64) -> f64 {
     1.0 / (cf(x, 1.0) * cf(x, 2.0) * cf(x, 3.0))
-}
-
-/// `Q(x) = 1 − Φ(x)` (may underflow; used only for the quantile's start).
-fn upper_tail(x: f64) -> f64 {
-    if x >= 0.0 {
-        phi(x) * mills(x)
-    } else {
-        1.0 - phi(x) * mills(-x)
-    }
-}
-
-/// `Φ(x)` (may underflow; used only for the quantile's start).
-fn lower_tail(x: f64) -> f64 {
-    upper_tail(-x)
 }
 
 /// A standardised point `t` with its distances to the ends of `[α, β]`.
@@ -527,58 +569,165 @@ struct Std {
     to_hi: f64,
 }
 
+/// A reference point `s` for integrals `∫ φ / φ(s)`, with `1/φ(s)` (`+∞`
+/// where it overflows), or NaN while not yet needed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Scale {
+    s: f64,
+    inv_phi: f64,
+}
+
+impl Scale {
+    fn eager(s: f64) -> Self {
+        Scale {
+            s,
+            inv_phi: inv_phi(s),
+        }
+    }
+
+    fn lazy(s: f64) -> Self {
+        Scale {
+            s,
+            inv_phi: f64::NAN,
+        }
+    }
+
+    fn resolved(self) -> Self {
+        if self.inv_phi.is_nan() {
+            Self::eager(self.s)
+        } else {
+            self
+        }
+    }
+}
+
+/// A standardised point `x` with its nearer-tail probability
+/// `min(Φ(x), Q(x)) = Q(|x|)`, or NaN while not yet needed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Tail {
+    x: f64,
+    p: f64,
+}
+
+impl Tail {
+    fn eager(x: f64) -> Self {
+        Tail {
+            x,
+            p: upper_tail(x.abs()),
+        }
+    }
+
+    fn lazy(x: f64) -> Self {
+        Tail { x, p: f64::NAN }
+    }
+
+    fn prob(self) -> f64 {
+        if self.p.is_nan() {
+            upper_tail(self.x.abs())
+        } else {
+            self.p
+        }
+    }
+
+    /// The nearer-tail probability divided by `φ(s)` (`sc` resolved): from
+    /// `erfc` where the tail and `1/φ(s)` are representable, else as
+    /// `φ(x)/φ(s) · R(|x|)`.
+    fn over_phi(self, sc: Scale) -> f64 {
+        if self.x.abs() <= ERFC_MAX && sc.inv_phi.is_finite() {
+            self.prob() * sc.inv_phi
+        } else {
+            rel_phi(self.x, sc.s) * mills(self.x.abs())
+        }
+    }
+}
+
 /// Whether `[a, b]` (of length `len = b − a`) is short enough, relative to
-/// the decay of `φ` on it, for the fixed Gauss–Legendre rule to be exact to
-/// rounding: `φ` changes by at most a factor of about `e` across it.
+/// the decay of `φ` on it, for the series of [`short_sums`]: `φ` changes by
+/// at most a factor of about `e` across it, and differences of tails would
+/// cancel.
 fn is_short(a: f64, b: f64, len: f64) -> bool {
     len * 1f64.max(a.abs()).max(b.abs()) <= 1.0
 }
 
-/// Nodes and weights of the 16-point Gauss–Legendre rule on `[−1, 1]`.
-fn rule() -> &'static [(f64, f64)] {
-    static RULE: OnceLock<Vec<(f64, f64)>> = OnceLock::new();
-    RULE.get_or_init(|| {
-        let n = NonZeroUsize::new(16).expect("16 is non-zero");
-        GaussLegendre::new(n)
-            .iter()
-            .map(|(x, w)| (*x, *w))
-            .collect()
-    })
+/// `[S₀, S₁, S₂]` with `S_k = Σ_n G_n/(n + k + 1)`, where `G_n = c_n hⁿ` and
+/// `exp(−c u − u²/2) = Σ c_n uⁿ`, so that
+/// `∫_0^h u^k exp(−c u − u²/2) du = h^(k+1) S_k`. The coefficients follow
+/// from `f' = −(c + u) f`: `(n + 1) c_(n+1) = −c c_n − c_(n−1)`. For
+/// `|c|·h ≤ 1` and `h ≤ 1` the terms fall off factorially (25 or fewer
+/// reach rounding); with `c ≤ 0` (expanding about the end farther from the
+/// mean) they are all but positive, so the sums lose nothing to cancellation.
+fn short_sums(c: f64, h: f64) -> [f64; 3] {
+    let (ch, hh) = (c * h, h * h);
+    let mut sums = [0.0; 3];
+    let (mut g_prev, mut g) = (0.0, 1.0);
+    for n in 0..60 {
+        let k = f64::from(n);
+        sums[0] += g / (k + 1.0);
+        sums[1] += g / (k + 2.0);
+        sums[2] += g / (k + 3.0);
+        let next = -(ch * g + hh * g_prev) / (k + 1.0);
+        if g.abs() + next.abs() <= 1e-18 * sums[0] {
+            break;
+        }
+        (g_prev, g) = (g, next);
+    }
+    sums
 }
 
-/// `∫_a^(a+len) weight(x − a, a + len − x) · φ(x)/φ(a) dx` by the fixed
-/// rule, with the integrand written in the offsets from both ends (so that
-/// the nodes carry no rounding error relative to the interval, however far
-/// it lies from 0): `φ(a + u)/φ(a) = exp(−u (a + u/2))`.
-fn gauss_offset(a: f64, len: f64, weight: impl Fn(f64, f64) -> f64) -> f64 {
-    let h = 0.5 * len;
-    h * rule()
-        .iter()
-        .map(|&(x, w)| {
-            let u = h * (1.0 + x);
-            let v = h * (1.0 - x);
-            w * weight(u, v) * (-u * (a + 0.5 * u)).exp()
-        })
-        .sum::<f64>()
+/// The expansion of a short `[a, b]` (`len = b − a`) about its end `x₀`
+/// farther from the mean, where `φ(x₀ ± w)/φ(x₀) = exp(c·w − w²/2)` inward
+/// with `c = −|x₀| ≤ 0`: whether `x₀ = b` (moments are then in the distance
+/// from `b`, else from `a`), and the sums of [`short_sums`].
+fn short_expansion(a: f64, b: f64, len: f64) -> (bool, [f64; 3]) {
+    if a.abs() >= b.abs() {
+        (false, short_sums(a, len))
+    } else {
+        (true, short_sums(-b, len))
+    }
 }
 
-/// `∫_a^b φ(x) dx / φ(s)` for `a ≤ b`, with `len = b − a` supplied by the
-/// caller, from the nearer tails.
-fn int_phi(a: f64, b: f64, len: f64, s: f64) -> f64 {
+/// `φ(x₀)/φ(s)` for the expansion point `x₀` of [`short_expansion`] (`b` if
+/// `from_top`, else `a`). When `s` is an end of `[a, b]` (the point of a
+/// hazard ratio) it is formed from `len`, as `exp(∓len·(a + b)/2)`, and not
+/// from `a` and `b` themselves, which may carry rounding of order `ε·|a|`
+/// where `len` is exact: `φ(b)/φ(a)` would otherwise pick up a relative
+/// error of order `ε·a²` (`1e−12` at 100 standard deviations).
+fn short_scale(a: f64, b: f64, len: f64, from_top: bool, s: f64) -> f64 {
+    let x0 = if from_top { b } else { a };
+    if s == x0 {
+        1.0
+    } else if s == a {
+        // φ(b)/φ(a).
+        libm::exp(-0.5 * len * (a + b))
+    } else if s == b {
+        // φ(a)/φ(b).
+        libm::exp(0.5 * len * (a + b))
+    } else {
+        rel_phi(x0, s)
+    }
+}
+
+/// `∫_a^b φ(x) dx / φ(s)` for `a ≤ b` (`len = b − a`, supplied by the
+/// caller), from the nearer tails.
+fn int_phi(a: Tail, b: Tail, len: f64, sc: Scale) -> f64 {
     if len.is_nan() || len <= 0.0 {
         return 0.0;
     }
-    if is_short(a, b, len) {
-        rel_phi(a, s) * gauss_offset(a, len, |_, _| 1.0)
-    } else if b <= 0.0 {
+    if is_short(a.x, b.x, len) {
+        let (from_top, sums) = short_expansion(a.x, b.x, len);
+        return short_scale(a.x, b.x, len, from_top, sc.s) * len * sums[0];
+    }
+    let sc = sc.resolved();
+    if b.x <= 0.0 {
         // Φ(b) − Φ(a), both lower tails.
-        rel_phi(b, s) * mills(-b) - rel_phi(a, s) * mills(-a)
-    } else if a >= 0.0 {
+        b.over_phi(sc) - a.over_phi(sc)
+    } else if a.x >= 0.0 {
         // Q(a) − Q(b), both upper tails.
-        rel_phi(a, s) * mills(a) - rel_phi(b, s) * mills(b)
+        a.over_phi(sc) - b.over_phi(sc)
     } else {
-        // 1 − Φ(a) − Q(b); both tails are below 1/2 and the interval holds 0.
-        (1.0 - phi(a) * mills(-a) - phi(b) * mills(b)) * inv_phi(s)
+        // 1 − Φ(a) − Q(b); both tails are below 1/2 and, as the interval
+        // holds 0 and is not short, the difference is above 1/3.
+        (1.0 - a.prob() - b.prob()) * sc.inv_phi
     }
 }
 
@@ -590,9 +739,9 @@ fn int_x_phi(a: f64, b: f64, len: f64, s: f64) -> f64 {
     }
     if a.abs() >= b.abs() {
         // φ(a)/φ(b) = exp(len (a + b)/2) ≤ 1.
-        rel_phi(b, s) * (0.5 * len * (a + b)).exp_m1()
+        rel_phi(b, s) * libm::expm1(0.5 * len * (a + b))
     } else {
-        -rel_phi(a, s) * (-0.5 * len * (a + b)).exp_m1()
+        -rel_phi(a, s) * libm::expm1(-0.5 * len * (a + b))
     }
 }
 
@@ -603,7 +752,10 @@ fn int_below(a: f64, t: f64, len: f64, s: f64) -> f64 {
         return 0.0;
     }
     if is_short(a, t, len) {
-        return rel_phi(a, s) * gauss_offset(a, len, |_, v| v);
+        let (from_top, sums) = short_expansion(a, t, len);
+        // The weight t − x is the distance u from t, or len − u from a.
+        let weighted = if from_top { sums[1] } else { sums[0] - sums[1] };
+        return short_scale(a, t, len, from_top, s) * len * len * weighted;
     }
     // With Ψ_L(x) = ∫_−∞^x Φ = x Φ(x) + φ(x) and Ψ_U(x) = ∫_x^∞ Q = φ(x) − x Q(x):
     if t <= 0.0 {
@@ -623,14 +775,14 @@ fn int_below(a: f64, t: f64, len: f64, s: f64) -> f64 {
 /// given the scaled mass `g = ∫_a^b φ/φ(s)` and the mean `m`.
 fn variance_std(a: f64, b: f64, len: f64, s: f64, g: f64, m: f64) -> f64 {
     let v = if is_short(a, b, len) {
-        // Moments about the midpoint by quadrature: no cancellation.
-        let g0 = gauss_offset(a, len, |_, _| 1.0);
-        let m1 = gauss_offset(a, len, |u, v| 0.5 * (u - v)) / g0;
-        let m2 = gauss_offset(a, len, |u, v| 0.25 * (u - v) * (u - v)) / g0;
-        m2 - m1 * m1
-    } else if a >= CF_FROM {
+        // Moments of the distance from one end by the series: the variance is
+        // len²·(S₂/S₀ − (S₁/S₀)²) ≈ len²/12, a cancellation of two bits.
+        let (_, sums) = short_expansion(a, b, len);
+        let (m1, m2) = (sums[1] / sums[0], sums[2] / sums[0]);
+        len * len * (m2 - m1 * m1)
+    } else if a >= TAIL_VARIANCE_FROM {
         tail_variance(a, b, len)
-    } else if b <= -CF_FROM {
+    } else if b <= -TAIL_VARIANCE_FROM {
         tail_variance(-b, -a, len)
     } else {
         // E[T²] = 1 + (a φ(a) − b φ(b))/mass; cancellation is mild here.
@@ -640,11 +792,11 @@ fn variance_std(a: f64, b: f64, len: f64, s: f64, g: f64, m: f64) -> f64 {
 }
 
 /// Variance of the standard normal truncated to `[a, b]` (`len = b − a`)
-/// with `CF_FROM ≤ a < b`, from the moments of `Y = T − a`, which are formed
-/// from tail integrals without cancellation (the closed form `E[T²] − E[T]²`
-/// loses about `2 log₁₀ a` digits there).
+/// with `TAIL_VARIANCE_FROM ≤ a < b`, from the moments of `Y = T − a`, which
+/// are formed from tail integrals without cancellation (the closed form
+/// `E[T²] − E[T]²` loses about `2 log₁₀ a` digits there).
 fn tail_variance(a: f64, b: f64, len: f64) -> f64 {
-    let g = int_phi(a, b, len, a);
+    let g = int_phi(Tail::lazy(a), Tail::lazy(b), len, Scale::lazy(a));
     let eb = rel_phi(b, a);
     let (rb, db, eb_e) = if eb > 0.0 {
         (mills(b), mills_d(b), eb * mills_e(b))
@@ -663,6 +815,29 @@ fn tail_variance(a: f64, b: f64, len: f64) -> f64 {
 mod tests {
     use super::*;
 
+    /// `Q(x)` from mpmath at 40 digits.
+    #[test]
+    fn upper_tail_matches_high_precision_values() {
+        let cases = [
+            (0.0, 0.5),
+            (0.5, 0.308_537_538_725_986_9),
+            (1.0, 0.158_655_253_931_457_05),
+            (1.25, 0.105_649_773_666_855_25),
+            (2.5, 0.006_209_665_325_776_135),
+            (3.0, 0.001_349_898_031_630_094_6),
+            (8.0, 6.220_960_574_271_784e-16),
+            (20.0, 2.753_624_118_606_233_7e-89),
+            (30.0, 4.906_713_927_148_187e-198),
+            (37.0, 5.725_571_222_524_577e-300),
+        ];
+        for (x, q) in cases {
+            let got = upper_tail(x);
+            assert!((got / q - 1.0).abs() < 1e-15, "x = {x}: {got}");
+        }
+        assert_eq!(upper_tail(40.0), 0.0);
+        assert_eq!(upper_tail(1e150), 0.0);
+    }
+
     /// Reference values of Mills' ratio from mpmath at 40 digits.
     #[test]
     fn mills_ratio_matches_high_precision_values() {
@@ -680,12 +855,38 @@ mod tests {
     }
 
     #[test]
-    fn mills_ratio_is_continuous_at_the_switch() {
-        let below = mills(CF_FROM * (1.0 - f64::EPSILON));
-        let above = mills(CF_FROM);
+    fn tail_functions_are_continuous_at_the_switches() {
+        let below = mills(ERFC_MAX * (1.0 - f64::EPSILON));
+        let above = 1.0 / cf(ERFC_MAX, 1.0);
         assert!((below / above - 1.0).abs() < 1e-14);
-        let below = mills_d(CF_FROM * (1.0 - f64::EPSILON));
-        let above = mills_d(CF_FROM);
+        let below = mills_d(D_CF_FROM * (1.0 - f64::EPSILON));
+        let above = mills_d(D_CF_FROM);
         assert!((below / above - 1.0).abs() < 1e-14);
+    }
+
+    #[test]
+    fn short_series_matches_tail_differences() {
+        // On intervals just long enough to be short, where the difference of
+        // tails loses at most a bit or two (dyadic ends, so that b = a + len
+        // exactly).
+        for (a, len) in [
+            (-3.0, 0.3125),
+            (0.25, 0.75),
+            (2.0, 0.375),
+            (-0.875, 1.0),
+            (-25.0, 0.0390625),
+        ] {
+            let b: f64 = a + len;
+            let exact = if b <= 0.0 {
+                upper_tail(-b) - upper_tail(-a)
+            } else if a >= 0.0 {
+                upper_tail(a) - upper_tail(b)
+            } else {
+                1.0 - upper_tail(-a) - upper_tail(b)
+            };
+            assert!(is_short(a, b, len));
+            let got = int_phi(Tail::lazy(a), Tail::lazy(b), len, Scale::eager(0.0)) * phi(0.0);
+            assert!((got / exact - 1.0).abs() < 1e-14, "[{a}, {b}]: {got}");
+        }
     }
 }

@@ -47,6 +47,16 @@ pub enum MechanismError {
         /// Where it stopped.
         status: SolveStatus,
     },
+    /// The budget binds but no weight breaks even to within tolerance: the
+    /// revenue jumps across zero as the weight changes (numerically), which
+    /// happens when a density is vanishingly small near an end of its support.
+    #[error("the budget binds but no weight breaks even: at beta = {beta} the revenue is {revenue}; a density that is nearly zero near an end of its support makes revenue jump, so trim that support")]
+    BudgetNotBalanced {
+        /// The weight where the search ended.
+        beta: f64,
+        /// The revenue there.
+        revenue: f64,
+    },
     /// The requested solver variant does not apply to this market.
     #[error("the {variant:?} solver does not apply: {reason}")]
     VariantNotApplicable {

@@ -28,7 +28,7 @@ pub use self::virtual_value::{RootMethod, VirtualValue};
 
 use self::solver::{class_inputs, cold_start, solve_levels, ClassInput, Levels};
 use self::virtual_value::AtEta;
-use self::welfare::{class_moments, welfare, ClassMoments, ClassWelfare};
+use self::welfare::{class_moments, market_centre, welfare, ClassMoments, ClassWelfare};
 use crate::market::Market;
 use crate::numerics::brent;
 
@@ -156,7 +156,7 @@ impl ClassSolution {
     /// assert!(OptimalMechanism::solve(&m, 0.7).unwrap().class(0).mean_virtual_value().abs() < 1e-12);
     /// ```
     pub fn mean_virtual_value(&self) -> f64 {
-        self.moments.mean_v
+        self.moments.mean_v + self.moments.centre
     }
 
     /// `Var V_i(Z_i)`.
@@ -289,12 +289,13 @@ fn evaluate(
     status: &mut SolveStatus,
 ) -> Result<Evaluation, MechanismError> {
     let levels = solve_levels(inputs, beta, warm, config, status)?;
+    let t_hat = market_centre(market);
     let moments: Vec<ClassMoments> = inputs
         .iter()
         .zip(&levels.classes)
-        .map(|(inp, at)| class_moments(inp.dist, beta, at, &config.tolerances))
+        .map(|(inp, at)| class_moments(inp.dist, beta, at, t_hat * inp.kappa, &config.tolerances))
         .collect();
-    let (welfare, revenue, efficiency) = welfare(market, &levels, &moments);
+    let (welfare, revenue, efficiency) = welfare(market, &levels, &moments, t_hat);
     if !revenue.is_finite() || !efficiency.is_finite() {
         return Err(MechanismError::NonFinite {
             what: "revenue or efficiency",
@@ -309,16 +310,19 @@ fn evaluate(
     })
 }
 
-/// Scale against which a revenue counts as zero: `Σ count · width²/κ`.
-fn revenue_scale(market: &Market) -> f64 {
-    market
-        .classes()
-        .iter()
-        .map(|c| {
-            let (lo, hi) = c.distribution().support();
-            c.count() as f64 * (hi - lo) * (hi - lo) / c.kappa()
-        })
-        .sum()
+/// The revenue below which a deficit counts as rounding rather than a
+/// real one: `budget_rel · Σ count · width²/κ`, but never below what
+/// floating point can resolve when types sit far from zero
+/// (`64 ε · Σ count · width · (|lo| + |hi|)/κ`).
+pub(crate) fn revenue_zero(market: &Market, tol: &crate::numerics::Tolerances) -> f64 {
+    let (mut scale, mut resolution) = (0.0, 0.0);
+    for c in market.classes() {
+        let (lo, hi) = c.distribution().support();
+        let n = c.count() as f64;
+        scale += n * (hi - lo) * (hi - lo) / c.kappa();
+        resolution += n * (hi - lo) * (lo.abs() + hi.abs()) / c.kappa();
+    }
+    (tol.budget_rel * scale).max(64.0 * f64::EPSILON * resolution)
 }
 
 impl OptimalMechanism {
@@ -379,11 +383,14 @@ impl OptimalMechanism {
         let mut warm = cold_start(&inputs);
         let mut status = SolveStatus::default();
         let first = evaluate(market, &inputs, alpha, &mut warm, config, &mut status)?;
-        let zero = config.tolerances.budget_rel * revenue_scale(market);
+        let zero = revenue_zero(market, &config.tolerances);
         let (eval, beta) = if first.revenue >= -zero || alpha >= 1.0 {
             (first, alpha)
         } else {
-            // R(β) rises to R(1) ≥ 0: find the weight that breaks even.
+            // R(β) rises to R(1) ≥ 0: find the weight that breaks even. The
+            // root can sit extremely close to α (R is steep where a density
+            // is tiny near an end of its support), so the search runs in
+            // ln(β − α) with a relative tolerance.
             let mut err = None;
             let mut budget_iterations = 0;
             let mut r_of = |beta: f64| -> f64 {
@@ -396,19 +403,38 @@ impl OptimalMechanism {
                     }
                 }
             };
-            let root = brent(&mut r_of, alpha, 1.0, config.tolerances.root_rel, 1.0);
+            let span = 1.0 - alpha;
+            let lowest = (span * 1e-300).max(f64::MIN_POSITIVE);
+            let root = if r_of(alpha + lowest) >= 0.0 {
+                Ok(lowest.ln())
+            } else {
+                brent(
+                    |x| r_of(alpha + x.exp()),
+                    lowest.ln(),
+                    span.ln(),
+                    config.tolerances.root_rel,
+                    1.0,
+                )
+            };
             if let Some(e) = err {
                 return Err(e);
             }
-            let beta = root.map_err(|source| MechanismError::Root {
+            let x = root.map_err(|source| MechanismError::Root {
                 stage: "budget-balancing weight",
                 source,
             })?;
+            let beta = (alpha + x.exp()).min(1.0);
             status.budget_iterations = budget_iterations;
-            (
-                evaluate(market, &inputs, beta, &mut warm, config, &mut status)?,
-                beta,
-            )
+            let eval = evaluate(market, &inputs, beta, &mut warm, config, &mut status)?;
+            // A break-even weight must actually break even; a revenue that
+            // jumps across zero (numerically) is reported, not hidden.
+            if eval.revenue.abs() > zero {
+                return Err(MechanismError::BudgetNotBalanced {
+                    beta,
+                    revenue: eval.revenue,
+                });
+            }
+            (eval, beta)
         };
         let lambda = if beta > alpha {
             (beta - alpha) / (1.0 - beta)
@@ -423,8 +449,27 @@ impl OptimalMechanism {
         Ok(Self::assemble(market, alpha, beta, lambda, eval, status))
     }
 
-    /// The optimum at weight `beta` without the budget constraint.
-    pub(crate) fn solve_unconstrained(
+    /// The optimum at weight `beta` on revenue *without* the budget
+    /// constraint (7): the mechanism of Theorem 1 with `λ = 0`, whose
+    /// revenue may be negative. [`OptimalMechanism::solve`] returns this
+    /// whenever its revenue is non-negative; otherwise it searches for the
+    /// weight at which it breaks even.
+    ///
+    /// # Errors
+    /// As [`OptimalMechanism::solve_with`].
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::{Market, TraderClass}, mechanism::{OptimalMechanism, SolverConfig}};
+    /// let m = Market::new(vec![
+    ///     TraderClass::new(1.0, Uniform::new(-1.0, 1.0)?, 2),
+    ///     TraderClass::new(1.0, Uniform::new(0.0, 2.0)?, 2),
+    /// ])?;
+    /// let deficit = OptimalMechanism::solve_unconstrained(&m, 0.0, &SolverConfig::default())?;
+    /// assert!(deficit.revenue() < 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn solve_unconstrained(
         market: &Market,
         beta: f64,
         config: &SolverConfig,

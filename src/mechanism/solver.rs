@@ -102,6 +102,8 @@ impl fmt::Display for SolveStatus {
 pub(crate) struct ClassInput<'a> {
     pub dist: &'a dyn EndowmentDistribution,
     pub count: f64,
+    /// Risk capacity `κ`.
+    pub kappa: f64,
     /// `c = κ/(K − κ)`.
     pub c: f64,
     /// Scale of the class's types (support width and magnitude).
@@ -118,6 +120,7 @@ pub(crate) fn class_inputs(market: &Market) -> Vec<ClassInput<'_>> {
             ClassInput {
                 dist: c.distribution(),
                 count: c.count() as f64,
+                kappa: c.kappa(),
                 c: c.kappa() / (k_total - c.kappa()),
                 scale: (hi - lo).max(lo.abs()).max(hi.abs()),
             }
@@ -166,7 +169,13 @@ fn inner_level(
     let rel = (1e-2 * config.tolerances.root_rel).max(4.0 * f64::EPSILON);
     let a = inp.c * (sum - m_hi) - pad;
     let b = inp.c * (sum - m_lo) + pad;
-    let mut last = *warm;
+    // Guesses for the interval ends come from the warm state; its level is
+    // marked unknown so that a state from another weight or aggregate is
+    // never returned as if it had been evaluated here.
+    let mut last = AtEta {
+        eta: f64::NAN,
+        ..*warm
+    };
     let mut err = None;
     let mut eval = |eta: f64| -> (f64, f64) {
         match at_eta(inp.dist, beta, eta, (last.za, last.zb), rel, config.inner) {
@@ -238,6 +247,11 @@ fn solve_aggregate(
         s_lo += inp.count * a;
         s_hi += inp.count * b;
         scale += inp.count * inp.scale;
+    }
+    if !(s_lo.is_finite() && s_hi.is_finite() && scale.is_finite()) {
+        return Err(MechanismError::NonFinite {
+            what: "range of the aggregate virtual value (types or counts too large)",
+        });
     }
     let rel = config.tolerances.root_rel;
     // As for the inner roots: the aggregate saturates outside its exact

@@ -4,19 +4,29 @@
 use super::{MechanismError, OptimalMechanism};
 
 impl OptimalMechanism {
-    fn check_query(&self, class: usize, z: f64) -> Result<(), MechanismError> {
+    /// Validates a query and returns the type, clamped into the support
+    /// when it lies outside by no more than rounding (so a grid computed as
+    /// `lo + (hi − lo)·k/n` may end a float past `hi`).
+    fn check_query(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
         if class >= self.classes.len() {
             return Err(MechanismError::InvalidQuery(format!(
                 "class {class} does not exist; the market has {} classes",
                 self.classes.len()
             )));
         }
+        let (lo, hi) = self.classes[class].vv.dist.support();
         if !z.is_finite() {
             return Err(MechanismError::InvalidQuery(format!(
-                "type z = {z} is not a finite number"
+                "type z = {z} of class {class} is not a finite number; give a type in its support [{lo}, {hi}]"
             )));
         }
-        Ok(())
+        let slack = 64.0 * f64::EPSILON * lo.abs().max(hi.abs()).max(hi - lo);
+        if !(z >= lo - slack && z <= hi + slack) {
+            return Err(MechanismError::InvalidQuery(format!(
+                "type z = {z} of class {class} is outside its support [{lo}, {hi}]; give a type in the support"
+            )));
+        }
+        Ok(z.clamp(lo, hi))
     }
 
     /// The interim allocation `x̄_i(z) = E[X_i | Z_i = z]
@@ -24,7 +34,8 @@ impl OptimalMechanism {
     /// the binding interval.
     ///
     /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
+    /// outside the class's support (NaN included).
     ///
     /// # Example
     /// ```
@@ -36,14 +47,16 @@ impl OptimalMechanism {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        self.check_query(class, z)?;
+        let z = self.check_query(class, z)?;
         let c = &self.classes[class];
         let w = c.weight;
         let (za, zb) = (c.vv.za, c.vv.zb);
         if z >= za && z <= zb {
             return Ok(0.0);
         }
-        Ok(-(1.0 - w) * c.vv.value(z) + w * c.welfare.others_mean)
+        // Centred at t̂ κ_i: (1 − w) t̂ κ_i = w Σ_{j≠i} t̂ κ_j, so the shift cancels.
+        let centre = c.moments.centre;
+        Ok(-(1.0 - w) * (c.vv.value(z) - centre) + w * c.welfare.others_mean)
     }
 
     /// The utility gain of participation of type `z` (eq. (3)):
@@ -51,7 +64,8 @@ impl OptimalMechanism {
     /// binding interval.
     ///
     /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
+    /// outside the class's support (NaN included).
     ///
     /// # Example
     /// ```
@@ -63,23 +77,25 @@ impl OptimalMechanism {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        self.check_query(class, z)?;
+        let z = self.check_query(class, z)?;
         let c = &self.classes[class];
         let (za, zb) = (c.vv.za, c.vv.zb);
         if z >= za && z <= zb {
             return Ok(0.0);
         }
-        let (lo, hi) = c.vv.dist.support();
-        let zc = z.clamp(lo, hi);
+        let (lo, _) = c.vv.dist.support();
         let w = c.weight;
-        let int_x = -(1.0 - w) * c.vv.integral(zc) + w * c.welfare.others_mean * (zc - lo);
+        let centre = c.moments.centre;
+        let int_x = -(1.0 - w) * (c.vv.integral(z) - centre * (z - lo))
+            + w * c.welfare.others_mean * (z - lo);
         Ok(c.welfare.lowest_gain - int_x / c.kappa)
     }
 
     /// `E[X_i² | Z_i = z] = x̄_i(z)² + w_i² Σ_{j≠i} Var V_j`.
     ///
     /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
+    /// outside the class's support (NaN included).
     ///
     /// # Example
     /// ```
@@ -100,7 +116,8 @@ impl OptimalMechanism {
     /// `t̄_i(z) = −E[X_i² | z]/(2κ_i) − z x̄_i(z)/κ_i − G_i(z)`.
     ///
     /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
+    /// outside the class's support (NaN included).
     ///
     /// # Example
     /// ```
@@ -112,6 +129,7 @@ impl OptimalMechanism {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        let z = self.check_query(class, z)?;
         let x = self.interim_allocation(class, z)?;
         let e_x2 = self.interim_second_moment(class, z)?;
         let g = self.utility_gain(class, z)?;
@@ -125,7 +143,7 @@ impl OptimalMechanism {
     ///
     /// # Errors
     /// [`MechanismError::InvalidQuery`] when the number of types differs
-    /// from the number of traders or a type is not finite.
+    /// from the number of traders or a type lies outside its support.
     ///
     /// # Example
     /// ```
@@ -146,12 +164,8 @@ impl OptimalMechanism {
         }
         let mut v = Vec::with_capacity(types.len());
         for (z, k) in types.iter().zip(self.class_of_traders()) {
-            if !z.is_finite() {
-                return Err(MechanismError::InvalidQuery(format!(
-                    "type z = {z} is not a finite number"
-                )));
-            }
-            v.push((k, self.classes[k].vv.value(*z)));
+            let z = self.check_query(k, *z)?;
+            v.push((k, self.classes[k].vv.value(z)));
         }
         let total: f64 = v.iter().map(|(_, x)| x).sum();
         Ok(v.into_iter()

@@ -464,3 +464,31 @@ impl VirtualValue {
         self.dist.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::Beta;
+
+    /// A warm start next to an end where `F/f` blows up (Beta with b > 2)
+    /// once stopped the Newton iteration there; the root must not depend on
+    /// the starting point.
+    #[test]
+    fn lower_inverse_is_independent_of_a_warm_start_at_a_singular_end() {
+        let d = Beta::new(
+            1.0,
+            5.602702128608427,
+            -0.04535192698459925,
+            0.25409333785310817,
+        )
+        .unwrap();
+        let eta = 1.8388689055690675;
+        for guess in [0.2540933378531081, 0.25409333785310817, 0.2, 0.1, -0.04] {
+            let z = lower_inverse(&d, 1.0, eta, guess, 1e-15, RootMethod::Newton).unwrap();
+            assert!(
+                (lower(&d, 1.0, z) - eta).abs() < 1e-12,
+                "guess {guess}: z = {z}"
+            );
+        }
+    }
+}

@@ -13,19 +13,24 @@ use crate::distribution::{breakpoints, EndowmentDistribution};
 use crate::market::Market;
 use crate::numerics::{integrate_vec, Tolerances};
 
-/// Moments of one class's virtual value.
+/// Moments of one class's virtual value, centred at `centre` (primes
+/// denote `· − centre`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct ClassMoments {
-    /// `E[V]`.
+    /// `E[V']`.
     pub mean_v: f64,
     /// `Var V`.
     pub var_v: f64,
-    /// `E[Z V]`.
+    /// `E[Z' V']`.
     pub e_zv: f64,
-    /// `E[J V]`.
+    /// `E[J' V']`.
     pub e_jv: f64,
+    /// `∫_lo^{Z_a} (L(s) − centre) ds`.
+    pub int_lower_centred: f64,
     /// `∫_lo^{Z_a} L(s) ds`.
     pub int_lower: f64,
+    /// The centre `t̂ κ_i`.
+    pub centre: f64,
 }
 
 /// Integrates a vector integrand over `[a, b]` split at the distribution's kinks.
@@ -49,24 +54,35 @@ fn integrate_split<const K: usize, F: FnMut(f64) -> [f64; K]>(
     acc
 }
 
+/// Moments of a class's virtual value, centred at `c`: every product is
+/// formed from `z − c` and `V − c` pointwise, so a market whose endowments
+/// sit far from zero keeps its precision (the model is exactly covariant
+/// under `Z_i → Z_i + t κ_i`, which shifts `V_i` by `t κ_i` and leaves the
+/// allocation unchanged; see `docs/theory.md`).
 pub(crate) fn class_moments(
     d: &dyn EndowmentDistribution,
     beta: f64,
     at: &AtEta,
+    c: f64,
     tol: &Tolerances,
 ) -> ClassMoments {
     let (lo, hi) = d.support();
     let AtEta { eta, za, zb, .. } = *at;
+    // At β = 0 the virtual value is the type: no hazard ratio is needed (and
+    // ∫ F/f may diverge where the density vanishes at an end).
+    let lower_ratio = |z: f64| if beta == 0.0 { 0.0 } else { d.cdf_pdf_ratio(z) };
+    let upper_ratio = |z: f64| if beta == 0.0 { 0.0 } else { d.sf_pdf_ratio(z) };
     // Below the interval V = L = z + β F/f: components
-    // [V f, V² f, z V f, V (z f − (1 − F)), F/f].
+    // [V' f, V'² f, z' V' f, V' (z' f − (1 − F)), F/f] with ' = minus c.
     let low = integrate_split(
         d,
         |z| {
             let f = d.pdf(z);
-            let r = d.cdf_pdf_ratio(z);
-            let v = z + beta * r;
-            let jf = z * f - d.sf(z);
-            [v * f, v * v * f, z * v * f, v * jf, r]
+            let r = lower_ratio(z);
+            let zc = z - c;
+            let v = zc + beta * r;
+            let jf = zc * f - d.sf(z);
+            [v * f, v * v * f, zc * v * f, v * jf, r]
         },
         lo,
         za,
@@ -77,9 +93,10 @@ pub(crate) fn class_moments(
         d,
         |z| {
             let f = d.pdf(z);
-            let v = z - beta * d.sf_pdf_ratio(z);
-            let jf = z * f - d.sf(z);
-            [v * f, v * v * f, z * v * f, v * jf]
+            let zc = z - c;
+            let v = zc - beta * upper_ratio(z);
+            let jf = zc * f - d.sf(z);
+            [v * f, v * v * f, zc * v * f, v * jf]
         },
         zb,
         hi,
@@ -87,16 +104,20 @@ pub(crate) fn class_moments(
     );
     // On the interval V ≡ η.
     let p = (d.cdf(zb) - d.cdf(za)).max(0.0);
-    let mz = d.partial_moment(zb) - d.partial_moment(za);
+    let mz = d.partial_moment(zb) - d.partial_moment(za) - c * p;
     let int_sf = d.sf_integral(za) - d.sf_integral(zb);
-    let mean_v = at.mean;
-    let second = low[1] + eta * eta * p + high[1];
+    let ec = eta - c;
+    let mean_v = at.mean - c;
+    let second = low[1] + ec * ec * p + high[1];
+    let int_lower_centred = (za - lo) * (0.5 * (za + lo) - c) + beta * low[4];
     ClassMoments {
         mean_v,
         var_v: (second - mean_v * mean_v).max(0.0),
-        e_zv: low[2] + eta * mz + high[2],
-        e_jv: low[3] + eta * (mz - int_sf) + high[3],
-        int_lower: 0.5 * (za - lo) * (za + lo) + beta * low[4],
+        e_zv: low[2] + ec * mz + high[2],
+        e_jv: low[3] + ec * (mz - int_sf) + high[3],
+        int_lower_centred,
+        int_lower: int_lower_centred + c * (za - lo),
+        centre: c,
     }
 }
 
@@ -107,7 +128,7 @@ pub(crate) struct ClassWelfare {
     pub mean_x: f64,
     /// `Σ_{j≠i} Var V_j`.
     pub others_var: f64,
-    /// `Σ_{j≠i} E V_j`.
+    /// `Σ_{j≠i} E[V_j − t̂ κ_j]` (centred).
     pub others_mean: f64,
     /// Utility gain of the lowest type, `G_i(lo)`.
     pub lowest_gain: f64,
@@ -117,19 +138,37 @@ pub(crate) struct ClassWelfare {
     pub holding_cost: f64,
 }
 
-/// Welfare of every class and the totals `(R, A)`.
+/// The centre of the market: `t̂ = Σ E Z / K`. Shifting every class by
+/// `−t̂ κ_i` leaves the allocation and revenue unchanged and makes the
+/// aggregate endowment zero in expectation.
+pub(crate) fn market_centre(market: &Market) -> f64 {
+    let total: f64 = market
+        .classes()
+        .iter()
+        .map(|c| c.count() as f64 * c.distribution().mean())
+        .sum();
+    let t = total / market.total_kappa();
+    if t.is_finite() {
+        t
+    } else {
+        0.0
+    }
+}
+
+/// Welfare of every class and the totals `(R, A)`, from moments centred at
+/// `t̂ κ_i` (see [`class_moments`]).
 pub(crate) fn welfare(
     market: &Market,
     levels: &Levels,
     moments: &[ClassMoments],
+    t_hat: f64,
 ) -> (Vec<ClassWelfare>, f64, f64) {
     let k_total = market.total_kappa();
-    let total_var: f64 = market
-        .classes()
-        .iter()
-        .zip(moments)
-        .map(|(c, m)| c.count() as f64 * m.var_v)
-        .sum();
+    let (mut sum_v, mut total_var) = (0.0, 0.0);
+    for (c, m) in market.classes().iter().zip(moments) {
+        sum_v += c.count() as f64 * m.mean_v;
+        total_var += c.count() as f64 * m.var_v;
+    }
     let mut revenue = 0.0;
     let mut efficiency = 0.0;
     let out = market
@@ -142,17 +181,25 @@ pub(crate) fn welfare(
             let kappa = c.kappa();
             let w = kappa / k_total;
             let (lo, _) = d.support();
-            let others_mean = levels.sum - m.mean_v;
+            let centre = m.centre;
+            let others_mean = sum_v - m.mean_v;
             let others_var = (total_var - m.var_v).max(0.0);
             let mean_x = -(1.0 - w) * m.mean_v + w * others_mean;
             let e_x2 = mean_x * mean_x + (1.0 - w).powi(2) * m.var_v + w * w * others_var;
-            let e_zx = -(1.0 - w) * m.e_zv + w * d.mean() * others_mean;
-            let e_jx = -(1.0 - w) * m.e_jv + w * lo * others_mean;
+            let mean_z = d.mean() - centre;
+            let e_zx = -(1.0 - w) * m.e_zv + w * mean_z * others_mean;
+            let e_jx = -(1.0 - w) * m.e_jv + w * (lo - centre) * others_mean;
             // G(lo) = (1/κ) ∫_lo^{Z_a} x̄; x̄ = −(1 − w) L + w Σ_{j≠i} E V_j and
-            // w Σ_{j≠i} E V_j = (1 − w) η by the definition of η.
-            let lowest_gain = ((1.0 - w) * (at.eta * (at.za - lo) - m.int_lower) / kappa).max(0.0);
+            // w Σ_{j≠i} E V_j = (1 − w) η by the definition of η (both sides
+            // shift by the same amount under centring).
+            let lowest_gain =
+                ((1.0 - w) * ((at.eta - centre) * (at.za - lo) - m.int_lower_centred) / kappa)
+                    .max(0.0);
             let rev = -e_jx / kappa - e_x2 / (2.0 * kappa) - lowest_gain;
-            let holding = (d.second_moment() + 2.0 * e_zx + e_x2) / (2.0 * kappa);
+            let holding_centred =
+                (d.variance() + mean_z * mean_z + 2.0 * e_zx + e_x2) / (2.0 * kappa);
+            // Back to the original coordinates: Z + X = (Z' + X) + t̂ κ.
+            let holding = holding_centred + t_hat * (mean_z + mean_x) + 0.5 * t_hat * t_hat * kappa;
             let n = c.count() as f64;
             revenue += n * rev;
             efficiency -= n * holding;

@@ -227,6 +227,11 @@ fn newton_core<F: FnMut(f64) -> (f64, f64)>(
     rel: f64,
     scale: f64,
 ) -> Result<f64, RootError> {
+    if !(lo.is_finite() && hi.is_finite()) {
+        return Err(RootError::NonFinite {
+            x: if lo.is_finite() { hi } else { lo },
+        });
+    }
     let mut x = if x0.is_finite() {
         x0.clamp(lo, hi)
     } else {
@@ -248,17 +253,49 @@ fn newton_core<F: FnMut(f64) -> (f64, f64)>(
             hi = x;
         }
         let tol = rel * scale.max(x.abs());
-        let newton = x - fx / dfx;
-        // A correction below the spacing of floats (or the tolerance) means
-        // x is the root as far as it can be represented.
-        if newton == x || (newton.is_finite() && (newton - x).abs() <= tol) {
-            return Ok(if newton > lo && newton < hi {
-                newton
-            } else {
-                x
-            });
+        if hi - lo <= tol {
+            return Ok(0.5 * (lo + hi));
         }
+        let newton = x - fx / dfx;
         let mid = 0.5 * (lo + hi);
+        if newton.is_finite() && (newton - x).abs() <= tol {
+            // A step below the tolerance suggests convergence, but near a
+            // singularity (a derivative that blows up) it can be tiny far
+            // from the root. Confirm by a probe just past the Newton point:
+            // a sign change proves the root lies within two tolerances.
+            let dir = if newton >= x { 1.0 } else { -1.0 };
+            let probe = (x + 2.0 * dir * tol).clamp(lo, hi);
+            if probe == x {
+                // The step points out of the bracket (a derivative of the
+                // wrong sign or garbage): bisect instead.
+                dx_old = hi - lo;
+                x = mid;
+                continue;
+            }
+            let (fp, _) = fdf(probe);
+            if fp.is_nan() {
+                return Err(RootError::NonFinite { x: probe });
+            }
+            if fp == 0.0 {
+                return Ok(probe);
+            }
+            if (fp < 0.0) != (fx < 0.0) {
+                return Ok(if newton > lo.min(probe) && newton < hi.max(probe) {
+                    newton
+                } else {
+                    0.5 * (x + probe)
+                });
+            }
+            // No sign change: the root is farther; shrink and bisect.
+            if (fp < 0.0) == increasing {
+                lo = probe;
+            } else {
+                hi = probe;
+            }
+            dx_old = hi - lo;
+            x = 0.5 * (lo + hi);
+            continue;
+        }
         // Newton is used only while it stays inside the bracket and at least
         // halves the previous step; otherwise bisect (as in `rtsafe`).
         let next = if newton.is_finite()
@@ -271,16 +308,9 @@ fn newton_core<F: FnMut(f64) -> (f64, f64)>(
             mid
         };
         dx_old = next - x;
-        if (next - x).abs() <= tol || hi - lo <= tol {
-            return Ok(next);
-        }
         if mid <= lo || mid >= hi {
             // The bracket is two adjacent floats.
-            return Ok(if fx.abs() <= fdf(next).0.abs() {
-                x
-            } else {
-                next
-            });
+            return Ok(x);
         }
         x = next;
     }

@@ -22,8 +22,6 @@ pub struct Tolerances {
     pub quad_rel: f64,
     /// Absolute floor of the adaptive quadrature, in units of the integrand's scale.
     pub quad_abs: f64,
-    /// Maximum bisection depth of the adaptive quadrature.
-    pub quad_max_depth: u32,
     /// Largest number of iterations of the outer (aggregate) root before the
     /// solver reports non-convergence in its status.
     pub max_outer_iterations: usize,
@@ -40,7 +38,6 @@ impl Tolerances {
         root_rel: 1e-13,
         quad_rel: 1e-13,
         quad_abs: 1e-15,
-        quad_max_depth: 40,
         max_outer_iterations: 200,
         monotone_rel: 1e-9,
         budget_rel: 1e-12,
