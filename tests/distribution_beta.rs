@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::{close, reference_integral};
+use common::{close, grid_with_ends, reference_integral, rel_err, U_GRID};
+
 use exchange_design::distribution::{
     check_condition2, validate, Beta, DistributionError, EndowmentDistribution, Uniform,
 };
@@ -27,14 +28,6 @@ const SETS: [(f64, f64, f64, f64); 8] = [
 
 fn build(p: (f64, f64, f64, f64)) -> Beta {
     Beta::new(p.0, p.1, p.2, p.3).unwrap()
-}
-
-fn rel_err(got: f64, want: f64) -> f64 {
-    if got == want {
-        0.0
-    } else {
-        ((got - want) / want).abs()
-    }
 }
 
 /// The textbook density `x^(a−1) (1−x)^(b−1) / (w B)` with `B` from the
@@ -123,18 +116,6 @@ impl Textbook {
     }
 }
 
-/// `n + 1` equally spaced points of `[lo, hi]` plus points very close to both ends.
-fn grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let w = hi - lo;
-    let mut zs: Vec<f64> = (0..=n).map(|k| lo + w * k as f64 / n as f64).collect();
-    zs[n] = hi;
-    for e in [1e-12, 1e-8, 1e-4] {
-        zs.push(lo + e * w);
-        zs.push(hi - e * w);
-    }
-    zs
-}
-
 #[test]
 fn new_rejects_invalid_parameters() {
     let nan = f64::NAN;
@@ -176,7 +157,7 @@ fn beta_1_1_equals_uniform() {
         build((1.0, 1.0, -1.0, 3.0)),
         Uniform::new(-1.0, 3.0).unwrap(),
     );
-    for z in grid(-1.0, 3.0, 64) {
+    for z in grid_with_ends(-1.0, 3.0, 64) {
         assert!(close(b.cdf(z), u.cdf(z), 1e-14), "z={z}");
         assert!(close(b.sf(z), u.sf(z), 1e-14), "z={z}");
         assert!(close(b.pdf(z), u.pdf(z), 1e-14), "z={z}");
@@ -354,7 +335,7 @@ fn hazard_ratios_take_their_limits_at_the_ends() {
 fn cdf_and_sf_match_reference_quadrature() {
     for p in SETS {
         let (d, t) = (build(p), Textbook::new(p));
-        for z in grid(p.2, p.3, 40) {
+        for z in grid_with_ends(p.2, p.3, 40) {
             let (cdf, sf) = (t.above_lo(z, |_, _| 1.0), t.below_hi(z, |_, _| 1.0));
             assert!(
                 close(d.cdf(z), cdf, 1e-12),
@@ -395,29 +376,11 @@ fn cdf_and_sf_match_reference_quadrature() {
 fn sf_plus_cdf_is_one() {
     for p in SETS {
         let d = build(p);
-        for z in grid(p.2, p.3, 400) {
+        for z in grid_with_ends(p.2, p.3, 400) {
             assert!((d.cdf(z) + d.sf(z) - 1.0).abs() <= 1e-14, "{p:?} z={z}");
         }
     }
 }
-
-const U_GRID: [f64; 15] = [
-    1e-10,
-    1e-6,
-    1e-3,
-    0.01,
-    0.1,
-    0.25,
-    0.4,
-    0.5,
-    0.6,
-    0.75,
-    0.9,
-    0.99,
-    0.999,
-    1.0 - 1e-6,
-    1.0 - 1e-10,
-];
 
 #[test]
 fn quantile_inverts_cdf() {
@@ -478,7 +441,7 @@ fn quantile_keeps_relative_accuracy_in_the_tails() {
 fn cdf_then_quantile_round_trips() {
     for p in SETS {
         let d = build(p);
-        for z in grid(p.2, p.3, 40) {
+        for z in grid_with_ends(p.2, p.3, 40) {
             // Above the median u = F(z) is rounded near 1, which moves the
             // quantile by about ε/f(z); test only where that is below 1e−13.
             let u = d.cdf(z);
@@ -526,7 +489,7 @@ fn partial_moment_and_cdf_integrals_match_reference_quadrature() {
     for p in SETS {
         let (d, t) = (build(p), Textbook::new(p));
         let (lo, hi) = (p.2, p.3);
-        for z in grid(lo, hi, 20) {
+        for z in grid_with_ends(lo, hi, 20) {
             let m = t.above_lo(z, |u, _| lo + u);
             // ∫_lo^z F = ∫_lo^z (z − s) f(s) ds and ∫_z^hi (1 − F) = ∫_z^hi (s − z) f(s) ds;
             // the weights are formed from the offsets to keep their precision.
@@ -585,7 +548,7 @@ fn partial_moment_and_cdf_integrals_match_reference_quadrature() {
 fn hazard_ratios_match_reference_quadrature() {
     for p in SETS {
         let (d, t) = (build(p), Textbook::new(p));
-        for z in grid(p.2, p.3, 40) {
+        for z in grid_with_ends(p.2, p.3, 40) {
             let f = t.pdf(z);
             if f > 0.0 && z > p.2 && z < p.3 {
                 let f_ratio = t.above_lo(z, |_, _| 1.0) / f;

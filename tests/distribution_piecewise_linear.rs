@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{close, reference_integral};
+use common::{close, grid, reference_integral};
 
 /// [`reference_integral`] of `f` over `[a, b]`, computed in the coordinate
 /// `u = x − shift`. The reference rule places its panel ends at
@@ -62,19 +62,6 @@ fn families() -> Vec<PiecewiseLinear> {
 /// `|a − b| / max(1, |a|, |b|)`, the measure `close` bounds.
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / 1f64.max(a.abs()).max(b.abs())
-}
-
-/// `n + 1` evenly spaced points of `[a, b]`, ends included.
-fn grid(a: f64, b: f64, n: usize) -> Vec<f64> {
-    (0..=n)
-        .map(|k| {
-            if k == n {
-                b
-            } else {
-                a + (b - a) * k as f64 / n as f64
-            }
-        })
-        .collect()
 }
 
 /// Trapezoid mass of a raw table.

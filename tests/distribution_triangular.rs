@@ -3,7 +3,8 @@
 
 mod common;
 
-use common::{close, reference_integral};
+use common::{close, grid, reference_integral};
+
 use exchange_design::distribution::{check_condition2, EndowmentDistribution, Triangular};
 
 /// `(lo, mode, hi)`: interior modes (symmetric, skewed, far from 0) and
@@ -27,19 +28,6 @@ fn families() -> Vec<Triangular> {
 /// `|a − b| / max(1, |a|, |b|)`, the measure `close` bounds.
 fn rel(a: f64, b: f64) -> f64 {
     (a - b).abs() / 1f64.max(a.abs()).max(b.abs())
-}
-
-/// `n + 1` evenly spaced points of `[a, b]`, ends included.
-fn grid(a: f64, b: f64, n: usize) -> Vec<f64> {
-    (0..=n)
-        .map(|k| {
-            if k == n {
-                b
-            } else {
-                a + (b - a) * k as f64 / n as f64
-            }
-        })
-        .collect()
 }
 
 /// The density, written from the textbook definition.

@@ -5,7 +5,8 @@
 
 mod common;
 
-use common::{close, reference_integral};
+use common::{close, grid_with_ends, reference_integral, rel_err, U_GRID};
+
 use exchange_design::distribution::{
     check_condition2, validate, DistributionError, EndowmentDistribution, TruncatedNormal,
 };
@@ -83,26 +84,6 @@ impl Textbook {
     }
 }
 
-/// `n + 1` equally spaced points of `[lo, hi]` plus points very close to both ends.
-fn grid(lo: f64, hi: f64, n: usize) -> Vec<f64> {
-    let w = hi - lo;
-    let mut zs: Vec<f64> = (0..=n).map(|k| lo + w * k as f64 / n as f64).collect();
-    zs[n] = hi;
-    for e in [1e-12, 1e-8, 1e-4] {
-        zs.push(lo + e * w);
-        zs.push(hi - e * w);
-    }
-    zs
-}
-
-fn rel_err(got: f64, want: f64) -> f64 {
-    if got == want {
-        0.0
-    } else {
-        ((got - want) / want).abs()
-    }
-}
-
 #[test]
 fn new_rejects_invalid_parameters() {
     let nan = f64::NAN;
@@ -157,7 +138,7 @@ fn new_reports_no_mass_far_from_the_mean() {
 fn pdf_matches_textbook_density() {
     for p in SETS {
         let (d, t) = (build(p), Textbook::new(p));
-        for z in grid(p.2, p.3, 40) {
+        for z in grid_with_ends(p.2, p.3, 40) {
             assert!(
                 rel_err(d.pdf(z), t.pdf(z)) <= 1e-12,
                 "{p:?} z={z}: {} vs {}",
@@ -174,7 +155,7 @@ fn pdf_matches_textbook_density() {
 fn cdf_and_sf_match_reference_quadrature() {
     for p in SETS {
         let (d, t) = (build(p), Textbook::new(p));
-        for z in grid(p.2, p.3, 40) {
+        for z in grid_with_ends(p.2, p.3, 40) {
             let (cdf, sf) = (t.cdf(z), t.sf(z));
             assert!(
                 close(d.cdf(z), cdf, 1e-12),
@@ -213,7 +194,7 @@ fn cdf_and_sf_match_reference_quadrature() {
 fn sf_plus_cdf_is_one() {
     for p in SETS {
         let d = build(p);
-        for z in grid(p.2, p.3, 400) {
+        for z in grid_with_ends(p.2, p.3, 400) {
             assert!((d.cdf(z) + d.sf(z) - 1.0).abs() <= 1e-14, "{p:?} z={z}");
         }
     }
@@ -332,24 +313,6 @@ fn cdf_and_sf_agree_with_libm_textbook_formula() {
     }
 }
 
-const U_GRID: [f64; 15] = [
-    1e-10,
-    1e-6,
-    1e-3,
-    0.01,
-    0.1,
-    0.25,
-    0.4,
-    0.5,
-    0.6,
-    0.75,
-    0.9,
-    0.99,
-    0.999,
-    1.0 - 1e-6,
-    1.0 - 1e-10,
-];
-
 #[test]
 fn quantile_inverts_cdf() {
     for p in SETS {
@@ -409,7 +372,7 @@ fn quantile_keeps_relative_accuracy_in_the_tails() {
 fn cdf_then_quantile_round_trips() {
     for p in SETS {
         let d = build(p);
-        for z in grid(p.2, p.3, 40) {
+        for z in grid_with_ends(p.2, p.3, 40) {
             // Above the median u = F(z) is rounded near 1, which moves the
             // quantile by about ε/f(z); test only where that is below 1e−13.
             let u = d.cdf(z);
@@ -452,7 +415,7 @@ fn moments_match_reference_quadrature() {
 fn partial_moment_and_cdf_integrals_match_reference_quadrature() {
     for p in SETS {
         let (d, t) = (build(p), Textbook::new(p));
-        for z in grid(p.2, p.3, 20) {
+        for z in grid_with_ends(p.2, p.3, 20) {
             let m = t.above_lo(z, |s| s);
             // ∫_lo^z F = ∫_lo^z (z − s) f(s) ds and ∫_z^hi (1 − F) = ∫_z^hi (s − z) f(s) ds,
             // with the weights written in the offsets from the ends so that
@@ -501,7 +464,7 @@ fn hazard_ratios_match_independent_forms() {
     for p in SETS {
         let (d, t) = (build(p), Textbook::new(p));
         let (mu, sigma, lo, hi) = p;
-        for z in grid(lo, hi, 40) {
+        for z in grid_with_ends(lo, hi, 40) {
             let tz = (z - mu) / sigma;
             // F/f = σ ∫_α^t exp(−(x² − t²)/2) dx = σ ∫_0^((z−lo)/σ) exp(v (t − v/2)) dv
             // and (1 − F)/f = σ ∫_0^((hi−z)/σ) exp(−v (t + v/2)) dv, integrated

@@ -6,7 +6,8 @@
 
 mod common;
 
-use common::close;
+use common::{close, grid};
+
 use exchange_design::distribution::{
     validate, DistributionError, EndowmentDistribution, Triangular, Uniform,
 };
@@ -94,19 +95,6 @@ impl EndowmentDistribution for GapInTheMiddle {
             0.0
         }
     }
-}
-
-/// `n + 1` evenly spaced points of `[a, b]`, ends included.
-fn grid(a: f64, b: f64, n: usize) -> Vec<f64> {
-    (0..=n)
-        .map(|k| {
-            if k == n {
-                b
-            } else {
-                a + (b - a) * k as f64 / n as f64
-            }
-        })
-        .collect()
 }
 
 /// Tracks the largest relative error seen (of the 1e-12 checks, and of the

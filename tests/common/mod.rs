@@ -49,3 +49,56 @@ pub fn reference_integral<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, kinks:
 pub fn close(a: f64, b: f64, tol: f64) -> bool {
     (a - b).abs() <= tol * 1f64.max(a.abs()).max(b.abs())
 }
+
+/// `n + 1` evenly spaced points from `a` to `b`, ending exactly at `b`.
+pub fn grid(a: f64, b: f64, n: usize) -> Vec<f64> {
+    (0..=n)
+        .map(|k| {
+            if k == n {
+                b
+            } else {
+                a + (b - a) * k as f64 / n as f64
+            }
+        })
+        .collect()
+}
+
+/// [`grid`] plus points `1e-12`, `1e-8` and `1e-4` of the width inside
+/// each end, where hazard ratios take their limits.
+pub fn grid_with_ends(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+    let w = hi - lo;
+    let mut zs = grid(lo, hi, n);
+    for e in [1e-12, 1e-8, 1e-4] {
+        zs.push(lo + e * w);
+        zs.push(hi - e * w);
+    }
+    zs
+}
+
+/// Relative error of `got` against `want` (0 when they are equal).
+pub fn rel_err(got: f64, want: f64) -> f64 {
+    if got == want {
+        0.0
+    } else {
+        ((got - want) / want).abs()
+    }
+}
+
+/// Probabilities for quantile round trips, deep into both tails.
+pub const U_GRID: [f64; 15] = [
+    1e-10,
+    1e-6,
+    1e-3,
+    0.01,
+    0.1,
+    0.25,
+    0.4,
+    0.5,
+    0.6,
+    0.75,
+    0.9,
+    0.99,
+    0.999,
+    1.0 - 1e-6,
+    1.0 - 1e-10,
+];
