@@ -6,6 +6,12 @@ use crate::numerics::{Tolerances, SCAN_POINTS};
 use std::fmt;
 
 /// Which of the two hazard ratios a diagnosis refers to.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::HazardRatio;
+/// assert_eq!(HazardRatio::CdfOverPdf.to_string(), "F/f");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum HazardRatio {

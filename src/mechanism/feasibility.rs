@@ -10,15 +10,8 @@
 //! envelope condition `G(z) = G(lo) − (1/κ) ∫_lo^z x̄`.
 
 use super::{DirectMechanism, MechanismError};
-use crate::numerics::{integrate, Tolerances};
+use crate::numerics::{integrate, Tolerances, FEASIBILITY_GRID_POINTS};
 use thiserror::Error;
-
-/// Number of grid points per class used by [`check_feasibility`].
-pub const FEASIBILITY_GRID_POINTS: usize = 257;
-
-/// Relative tolerance (against `width²/κ`, the scale of a gain) of the
-/// gain comparisons in [`check_feasibility`].
-pub const FEASIBILITY_GAIN_REL: f64 = 1e-8;
 
 /// Which condition of Lemma 1 fails, where, and by how much.
 ///
@@ -141,7 +134,7 @@ fn evaluate_row(
     })
 }
 
-/// Checks Lemma 1 on a grid of [`FEASIBILITY_GRID_POINTS`] types per class:
+/// Checks Lemma 1 on a grid of [`FEASIBILITY_GRID_POINTS`](crate::numerics::FEASIBILITY_GRID_POINTS) types per class:
 /// interim allocation weakly decreasing, transfers consistent with eq. (4),
 /// and individual rationality. Returns the first violation found (class by
 /// class, conditions in that order).
@@ -165,7 +158,7 @@ pub fn check_feasibility(mech: &dyn DirectMechanism) -> Result<(), FeasibilityVi
         let kappa = c.kappa();
         let (lo, hi) = c.distribution().support();
         let width = hi - lo;
-        let gain_tol = FEASIBILITY_GAIN_REL * width * width / kappa;
+        let gain_tol = Tolerances::DEFAULT.feasibility_rel * width * width / kappa;
         let n = FEASIBILITY_GRID_POINTS;
         let rows = (0..n)
             .map(|k| {

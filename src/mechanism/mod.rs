@@ -19,9 +19,7 @@ mod welfare;
 
 pub use self::direct::DirectMechanism;
 pub use self::error::MechanismError;
-pub use self::feasibility::{
-    check_feasibility, FeasibilityViolation, FEASIBILITY_GAIN_REL, FEASIBILITY_GRID_POINTS,
-};
+pub use self::feasibility::{check_feasibility, FeasibilityViolation};
 pub use self::first_best::{means_proportional_to_kappa, FirstBest};
 pub use self::solver::{SolveStatus, SolverConfig, SolverVariant};
 pub use self::virtual_value::{RootMethod, VirtualValue};

@@ -25,6 +25,20 @@ use std::cell::RefCell;
 use std::fmt;
 
 /// Which algorithm solves for the levels `η`.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::{OptimalMechanism, SolverConfig, SolverVariant};
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// for variant in [SolverVariant::Aggregate, SolverVariant::DenseNewton, SolverVariant::UniformLinear] {
+///     let cfg = SolverConfig { variant, ..Default::default() };
+///     let mech = OptimalMechanism::solve_with(&m, 1.0, &cfg)?;
+///     assert!((mech.class(0).binding_interval().1 - 0.5).abs() < 1e-10);
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum SolverVariant {

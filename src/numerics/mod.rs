@@ -9,4 +9,4 @@ mod tolerance;
 
 pub use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
 pub use self::roots::{brent, newton_bracketed, newton_increasing, RootError};
-pub use self::tolerance::{Tolerances, GAUSS_LEGENDRE_NODES, SCAN_POINTS};
+pub use self::tolerance::{Tolerances, FEASIBILITY_GRID_POINTS, GAUSS_LEGENDRE_NODES, SCAN_POINTS};

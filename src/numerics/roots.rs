@@ -14,6 +14,13 @@
 use std::fmt;
 
 /// Why a scalar root could not be found.
+///
+/// # Example
+/// ```
+/// use exchange_design::numerics::{brent, RootError};
+/// let err = brent(|x: f64| x * x + 1.0, -1.0, 1.0, 1e-12, 1.0).unwrap_err();
+/// assert!(matches!(err, RootError::NoBracket { .. }));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RootError {

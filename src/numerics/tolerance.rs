@@ -30,10 +30,20 @@ pub struct Tolerances {
     /// A revenue above `−budget_rel · Σ count·width²/κ` counts as budget
     /// balanced (rounding, not a deficit).
     pub budget_rel: f64,
+    /// Relative tolerance (against `width²/κ`, the scale of a utility gain)
+    /// of the gain comparisons in the Lemma 1 feasibility check.
+    pub feasibility_rel: f64,
 }
 
 impl Tolerances {
     /// The defaults used throughout the crate.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::numerics::Tolerances;
+    /// assert_eq!(Tolerances::default(), Tolerances::DEFAULT);
+    /// assert!(Tolerances::DEFAULT.root_rel <= 1e-12);
+    /// ```
     pub const DEFAULT: Tolerances = Tolerances {
         root_rel: 1e-13,
         quad_rel: 1e-13,
@@ -41,6 +51,7 @@ impl Tolerances {
         max_outer_iterations: 200,
         monotone_rel: 1e-9,
         budget_rel: 1e-12,
+        feasibility_rel: 1e-8,
     };
 }
 
@@ -50,9 +61,29 @@ impl Default for Tolerances {
     }
 }
 
-/// Number of Gauss–Legendre nodes per panel of the composite rules.
+/// Number of Gauss–Legendre nodes per panel of the composite rules (a
+/// rule with half as many estimates the error).
+///
+/// # Example
+/// ```
+/// assert_eq!(exchange_design::numerics::GAUSS_LEGENDRE_NODES % 2, 0);
+/// ```
 pub const GAUSS_LEGENDRE_NODES: usize = 20;
 
 /// Number of interior grid points used to scan a density for zeros and to
 /// check Condition 2.
+///
+/// # Example
+/// ```
+/// assert!(exchange_design::numerics::SCAN_POINTS >= 1000);
+/// ```
 pub const SCAN_POINTS: usize = 2048;
+
+/// Number of types per class on which the Lemma 1 feasibility check
+/// (`mechanism::check_feasibility`) evaluates the interim rules.
+///
+/// # Example
+/// ```
+/// assert!(exchange_design::numerics::FEASIBILITY_GRID_POINTS > 100);
+/// ```
+pub const FEASIBILITY_GRID_POINTS: usize = 257;
