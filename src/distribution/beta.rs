@@ -348,7 +348,9 @@ impl EndowmentDistribution for Beta {
             4.0 * f64::EPSILON,
             0.0,
         )
-        .unwrap_or(start);
+        // The bracket [0, 1] always holds the root of a CDF; only a
+        // non-finite incomplete beta can fail, and that is reported as NaN.
+        .unwrap_or(f64::NAN);
         if from_hi {
             self.hi - self.width() * x
         } else {

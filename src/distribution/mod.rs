@@ -152,6 +152,7 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
 
     /// The quantile `F⁻¹(u)` for `u ∈ [0, 1]` (clamped), by Newton's method
     /// inside a bracket that shrinks to adjacent floating-point numbers.
+    /// NaN for a NaN `u`, or if the CDF itself returns a non-finite value.
     fn quantile(&self, u: f64) -> f64 {
         let (lo, hi) = self.support();
         if u.is_nan() {
@@ -182,7 +183,10 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
             4.0 * f64::EPSILON,
             0.0,
         )
-        .unwrap_or(start)
+        // Only a CDF that is not finite can make the iteration fail (every
+        // step bisects or shrinks a finite bracket); say so with NaN rather
+        // than return a plausible wrong type.
+        .unwrap_or(f64::NAN)
     }
 
     /// `Some((lo, hi))` when this is the uniform distribution on `[lo, hi]`.
