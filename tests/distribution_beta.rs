@@ -6,7 +6,9 @@
 
 mod common;
 
-use common::{close, grid_with_ends, reference_integral, rel_err, U_GRID};
+use common::{
+    all_values, assert_quantile_inverts_cdf, close, grid_with_ends, reference_integral, rel_err,
+};
 
 use exchange_design::distribution::{
     check_condition2, validate, Beta, DistributionError, EndowmentDistribution, Uniform,
@@ -385,24 +387,7 @@ fn sf_plus_cdf_is_one() {
 #[test]
 fn quantile_inverts_cdf() {
     for p in SETS {
-        let d = build(p);
-        for u in U_GRID {
-            let z = d.quantile(u);
-            assert!(z >= p.2 && z <= p.3);
-            assert!(
-                close(d.cdf(z), u, 1e-12),
-                "{p:?} u={u}: cdf(q) = {}",
-                d.cdf(z)
-            );
-            assert!(
-                close(d.sf(z), 1.0 - u, 1e-12),
-                "{p:?} u={u}: sf(q) = {}",
-                d.sf(z)
-            );
-        }
-        assert_eq!(d.quantile(0.0), p.2);
-        assert_eq!(d.quantile(1.0), p.3);
-        assert!(d.quantile(f64::NAN).is_nan());
+        assert_quantile_inverts_cdf(&build(p));
     }
 }
 
@@ -620,17 +605,7 @@ fn nothing_is_nan_on_a_dense_grid() {
         for k in 0..=n {
             let s = k as f64 / n as f64;
             let z = (lo * (1.0 - s) + hi * s).clamp(lo, hi);
-            let values = [
-                d.cdf(z),
-                d.sf(z),
-                d.pdf(z),
-                d.pdf_derivative(z),
-                d.partial_moment(z),
-                d.cdf_integral(z),
-                d.sf_integral(z),
-                d.cdf_pdf_ratio(z),
-                d.sf_pdf_ratio(z),
-            ];
+            let values = all_values(&d, z);
             assert!(
                 values.iter().all(|v| !v.is_nan()),
                 "{p:?} z={z}: {values:?}"

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{close, grid, reference_integral};
+use common::{all_values, close, grid, reference_integral};
 
 /// [`reference_integral`] of `f` over `[a, b]`, computed in the coordinate
 /// `u = x − shift`. The reference rule places its panel ends at
@@ -308,17 +308,7 @@ fn no_nan_on_a_dense_grid() {
         let mut zs = grid(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo), 5000);
         zs.extend_from_slice(d.grid());
         for z in zs {
-            let values = [
-                d.cdf(z),
-                d.sf(z),
-                d.pdf(z),
-                d.pdf_derivative(z),
-                d.partial_moment(z),
-                d.cdf_integral(z),
-                d.sf_integral(z),
-                d.cdf_pdf_ratio(z),
-                d.sf_pdf_ratio(z),
-            ];
+            let values = all_values(&d, z);
             assert!(values.iter().all(|v| !v.is_nan()), "NaN at {z}: {values:?}");
         }
         for u in grid(0.0, 1.0, 5000) {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{close, grid, reference_integral};
+use common::{all_values, close, grid, reference_integral};
 
 use exchange_design::distribution::{check_condition2, EndowmentDistribution, Triangular};
 
@@ -297,17 +297,7 @@ fn no_nan_on_a_dense_grid() {
     for d in families() {
         let (lo, hi) = d.support();
         for z in grid(lo - 0.1 * (hi - lo), hi + 0.1 * (hi - lo), 5000) {
-            let values = [
-                d.cdf(z),
-                d.sf(z),
-                d.pdf(z),
-                d.pdf_derivative(z),
-                d.partial_moment(z),
-                d.cdf_integral(z),
-                d.sf_integral(z),
-                d.cdf_pdf_ratio(z),
-                d.sf_pdf_ratio(z),
-            ];
+            let values = all_values(&d, z);
             assert!(
                 values.iter().all(|v| !v.is_nan()),
                 "NaN at {z} for {d:?}: {values:?}"

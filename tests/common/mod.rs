@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+use exchange_design::distribution::EndowmentDistribution;
 use gauss_quad::GaussLegendre;
 use std::num::NonZeroUsize;
 
@@ -102,3 +103,42 @@ pub const U_GRID: [f64; 15] = [
     1.0 - 1e-6,
     1.0 - 1e-10,
 ];
+
+/// Every scalar the trait reports at `z`, for NaN scans.
+pub fn all_values<D: EndowmentDistribution + ?Sized>(d: &D, z: f64) -> [f64; 9] {
+    [
+        d.cdf(z),
+        d.sf(z),
+        d.pdf(z),
+        d.pdf_derivative(z),
+        d.partial_moment(z),
+        d.cdf_integral(z),
+        d.sf_integral(z),
+        d.cdf_pdf_ratio(z),
+        d.sf_pdf_ratio(z),
+    ]
+}
+
+/// `cdf(quantile(u)) = u` and `sf(quantile(u)) = 1 − u` to 1e-12 on
+/// [`U_GRID`], the quantile stays in the support, and the ends and NaN map
+/// as documented.
+pub fn assert_quantile_inverts_cdf<D: EndowmentDistribution + std::fmt::Debug + ?Sized>(d: &D) {
+    let (lo, hi) = d.support();
+    for u in U_GRID {
+        let z = d.quantile(u);
+        assert!(z >= lo && z <= hi, "{d:?} u={u}: q = {z}");
+        assert!(
+            close(d.cdf(z), u, 1e-12),
+            "{d:?} u={u}: cdf(q) = {}",
+            d.cdf(z)
+        );
+        assert!(
+            close(d.sf(z), 1.0 - u, 1e-12),
+            "{d:?} u={u}: sf(q) = {}",
+            d.sf(z)
+        );
+    }
+    assert_eq!(d.quantile(0.0), lo);
+    assert_eq!(d.quantile(1.0), hi);
+    assert!(d.quantile(f64::NAN).is_nan());
+}
