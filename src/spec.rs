@@ -532,6 +532,11 @@ pub struct ClassReport {
     pub mean_virtual_value: f64,
     /// Utility gain of the lowest type.
     pub lowest_type_gain: f64,
+    /// The pooled intervals `[a, b]` outside the binding interval, where the
+    /// virtual value was ironed (constant at a level other than `η`); empty
+    /// for a class whose virtual types are monotone.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub ironed_intervals: Vec<[f64; 2]>,
     /// The class's side-payment constants (Theorem 2); filled by
     /// [`Spec::run`].
     #[cfg_attr(
@@ -692,6 +697,11 @@ impl Report {
                         no_trade_probability: c.no_trade_probability(),
                         mean_virtual_value: c.mean_virtual_value(),
                         lowest_type_gain: c.lowest_type_gain(),
+                        ironed_intervals: c
+                            .ironed_intervals()
+                            .into_iter()
+                            .map(|(a, b)| [a, b])
+                            .collect(),
                         side_payment: None,
                     }
                 })

@@ -184,6 +184,11 @@ impl Beta {
 }
 
 impl EndowmentDistribution for Beta {
+    /// Log-concave exactly when both shapes are at least 1.
+    fn log_concave(&self) -> bool {
+        self.a >= 1.0 && self.b >= 1.0
+    }
+
     fn support(&self) -> (f64, f64) {
         (self.lo, self.hi)
     }

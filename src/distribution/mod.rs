@@ -79,6 +79,24 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
         1.0 - self.cdf(z)
     }
 
+    /// Whether the density is log-concave on its support. A log-concave
+    /// density satisfies the paper's Condition 2, so the virtual types `L`
+    /// and `H` are increasing at every weight and the solver never needs to
+    /// iron a class with this distribution (nor to scan it to find out).
+    /// `false` by default, which is always safe: the solver then checks.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{Beta, EndowmentDistribution, Uniform};
+    /// assert!(Uniform::new(-1.0, 1.0)?.log_concave());
+    /// // A U-shaped Beta is not log-concave.
+    /// assert!(!Beta::new(0.5, 0.5, 0.0, 1.0)?.log_concave());
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    fn log_concave(&self) -> bool {
+        false
+    }
+
     /// Interior points where the density is not smooth (a kink or a jump in
     /// its derivative), used to split quadratures. Empty by default.
     fn kinks(&self) -> &[f64] {

@@ -208,7 +208,8 @@ impl PiecewiseLinear {
     /// belongs to the segment on its right, except `z_n`.
     fn locate(&self, z: f64) -> Locus {
         let z = z.clamp(self.lo(), self.hi());
-        let j = (self.z.partition_point(|&g| g <= z) - 1).min(self.n() - 1);
+        // `saturating_sub`: a NaN `z` lands in segment 0 and stays NaN.
+        let j = (self.z.partition_point(|&g| g <= z).saturating_sub(1)).min(self.n() - 1);
         self.locus(j, z)
     }
 

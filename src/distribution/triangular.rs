@@ -79,6 +79,11 @@ impl Triangular {
 }
 
 impl EndowmentDistribution for Triangular {
+    /// Log-concave: Condition 2 holds at every weight.
+    fn log_concave(&self) -> bool {
+        true
+    }
+
     fn support(&self) -> (f64, f64) {
         (self.lo, self.hi)
     }

@@ -268,6 +268,11 @@ impl TruncatedNormal {
 }
 
 impl EndowmentDistribution for TruncatedNormal {
+    /// Log-concave: Condition 2 holds at every weight.
+    fn log_concave(&self) -> bool {
+        true
+    }
+
     fn support(&self) -> (f64, f64) {
         (self.lo, self.hi)
     }

@@ -50,6 +50,11 @@ impl Uniform {
 }
 
 impl EndowmentDistribution for Uniform {
+    /// Log-concave: Condition 2 holds at every weight.
+    fn log_concave(&self) -> bool {
+        true
+    }
+
     fn support(&self) -> (f64, f64) {
         (self.lo, self.hi)
     }

@@ -86,8 +86,8 @@ impl ClassSidePayment {
         let (lo, _) = d.support();
         let (za, _) = vv.binding_interval();
         let eta = vv.eta();
-        // V(lo) = median(H(lo), η, L(lo) = lo); finite even where H(lo) = −∞.
-        let v_lo = lo.min(eta.max(vv.upper(lo)));
+        // V(lo) = median(Ĥ(lo), η, L̂(lo)); finite even where H(lo) = −∞.
+        let v_lo = vv.ironed_lower(lo).min(eta.max(vv.ironed_upper(lo)));
         let mut out = Self {
             kappa,
             count: sol.count(),
@@ -382,13 +382,21 @@ impl ClassSidePayment {
     }
 
     /// Breakpoints for integrals over the type distribution: the support's
-    /// ends, the distribution's kinks and the binding interval.
+    /// ends, the distribution's kinks, the binding interval and the pooled
+    /// intervals (where `V` has kinks).
     fn type_pieces(&self) -> Vec<f64> {
         let d = self.vv.distribution();
         let (lo, hi) = d.support();
         let (za, zb) = self.vv.binding_interval();
         let mut pts = breakpoints(d, lo, hi);
-        pts.extend([za, zb].into_iter().filter(|&z| z > lo && z < hi));
+        let pools = self.vv.ironed_intervals();
+        let ends = pools.iter().flat_map(|&(a, b)| [a, b]);
+        pts.extend(
+            [za, zb]
+                .into_iter()
+                .chain(ends)
+                .filter(|&z| z > lo && z < hi),
+        );
         pts.sort_by(f64::total_cmp);
         pts.dedup();
         pts

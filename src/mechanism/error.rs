@@ -75,6 +75,18 @@ pub enum MechanismError {
         /// Which quantity.
         what: &'static str,
     },
+    /// A class's virtual types are not monotone and could not be ironed
+    /// (no built-in distribution does this; a user type whose CDF, density
+    /// and moments disagree can).
+    #[error(
+        "class {class}: {reason}; check that the distribution's cdf, pdf and partial_moment agree"
+    )]
+    Ironing {
+        /// The class (in market order).
+        class: usize,
+        /// What went wrong.
+        reason: String,
+    },
     /// A query referred to something that does not exist or was malformed.
     #[error("{0}")]
     InvalidQuery(String),

@@ -12,6 +12,7 @@ mod direct;
 mod error;
 mod feasibility;
 mod first_best;
+mod ironing;
 mod solver;
 mod transfers;
 mod virtual_value;
@@ -22,8 +23,10 @@ pub use self::error::MechanismError;
 pub use self::feasibility::{check_feasibility, FeasibilityViolation};
 pub use self::first_best::{means_proportional_to_kappa, FirstBest};
 pub use self::solver::{SolveStatus, SolverConfig, SolverVariant};
-pub use self::virtual_value::{RootMethod, VirtualValue};
+pub use self::virtual_value::VirtualValue;
+pub use crate::numerics::RootMethod;
 
+use self::ironing::VirtualTypes;
 use self::solver::{class_inputs, cold_start, solve_levels, ClassInput, Levels};
 use self::virtual_value::AtEta;
 use self::welfare::{class_moments, market_centre, welfare, ClassMoments, ClassWelfare};
@@ -105,7 +108,10 @@ impl ClassSolution {
         self.vv.eta
     }
 
-    /// The binding interval `[Z_ia, Z_ib]` (Lemma 3), clamped to the support.
+    /// The binding interval `[Z_ia, Z_ib]` (Lemma 3), clamped to the support:
+    /// the types whose virtual value is `η`. For a class that needed
+    /// ironing it can be wider than `[L⁻¹(η), H⁻¹(η)]` when a pooled stretch
+    /// of the ironed types sits exactly at `η`.
     ///
     /// # Example
     /// ```
@@ -116,6 +122,21 @@ impl ClassSolution {
     /// ```
     pub fn binding_interval(&self) -> (f64, f64) {
         (self.vv.za, self.vv.zb)
+    }
+
+    /// The pooled intervals outside the binding interval: where the class's
+    /// virtual types were not monotone and ironing makes the virtual value
+    /// constant (at a level other than `η`). Empty for a regular class. See
+    /// [`VirtualValue::ironed_intervals`].
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// assert!(OptimalMechanism::solve(&m, 1.0).unwrap().class(0).ironed_intervals().is_empty());
+    /// ```
+    pub fn ironed_intervals(&self) -> Vec<(f64, f64)> {
+        self.vv.ironed_intervals()
     }
 
     /// `P(Z_i ∈ [Z_ia, Z_ib]) = F(Z_ib) − F(Z_ia)`: the probability that the
@@ -271,6 +292,8 @@ pub struct OptimalMechanism {
 
 /// A full evaluation at one weight `β`.
 struct Evaluation {
+    /// Per class, the (ironed) virtual types at `β`.
+    types: Vec<VirtualTypes>,
     levels: Levels,
     moments: Vec<ClassMoments>,
     welfare: Vec<ClassWelfare>,
@@ -286,12 +309,27 @@ fn evaluate(
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<Evaluation, MechanismError> {
-    let levels = solve_levels(inputs, beta, warm, config, status)?;
+    let types = inputs
+        .iter()
+        .enumerate()
+        .map(|(class, inp)| {
+            VirtualTypes::new(inp.dist, beta, &config.tolerances).map_err(|e| {
+                MechanismError::Ironing {
+                    class,
+                    reason: e.to_string(),
+                }
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let levels = solve_levels(inputs, &types, warm, config, status)?;
     let t_hat = market_centre(market);
     let moments: Vec<ClassMoments> = inputs
         .iter()
+        .zip(&types)
         .zip(&levels.classes)
-        .map(|(inp, at)| class_moments(inp.dist, beta, at, t_hat * inp.kappa, &config.tolerances))
+        .map(|((inp, ty), at)| {
+            class_moments(inp.dist, ty, at, t_hat * inp.kappa, &config.tolerances)
+        })
         .collect();
     let (welfare, revenue, efficiency) = welfare(market, &levels, &moments, t_hat);
     if !revenue.is_finite() || !efficiency.is_finite() {
@@ -300,6 +338,7 @@ fn evaluate(
         });
     }
     Ok(Evaluation {
+        types,
         levels,
         moments,
         welfare,
@@ -511,9 +550,9 @@ impl OptimalMechanism {
         let classes = market
             .classes()
             .iter()
-            .zip(&eval.levels.classes)
+            .zip(eval.levels.classes.iter().zip(eval.types))
             .zip(eval.moments.iter().zip(&eval.welfare))
-            .map(|((c, at), (m, w))| ClassSolution {
+            .map(|((c, (at, types)), (m, w))| ClassSolution {
                 kappa: c.kappa(),
                 count: c.count(),
                 weight: c.kappa() / k_total,
@@ -525,6 +564,7 @@ impl OptimalMechanism {
                     za: at.za,
                     zb: at.zb,
                     int_lower: m.int_lower,
+                    types,
                 },
                 no_trade: at.slope,
                 moments: *m,

@@ -15,11 +15,12 @@
 //!   endowments the system is linear in `η` and is solved in one dense LU
 //!   factorisation; it applies while every binding interval is interior.
 
-use super::virtual_value::{at_eta, mean_range, AtEta, RootMethod};
+use super::ironing::VirtualTypes;
+use super::virtual_value::{at_eta, mean_range, AtEta};
 use super::MechanismError;
 use crate::distribution::EndowmentDistribution;
 use crate::market::Market;
-use crate::numerics::{brent, newton_increasing, RootError, Tolerances};
+use crate::numerics::{brent, newton_increasing, RootError, RootMethod, Tolerances};
 use nalgebra::{DMatrix, DVector};
 use std::cell::RefCell;
 use std::fmt;
@@ -169,12 +170,12 @@ pub(crate) fn residual(inputs: &[ClassInput<'_>], levels: &Levels) -> f64 {
 /// Solves class `inp`'s level equation `η + c m(η) = c S`.
 fn inner_level(
     inp: &ClassInput<'_>,
-    beta: f64,
+    types: &VirtualTypes,
     sum: f64,
     warm: &AtEta,
     config: &SolverConfig,
 ) -> Result<AtEta, RootError> {
-    let (m_lo, m_hi) = mean_range(inp.dist, beta);
+    let (m_lo, m_hi) = mean_range(inp.dist, types.beta);
     // The exact bracket is [c (S − m_hi), c (S − m_lo)]; m saturates beyond
     // it, so widening by a hair keeps the end signs strict under rounding.
     let pad = 1e-9 * inp.scale.max(inp.c * sum.abs());
@@ -192,7 +193,7 @@ fn inner_level(
     };
     let mut err = None;
     let mut eval = |eta: f64| -> (f64, f64) {
-        match at_eta(inp.dist, beta, eta, (last.za, last.zb), rel, config.inner) {
+        match at_eta(inp.dist, types, eta, (last.za, last.zb), rel, config.inner) {
             Ok(at) => {
                 last = at;
                 (eta + inp.c * at.mean - inp.c * sum, 1.0 + inp.c * at.slope)
@@ -226,7 +227,7 @@ fn inner_level(
     if (last.eta - eta).abs() <= rel * inp.scale.max(eta.abs()) {
         Ok(last)
     } else {
-        at_eta(inp.dist, beta, eta, (last.za, last.zb), rel, config.inner)
+        at_eta(inp.dist, types, eta, (last.za, last.zb), rel, config.inner)
     }
 }
 
@@ -250,14 +251,14 @@ pub(crate) fn cold_start(inputs: &[ClassInput<'_>]) -> Vec<AtEta> {
 /// The aggregate variant.
 fn solve_aggregate(
     inputs: &[ClassInput<'_>],
-    beta: f64,
+    types: &[VirtualTypes],
     warm: &mut [AtEta],
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<f64, MechanismError> {
     let (mut s_lo, mut s_hi, mut scale) = (0.0, 0.0, 0.0);
-    for inp in inputs {
-        let (a, b) = mean_range(inp.dist, beta);
+    for (inp, ty) in inputs.iter().zip(types) {
+        let (a, b) = mean_range(inp.dist, ty.beta);
         s_lo += inp.count * a;
         s_hi += inp.count * b;
         scale += inp.count * inp.scale;
@@ -287,8 +288,8 @@ fn solve_aggregate(
     let mut phi = |s: f64| -> (f64, f64) {
         status.outer_iterations += 1;
         let (mut total, mut slope) = (0.0, -1.0);
-        for (inp, w) in inputs.iter().zip(warm.iter_mut()) {
-            match inner_level(inp, beta, s, w, config) {
+        for ((inp, ty), w) in inputs.iter().zip(types).zip(warm.iter_mut()) {
+            match inner_level(inp, ty, s, w, config) {
                 Ok(at) => {
                     *w = at;
                     total += inp.count * at.mean;
@@ -357,7 +358,7 @@ fn expand(inputs: &[ClassInput<'_>]) -> Result<Vec<usize>, MechanismError> {
 /// The dense Newton variant on the `N`-vector `η`.
 fn solve_dense_newton(
     inputs: &[ClassInput<'_>],
-    beta: f64,
+    types: &[VirtualTypes],
     warm: &mut [AtEta],
     config: &SolverConfig,
     status: &mut SolveStatus,
@@ -369,7 +370,7 @@ fn solve_dense_newton(
         for t in 0..n {
             let inp = &inputs[owner[t]];
             let guess = (states[t].za, states[t].zb);
-            states[t] = at_eta(inp.dist, beta, eta[t], guess, rel, config.inner)
+            states[t] = at_eta(inp.dist, &types[owner[t]], eta[t], guess, rel, config.inner)
                 .map_err(root_err("binding interval root"))?;
         }
         Ok(())
@@ -461,7 +462,7 @@ fn solve_dense_newton(
 /// equations are a linear system.
 fn solve_uniform_linear(
     inputs: &[ClassInput<'_>],
-    beta: f64,
+    types: &[VirtualTypes],
     warm: &mut [AtEta],
     config: &SolverConfig,
 ) -> Result<f64, MechanismError> {
@@ -481,12 +482,13 @@ fn solve_uniform_linear(
     let owner = expand(inputs)?;
     let n = owner.len();
     let rel = config.tolerances.root_rel;
+    let beta = types.first().map_or(0.0, |t| t.beta);
     let p = beta / (1.0 + beta);
     // m(η) = m(η₀) + p (η − η₀) with η₀ the middle of the support.
     let mut intercept = Vec::with_capacity(inputs.len());
-    for (inp, &(lo, hi)) in inputs.iter().zip(&supports) {
+    for ((inp, ty), &(lo, hi)) in inputs.iter().zip(types).zip(&supports) {
         let eta0 = 0.5 * (lo + hi);
-        let at = at_eta(inp.dist, beta, eta0, (eta0, eta0), rel, config.inner)
+        let at = at_eta(inp.dist, ty, eta0, (eta0, eta0), rel, config.inner)
             .map_err(root_err("binding interval root"))?;
         intercept.push(at.mean - p * eta0);
     }
@@ -538,7 +540,7 @@ fn solve_uniform_linear(
     for (t, &k) in owner.iter().enumerate() {
         let at = at_eta(
             inputs[k].dist,
-            beta,
+            &types[k],
             eta[t],
             (eta[t], eta[t]),
             rel,
@@ -554,20 +556,22 @@ fn solve_uniform_linear(
     Ok(sum)
 }
 
-/// Solves the level equations at weight `beta`, warm-starting from `warm`.
+/// Solves the level equations at the weight of `types` (one entry per
+/// class: its virtual types at that weight, ironed where needed),
+/// warm-starting from `warm`.
 pub(crate) fn solve_levels(
     inputs: &[ClassInput<'_>],
-    beta: f64,
+    types: &[VirtualTypes],
     warm: &mut [AtEta],
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<Levels, MechanismError> {
     let sum = match config.variant {
-        SolverVariant::Aggregate => solve_aggregate(inputs, beta, warm, config, status)?,
-        SolverVariant::DenseNewton => solve_dense_newton(inputs, beta, warm, config, status)?,
+        SolverVariant::Aggregate => solve_aggregate(inputs, types, warm, config, status)?,
+        SolverVariant::DenseNewton => solve_dense_newton(inputs, types, warm, config, status)?,
         SolverVariant::UniformLinear => {
             status.outer_iterations += 1;
-            solve_uniform_linear(inputs, beta, warm, config)?
+            solve_uniform_linear(inputs, types, warm, config)?
         }
     };
     if !sum.is_finite() {

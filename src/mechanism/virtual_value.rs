@@ -10,176 +10,10 @@
 //! and the virtual value is the clamp `V(z) = min(L(z), max(H(z), η))`:
 //! equal to `η` on the binding interval `[Z_a, Z_b] = [L⁻¹(η), H⁻¹(η)]`.
 
-use crate::distribution::breakpoints;
+use super::ironing::{lower, upper, Side, VirtualTypes};
 use crate::distribution::EndowmentDistribution;
-use crate::numerics::{brent, integrate_pieces, newton_increasing, RootError};
+use crate::numerics::{RootError, RootMethod};
 use std::sync::Arc;
-
-/// How the solver finds a scalar root: the innermost ones (`L⁻¹`, `H⁻¹`,
-/// each class's level `η`) and the outer one (the aggregate `S`).
-///
-/// # Example
-/// ```
-/// use exchange_design::distribution::Uniform;
-/// use exchange_design::market::Market;
-/// use exchange_design::mechanism::{OptimalMechanism, RootMethod, SolverConfig};
-/// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0)?)?;
-/// let cfg = SolverConfig { inner: RootMethod::Brent, outer: RootMethod::Brent, ..Default::default() };
-/// let a = OptimalMechanism::solve_with(&m, 0.5, &cfg)?;
-/// let b = OptimalMechanism::solve(&m, 0.5)?;
-/// assert!((a.revenue() - b.revenue()).abs() < 1e-10);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum RootMethod {
-    /// Newton's method with analytic slopes, safeguarded by a bracket and
-    /// warm-started from the previous iteration.
-    #[default]
-    Newton,
-    /// Brent's method from the `roots` crate on the same brackets (no
-    /// derivatives, no warm start).
-    Brent,
-}
-
-/// `L(z) = z + β F/f` and its slope.
-pub(crate) fn lower(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
-    if beta == 0.0 {
-        z
-    } else {
-        z + beta * d.cdf_pdf_ratio(z)
-    }
-}
-
-/// `H(z) = z − β (1 − F)/f`.
-pub(crate) fn upper(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
-    if beta == 0.0 {
-        z
-    } else {
-        z - beta * d.sf_pdf_ratio(z)
-    }
-}
-
-fn lower_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
-    let r = d.cdf_pdf_ratio(z);
-    let f = d.pdf(z);
-    let fp = d.pdf_derivative(z);
-    // d/dz (F/f) = 1 − (F/f)(f'/f)
-    let slope = 1.0 + beta * (1.0 - r * fp / f);
-    (z + beta * r, slope)
-}
-
-fn upper_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
-    let r = d.sf_pdf_ratio(z);
-    let f = d.pdf(z);
-    let fp = d.pdf_derivative(z);
-    // d/dz ((1 − F)/f) = −1 − ((1 − F)/f)(f'/f)
-    let slope = 1.0 + beta * (1.0 + r * fp / f);
-    (z - beta * r, slope)
-}
-
-/// Solves `g(z) = target` on `[lo, hi]` for an increasing `g` that brackets it.
-fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
-    mut g: G,
-    target: f64,
-    lo: f64,
-    hi: f64,
-    guess: f64,
-    rel: f64,
-    method: RootMethod,
-) -> Result<f64, RootError> {
-    let scale = hi - lo;
-    match method {
-        // The callers have checked g(lo) < target < g(hi).
-        RootMethod::Newton => newton_increasing(
-            |z| {
-                let (v, s) = g(z);
-                (v - target, s)
-            },
-            lo,
-            hi,
-            guess,
-            rel,
-            scale,
-        ),
-        // `g` may be +∞ at an end where the density vanishes; Brent's
-        // interpolation needs finite values, and a huge one acts as a sign.
-        RootMethod::Brent => brent(
-            |z| {
-                let v = g(z).0 - target;
-                if v.is_infinite() {
-                    v.signum() * 1e150
-                } else {
-                    v
-                }
-            },
-            lo,
-            hi,
-            rel,
-            scale,
-        ),
-    }
-}
-
-/// `Z_a = L⁻¹(η)`, clamped to the support.
-pub(crate) fn lower_inverse(
-    d: &dyn EndowmentDistribution,
-    beta: f64,
-    eta: f64,
-    guess: f64,
-    rel: f64,
-    method: RootMethod,
-) -> Result<f64, RootError> {
-    let (lo, hi) = d.support();
-    if eta <= lo {
-        return Ok(lo);
-    }
-    if beta == 0.0 {
-        return Ok(eta.min(hi));
-    }
-    if eta >= lower(d, beta, hi) {
-        return Ok(hi);
-    }
-    solve_increasing(
-        |z| lower_with_slope(d, beta, z),
-        eta,
-        lo,
-        hi,
-        guess,
-        rel,
-        method,
-    )
-}
-
-/// `Z_b = H⁻¹(η)`, clamped to the support.
-pub(crate) fn upper_inverse(
-    d: &dyn EndowmentDistribution,
-    beta: f64,
-    eta: f64,
-    guess: f64,
-    rel: f64,
-    method: RootMethod,
-) -> Result<f64, RootError> {
-    let (lo, hi) = d.support();
-    if eta >= hi {
-        return Ok(hi);
-    }
-    if beta == 0.0 {
-        return Ok(eta.max(lo));
-    }
-    if eta <= upper(d, beta, lo) {
-        return Ok(lo);
-    }
-    solve_increasing(
-        |z| upper_with_slope(d, beta, z),
-        eta,
-        lo,
-        hi,
-        guess,
-        rel,
-        method,
-    )
-}
 
 /// A class's binding interval and expected virtual value at a given `η`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -195,16 +29,23 @@ pub(crate) struct AtEta {
 
 /// Evaluates `m(η) = E[V]` and its slope from closed-form moments:
 /// `M(Z_a) + β∫_lo^{Z_a} F + η (F(Z_b) − F(Z_a)) + E Z − M(Z_b) − β∫_{Z_b}^{hi} (1 − F)`.
+///
+/// For an ironed class the same formula holds with the generalised inverses
+/// of `L̂` and `Ĥ`: `Z_a` never lies strictly inside a pool of `L̂` (nor `Z_b`
+/// inside one of `Ĥ`), and over everything below `Z_a` the `f`-weighted
+/// integral of `L̂` equals that of `L` (ironing preserves the mean of each
+/// pool).
 pub(crate) fn at_eta(
     d: &dyn EndowmentDistribution,
-    beta: f64,
+    types: &VirtualTypes,
     eta: f64,
     guess: (f64, f64),
     rel: f64,
     method: RootMethod,
 ) -> Result<AtEta, RootError> {
-    let za = lower_inverse(d, beta, eta, guess.0, rel, method)?;
-    let zb = upper_inverse(d, beta, eta, guess.1, rel, method)?.max(za);
+    let beta = types.beta;
+    let za = types.lower_inverse(d, eta, guess.0, rel, method)?;
+    let zb = types.upper_inverse(d, eta, guess.1, rel, method)?.max(za);
     let slope = (d.cdf(zb) - d.cdf(za)).max(0.0);
     let below = d.partial_moment(za) + beta * d.cdf_integral(za);
     let above = (d.mean() - d.partial_moment(zb)) - beta * d.sf_integral(zb);
@@ -247,34 +88,10 @@ pub struct VirtualValue {
     pub(crate) eta: f64,
     pub(crate) za: f64,
     pub(crate) zb: f64,
-    /// `∫_lo^{Z_a} L(s) ds`, computed once.
+    /// `∫_lo^{Z_a} L̂(s) ds`, computed once.
     pub(crate) int_lower: f64,
-}
-
-/// `∫_a^b L(s) ds = (b² − a²)/2 + β ∫_a^b F/f`, split at the kinks.
-pub(crate) fn integral_lower(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
-    if b <= a {
-        return 0.0;
-    }
-    let base = 0.5 * (b - a) * (b + a);
-    if beta == 0.0 {
-        base
-    } else {
-        base + beta * integrate_pieces(|s| d.cdf_pdf_ratio(s), &breakpoints(d, a, b))
-    }
-}
-
-/// `∫_a^b H(s) ds = (b² − a²)/2 − β ∫_a^b (1 − F)/f`, split at the kinks.
-pub(crate) fn integral_upper(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
-    if b <= a {
-        return 0.0;
-    }
-    let base = 0.5 * (b - a) * (b + a);
-    if beta == 0.0 {
-        base
-    } else {
-        base - beta * integrate_pieces(|s| d.sf_pdf_ratio(s), &breakpoints(d, a, b))
-    }
+    /// `L̂` and `Ĥ`: the pools where the virtual types were ironed.
+    pub(crate) types: VirtualTypes,
 }
 
 impl VirtualValue {
@@ -344,8 +161,76 @@ impl VirtualValue {
         upper(self.dist.as_ref(), self.beta, z)
     }
 
-    /// The virtual value `V(z)`: `L(z)` below the binding interval, `η` on
-    /// it, `H(z)` above it. Weakly increasing under Condition 2.
+    /// The ironed lower type `L̂(z)`: `L(z)` except on the pools where `L`
+    /// is not monotone, where it is the `f`-weighted mean of `L` over the
+    /// pool. Equal to [`VirtualValue::lower`] for a regular class.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().clone();
+    /// assert_eq!(v.ironed_lower(0.3), v.lower(0.3)); // uniform: nothing to iron
+    /// ```
+    pub fn ironed_lower(&self, z: f64) -> f64 {
+        self.types.value(self.dist.as_ref(), Side::Lower, z)
+    }
+
+    /// The ironed upper type `Ĥ(z)`; see [`VirtualValue::ironed_lower`].
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let v = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().clone();
+    /// assert_eq!(v.ironed_upper(0.3), v.upper(0.3));
+    /// ```
+    pub fn ironed_upper(&self, z: f64) -> f64 {
+        self.types.value(self.dist.as_ref(), Side::Upper, z)
+    }
+
+    /// The pooled intervals outside the binding interval: the maximal
+    /// intervals, in increasing order, on which `V` is constant at a value
+    /// other than `η`. Types in one of them are treated alike (ironing).
+    /// Empty for a class whose virtual types are monotone at this weight.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::PiecewiseLinear;
+    /// use exchange_design::market::Market;
+    /// use exchange_design::mechanism::OptimalMechanism;
+    /// // A density with dips near ±0.7: L and H are not monotone.
+    /// let d = PiecewiseLinear::new(
+    ///     vec![-1.0, -0.8, -0.7, -0.6, 0.0, 0.6, 0.7, 0.8, 1.0],
+    ///     vec![1.0, 1.0, 0.03, 1.0, 1.0, 1.0, 0.03, 1.0, 1.0],
+    /// )?;
+    /// let mech = OptimalMechanism::solve(&Market::symmetric(3, 1.0, d)?, 1.0)?;
+    /// let v = mech.class(0).virtual_value();
+    /// let pools = v.ironed_intervals();
+    /// assert!(!pools.is_empty());
+    /// for (a, b) in pools {
+    ///     assert!((v.value(a) - v.value(b)).abs() < 1e-9);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ironed_intervals(&self) -> Vec<(f64, f64)> {
+        let below = self
+            .types
+            .lower
+            .iter()
+            .filter(|p| p.value < self.eta && p.b <= self.za);
+        let above = self
+            .types
+            .upper
+            .iter()
+            .filter(|p| p.value > self.eta && p.a >= self.zb);
+        below.chain(above).map(|p| (p.a, p.b)).collect()
+    }
+
+    /// The virtual value `V(z) = median(Ĥ(z), η, L̂(z))`: the (ironed) lower
+    /// type below the binding interval, `η` on it, the (ironed) upper type
+    /// above it. Always weakly increasing; equal to `L` and `H` there when
+    /// the class is regular (Condition 2, or weaker at `β < 1`).
     ///
     /// # Example
     /// ```
@@ -355,10 +240,11 @@ impl VirtualValue {
     /// assert!((v.value(0.75) - 0.5).abs() < 1e-12); // H(z) = 2z − 1
     /// ```
     pub fn value(&self, z: f64) -> f64 {
+        let d = self.dist.as_ref();
         if z < self.za {
-            self.lower(z)
+            self.types.value(d, Side::Lower, z)
         } else if z > self.zb {
-            self.upper(z)
+            self.types.value(d, Side::Upper, z)
         } else {
             self.eta
         }
@@ -368,6 +254,11 @@ impl VirtualValue {
     /// by `1/(1 + λ)`: 0 below the binding interval, `β F(z) + f(z)(z − η)`
     /// on it (rising from 0 to `β`), `β` above it. The paper's `Ω_i` is
     /// `(1 + λ) ω`; see [`crate::mechanism::ClassSolution::multiplier`].
+    ///
+    /// On the binding interval of a class that needed ironing, the
+    /// monotonicity constraint can bind as well, and `β F + f (z − η)` is
+    /// then the sum of both constraints' multipliers (it is what makes the
+    /// first-order condition give `V = η`); it is reported clamped to `[0, β]`.
     ///
     /// # Example
     /// ```
@@ -411,35 +302,23 @@ impl VirtualValue {
             if self.za <= lo {
                 return lo;
             }
-            lower_inverse(
-                d,
-                self.beta,
-                v,
-                0.5 * (lo + self.za),
-                rel,
-                RootMethod::Newton,
-            )
-            .unwrap_or(lo)
-            .min(self.za)
+            self.types
+                .lower_inverse(d, v, 0.5 * (lo + self.za), rel, RootMethod::Newton)
+                .unwrap_or(lo)
+                .min(self.za)
         } else {
             if self.zb >= hi {
                 return hi;
             }
-            upper_inverse(
-                d,
-                self.beta,
-                v,
-                0.5 * (self.zb + hi),
-                rel,
-                RootMethod::Newton,
-            )
-            .unwrap_or(hi)
-            .max(self.zb)
+            self.types
+                .upper_inverse(d, v, 0.5 * (self.zb + hi), rel, RootMethod::Newton)
+                .unwrap_or(hi)
+                .max(self.zb)
         }
     }
 
     /// `∫_lo^y V(s) ds` for `y` in the support (clamped to it), split at
-    /// the binding interval: `∫ L` below it, `η (·)` on it, `∫ H` above it.
+    /// the binding interval: `∫ L̂` below it, `η (·)` on it, `∫ Ĥ` above it.
     ///
     /// # Example
     /// ```
@@ -455,11 +334,11 @@ impl VirtualValue {
         let (lo, hi) = d.support();
         let y = y.clamp(lo, hi);
         if y <= self.za {
-            return integral_lower(d, self.beta, lo, y);
+            return self.types.integral(d, Side::Lower, lo, y);
         }
         let mut acc = self.int_lower + self.eta * (y.min(self.zb) - self.za);
         if y > self.zb {
-            acc += integral_upper(d, self.beta, self.zb, y);
+            acc += self.types.integral(d, Side::Upper, self.zb, y);
         }
         acc
     }
@@ -497,7 +376,15 @@ mod tests {
         .unwrap();
         let eta = 1.8388689055690675;
         for guess in [0.2540933378531081, 0.25409333785310817, 0.2, 0.1, -0.04] {
-            let z = lower_inverse(&d, 1.0, eta, guess, 1e-15, RootMethod::Newton).unwrap();
+            let z = super::super::ironing::lower_inverse(
+                &d,
+                1.0,
+                eta,
+                guess,
+                1e-15,
+                RootMethod::Newton,
+            )
+            .unwrap();
             assert!(
                 (lower(&d, 1.0, z) - eta).abs() < 1e-12,
                 "guess {guess}: z = {z}"

@@ -7,6 +7,7 @@
 //! The integrands have kinks at the ends of the binding interval, so the
 //! quadrature is split there (and at the distribution's own kinks).
 
+use super::ironing::{Side, VirtualTypes};
 use super::solver::Levels;
 use super::virtual_value::AtEta;
 use crate::distribution::{breakpoints, EndowmentDistribution};
@@ -25,9 +26,9 @@ pub(crate) struct ClassMoments {
     pub e_zv: f64,
     /// `E[J' V']`.
     pub e_jv: f64,
-    /// `∫_lo^{Z_a} (L(s) − centre) ds`.
+    /// `∫_lo^{Z_a} (L̂(s) − centre) ds`.
     pub int_lower_centred: f64,
-    /// `∫_lo^{Z_a} L(s) ds`.
+    /// `∫_lo^{Z_a} L̂(s) ds`.
     pub int_lower: f64,
     /// The centre `t̂ κ_i`.
     pub centre: f64,
@@ -59,65 +60,104 @@ fn integrate_split<const K: usize, F: FnMut(f64) -> [f64; K]>(
 /// sit far from zero keeps its precision (the model is exactly covariant
 /// under `Z_i → Z_i + t κ_i`, which shifts `V_i` by `t κ_i` and leaves the
 /// allocation unchanged; see `docs/theory.md`).
+///
+/// Below the binding interval `V = L̂`, above it `V = Ĥ`: by quadrature
+/// where they are the raw types, in closed form on pools where they are
+/// constant.
 pub(crate) fn class_moments(
     d: &dyn EndowmentDistribution,
-    beta: f64,
+    types: &VirtualTypes,
     at: &AtEta,
     c: f64,
     tol: &Tolerances,
 ) -> ClassMoments {
+    let beta = types.beta;
     let (lo, hi) = d.support();
     let AtEta { eta, za, zb, .. } = *at;
     // At β = 0 the virtual value is the type: no hazard ratio is needed (and
     // ∫ F/f may diverge where the density vanishes at an end).
     let lower_ratio = |z: f64| if beta == 0.0 { 0.0 } else { d.cdf_pdf_ratio(z) };
     let upper_ratio = |z: f64| if beta == 0.0 { 0.0 } else { d.sf_pdf_ratio(z) };
-    // Below the interval V = L = z + β F/f: components
-    // [V' f, V'² f, z' V' f, V' (z' f − (1 − F)), F/f] with ' = minus c.
-    let low = integrate_split(
-        d,
-        |z| {
-            let f = d.pdf(z);
-            let r = lower_ratio(z);
-            let zc = z - c;
-            let v = zc + beta * r;
-            let jf = zc * f - d.sf(z);
-            [v * f, v * v * f, zc * v * f, v * jf, r]
-        },
-        lo,
-        za,
-        tol,
-    );
-    // Above it V = H = z − β (1 − F)/f.
-    let high = integrate_split(
-        d,
-        |z| {
-            let f = d.pdf(z);
-            let zc = z - c;
-            let v = zc - beta * upper_ratio(z);
-            let jf = zc * f - d.sf(z);
-            [v * f, v * v * f, zc * v * f, v * jf]
-        },
-        zb,
-        hi,
-        tol,
-    );
+    // On a pool [p, q] where V ≡ v: [E V' 1_pool, E V'² 1_pool, E z'V' 1_pool, E J'V' 1_pool].
+    let pooled = |p: f64, q: f64, v: f64| -> [f64; 4] {
+        let mass = (d.cdf(q) - d.cdf(p)).max(0.0);
+        let mz = d.partial_moment(q) - d.partial_moment(p) - c * mass;
+        let int_sf = d.sf_integral(p) - d.sf_integral(q);
+        let vc = v - c;
+        [vc * mass, vc * vc * mass, vc * mz, vc * (mz - int_sf)]
+    };
+    // Below the interval: components
+    // [V' f, V'² f, z' V' f, V' (z' f − (1 − F))] with ' = minus c, and
+    // `int_lower_centred` = ∫ (V − c) ds.
+    let mut low = [0.0; 4];
+    let mut int_lower_centred = 0.0;
+    for (p, q, pool) in types.pieces(Side::Lower, lo, za) {
+        match pool {
+            Some(v) => {
+                add(&mut low, pooled(p, q, v));
+                int_lower_centred += (v - c) * (q - p);
+            }
+            None => {
+                let r = integrate_split(
+                    d,
+                    |z| {
+                        let f = d.pdf(z);
+                        let r = lower_ratio(z);
+                        let zc = z - c;
+                        let v = zc + beta * r;
+                        let jf = zc * f - d.sf(z);
+                        [v * f, v * v * f, zc * v * f, v * jf, r]
+                    },
+                    p,
+                    q,
+                    tol,
+                );
+                add(&mut low, [r[0], r[1], r[2], r[3]]);
+                int_lower_centred += (q - p) * (0.5 * (q + p) - c) + beta * r[4];
+            }
+        }
+    }
+    // Above it V = Ĥ.
+    let mut high = [0.0; 4];
+    for (p, q, pool) in types.pieces(Side::Upper, zb, hi) {
+        match pool {
+            Some(v) => add(&mut high, pooled(p, q, v)),
+            None => add(
+                &mut high,
+                integrate_split(
+                    d,
+                    |z| {
+                        let f = d.pdf(z);
+                        let zc = z - c;
+                        let v = zc - beta * upper_ratio(z);
+                        let jf = zc * f - d.sf(z);
+                        [v * f, v * v * f, zc * v * f, v * jf]
+                    },
+                    p,
+                    q,
+                    tol,
+                ),
+            ),
+        }
+    }
     // On the interval V ≡ η.
-    let p = (d.cdf(zb) - d.cdf(za)).max(0.0);
-    let mz = d.partial_moment(zb) - d.partial_moment(za) - c * p;
-    let int_sf = d.sf_integral(za) - d.sf_integral(zb);
-    let ec = eta - c;
+    let on = pooled(za, zb, eta);
     let mean_v = at.mean - c;
-    let second = low[1] + ec * ec * p + high[1];
-    let int_lower_centred = (za - lo) * (0.5 * (za + lo) - c) + beta * low[4];
+    let second = low[1] + on[1] + high[1];
     ClassMoments {
         mean_v,
         var_v: (second - mean_v * mean_v).max(0.0),
-        e_zv: low[2] + ec * mz + high[2],
-        e_jv: low[3] + ec * (mz - int_sf) + high[3],
+        e_zv: low[2] + on[2] + high[2],
+        e_jv: low[3] + on[3] + high[3],
         int_lower_centred,
         int_lower: int_lower_centred + c * (za - lo),
         centre: c,
+    }
+}
+
+fn add<const K: usize>(acc: &mut [f64; K], v: [f64; K]) {
+    for k in 0..K {
+        acc[k] += v[k];
     }
 }
 

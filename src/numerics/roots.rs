@@ -326,3 +326,30 @@ fn newton_core<F: FnMut(f64) -> (f64, f64)>(
         last: x,
     })
 }
+
+/// How the solver finds a scalar root: the innermost ones (`L⁻¹`, `H⁻¹`,
+/// each class's level `η`) and the outer one (the aggregate `S`).
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::{OptimalMechanism, RootMethod, SolverConfig};
+/// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let cfg = SolverConfig { inner: RootMethod::Brent, outer: RootMethod::Brent, ..Default::default() };
+/// let a = OptimalMechanism::solve_with(&m, 0.5, &cfg)?;
+/// let b = OptimalMechanism::solve(&m, 0.5)?;
+/// assert!((a.revenue() - b.revenue()).abs() < 1e-10);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RootMethod {
+    /// Newton's method with analytic slopes, safeguarded by a bracket and
+    /// warm-started from the previous iteration.
+    #[default]
+    Newton,
+    /// Brent's method from the `roots` crate on the same brackets (no
+    /// derivatives, no warm start).
+    Brent,
+}

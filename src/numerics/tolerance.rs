@@ -87,3 +87,14 @@ pub const SCAN_POINTS: usize = 2048;
 /// assert!(exchange_design::numerics::FEASIBILITY_GRID_POINTS > 100);
 /// ```
 pub const FEASIBILITY_GRID_POINTS: usize = 257;
+
+/// Number of grid cells on which a class's virtual types are scanned for
+/// monotonicity before ironing (each piece between a distribution's kinks
+/// gets a share proportional to its width, and at least four). The grid
+/// only locates the pools; their ends and levels are then solved exactly.
+///
+/// # Example
+/// ```
+/// assert!(exchange_design::numerics::IRONING_SCAN_CELLS >= 256);
+/// ```
+pub const IRONING_SCAN_CELLS: usize = 512;

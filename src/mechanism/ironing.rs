@@ -1,0 +1,762 @@
+//! The virtual types of one class at one weight, ironed where the paper's
+//! Condition 2 fails.
+//!
+//! With the weight `β`, a trader's lower and upper virtual types are
+//!
+//! * `L(z) = z + β F(z)/f(z)`, used below the binding interval,
+//! * `H(z) = z − β (1 − F(z))/f(z)`, used above it.
+//!
+//! Under Condition 2 both are non-decreasing and the optimal virtual value is
+//! the clamp `median(H, η, L)`. When a density has dips or several modes they
+//! are not, the clamp is not incentive compatible, and the optimum clamps the
+//! *ironed* types instead, `median(Ĥ, η, L̂)` (see `docs/theory.md`, §
+//! "Ironing"). `Ĥ` is the isotonic regression of `H` with weight `f`: the
+//! derivative, in the quantile `u = F(z)`, of the greatest convex minorant of
+//! `u ↦ ∫_lo^{F⁻¹(u)} H f`. It equals `H` outside a set of disjoint *pools*
+//! `[a, b]`, and on a pool it is the constant
+//!
+//! ```text
+//! m = ∫_a^b H f / (F(b) − F(a)),  ∫_a^b H f = M(b) − M(a) − β ∫_a^b (1 − F),
+//! ```
+//!
+//! with `M` the partial first moment; `L̂` likewise with
+//! `∫_a^b L f = M(b) − M(a) + β ∫_a^b F`. Neither depends on `η`, so they are
+//! built once per class and weight ([`VirtualTypes::new`]).
+//!
+//! How the pools are found: the virtual type is scanned on a grid (finer
+//! than the distribution's kinks). If it is non-decreasing there the class
+//! is regular at this weight and nothing is ironed (log-concave densities
+//! skip even the scan). Otherwise pool-adjacent-violators on the grid cells
+//! gives each pool approximately, and each is then made exact: a pool is
+//! the stretch where a line of slope `m` supports the curve
+//! `z ↦ (F(z), ∫_lo^z g f)` at two points, so its ends are the upward
+//! crossings of `g = m` (scalar roots), and `m` solves
+//! `Φ(m) = D_m(b) − D_m(a) = 0` with `D_m(z) = ∫_lo^z (g − m) f`, whose slope
+//! is exactly `−(F(b) − F(a))`. Newton's method on `m` converges
+//! quadratically; the ends then satisfy `g(a) = g(b) = m` to root tolerance.
+
+use crate::distribution::{breakpoints, EndowmentDistribution};
+use crate::numerics::{brent, integrate_pieces, newton_increasing, RootError, RootMethod};
+use crate::numerics::{Tolerances, IRONING_SCAN_CELLS};
+use std::fmt;
+
+/// `L(z) = z + β F/f`.
+pub(crate) fn lower(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
+    if beta == 0.0 {
+        z
+    } else {
+        z + beta * d.cdf_pdf_ratio(z)
+    }
+}
+
+/// `H(z) = z − β (1 − F)/f`.
+pub(crate) fn upper(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
+    if beta == 0.0 {
+        z
+    } else {
+        z - beta * d.sf_pdf_ratio(z)
+    }
+}
+
+/// `L(z)` and its slope.
+fn lower_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
+    let r = d.cdf_pdf_ratio(z);
+    let f = d.pdf(z);
+    let fp = d.pdf_derivative(z);
+    // d/dz (F/f) = 1 − (F/f)(f'/f)
+    let slope = 1.0 + beta * (1.0 - r * fp / f);
+    (z + beta * r, slope)
+}
+
+/// `H(z)` and its slope.
+fn upper_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
+    let r = d.sf_pdf_ratio(z);
+    let f = d.pdf(z);
+    let fp = d.pdf_derivative(z);
+    // d/dz ((1 − F)/f) = −1 − ((1 − F)/f)(f'/f)
+    let slope = 1.0 + beta * (1.0 + r * fp / f);
+    (z - beta * r, slope)
+}
+
+/// Solves `g(z) = target` on `[lo, hi]` for a `g` that is non-decreasing
+/// there with `g(lo) < target < g(hi)` (the callers check).
+fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
+    mut g: G,
+    target: f64,
+    lo: f64,
+    hi: f64,
+    guess: f64,
+    rel: f64,
+    method: RootMethod,
+) -> Result<f64, RootError> {
+    let scale = (hi - lo).max(lo.abs()).max(hi.abs());
+    match method {
+        RootMethod::Newton => newton_increasing(
+            |z| {
+                let (v, s) = g(z);
+                (v - target, s)
+            },
+            lo,
+            hi,
+            guess,
+            rel,
+            (hi - lo).min(scale),
+        ),
+        // `g` may be ±∞ at an end where the density vanishes; Brent's
+        // interpolation needs finite values, and a huge one acts as a sign.
+        _ => brent(
+            |z| {
+                let v = g(z).0 - target;
+                if v.is_infinite() {
+                    v.signum() * 1e150
+                } else {
+                    v
+                }
+            },
+            lo,
+            hi,
+            rel,
+            (hi - lo).min(scale),
+        ),
+    }
+}
+
+/// `L⁻¹(η)` for a non-decreasing `L`, clamped to the support.
+pub(crate) fn lower_inverse(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    eta: f64,
+    guess: f64,
+    rel: f64,
+    method: RootMethod,
+) -> Result<f64, RootError> {
+    let (lo, hi) = d.support();
+    if eta <= lo {
+        return Ok(lo);
+    }
+    if beta == 0.0 {
+        return Ok(eta.min(hi));
+    }
+    if eta >= lower(d, beta, hi) {
+        return Ok(hi);
+    }
+    solve_increasing(
+        |z| lower_with_slope(d, beta, z),
+        eta,
+        lo,
+        hi,
+        guess,
+        rel,
+        method,
+    )
+}
+
+/// `H⁻¹(η)` for a non-decreasing `H`, clamped to the support.
+pub(crate) fn upper_inverse(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    eta: f64,
+    guess: f64,
+    rel: f64,
+    method: RootMethod,
+) -> Result<f64, RootError> {
+    let (lo, hi) = d.support();
+    if eta >= hi {
+        return Ok(hi);
+    }
+    if beta == 0.0 {
+        return Ok(eta.max(lo));
+    }
+    if eta <= upper(d, beta, lo) {
+        return Ok(lo);
+    }
+    solve_increasing(
+        |z| upper_with_slope(d, beta, z),
+        eta,
+        lo,
+        hi,
+        guess,
+        rel,
+        method,
+    )
+}
+
+/// `∫_a^b L(s) ds = (b² − a²)/2 + β ∫_a^b F/f`, split at the kinks.
+fn integral_lower(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let base = 0.5 * (b - a) * (b + a);
+    if beta == 0.0 {
+        base
+    } else {
+        base + beta * integrate_pieces(|s| d.cdf_pdf_ratio(s), &breakpoints(d, a, b))
+    }
+}
+
+/// `∫_a^b H(s) ds = (b² − a²)/2 − β ∫_a^b (1 − F)/f`, split at the kinks.
+fn integral_upper(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let base = 0.5 * (b - a) * (b + a);
+    if beta == 0.0 {
+        base
+    } else {
+        base - beta * integrate_pieces(|s| d.sf_pdf_ratio(s), &breakpoints(d, a, b))
+    }
+}
+
+/// Which virtual type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// `L = z + β F/f`.
+    Lower,
+    /// `H = z − β (1 − F)/f`.
+    Upper,
+}
+
+/// A maximal interval `[a, b]` on which an ironed virtual type is constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Pool {
+    pub a: f64,
+    pub b: f64,
+    /// The constant: the `f`-weighted mean of the raw virtual type on `[a, b]`.
+    pub value: f64,
+}
+
+/// Why ironing failed (it does not on any distribution the crate ships;
+/// a user type whose functions disagree with each other can make it).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IroningFailure {
+    pub side: Side,
+    pub reason: String,
+}
+
+impl fmt::Display for IroningFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.side {
+            Side::Lower => "lower virtual type L",
+            Side::Upper => "upper virtual type H",
+        };
+        write!(f, "ironing the {name} failed: {}", self.reason)
+    }
+}
+
+/// The ironed lower and upper virtual types `L̂` and `Ĥ` of one class at one
+/// weight `β`: the weight and, per side, the pools (empty for a regular
+/// class, whose types are the raw `L` and `H`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VirtualTypes {
+    pub beta: f64,
+    pub lower: Vec<Pool>,
+    pub upper: Vec<Pool>,
+}
+
+/// `g` of one side.
+fn raw(d: &dyn EndowmentDistribution, beta: f64, side: Side, z: f64) -> f64 {
+    match side {
+        Side::Lower => lower(d, beta, z),
+        Side::Upper => upper(d, beta, z),
+    }
+}
+
+fn raw_with_slope(d: &dyn EndowmentDistribution, beta: f64, side: Side, z: f64) -> (f64, f64) {
+    match side {
+        Side::Lower => lower_with_slope(d, beta, z),
+        Side::Upper => upper_with_slope(d, beta, z),
+    }
+}
+
+/// The scan grid: each piece between the distribution's kinks gets a share
+/// of `IRONING_SCAN_CELLS` cells proportional to its width, and at least four.
+fn scan_grid(d: &dyn EndowmentDistribution) -> Vec<f64> {
+    let (lo, hi) = d.support();
+    let pts = breakpoints(d, lo, hi);
+    let mut grid = Vec::with_capacity(IRONING_SCAN_CELLS + 4 * pts.len());
+    grid.push(lo);
+    for w in pts.windows(2) {
+        let share = ((w[1] - w[0]) / (hi - lo) * IRONING_SCAN_CELLS as f64).ceil();
+        let n = (share as usize).max(4);
+        for k in 1..=n {
+            let z = if k == n {
+                w[1]
+            } else {
+                w[0] + (w[1] - w[0]) * k as f64 / n as f64
+            };
+            if z > *grid.last().unwrap_or(&f64::NEG_INFINITY) {
+                grid.push(z);
+            }
+        }
+    }
+    grid
+}
+
+/// The ironing of one side at one weight.
+struct SideIroning<'a> {
+    d: &'a dyn EndowmentDistribution,
+    beta: f64,
+    side: Side,
+    /// Centre subtracted from the cumulative integrals (the middle of the
+    /// support), so that a class far from zero keeps its digits.
+    centre: f64,
+    lo: f64,
+    hi: f64,
+    scale: f64,
+    rel: f64,
+}
+
+impl SideIroning<'_> {
+    fn g(&self, z: f64) -> f64 {
+        raw(self.d, self.beta, self.side, z)
+    }
+
+    /// `∫_lo^z (g − centre) f`, in closed form from the distribution's own
+    /// partial moment and CDF integrals.
+    fn cumulative(&self, z: f64) -> f64 {
+        let d = self.d;
+        let base = d.partial_moment(z) - self.centre * d.cdf(z);
+        match self.side {
+            Side::Lower => base + self.beta * d.cdf_integral(z),
+            Side::Upper => base - self.beta * (d.sf_integral(self.lo) - d.sf_integral(z)),
+        }
+    }
+
+    /// `D_m(z) = ∫_lo^z (g − m) f`.
+    fn d_m(&self, m: f64, z: f64) -> f64 {
+        self.cumulative(z) - (m - self.centre) * self.d.cdf(z)
+    }
+
+    /// The upward crossing of `g = m` nearest `z0` in `[p, q]`, i.e. a local
+    /// minimiser of `D_m`: `p` if `g ≥ m` throughout, `q` if `g < m`.
+    fn crossing(&self, m: f64, p: f64, q: f64, z0: f64) -> Result<f64, RootError> {
+        const SUB: usize = 16;
+        let h = |z: f64| {
+            let v = self.g(z) - m;
+            if v.is_nan() {
+                0.0
+            } else {
+                v
+            }
+        };
+        let pts: Vec<f64> = (0..=SUB)
+            .map(|k| p + (q - p) * k as f64 / SUB as f64)
+            .collect();
+        let vals: Vec<f64> = pts.iter().map(|&z| h(z)).collect();
+        // Sign changes from − to + (a point with h = 0 counts as +).
+        let mut best: Option<usize> = None;
+        for k in 0..SUB {
+            if vals[k] < 0.0 && vals[k + 1] >= 0.0 {
+                let better = match best {
+                    None => true,
+                    Some(b) => (pts[k] - z0).abs() < (pts[b] - z0).abs(),
+                };
+                if better {
+                    best = Some(k);
+                }
+            }
+        }
+        match best {
+            Some(k) => {
+                if vals[k + 1] == 0.0 {
+                    return Ok(pts[k + 1]);
+                }
+                let (a, b) = (pts[k], pts[k + 1]);
+                let method = RootMethod::Brent;
+                solve_increasing(
+                    |z| raw_with_slope(self.d, self.beta, self.side, z),
+                    m,
+                    a,
+                    b,
+                    0.5 * (a + b),
+                    self.rel,
+                    method,
+                )
+            }
+            None if vals[0] >= 0.0 && vals.iter().all(|&v| v >= 0.0) => Ok(p),
+            None if vals.iter().all(|&v| v < 0.0) => Ok(q),
+            // Only + to − changes: the local minimum of D_m is at an end.
+            None => Ok(if self.d_m(m, p) <= self.d_m(m, q) {
+                p
+            } else {
+                q
+            }),
+        }
+    }
+
+    /// Makes one approximate pool exact. `(ia, ib)` are grid indices of its
+    /// approximate ends, `m0` its approximate value.
+    fn refine(&self, grid: &[f64], ia: usize, ib: usize, m0: f64) -> Result<Pool, String> {
+        let n = grid.len() - 1;
+        let mid = 0.5 * (grid[ia] + grid[ib]);
+        let window = |i: usize, k: usize| (grid[i.saturating_sub(k)], grid[(i + k).min(n)]);
+        let mut m = m0;
+        let mut reach = 1;
+        let mut last_step = f64::INFINITY;
+        for iteration in 0..200 {
+            if !(m.is_finite() && mid.is_finite()) {
+                return Err(format!(
+                    "the level of the pool near [{}, {}] is not finite",
+                    grid[ia], grid[ib]
+                ));
+            }
+            let (pa, qa) = window(ia, reach);
+            let (pa, qa) = (pa, qa.min(mid));
+            let (pb, qb) = window(ib, reach);
+            let (pb, qb) = (pb.max(mid), qb);
+            // Each end is the upward crossing of g = m nearest its estimate,
+            // a local minimiser of D_m; a pool that starts (ends) at the
+            // support's end keeps it when g stays above (below) m there.
+            let a = self
+                .crossing(m, pa, qa, grid[ia])
+                .map_err(|e| format!("lower end of a pool: {e}"))?;
+            let b = self
+                .crossing(m, pb, qb, grid[ib])
+                .map_err(|e| format!("upper end of a pool: {e}"))?;
+            // An end stuck at the edge of its window (other than the
+            // support's end) means the window is too small: widen it.
+            let stuck = (a == pa && pa > self.lo)
+                || (a == qa && qa < mid)
+                || (b == qb && qb < self.hi)
+                || (b == pb && pb > mid);
+            let mass = self.d.cdf(b) - self.d.cdf(a);
+            if mass.is_nan() || mass <= 0.0 || b <= a {
+                return Err(format!(
+                    "the pool near [{}, {}] collapsed",
+                    grid[ia], grid[ib]
+                ));
+            }
+            // Newton on Φ(m) = D_m(b) − D_m(a), Φ'(m) = −(F(b) − F(a)).
+            let step = (self.d_m(m, b) - self.d_m(m, a)) / mass;
+            if !step.is_finite() {
+                return Err(format!(
+                    "non-finite step for the pool near [{}, {}]",
+                    grid[ia], grid[ib]
+                ));
+            }
+            if stuck && reach < n {
+                m += step;
+                reach *= 2;
+                continue;
+            }
+            // Converged when the step is at the root tolerance, or when it
+            // has stopped shrinking at a level rounding explains (the
+            // cumulative integrals carry an error of a few ulps of the
+            // scale, divided by the pool's mass).
+            let floor = 64.0 * f64::EPSILON * self.scale / mass;
+            let done = step.abs() <= self.rel * m.abs().max(self.scale)
+                || (iteration > 3 && step.abs() >= 0.5 * last_step && step.abs() <= floor);
+            if done {
+                let value = self.centre + (self.cumulative(b) - self.cumulative(a)) / mass;
+                return Ok(Pool { a, b, value });
+            }
+            m += step;
+            last_step = step.abs();
+        }
+        Err(format!(
+            "the level of the pool near [{}, {}] did not converge",
+            grid[ia], grid[ib]
+        ))
+    }
+
+    /// The pools of this side.
+    fn pools(&self, grid: &[f64]) -> Result<Vec<Pool>, IroningFailure> {
+        let fail = |reason: String| IroningFailure {
+            side: self.side,
+            reason,
+        };
+        let gv: Vec<f64> = grid.iter().map(|&z| self.g(z)).collect();
+        let slack = 1e-12 * self.scale;
+        // NaN compares false: only a definite decrease counts.
+        let regular = !gv.windows(2).any(|w| w[1] < w[0] - slack);
+        if regular {
+            return Ok(Vec::new());
+        }
+        // Pool-adjacent-violators on the grid cells, each cell carrying g at
+        // its midpoint and its probability as weight. This only locates the
+        // pools; `refine` makes each exact.
+        let cdf: Vec<f64> = grid.iter().map(|&z| self.d.cdf(z)).collect();
+        // Blocks: (first cell, last cell + 1, weight, weighted sum).
+        let mut blocks: Vec<(usize, usize, f64, f64)> = Vec::new();
+        for k in 0..grid.len() - 1 {
+            let w = (cdf[k + 1] - cdf[k]).max(1e-300);
+            let s = w * self.g(0.5 * (grid[k] + grid[k + 1]));
+            blocks.push((k, k + 1, w, s));
+            while blocks.len() >= 2 {
+                let (_, j1, w1, s1) = blocks[blocks.len() - 1];
+                let (i0, _, w0, s0) = blocks[blocks.len() - 2];
+                if s0 / w0 > s1 / w1 + slack {
+                    blocks.pop();
+                    let last = blocks.last_mut().expect("two blocks");
+                    *last = (i0, j1, w0 + w1, s0 + s1);
+                } else {
+                    break;
+                }
+            }
+        }
+        let mut candidates: Vec<(usize, usize, f64)> = blocks
+            .iter()
+            .filter(|b| b.1 - b.0 >= 2 && b.2 > 0.0)
+            .map(|b| (b.0, b.1, b.3 / b.2))
+            .collect();
+        // Refine; merge neighbours whose exact pools overlap, and refine again.
+        loop {
+            let mut pools = Vec::with_capacity(candidates.len());
+            for &(ia, ib, m0) in &candidates {
+                pools.push(self.refine(grid, ia, ib, m0).map_err(fail)?);
+            }
+            let overlap = pools
+                .windows(2)
+                .position(|w| w[1].a <= w[0].b || w[1].value <= w[0].value);
+            match overlap {
+                Some(k) => {
+                    let (ia, _, m0) = candidates[k];
+                    let (_, ib, m1) = candidates[k + 1];
+                    candidates[k] = (ia, ib, 0.5 * (m0 + m1));
+                    candidates.remove(k + 1);
+                }
+                None => {
+                    // Rounding-level pools (a regular stretch that the grid
+                    // test flagged by a hair) carry no information.
+                    pools.retain(|p| p.b - p.a > 8.0 * self.rel * self.scale);
+                    return Ok(pools);
+                }
+            }
+        }
+    }
+}
+
+impl VirtualTypes {
+    /// The raw types, nothing ironed: right for a regular class.
+    pub fn regular(beta: f64) -> Self {
+        Self {
+            beta,
+            lower: Vec::new(),
+            upper: Vec::new(),
+        }
+    }
+
+    /// Irons `L` and `H` of distribution `d` at weight `beta` where they
+    /// are not non-decreasing.
+    pub fn new(
+        d: &dyn EndowmentDistribution,
+        beta: f64,
+        tol: &Tolerances,
+    ) -> Result<Self, IroningFailure> {
+        if beta == 0.0 || d.log_concave() {
+            return Ok(Self::regular(beta));
+        }
+        let (lo, hi) = d.support();
+        let grid = scan_grid(d);
+        let side = |side: Side| SideIroning {
+            d,
+            beta,
+            side,
+            centre: 0.5 * (lo + hi),
+            lo,
+            hi,
+            scale: (hi - lo).max(lo.abs()).max(hi.abs()),
+            rel: tol.root_rel.max(4.0 * f64::EPSILON),
+        };
+        Ok(Self {
+            beta,
+            lower: side(Side::Lower).pools(&grid)?,
+            upper: side(Side::Upper).pools(&grid)?,
+        })
+    }
+
+    fn pools(&self, side: Side) -> &[Pool] {
+        match side {
+            Side::Lower => &self.lower,
+            Side::Upper => &self.upper,
+        }
+    }
+
+    /// The pool of `side` containing `z`, if any.
+    fn pool_at(&self, side: Side, z: f64) -> Option<&Pool> {
+        let pools = self.pools(side);
+        let k = pools.partition_point(|p| p.b < z);
+        pools.get(k).filter(|p| p.a <= z)
+    }
+
+    /// `L̂(z)` or `Ĥ(z)`.
+    pub fn value(&self, d: &dyn EndowmentDistribution, side: Side, z: f64) -> f64 {
+        match self.pool_at(side, z) {
+            Some(p) => p.value,
+            None => raw(d, self.beta, side, z),
+        }
+    }
+
+    /// `Z_a = inf { z : L̂(z) ≥ η }` (the support's upper end if none),
+    /// clamped to the support.
+    pub fn lower_inverse(
+        &self,
+        d: &dyn EndowmentDistribution,
+        eta: f64,
+        guess: f64,
+        rel: f64,
+        method: RootMethod,
+    ) -> Result<f64, RootError> {
+        if self.lower.is_empty() {
+            return lower_inverse(d, self.beta, eta, guess, rel, method);
+        }
+        let (lo, hi) = d.support();
+        if eta <= lo {
+            return Ok(lo);
+        }
+        let mut start = lo;
+        for p in &self.lower {
+            if let Some(z) =
+                self.gap_crossing(d, Side::Lower, eta, start, p.a, guess, rel, method)?
+            {
+                return Ok(z);
+            }
+            if p.value >= eta {
+                return Ok(p.a);
+            }
+            start = p.b;
+        }
+        Ok(self
+            .gap_crossing(d, Side::Lower, eta, start, hi, guess, rel, method)?
+            .unwrap_or(hi))
+    }
+
+    /// `Z_b = sup { z : Ĥ(z) ≤ η }` (the support's lower end if none),
+    /// clamped to the support.
+    pub fn upper_inverse(
+        &self,
+        d: &dyn EndowmentDistribution,
+        eta: f64,
+        guess: f64,
+        rel: f64,
+        method: RootMethod,
+    ) -> Result<f64, RootError> {
+        if self.upper.is_empty() {
+            return upper_inverse(d, self.beta, eta, guess, rel, method);
+        }
+        let (lo, hi) = d.support();
+        if eta >= hi {
+            return Ok(hi);
+        }
+        // sup { Ĥ ≤ η } = inf { Ĥ > η }; the crossing of a gap where H
+        // passes η is the same point either way.
+        let mut start = lo;
+        for p in &self.upper {
+            if let Some(z) = self.gap_crossing_strict(d, eta, start, p.a, guess, rel, method)? {
+                return Ok(z);
+            }
+            if p.value > eta {
+                return Ok(p.a);
+            }
+            start = p.b;
+        }
+        Ok(self
+            .gap_crossing_strict(d, eta, start, hi, guess, rel, method)?
+            .unwrap_or(hi))
+    }
+
+    /// On a gap `[p, q]` between pools, where the raw type is
+    /// non-decreasing: the first point where it reaches `eta`, if it does.
+    #[allow(clippy::too_many_arguments)]
+    fn gap_crossing(
+        &self,
+        d: &dyn EndowmentDistribution,
+        side: Side,
+        eta: f64,
+        p: f64,
+        q: f64,
+        guess: f64,
+        rel: f64,
+        method: RootMethod,
+    ) -> Result<Option<f64>, RootError> {
+        if q <= p {
+            return Ok(None);
+        }
+        if raw(d, self.beta, side, p) >= eta {
+            return Ok(Some(p));
+        }
+        if raw(d, self.beta, side, q) < eta {
+            return Ok(None);
+        }
+        solve_increasing(
+            |z| raw_with_slope(d, self.beta, side, z),
+            eta,
+            p,
+            q,
+            guess.clamp(p, q),
+            rel,
+            method,
+        )
+        .map(Some)
+    }
+
+    /// As [`Self::gap_crossing`] for `H`, the first point where it exceeds `eta`.
+    #[allow(clippy::too_many_arguments)]
+    fn gap_crossing_strict(
+        &self,
+        d: &dyn EndowmentDistribution,
+        eta: f64,
+        p: f64,
+        q: f64,
+        guess: f64,
+        rel: f64,
+        method: RootMethod,
+    ) -> Result<Option<f64>, RootError> {
+        if q <= p {
+            return Ok(None);
+        }
+        if upper(d, self.beta, p) > eta {
+            return Ok(Some(p));
+        }
+        if upper(d, self.beta, q) <= eta {
+            return Ok(None);
+        }
+        solve_increasing(
+            |z| upper_with_slope(d, self.beta, z),
+            eta,
+            p,
+            q,
+            guess.clamp(p, q),
+            rel,
+            method,
+        )
+        .map(Some)
+    }
+
+    /// The pieces of `[a, b]` in order: `(from, to, Some(value))` on a pool
+    /// of `side`, `(from, to, None)` where the raw type applies.
+    pub fn pieces(&self, side: Side, a: f64, b: f64) -> Vec<(f64, f64, Option<f64>)> {
+        let mut out = Vec::new();
+        if b <= a {
+            return out;
+        }
+        let mut start = a;
+        for p in self.pools(side) {
+            if p.b <= start || p.a >= b {
+                continue;
+            }
+            if p.a > start {
+                out.push((start, p.a, None));
+            }
+            let end = p.b.min(b);
+            out.push((start.max(p.a), end, Some(p.value)));
+            start = end;
+        }
+        if start < b {
+            out.push((start, b, None));
+        }
+        out
+    }
+
+    /// `∫_a^b L̂(s) ds` or `∫_a^b Ĥ(s) ds`.
+    pub fn integral(&self, d: &dyn EndowmentDistribution, side: Side, a: f64, b: f64) -> f64 {
+        self.pieces(side, a, b)
+            .into_iter()
+            .map(|(p, q, v)| match (v, side) {
+                (Some(v), _) => v * (q - p),
+                (None, Side::Lower) => integral_lower(d, self.beta, p, q),
+                (None, Side::Upper) => integral_upper(d, self.beta, p, q),
+            })
+            .sum()
+    }
+}
