@@ -4,7 +4,7 @@
 //! heterogeneous markets (budget-binding ones included).
 
 use exchange_design::distribution::{
-    Beta, EndowmentDistribution, Triangular, TruncatedNormal, Uniform,
+    Beta, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal, Uniform,
 };
 use exchange_design::implementation::SidePayments;
 use exchange_design::market::{Market, TraderClass};
@@ -18,9 +18,23 @@ const SLACK: f64 = 1e-9;
 #[derive(Debug, Clone)]
 enum Family {
     Uniform,
-    TruncatedNormal { mu: f64, sigma: f64 },
-    Beta { a: f64, b: f64 },
-    Triangular { mode: f64 },
+    TruncatedNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Beta {
+        a: f64,
+        b: f64,
+    },
+    Triangular {
+        mode: f64,
+    },
+    /// A tabulated density with a dip at `at` (a fraction of the width):
+    /// not regular, so the class is ironed.
+    Dip {
+        at: f64,
+        depth: f64,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +58,16 @@ impl ClassSpec {
             Family::Triangular { mode } => {
                 Arc::new(Triangular::new(lo, lo + mode * self.width, hi).unwrap())
             }
+            Family::Dip { at, depth } => {
+                let x = |t: f64| lo + t * self.width;
+                Arc::new(
+                    PiecewiseLinear::new(
+                        vec![lo, x(at - 0.08), x(at), x(at + 0.08), hi],
+                        vec![1.0, 1.0, depth, 1.0, 1.0],
+                    )
+                    .unwrap(),
+                )
+            }
         };
         TraderClass::from_shared(self.kappa, d, self.count)
     }
@@ -55,6 +79,7 @@ fn family() -> impl Strategy<Value = Family> {
         (0.0f64..1.0, 0.2f64..1.5).prop_map(|(mu, sigma)| Family::TruncatedNormal { mu, sigma }),
         (1.0f64..4.0, 1.0f64..4.0).prop_map(|(a, b)| Family::Beta { a, b }),
         (0.05f64..0.95).prop_map(|mode| Family::Triangular { mode }),
+        (0.15f64..0.85, 0.01f64..0.3).prop_map(|(at, depth)| Family::Dip { at, depth }),
     ]
 }
 
@@ -216,6 +241,38 @@ fn best_response_when_the_budget_binds() {
     for types in profiles {
         check_best_responses(&market, 0.0, &types).unwrap();
         check_best_responses(&market, 0.3, &types).unwrap();
+    }
+}
+
+/// Ironed markets: pooled types submit identical schedules, and truthful
+/// bidding stays a best response (types inside pools, at their ends, in the
+/// binding interval and outside).
+#[test]
+fn best_response_when_classes_are_ironed() {
+    let dips = || {
+        PiecewiseLinear::new(
+            vec![-1.0, -0.8, -0.7, -0.6, 0.0, 0.6, 0.7, 0.8, 1.0],
+            vec![1.0, 1.0, 0.03, 1.0, 1.0, 1.0, 0.03, 1.0, 1.0],
+        )
+        .unwrap()
+    };
+    let market = Market::new(vec![
+        TraderClass::new(1.0, dips(), 2),
+        TraderClass::new(0.5, Uniform::new(-0.5, 1.5).unwrap(), 1),
+    ])
+    .unwrap();
+    for alpha in [0.0, 0.6, 1.0] {
+        let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+        let pools = mech.class(0).ironed_intervals();
+        let mut zs = vec![-0.95, -0.3, 0.0, 0.95];
+        for (a, b) in &pools {
+            zs.extend([*a, 0.5 * (a + b), *b]);
+        }
+        for &z in &zs {
+            for types in [[z, 0.4, 1.2], [z, -z, -0.4]] {
+                check_best_responses(&market, alpha, &types).unwrap();
+            }
+        }
     }
 }
 
