@@ -366,10 +366,113 @@ fn ironed_heterogeneous_market_is_feasible() {
     for alpha in [0.0, 0.3, 0.7, 1.0] {
         let mech = OptimalMechanism::solve(&m, alpha).unwrap();
         assert!(mech.revenue() >= -1e-10);
+        if alpha == 0.0 {
+            // Means are not proportional to κ: the budget binds at α = 0.
+            assert!(mech.budget_binding() && mech.revenue().abs() < 1e-10);
+        }
         assert_monotone(&mech);
         check_feasibility(&mech).unwrap();
         let x = mech.allocation(&[0.7, -0.72, 0.55, -0.3, 1.2]).unwrap();
         let scale: f64 = x.iter().map(|v| v.abs()).sum();
         assert!(x.iter().sum::<f64>().abs() <= 1e-14 * scale.max(1.0));
+    }
+}
+
+/// The un-ironed clamp `median(H, η, L)` on the tabulated example: it claims
+/// more revenue than the optimum (0.198154, from the notes' independent
+/// computation) and is infeasible, since its interim allocation increases
+/// somewhere (Lemma 1, condition 3). Computed here from the raw `L` and `H`
+/// that the crate exposes, with the level found by bisection in the test.
+#[test]
+fn the_unironed_clamp_is_not_incentive_compatible() {
+    let d = two_dips();
+    let mech = OptimalMechanism::solve(&Market::symmetric(3, 1.0, two_dips()).unwrap(), 1.0)
+        .unwrap();
+    let v = mech.class(0).virtual_value();
+    let clamp = |eta: f64, z: f64| v.lower(z).min(v.upper(z).max(eta));
+    // Symmetric market: η = κ/(K − κ) · 2 E[V] = E[V]; E[V(η)] − η decreases.
+    let mean = |eta: f64| {
+        let kinks = d.kinks().to_vec();
+        let n = 4000;
+        (0..n)
+            .map(|k| {
+                let (a, b) = (-1.0 + 2.0 * k as f64 / n as f64, -1.0 + 2.0 * (k + 1) as f64 / n as f64);
+                gl(|z| clamp(eta, z) * d.pdf(z), a, b, &kinks)
+            })
+            .sum::<f64>()
+    };
+    let (mut lo, mut hi) = (-1.0, 1.0);
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if mean(mid) - mid > 0.0 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    let eta = 0.5 * (lo + hi);
+    // x̄(z) = −(1 − w)(V(z) − η) with w = 1/3: increasing where V decreases.
+    let mut rises = 0;
+    let mut prev = f64::INFINITY;
+    for k in 0..=4000 {
+        let z = -1.0 + 2.0 * k as f64 / 4000.0;
+        let x = -(2.0 / 3.0) * (clamp(eta, z) - eta);
+        if x > prev + 1e-9 {
+            rises += 1;
+        }
+        prev = x;
+    }
+    assert!(rises > 0, "the raw clamp should not be monotone here");
+    assert!(mech.revenue() < 0.198154 - 0.03);
+}
+
+/// Every solver variant that applies handles ironed classes and agrees with
+/// the default; the linear variant (uniform markets only) refuses with a
+/// typed error.
+#[test]
+fn solver_variants_agree_on_an_ironed_market() {
+    use exchange_design::mechanism::{MechanismError, RootMethod, SolverConfig, SolverVariant};
+    let m = Market::new(vec![
+        TraderClass::new(1.0, two_dips(), 2),
+        TraderClass::new(
+            0.5,
+            TwoModes::new(0.4, (-0.5, 0.12), (0.5, 0.12), -1.0, 1.0),
+            1,
+        ),
+        TraderClass::new(
+            2.0,
+            exchange_design::distribution::Uniform::new(-0.5, 1.5).unwrap(),
+            1,
+        ),
+    ])
+    .unwrap();
+    for alpha in [0.0, 0.5, 1.0] {
+        let base = OptimalMechanism::solve(&m, alpha).unwrap();
+        for cfg in [
+            SolverConfig {
+                variant: SolverVariant::DenseNewton,
+                ..Default::default()
+            },
+            SolverConfig {
+                inner: RootMethod::Brent,
+                outer: RootMethod::Brent,
+                ..Default::default()
+            },
+        ] {
+            let other = OptimalMechanism::solve_with(&m, alpha, &cfg).unwrap();
+            assert!((other.revenue() - base.revenue()).abs() < 1e-9);
+            assert!((other.efficiency() - base.efficiency()).abs() < 1e-9);
+            for (a, b) in base.classes().iter().zip(other.classes()) {
+                assert!((a.eta() - b.eta()).abs() < 1e-9);
+            }
+        }
+        let linear = SolverConfig {
+            variant: SolverVariant::UniformLinear,
+            ..Default::default()
+        };
+        assert!(matches!(
+            OptimalMechanism::solve_with(&m, alpha, &linear),
+            Err(MechanismError::VariantNotApplicable { .. })
+        ));
     }
 }
