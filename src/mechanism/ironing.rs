@@ -269,26 +269,31 @@ fn raw_with_slope(d: &dyn EndowmentDistribution, beta: f64, side: Side, z: f64) 
 }
 
 /// The scan grid: each piece between the distribution's kinks gets a share
-/// of `IRONING_SCAN_CELLS` cells proportional to its width, and at least four.
+/// of `IRONING_SCAN_CELLS` cells proportional to its width, and at least
+/// four; and as many points again at evenly spaced quantiles, so that a
+/// narrow mode (much mass in little width) is resolved as well as a dip
+/// (little mass over some width).
 fn scan_grid(d: &dyn EndowmentDistribution) -> Vec<f64> {
     let (lo, hi) = d.support();
     let pts = breakpoints(d, lo, hi);
-    let mut grid = Vec::with_capacity(IRONING_SCAN_CELLS + 4 * pts.len());
+    let mut grid = Vec::with_capacity(2 * IRONING_SCAN_CELLS + 4 * pts.len());
     grid.push(lo);
     for w in pts.windows(2) {
         let share = ((w[1] - w[0]) / (hi - lo) * IRONING_SCAN_CELLS as f64).ceil();
         let n = (share as usize).max(4);
-        for k in 1..=n {
-            let z = if k == n {
-                w[1]
-            } else {
-                w[0] + (w[1] - w[0]) * k as f64 / n as f64
-            };
-            if z > *grid.last().unwrap_or(&f64::NEG_INFINITY) {
-                grid.push(z);
-            }
+        for k in 1..n {
+            grid.push(w[0] + (w[1] - w[0]) * k as f64 / n as f64);
         }
+        grid.push(w[1]);
     }
+    let n = IRONING_SCAN_CELLS;
+    grid.extend(
+        (0..n)
+            .map(|k| d.quantile((k as f64 + 0.5) / n as f64))
+            .filter(|z| *z > lo && *z < hi),
+    );
+    grid.sort_by(f64::total_cmp);
+    grid.dedup();
     grid
 }
 
