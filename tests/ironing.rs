@@ -153,6 +153,25 @@ fn oracle(d: &dyn EndowmentDistribution, beta: f64, eta: f64, n: usize) -> (Vec<
     (edges, v)
 }
 
+/// Three classes: the tabulated dips, a two-mode mixture (`count` traders)
+/// and a uniform class whose mean is not proportional to its κ.
+fn mixed_market(count: u64) -> Market {
+    Market::new(vec![
+        TraderClass::new(1.0, two_dips(), 2),
+        TraderClass::new(
+            0.5,
+            TwoModes::new(0.4, (-0.5, 0.12), (0.5, 0.12), -1.0, 1.0),
+            count,
+        ),
+        TraderClass::new(
+            2.0,
+            exchange_design::distribution::Uniform::new(-0.5, 1.5).unwrap(),
+            1,
+        ),
+    ])
+    .unwrap()
+}
+
 /// Largest difference between the crate's `V` (as an `f`-weighted cell
 /// average) and the oracle's, over cells at least two cells away from a
 /// point where `V` has a corner (ends of the binding interval and of pools).
@@ -375,20 +394,7 @@ fn a_class_can_be_regular_at_one_weight_and_ironed_at_another() {
 /// the exchange constraint, and the envelope formula for the utility gain.
 #[test]
 fn ironed_heterogeneous_market_is_feasible() {
-    let m = Market::new(vec![
-        TraderClass::new(1.0, two_dips(), 2),
-        TraderClass::new(
-            0.5,
-            TwoModes::new(0.4, (-0.5, 0.12), (0.5, 0.12), -1.0, 1.0),
-            2,
-        ),
-        TraderClass::new(
-            2.0,
-            exchange_design::distribution::Uniform::new(-0.5, 1.5).unwrap(),
-            1,
-        ),
-    ])
-    .unwrap();
+    let m = mixed_market(2);
     for alpha in [0.0, 0.3, 0.7, 1.0] {
         let mech = OptimalMechanism::solve(&m, alpha).unwrap();
         assert!(mech.revenue() >= -1e-10);
@@ -461,20 +467,7 @@ fn the_unironed_clamp_is_not_incentive_compatible() {
 #[test]
 fn solver_variants_agree_on_an_ironed_market() {
     use exchange_design::mechanism::{MechanismError, RootMethod, SolverConfig, SolverVariant};
-    let m = Market::new(vec![
-        TraderClass::new(1.0, two_dips(), 2),
-        TraderClass::new(
-            0.5,
-            TwoModes::new(0.4, (-0.5, 0.12), (0.5, 0.12), -1.0, 1.0),
-            1,
-        ),
-        TraderClass::new(
-            2.0,
-            exchange_design::distribution::Uniform::new(-0.5, 1.5).unwrap(),
-            1,
-        ),
-    ])
-    .unwrap();
+    let m = mixed_market(1);
     for alpha in [0.0, 0.5, 1.0] {
         let base = OptimalMechanism::solve(&m, alpha).unwrap();
         for cfg in [

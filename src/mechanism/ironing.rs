@@ -253,6 +253,15 @@ pub(crate) struct VirtualTypes {
     pub upper: Vec<Pool>,
 }
 
+/// Whether a value `v` of the `side` type has reached the level `eta`:
+/// `Z_a = inf {L̂ ≥ η}` and `Z_b = sup {Ĥ ≤ η} = inf {Ĥ > η}`.
+fn reaches(side: Side, v: f64, eta: f64) -> bool {
+    match side {
+        Side::Lower => v >= eta,
+        Side::Upper => v > eta,
+    }
+}
+
 /// `g` of one side.
 fn raw(d: &dyn EndowmentDistribution, beta: f64, side: Side, z: f64) -> f64 {
     match side {
@@ -605,25 +614,10 @@ impl VirtualTypes {
         if self.lower.is_empty() {
             return lower_inverse(d, self.beta, eta, guess, rel, method);
         }
-        let (lo, hi) = d.support();
-        if eta <= lo {
-            return Ok(lo);
+        if eta <= d.support().0 {
+            return Ok(d.support().0);
         }
-        let mut start = lo;
-        for p in &self.lower {
-            if let Some(z) =
-                self.gap_crossing(d, Side::Lower, eta, start, p.a, guess, rel, method)?
-            {
-                return Ok(z);
-            }
-            if p.value >= eta {
-                return Ok(p.a);
-            }
-            start = p.b;
-        }
-        Ok(self
-            .gap_crossing(d, Side::Lower, eta, start, hi, guess, rel, method)?
-            .unwrap_or(hi))
+        self.first_reaching(d, Side::Lower, eta, guess, rel, method)
     }
 
     /// `Z_b = sup { z : Ĥ(z) ≤ η }` (the support's lower end if none),
@@ -639,29 +633,44 @@ impl VirtualTypes {
         if self.upper.is_empty() {
             return upper_inverse(d, self.beta, eta, guess, rel, method);
         }
-        let (lo, hi) = d.support();
-        if eta >= hi {
-            return Ok(hi);
+        if eta >= d.support().1 {
+            return Ok(d.support().1);
         }
-        // sup { Ĥ ≤ η } = inf { Ĥ > η }; the crossing of a gap where H
-        // passes η is the same point either way.
+        self.first_reaching(d, Side::Upper, eta, guess, rel, method)
+    }
+
+    /// The first type whose ironed `side` type reaches `eta` (see
+    /// [`reaches`]), walking the gaps and pools in order; the support's
+    /// upper end if none does.
+    fn first_reaching(
+        &self,
+        d: &dyn EndowmentDistribution,
+        side: Side,
+        eta: f64,
+        guess: f64,
+        rel: f64,
+        method: RootMethod,
+    ) -> Result<f64, RootError> {
+        let (lo, hi) = d.support();
         let mut start = lo;
-        for p in &self.upper {
-            if let Some(z) = self.gap_crossing_strict(d, eta, start, p.a, guess, rel, method)? {
+        for p in self.pools(side) {
+            if let Some(z) = self.gap_crossing(d, side, eta, start, p.a, guess, rel, method)? {
                 return Ok(z);
             }
-            if p.value > eta {
+            if reaches(side, p.value, eta) {
                 return Ok(p.a);
             }
             start = p.b;
         }
         Ok(self
-            .gap_crossing_strict(d, eta, start, hi, guess, rel, method)?
+            .gap_crossing(d, side, eta, start, hi, guess, rel, method)?
             .unwrap_or(hi))
     }
 
     /// On a gap `[p, q]` between pools, where the raw type is
-    /// non-decreasing: the first point where it reaches `eta`, if it does.
+    /// non-decreasing: the first point where it reaches `eta` (`L`: where
+    /// `L ≥ eta`; `H`: where `H > eta`, so that `sup {Ĥ ≤ eta}` is found as
+    /// `inf {Ĥ > eta}`), if it does.
     #[allow(clippy::too_many_arguments)]
     fn gap_crossing(
         &self,
@@ -674,50 +683,18 @@ impl VirtualTypes {
         rel: f64,
         method: RootMethod,
     ) -> Result<Option<f64>, RootError> {
+        let reached = |z: f64| reaches(side, raw(d, self.beta, side, z), eta);
         if q <= p {
             return Ok(None);
         }
-        if raw(d, self.beta, side, p) >= eta {
+        if reached(p) {
             return Ok(Some(p));
         }
-        if raw(d, self.beta, side, q) < eta {
+        if !reached(q) {
             return Ok(None);
         }
         solve_increasing(
             |z| raw_with_slope(d, self.beta, side, z),
-            eta,
-            p,
-            q,
-            guess.clamp(p, q),
-            rel,
-            method,
-        )
-        .map(Some)
-    }
-
-    /// As [`Self::gap_crossing`] for `H`, the first point where it exceeds `eta`.
-    #[allow(clippy::too_many_arguments)]
-    fn gap_crossing_strict(
-        &self,
-        d: &dyn EndowmentDistribution,
-        eta: f64,
-        p: f64,
-        q: f64,
-        guess: f64,
-        rel: f64,
-        method: RootMethod,
-    ) -> Result<Option<f64>, RootError> {
-        if q <= p {
-            return Ok(None);
-        }
-        if upper(d, self.beta, p) > eta {
-            return Ok(Some(p));
-        }
-        if upper(d, self.beta, q) <= eta {
-            return Ok(None);
-        }
-        solve_increasing(
-            |z| upper_with_slope(d, self.beta, z),
             eta,
             p,
             q,
