@@ -31,13 +31,12 @@
 //! ```
 
 pub mod auction;
+pub mod schedule;
 pub mod side_payment;
 pub mod simulation;
 
-pub use self::auction::{
-    clear, AuctionOutcome, Clearing, ClearingConfig, DemandSchedule, DoubleAuction, LinearSchedule,
-    MonotoneSchedule,
-};
+pub use self::auction::{clear, AuctionOutcome, Clearing, ClearingConfig, DoubleAuction};
+pub use self::schedule::{DemandSchedule, LinearSchedule, MonotoneSchedule};
 pub use self::side_payment::{ClassSidePayment, SidePayments};
 pub use self::simulation::{Estimate, Simulation, SimulationConfig, SimulationReport};
 

@@ -32,7 +32,7 @@
 //! mechanism's interim transfer and the auction raises the same expected
 //! revenue.
 
-use super::auction::LinearSchedule;
+use super::schedule::LinearSchedule;
 use super::{finite_input, ImplementationError};
 use crate::distribution::breakpoints;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
