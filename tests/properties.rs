@@ -112,6 +112,12 @@ enum Family {
         z: Vec<f64>,
         f: Vec<f64>,
     },
+    /// A tabulated density with one or two dips: not regular, so the
+    /// class is ironed (at least at some weights).
+    Dips {
+        z: Vec<f64>,
+        f: Vec<f64>,
+    },
     /// Shapes a, b ≥ 1 (log-concave).
     Beta {
         a: f64,
@@ -134,7 +140,7 @@ impl Family {
             | Family::Triangular { lo, hi, .. }
             | Family::Beta { lo, hi, .. }
             | Family::TruncatedNormal { lo, hi, .. } => (*lo, *hi),
-            Family::Piecewise { z, .. } => (z[0], *z.last().unwrap()),
+            Family::Piecewise { z, .. } | Family::Dips { z, .. } => (z[0], *z.last().unwrap()),
         }
     }
 
@@ -152,6 +158,10 @@ impl Family {
                 hi: g(*hi),
             },
             Family::Piecewise { z, f } => Family::Piecewise {
+                z: z.iter().map(|&x| g(x)).collect(),
+                f: f.clone(),
+            },
+            Family::Dips { z, f } => Family::Dips {
                 z: z.iter().map(|&x| g(x)).collect(),
                 f: f.clone(),
             },
@@ -183,6 +193,10 @@ impl Family {
                 z: z.iter().rev().map(|x| -x).collect(),
                 f: f.iter().rev().copied().collect(),
             },
+            Family::Dips { z, f } => Family::Dips {
+                z: z.iter().rev().map(|x| -x).collect(),
+                f: f.iter().rev().copied().collect(),
+            },
             Family::Beta { a, b, lo, hi } => Family::Beta {
                 a: *b,
                 b: *a,
@@ -206,7 +220,7 @@ impl Family {
             Family::Triangular { lo, mode, hi } => {
                 TraderClass::new(kappa, Triangular::new(*lo, *mode, *hi).unwrap(), count)
             }
-            Family::Piecewise { z, f } => TraderClass::new(
+            Family::Piecewise { z, f } | Family::Dips { z, f } => TraderClass::new(
                 kappa,
                 PiecewiseLinear::new(z.clone(), f.clone()).unwrap(),
                 count,
@@ -234,6 +248,7 @@ impl Family {
             Family::Piecewise { .. } => 2,
             Family::Beta { .. } => 3,
             Family::TruncatedNormal { .. } => 4,
+            Family::Dips { .. } => 5,
         }
     }
 }
@@ -365,8 +380,39 @@ fn piecewise_strategy() -> impl Strategy<Value = Family> {
         })
 }
 
+/// A density with one or two dips (depth 1–40 % of the level around them,
+/// half-width 2–6 % of the support) on a sloped base: the virtual types are
+/// not monotone wherever a dip is deep enough for the weight.
+fn dips_strategy() -> impl Strategy<Value = Family> {
+    (
+        support_strategy(),
+        prop::collection::vec((0.0..1.0f64, 0.01..0.4f64, 0.02..0.06f64), 1..=2),
+        0.3..3.0f64, // density at the upper end relative to the lower end
+    )
+        .prop_map(|((lo, hi), dips, tilt)| {
+            let w = hi - lo;
+            let base = |t: f64| 1.0 + (tilt - 1.0) * t;
+            let mut z = vec![lo];
+            let mut f = vec![base(0.0)];
+            let n = dips.len() as f64;
+            for (k, &(u, depth, half)) in dips.iter().enumerate() {
+                // Dip k in the k-th slot of [0.1, 0.9], away from the others.
+                let (a, b) = (0.1 + 0.8 * k as f64 / n, 0.1 + 0.8 * (k + 1) as f64 / n);
+                let c = a + half + u * (b - a - 2.0 * half);
+                for (t, v) in [(c - half, 1.0), (c, depth), (c + half, 1.0)] {
+                    z.push(lo + t * w);
+                    f.push(v * base(t));
+                }
+            }
+            z.push(hi);
+            f.push(base(1.0));
+            Family::Dips { z, f }
+        })
+}
+
 fn family_strategy() -> impl Strategy<Value = Family> {
     prop_oneof![
+        dips_strategy(),
         support_strategy().prop_map(|(lo, hi)| Family::Uniform { lo, hi }),
         (
             support_strategy(),
@@ -601,7 +647,8 @@ fn strategy_covers_the_interesting_cases() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let (mut binding, mut binding_any, mut prop, mut a0, mut a1, mut fam) = (0, 0, 0, 0, 0, [0; 5]);
+    let (mut binding, mut binding_any, mut prop, mut a0, mut a1, mut fam) = (0, 0, 0, 0, 0, [0; 6]);
+    let (mut non_regular, mut ironed) = (0, 0);
     for _ in 0..200 {
         let case = case_strategy().new_tree(&mut runner).unwrap().current();
         let m = case.market();
@@ -613,6 +660,18 @@ fn strategy_covers_the_interesting_cases() {
         for c in &case.classes {
             fam[c.family.index()] += 1;
         }
+        if case
+            .classes
+            .iter()
+            .any(|c| matches!(c.family, Family::Dips { .. }))
+        {
+            non_regular += 1;
+            let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
+            ironed += mech
+                .classes()
+                .iter()
+                .any(|c| !c.ironed_intervals().is_empty()) as usize;
+        }
         if OptimalMechanism::solve(&m, 0.0).unwrap().budget_binding() {
             binding += 1;
             binding_any += OptimalMechanism::solve(&m, case.alpha)
@@ -622,9 +681,11 @@ fn strategy_covers_the_interesting_cases() {
     }
     eprintln!(
         "of 200: budget binds at α = 0 in {binding} (at the drawn α in {binding_any}), \
-         proportional {prop}, α=0 {a0}, α=1 {a1}, families {fam:?}"
+         proportional {prop}, α=0 {a0}, α=1 {a1}, families {fam:?}, \
+         with a non-regular class {non_regular} (pooled intervals at α = 1 in {ironed})"
     );
     assert!(binding >= 5 && binding_any >= 1 && prop >= 20);
+    assert!(non_regular >= 67 && ironed >= 20);
     assert!(a0 >= 20 && a1 >= 20 && fam.iter().all(|&f| f > 30));
 }
 
