@@ -992,6 +992,58 @@ fn budget_balanced() {
 ///   N ≥ 3), with zero fees and with the maximal participation fees.
 ///
 /// Also the first best is the most efficient: `A ≤ A_FB`.
+/// Ironing acts exactly where it must. At a class's level `η`, `J(V)` has a
+/// unique maximiser; the plain clamp `median(H, η, L)` maximises it pointwise,
+/// so when the clamp is non-decreasing it is the optimum and `V` must equal
+/// it, and when it decreases somewhere (not incentive compatible) `V` must
+/// depart from it. Checked on a grid with the raw `L` and `H`.
+#[test]
+fn ironing_only_where_the_clamp_fails() {
+    check(
+        "ironing_only_where_the_clamp_fails",
+        case_strategy(),
+        |case| {
+            let market = case.market();
+            let mech = solve(&case, &market, case.alpha)?;
+            for (k, c) in mech.classes().iter().enumerate() {
+                let v = c.virtual_value();
+                let (lo, hi) = v.distribution().support();
+                let scale = hi - lo + lo.abs().max(hi.abs());
+                let tol = 1e-9 * scale;
+                let (mut departure, mut decrease): (f64, f64) = (0.0, 0.0);
+                let mut prev = f64::NEG_INFINITY;
+                // On the closed binding interval V is η by definition (even
+                // where it shrinks to a support end when Condition 1 fails).
+                let (za, zb) = c.binding_interval();
+                for i in 0..=2000 {
+                    let z = (lo + (hi - lo) * i as f64 / 2000.0).min(hi);
+                    let clamp = v.lower(z).min(v.upper(z).max(c.eta()));
+                    if clamp.is_finite() {
+                        if z < za || z > zb {
+                            departure = departure.max((v.value(z) - clamp).abs());
+                        }
+                        decrease = decrease.max(prev - clamp);
+                        prev = prev.max(clamp);
+                    }
+                }
+                if decrease <= tol {
+                    prop_assert!(
+                    departure <= 1e3 * tol,
+                    "class {k}: the clamp is monotone but V departs from it by {departure}\nmarket: {market:?}"
+                );
+                }
+                if departure > 1e3 * tol {
+                    prop_assert!(
+                    decrease > 0.0,
+                    "class {k}: V was ironed (departure {departure}) although the clamp is monotone\nmarket: {market:?}"
+                );
+                }
+            }
+            Ok(())
+        },
+    );
+}
+
 #[test]
 fn optimal_against_alternatives() {
     let strategy = (case_strategy(), prop::collection::vec(alpha_strategy(), 3));
