@@ -434,6 +434,12 @@ impl EndowmentDistribution for TruncatedNormal {
         let p = self.point(z);
         self.sigma * int_phi(Tail::lazy(p.t), self.hi_tail, p.to_hi, Scale::lazy(p.t))
     }
+
+    /// The constructor checks the parameters that make this a valid
+    /// endowment distribution.
+    fn validated_by_construction(&self) -> bool {
+        true
+    }
 }
 
 /// `(f, f')` for a Newton iteration at `x`, with `f` replaced by an exact
@@ -465,7 +471,7 @@ fn half_square(x: f64) -> (f64, f64) {
 fn phi(x: f64) -> f64 {
     if x.abs() < SPLIT_LIMIT {
         let (h, l) = half_square(x);
-        INV_SQRT_2PI * libm::exp(-h) * libm::exp(-l)
+        INV_SQRT_2PI * f64::exp(-h) * f64::exp(-l)
     } else {
         0.0
     }
@@ -475,7 +481,7 @@ fn phi(x: f64) -> f64 {
 fn inv_phi(x: f64) -> f64 {
     if x.abs() < SPLIT_LIMIT {
         let (h, l) = half_square(x);
-        SQRT_2PI * libm::exp(h) * libm::exp(l)
+        SQRT_2PI * f64::exp(h) * f64::exp(l)
     } else {
         f64::INFINITY
     }
@@ -487,9 +493,9 @@ fn rel_phi(x: f64, s: f64) -> f64 {
         let (hx, lx) = half_square(x);
         let (hs, ls) = half_square(s);
         // hx − hs is exact; the remainders are at most a few units.
-        libm::exp(hs - hx) * libm::exp(ls - lx)
+        f64::exp(hs - hx) * f64::exp(ls - lx)
     } else {
-        libm::exp(-0.5 * (x - s) * (x + s))
+        f64::exp(-0.5 * (x - s) * (x + s))
     }
 }
 
@@ -698,10 +704,10 @@ fn short_scale(a: f64, b: f64, len: f64, from_top: bool, s: f64) -> f64 {
         1.0
     } else if s == a {
         // φ(b)/φ(a).
-        libm::exp(-0.5 * len * (a + b))
+        f64::exp(-0.5 * len * (a + b))
     } else if s == b {
         // φ(a)/φ(b).
-        libm::exp(0.5 * len * (a + b))
+        f64::exp(0.5 * len * (a + b))
     } else {
         rel_phi(x0, s)
     }
@@ -739,9 +745,9 @@ fn int_x_phi(a: f64, b: f64, len: f64, s: f64) -> f64 {
     }
     if a.abs() >= b.abs() {
         // φ(a)/φ(b) = exp(len (a + b)/2) ≤ 1.
-        rel_phi(b, s) * libm::expm1(0.5 * len * (a + b))
+        rel_phi(b, s) * f64::exp_m1(0.5 * len * (a + b))
     } else {
-        -rel_phi(a, s) * libm::expm1(-0.5 * len * (a + b))
+        -rel_phi(a, s) * f64::exp_m1(-0.5 * len * (a + b))
     }
 }
 
