@@ -303,6 +303,11 @@ fn solve_aggregate(
         }
         (total - s, slope)
     };
+    // Where Φ was last evaluated: the per-class state belongs to it.
+    let mut at = f64::NAN;
+    // −Φ' ≥ 1, so |S − S*| ≤ |Φ(S)|: a residual below the tolerance proves
+    // convergence, and the state at S is the answer (no probe, no re-run).
+    let done = rel * scale;
     let sum = if degenerate {
         0.5 * (s_lo + s_hi)
     } else {
@@ -312,7 +317,12 @@ fn solve_aggregate(
                 newton_increasing(
                     |s| {
                         let (v, d) = phi(s);
-                        (-v, -d)
+                        at = s;
+                        if v.abs() <= done {
+                            (0.0, -d)
+                        } else {
+                            (-v, -d)
+                        }
                     },
                     s_lo,
                     s_hi,
@@ -329,7 +339,9 @@ fn solve_aggregate(
         r.map_err(root_err("outer aggregate root"))?
     };
     // Make the per-class state consistent with the accepted aggregate.
-    let _ = phi(sum);
+    if at != sum {
+        let _ = phi(sum);
+    }
     if let Some(e) = err.into_inner() {
         return Err(e);
     }
