@@ -655,6 +655,17 @@ fn is_short(a: f64, b: f64, len: f64) -> bool {
     len * 1f64.max(a.abs()).max(b.abs()) <= 1.0
 }
 
+/// `RECIPROCALS[n] = 1/(n + 1)`, correctly rounded, for the series below.
+const RECIPROCALS: [f64; 62] = {
+    let mut r = [0.0; 62];
+    let mut n = 0;
+    while n < 62 {
+        r[n] = 1.0 / (n as f64 + 1.0);
+        n += 1;
+    }
+    r
+};
+
 /// `[S₀, S₁, S₂]` with `S_k = Σ_n G_n/(n + k + 1)`, where `G_n = c_n hⁿ` and
 /// `exp(−c u − u²/2) = Σ c_n uⁿ`, so that
 /// `∫_0^h u^k exp(−c u − u²/2) du = h^(k+1) S_k`. The coefficients follow
@@ -667,11 +678,13 @@ fn short_sums(c: f64, h: f64) -> [f64; 3] {
     let mut sums = [0.0; 3];
     let (mut g_prev, mut g) = (0.0, 1.0);
     for n in 0..60 {
-        let k = f64::from(n);
-        sums[0] += g / (k + 1.0);
-        sums[1] += g / (k + 2.0);
-        sums[2] += g / (k + 3.0);
-        let next = -(ch * g + hh * g_prev) / (k + 1.0);
+        // Multiplying by tabulated reciprocals instead of dividing: the
+        // terms differ by at most one rounding, and the loop is the
+        // truncated normal's hottest.
+        sums[0] += g * RECIPROCALS[n];
+        sums[1] += g * RECIPROCALS[n + 1];
+        sums[2] += g * RECIPROCALS[n + 2];
+        let next = -(ch * g + hh * g_prev) * RECIPROCALS[n];
         if g.abs() + next.abs() <= 1e-18 * sums[0] {
             break;
         }

@@ -28,6 +28,7 @@ use self::solver::{class_inputs, cold_start, solve_levels, ClassInput, Levels};
 use self::virtual_value::AtEta;
 use self::welfare::{class_moments, market_centre, welfare, ClassMoments, ClassWelfare};
 use crate::market::Market;
+use crate::numerics::parallel;
 
 /// The solution for one class of identical traders.
 ///
@@ -287,11 +288,10 @@ fn evaluate(
 ) -> Result<Evaluation, MechanismError> {
     let levels = solve_levels(inputs, beta, warm, config, status)?;
     let t_hat = market_centre(market);
-    let moments: Vec<ClassMoments> = inputs
-        .iter()
-        .zip(&levels.classes)
-        .map(|(inp, at)| class_moments(inp.dist, beta, at, t_hat * inp.kappa, &config.tolerances))
-        .collect();
+    let pairs: Vec<(&ClassInput<'_>, &AtEta)> = inputs.iter().zip(&levels.classes).collect();
+    let moments: Vec<ClassMoments> = parallel::map(&pairs, |(inp, at)| {
+        class_moments(inp.dist, beta, at, t_hat * inp.kappa, &config.tolerances)
+    });
     let (welfare, revenue, efficiency) = welfare(market, &levels, &moments, t_hat);
     if !revenue.is_finite() || !efficiency.is_finite() {
         return Err(MechanismError::NonFinite {

@@ -19,7 +19,7 @@ use super::virtual_value::{at_eta, mean_range, AtEta, RootMethod};
 use super::MechanismError;
 use crate::distribution::EndowmentDistribution;
 use crate::market::Market;
-use crate::numerics::{brent, newton_increasing, RootError, Tolerances};
+use crate::numerics::{brent, newton_increasing, parallel, RootError, Tolerances};
 use nalgebra::{DMatrix, DVector};
 use std::cell::RefCell;
 use std::fmt;
@@ -286,20 +286,20 @@ fn solve_aggregate(
     // Φ'(S) = Σ count·p_k c_k/(1 + c_k p_k) − 1 < 0.
     let mut phi = |s: f64| -> (f64, f64) {
         status.outer_iterations += 1;
+        // The classes' roots in parallel; the sums serially, in order.
+        let solved = parallel::update(inputs, warm, |inp, w| {
+            *w = inner_level(inp, beta, s, w, config)?;
+            Ok(())
+        });
+        if let Err(e) = solved {
+            err.borrow_mut()
+                .get_or_insert(root_err("inner level root")(e));
+            return (f64::NAN, f64::NAN);
+        }
         let (mut total, mut slope) = (0.0, -1.0);
-        for (inp, w) in inputs.iter().zip(warm.iter_mut()) {
-            match inner_level(inp, beta, s, w, config) {
-                Ok(at) => {
-                    *w = at;
-                    total += inp.count * at.mean;
-                    slope += inp.count * at.slope * inp.c / (1.0 + inp.c * at.slope);
-                }
-                Err(e) => {
-                    err.borrow_mut()
-                        .get_or_insert(root_err("inner level root")(e));
-                    return (f64::NAN, f64::NAN);
-                }
-            }
+        for (inp, at) in inputs.iter().zip(warm.iter()) {
+            total += inp.count * at.mean;
+            slope += inp.count * at.slope * inp.c / (1.0 + inp.c * at.slope);
         }
         (total - s, slope)
     };
