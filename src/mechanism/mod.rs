@@ -477,11 +477,52 @@ impl OptimalMechanism {
         alpha: f64,
         config: &SolverConfig,
     ) -> Result<Self, MechanismError> {
+        Self::solve_from(market, alpha, config, None)
+    }
+
+    /// [`OptimalMechanism::solve_with`] warm-started from the solution
+    /// `start` of the same market at a nearby weight: its levels, binding
+    /// intervals and aggregate are the first guesses. The answer is the
+    /// same to the solver's tolerance; only the work differs.
+    ///
+    /// # Errors
+    /// As [`OptimalMechanism::solve_with`]; a `start` of another market
+    /// (a different number of classes) is ignored.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::TruncatedNormal, market::Market, mechanism::{OptimalMechanism, SolverConfig}};
+    /// let m = Market::symmetric(5, 0.5, TruncatedNormal::new(0.1, 0.5, -1.0, 1.0)?)?;
+    /// let cfg = SolverConfig::default();
+    /// let near = OptimalMechanism::solve(&m, 0.50)?;
+    /// let warm = OptimalMechanism::solve_warm(&m, 0.51, &cfg, &near)?;
+    /// let cold = OptimalMechanism::solve(&m, 0.51)?;
+    /// assert!((warm.revenue() - cold.revenue()).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn solve_warm(
+        market: &Market,
+        alpha: f64,
+        config: &SolverConfig,
+        start: &OptimalMechanism,
+    ) -> Result<Self, MechanismError> {
+        Self::solve_from(market, alpha, config, Some(start))
+    }
+
+    fn solve_from(
+        market: &Market,
+        alpha: f64,
+        config: &SolverConfig,
+        start: Option<&OptimalMechanism>,
+    ) -> Result<Self, MechanismError> {
         if !(0.0..=1.0).contains(&alpha) {
             return Err(MechanismError::InvalidAlpha { alpha });
         }
         let inputs = class_inputs(market);
-        let mut warm = cold_start(&inputs);
+        let mut warm = match start {
+            Some(m) if m.classes.len() == inputs.len() => m.warm_state(),
+            _ => cold_start(&inputs),
+        };
         let mut status = SolveStatus::default();
         let first = evaluate(market, &inputs, alpha, &mut warm, config, &mut status)?;
         let zero = revenue_zero(market, &config.tolerances);
@@ -758,6 +799,21 @@ impl OptimalMechanism {
     /// ```
     pub fn status(&self) -> &SolveStatus {
         &self.status
+    }
+
+    /// The per-class solver state of this solution, to warm-start a solve
+    /// at a nearby weight.
+    fn warm_state(&self) -> Vec<AtEta> {
+        self.classes
+            .iter()
+            .map(|c| AtEta {
+                eta: c.vv.eta,
+                za: c.vv.za,
+                zb: c.vv.zb,
+                mean: c.moments.mean_v + c.moments.centre,
+                slope: c.no_trade,
+            })
+            .collect()
     }
 
     /// The class index of each trader, in the order [`OptimalMechanism::allocation`] expects.
