@@ -7,8 +7,9 @@
 //!
 //! Every trader is its own class: a truncated-normal endowment with random
 //! mean, spread and support and a random risk capacity (see
-//! `benches/common/generator.rs`). With `--offset` every other trader's
-//! support is shifted by +1, so the budget binds at small `ALPHA`.
+//! `benches/common/generator.rs`). With `--offset` the
+//! supports are offset (means not proportional to κ), so the budget binds
+//! at small `ALPHA`.
 
 #[path = "../benches/common/generator.rs"]
 mod generator;

@@ -362,7 +362,11 @@ fn break_even(
         })
         .sum();
     let guess = alpha + (-r0) / (0.15 * revenue_scale);
-    let mut beta = if guess > alpha && guess < 1.0 { guess } else { 1.0 };
+    let mut beta = if guess > alpha && guess < 1.0 {
+        guess
+    } else {
+        1.0
+    };
     let mut same_side = 0;
     let mut last_low = None;
     loop {
@@ -382,7 +386,11 @@ fn break_even(
             // R(1) ≥ 0 in exact arithmetic; a deficit at β = 1 is reported.
             return Err(MechanismError::BudgetNotBalanced { beta, revenue: r });
         }
-        same_side = if last_low == Some(low) { same_side + 1 } else { 0 };
+        same_side = if last_low == Some(low) {
+            same_side + 1
+        } else {
+            0
+        };
         last_low = Some(low);
         let (x1, r1) = (beta, r);
         if low {
@@ -529,7 +537,16 @@ impl OptimalMechanism {
         let (eval, beta) = if first.revenue >= -zero || alpha >= 1.0 {
             (first, alpha)
         } else {
-            break_even(market, &inputs, alpha, first, warm, zero, config, &mut status)?
+            break_even(
+                market,
+                &inputs,
+                alpha,
+                first,
+                warm,
+                zero,
+                config,
+                &mut status,
+            )?
         };
         let lambda = if beta > alpha {
             (beta - alpha) / (1.0 - beta)
