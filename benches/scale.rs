@@ -22,7 +22,6 @@
 mod generator;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use exchange_design::benchmarks::{Frontier, FrontierOptions};
 use exchange_design::distribution::validate;
 use exchange_design::mechanism::{OptimalMechanism, SolverConfig};
 use exchange_design::spec::Spec;
@@ -39,7 +38,7 @@ fn whole(text: &str) -> String {
 fn whole_process(c: &mut Criterion) {
     let mut g = c.benchmark_group("scale");
     g.sample_size(10);
-    for n in [10_000usize] {
+    for n in [1_000usize, 10_000] {
         let spec = heterogeneous_spec(n, 1, 0.5, Supports::Centred);
         let text = serde_json::to_string(&spec).unwrap();
         g.bench_with_input(BenchmarkId::new("whole", n), &text, |b, t| {
@@ -99,6 +98,7 @@ fn budget(c: &mut Criterion) {
 
 #[cfg(feature = "parallel")]
 fn parallel(c: &mut Criterion) {
+    use exchange_design::benchmarks::{Frontier, FrontierOptions};
     let pools = [
         (
             "threads_2",

@@ -7,6 +7,7 @@
 
 /// Classes per task: below this a class's work (a few µs) does not pay for
 /// the hand-off between threads.
+#[cfg_attr(not(feature = "parallel"), allow(dead_code))]
 pub(crate) const MIN_CHUNK: usize = 64;
 
 /// `items.iter().map(f).collect()`, in parallel where it pays.
