@@ -7,6 +7,9 @@
 //! `(0, 1)` for the quantile), so the figures are per 64 calls; every input
 //! and result goes through `black_box`.
 //!
+//! `distributions/exp/{std,libm}` compares the two exponentials the
+//! truncated normal could use.
+//!
 //! Run with `cargo bench --bench distributions`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -89,5 +92,29 @@ fn bench_distributions(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, bench_distributions);
+/// `distributions/exp/{std,libm}`: the exponential the truncated normal
+/// uses, `f64::exp` (the platform's libm) against the `libm` crate's
+/// software `exp`, over the arguments `−x²/2` of the density on
+/// `[−8, 8]` (64 per iteration).
+fn bench_exp(c: &mut Criterion) {
+    let xs: Vec<f64> = spread(-8.0, 8.0).iter().map(|x| -0.5 * x * x).collect();
+    let mut group = c.benchmark_group("distributions/exp");
+    group.bench_function("std", |b| {
+        b.iter(|| {
+            for &x in &xs {
+                black_box(black_box(x).exp());
+            }
+        })
+    });
+    group.bench_function("libm", |b| {
+        b.iter(|| {
+            for &x in &xs {
+                black_box(libm::exp(black_box(x)));
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_distributions, bench_exp);
 criterion_main!(benches);

@@ -205,7 +205,11 @@ pub struct Market {
 }
 
 impl Market {
-    /// Validates the classes and builds the market.
+    /// Validates the classes and builds the market. Distributions whose
+    /// [`validated_by_construction`](EndowmentDistribution::validated_by_construction)
+    /// is `true` (the built-in families) are taken as valid, so this costs
+    /// O(1) per class for them; other distributions are checked with
+    /// [`validate`].
     ///
     /// # Errors
     /// One [`MarketError`] variant per violated condition, naming the class.
@@ -231,8 +235,12 @@ impl Market {
             if c.count == 0 {
                 return Err(MarketError::ZeroCount { class });
             }
-            validate(c.distribution())
-                .map_err(|source| MarketError::InvalidDistribution { class, source })?;
+            // Built-in families were validated by their constructors; only
+            // other types pay for the scan.
+            if !c.distribution().validated_by_construction() {
+                validate(c.distribution())
+                    .map_err(|source| MarketError::InvalidDistribution { class, source })?;
+            }
             n_traders = n_traders
                 .checked_add(c.count)
                 .ok_or(MarketError::TooLarge {

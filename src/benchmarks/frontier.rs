@@ -9,8 +9,8 @@
 
 use super::{BenchmarkError, DoubleAuction};
 use crate::market::Market;
-use crate::mechanism::{FirstBest, OptimalMechanism};
-use crate::numerics::{brent, Tolerances};
+use crate::mechanism::{FirstBest, OptimalMechanism, SolverConfig};
+use crate::numerics::{brent, parallel, Tolerances};
 
 /// How [`Frontier::compute`] samples the curve.
 ///
@@ -100,18 +100,65 @@ pub struct ReferencePoint {
 #[derive(Debug, Clone)]
 pub struct Frontier {
     points: Vec<FrontierPoint>,
+    work: FrontierWork,
     first_best: ReferencePoint,
     double_auction: Option<ReferencePoint>,
     double_auction_with_fees: Option<ReferencePoint>,
 }
 
-fn point(market: &Market, alpha: f64) -> Result<FrontierPoint, BenchmarkError> {
-    let m = OptimalMechanism::solve(market, alpha)?;
-    Ok(FrontierPoint {
-        alpha,
-        efficiency: m.efficiency(),
-        revenue: m.revenue(),
-    })
+/// How much solver work a frontier took, summed over its points (the
+/// [`SolveStatus`](crate::mechanism::SolveStatus) of each solve).
+///
+/// # Example
+/// ```
+/// use exchange_design::benchmarks::{Frontier, FrontierOptions};
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+/// let w = f.work();
+/// assert_eq!(w.solves, f.points().len());
+/// assert!(w.warm_started < w.solves);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FrontierWork {
+    /// Solves, one per point.
+    pub solves: usize,
+    /// Solves warm-started from a neighbouring point.
+    pub warm_started: usize,
+    /// Outer iterations over all solves.
+    pub outer_iterations: usize,
+    /// Trial solves of budget searches over all solves.
+    pub budget_iterations: usize,
+}
+
+/// Initial points per warm-started chain. Fixed, so that which solve
+/// starts from which does not depend on the number of threads, and the
+/// numbers are the same on every machine.
+const CHAIN: usize = 4;
+
+/// A solved point and its mechanism (the warm start of its neighbours).
+type Solved = (FrontierPoint, OptimalMechanism);
+
+fn point(
+    market: &Market,
+    alpha: f64,
+    start: Option<&OptimalMechanism>,
+) -> Result<Solved, BenchmarkError> {
+    let cfg = SolverConfig::default();
+    let m = match start {
+        Some(s) => OptimalMechanism::solve_warm(market, alpha, &cfg, s)?,
+        None => OptimalMechanism::solve_with(market, alpha, &cfg)?,
+    };
+    Ok((
+        FrontierPoint {
+            alpha,
+            efficiency: m.efficiency(),
+            revenue: m.revenue(),
+        },
+        m,
+    ))
 }
 
 impl Frontier {
@@ -121,6 +168,12 @@ impl Frontier {
     /// too long or `options.max_points` is reached. The double-auction
     /// reference points are `None` when the auction has no linear
     /// equilibrium (two traders).
+    ///
+    /// The initial weights are solved in chains of four, each solve
+    /// warm-started from the previous one in its chain, and each midpoint
+    /// from its left neighbour; chains and the midpoints of one round run
+    /// in parallel (feature `parallel`). Which solve starts from which does
+    /// not depend on the number of threads, so neither do the numbers.
     ///
     /// # Errors
     /// [`BenchmarkError::InvalidOption`] for fewer than 2 initial points, a
@@ -159,19 +212,35 @@ impl Frontier {
             )));
         }
         let n0 = options.initial_points;
-        let mut points = (0..n0)
+        let alphas: Vec<f64> = (0..n0)
             .map(|k| {
-                let alpha = if k + 1 == n0 {
+                if k + 1 == n0 {
                     1.0
                 } else {
                     k as f64 / (n0 - 1) as f64
-                };
-                point(market, alpha)
+                }
             })
-            .collect::<Result<Vec<_>, _>>()?;
+            .collect();
+        // Chains of CHAIN weights in parallel; along a chain each solve
+        // starts from the previous one.
+        let chains: Vec<&[f64]> = alphas.chunks(CHAIN).collect();
+        let mut work = FrontierWork::default();
+        let mut points: Vec<Solved> = Vec::with_capacity(n0);
+        for chain in parallel::map(&chains, |chain| {
+            let mut out: Vec<Solved> = Vec::with_capacity(chain.len());
+            for &alpha in chain.iter() {
+                let solved = point(market, alpha, out.last().map(|p| &p.1))?;
+                out.push(solved);
+            }
+            Ok::<_, BenchmarkError>(out)
+        }) {
+            let chain = chain?;
+            work.warm_started += chain.len() - 1;
+            points.extend(chain);
+        }
 
         loop {
-            let (a_min, a_max, r_min, r_max) = points.iter().fold(
+            let (a_min, a_max, r_min, r_max) = points.iter().map(|p| &p.0).fold(
                 (
                     f64::INFINITY,
                     f64::NEG_INFINITY,
@@ -192,23 +261,35 @@ impl Frontier {
                 break;
             }
             let limit = options.max_gap * diag;
-            let split: Vec<f64> = points
+            // Each midpoint starts from its left neighbour; the midpoints
+            // of one round are independent and run in parallel.
+            let room = options.max_points.saturating_sub(points.len());
+            let split: Vec<(f64, &OptimalMechanism)> = points
                 .windows(2)
                 .filter(|w| {
-                    let d = (w[1].efficiency - w[0].efficiency).hypot(w[1].revenue - w[0].revenue);
-                    d > limit && w[1].alpha - w[0].alpha > 1e-9
+                    let (p, q) = (&w[0].0, &w[1].0);
+                    let d = (q.efficiency - p.efficiency).hypot(q.revenue - p.revenue);
+                    d > limit && q.alpha - p.alpha > 1e-9
                 })
-                .map(|w| 0.5 * (w[0].alpha + w[1].alpha))
+                .map(|w| (0.5 * (w[0].0.alpha + w[1].0.alpha), &w[0].1))
+                .take(room)
                 .collect();
-            if split.is_empty() || points.len() >= options.max_points {
+            if split.is_empty() {
                 break;
             }
-            let room = options.max_points - points.len();
-            for alpha in split.into_iter().take(room) {
-                points.push(point(market, alpha)?);
-            }
-            points.sort_by(|a, b| a.alpha.total_cmp(&b.alpha));
+            let new = parallel::map(&split, |&(alpha, start)| point(market, alpha, Some(start)))
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?;
+            work.warm_started += new.len();
+            points.extend(new);
+            points.sort_by(|a, b| a.0.alpha.total_cmp(&b.0.alpha));
         }
+        work.solves = points.len();
+        for (_, m) in &points {
+            work.outer_iterations += m.status().outer_iterations;
+            work.budget_iterations += m.status().budget_iterations;
+        }
+        let points: Vec<FrontierPoint> = points.into_iter().map(|p| p.0).collect();
 
         let fb = FirstBest::new(market)?;
         let first_best = ReferencePoint {
@@ -234,6 +315,7 @@ impl Frontier {
         };
         Ok(Self {
             points,
+            work,
             first_best,
             double_auction,
             double_auction_with_fees,
@@ -252,6 +334,20 @@ impl Frontier {
     /// ```
     pub fn points(&self) -> &[FrontierPoint] {
         &self.points
+    }
+
+    /// The solver work the frontier took.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// assert!(f.work().outer_iterations >= f.work().solves);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn work(&self) -> FrontierWork {
+        self.work
     }
 
     /// The first best with maximal IR fees.

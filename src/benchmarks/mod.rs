@@ -16,7 +16,7 @@ mod frontier;
 
 pub use self::double_auction::{AuctionClass, DoubleAuction, DoubleAuctionWithFees};
 pub use self::frontier::{
-    frontier_at_efficiency, Frontier, FrontierOptions, FrontierPoint, ReferencePoint,
+    frontier_at_efficiency, Frontier, FrontierOptions, FrontierPoint, FrontierWork, ReferencePoint,
 };
 
 use crate::mechanism::MechanismError;

@@ -379,6 +379,12 @@ impl EndowmentDistribution for Beta {
         let (x, y) = self.unit(z);
         self.width() * self.unit_ratio(self.b, self.a, y, x)
     }
+
+    /// The constructor checks the parameters that make this a valid
+    /// endowment distribution.
+    fn validated_by_construction(&self) -> bool {
+        true
+    }
 }
 
 /// `c · ln v`, taken as 0 when `c = 0` (so `0 · ln 0 = 0`).

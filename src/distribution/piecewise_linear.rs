@@ -423,4 +423,10 @@ impl EndowmentDistribution for PiecewiseLinear {
             ratio(self.sf_at(&l), l.f)
         }
     }
+
+    /// The constructor checks the parameters that make this a valid
+    /// endowment distribution.
+    fn validated_by_construction(&self) -> bool {
+        true
+    }
 }

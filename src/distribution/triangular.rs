@@ -252,4 +252,10 @@ impl EndowmentDistribution for Triangular {
             (a * (self.hi - self.mode) + (self.mode - z) * (a + d)) / (2.0 * d)
         }
     }
+
+    /// The constructor checks the parameters that make this a valid
+    /// endowment distribution.
+    fn validated_by_construction(&self) -> bool {
+        true
+    }
 }

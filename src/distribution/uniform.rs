@@ -138,4 +138,10 @@ impl EndowmentDistribution for Uniform {
     fn sf_pdf_ratio(&self, z: f64) -> f64 {
         self.hi - self.clamp(z)
     }
+
+    /// The constructor checks the parameters that make this a valid
+    /// endowment distribution.
+    fn validated_by_construction(&self) -> bool {
+        true
+    }
 }

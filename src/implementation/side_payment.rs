@@ -487,9 +487,13 @@ impl SidePayments {
             .iter()
             .map(|c| c.count() as f64 * c.variance_virtual_value())
             .sum();
-        let classes = (0..mech.classes().len())
-            .map(|k| ClassSidePayment::build(mech, k, total_var))
-            .collect::<Result<Vec<_>, _>>()?;
+        // Classes in parallel, collected in order.
+        let indices: Vec<usize> = (0..mech.classes().len()).collect();
+        let classes = crate::numerics::parallel::map(&indices, |&k| {
+            ClassSidePayment::build(mech, k, total_var)
+        })
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()?;
         let market = mech.market();
         Ok(Self {
             classes,

@@ -31,7 +31,7 @@ use self::solver::{class_inputs, cold_start, solve_levels, ClassInput, Levels};
 use self::virtual_value::AtEta;
 use self::welfare::{class_moments, market_centre, welfare, ClassMoments, ClassWelfare};
 use crate::market::Market;
-use crate::numerics::brent;
+use crate::numerics::parallel;
 
 /// The solution for one class of identical traders.
 ///
@@ -309,28 +309,31 @@ fn evaluate(
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<Evaluation, MechanismError> {
-    let types = inputs
-        .iter()
-        .enumerate()
-        .map(|(class, inp)| {
-            VirtualTypes::new(inp.dist, beta, &config.tolerances).map_err(|e| {
-                MechanismError::Ironing {
-                    class,
-                    reason: e.to_string(),
-                }
-            })
+    // Each class's (ironed) virtual types at this weight; in parallel, as
+    // ironing a non-regular class costs a scan and a few roots.
+    let types = parallel::map(inputs, |inp| {
+        VirtualTypes::new(inp.dist, beta, &config.tolerances)
+    })
+    .into_iter()
+    .enumerate()
+    .map(|(class, t)| {
+        t.map_err(|e| MechanismError::Ironing {
+            class,
+            reason: e.to_string(),
         })
-        .collect::<Result<Vec<_>, _>>()?;
+    })
+    .collect::<Result<Vec<_>, _>>()?;
     let levels = solve_levels(inputs, &types, warm, config, status)?;
     let t_hat = market_centre(market);
-    let moments: Vec<ClassMoments> = inputs
+    let triples: Vec<(&ClassInput<'_>, &VirtualTypes, &AtEta)> = inputs
         .iter()
         .zip(&types)
         .zip(&levels.classes)
-        .map(|((inp, ty), at)| {
-            class_moments(inp.dist, ty, at, t_hat * inp.kappa, &config.tolerances)
-        })
+        .map(|((inp, ty), at)| (inp, ty, at))
         .collect();
+    let moments: Vec<ClassMoments> = parallel::map(&triples, |(inp, ty, at)| {
+        class_moments(inp.dist, ty, at, t_hat * inp.kappa, &config.tolerances)
+    });
     let (welfare, revenue, efficiency) = welfare(market, &levels, &moments, t_hat);
     if !revenue.is_finite() || !efficiency.is_finite() {
         return Err(MechanismError::NonFinite {
@@ -360,6 +363,118 @@ pub(crate) fn revenue_zero(market: &Market, tol: &crate::numerics::Tolerances) -
         resolution += n * (hi - lo) * (lo.abs() + hi.abs()) / c.kappa();
     }
     (tol.budget_rel * scale).max(64.0 * f64::EPSILON * resolution)
+}
+
+/// The budget search: the weight `β* ∈ (α, 1]` at which revenue breaks
+/// even, given the deficit `first` at `β = α`.
+///
+/// `R(β)` is smooth and increasing between kinks and `R(1) ≥ 0`. The first
+/// trial weight comes from the deficit and the typical slope of revenue in
+/// `β`, about `0.15 Σ count·width²/κ` (the revenue scale); later ones from
+/// the secant through the last two trials, kept inside the bracket of
+/// weights known to run a deficit and a surplus (bisection when the secant
+/// leaves it or stalls). The search stops as soon as a trial's revenue is
+/// within `zero` of 0, so the last trial is the answer and is not solved
+/// again. Each trial starts from the inner state of the bracket end nearer
+/// to it. A weight that does not break even to `zero` when the bracket has
+/// shrunk to rounding is a [`MechanismError::BudgetNotBalanced`].
+#[allow(clippy::too_many_arguments)]
+fn break_even(
+    market: &Market,
+    inputs: &[ClassInput<'_>],
+    alpha: f64,
+    first: Evaluation,
+    warm_alpha: Vec<AtEta>,
+    zero: f64,
+    config: &SolverConfig,
+    status: &mut SolveStatus,
+) -> Result<(Evaluation, f64), MechanismError> {
+    // Deficit end (R < 0) and surplus end (R > 0) of the bracket, each with
+    // its inner state; the surplus end keeps its evaluation.
+    let (mut b_lo, mut w_lo) = (alpha, warm_alpha);
+    let mut high: Option<(f64, Vec<AtEta>, Evaluation)> = None;
+    // The last two trials, for the secant.
+    let (mut x0, mut r0) = (alpha, first.revenue);
+    drop(first);
+    let revenue_scale: f64 = market
+        .classes()
+        .iter()
+        .map(|c| {
+            let (lo, hi) = c.distribution().support();
+            c.count() as f64 * (hi - lo) * (hi - lo) / c.kappa()
+        })
+        .sum();
+    let guess = alpha + (-r0) / (0.15 * revenue_scale);
+    let mut beta = if guess > alpha && guess < 1.0 {
+        guess
+    } else {
+        1.0
+    };
+    let mut same_side = 0;
+    let mut last_low = None;
+    loop {
+        status.budget_iterations += 1;
+        let b_hi = high.as_ref().map_or(1.0, |h| h.0);
+        let mut w = match &high {
+            Some((_, w_hi, _)) if b_hi - beta < beta - b_lo => w_hi.clone(),
+            _ => w_lo.clone(),
+        };
+        let e = evaluate(market, inputs, beta, &mut w, config, status)?;
+        let r = e.revenue;
+        if r.abs() <= zero {
+            return Ok((e, beta));
+        }
+        let low = r < 0.0;
+        if low && beta >= 1.0 {
+            // R(1) ≥ 0 in exact arithmetic; a deficit at β = 1 is reported.
+            return Err(MechanismError::BudgetNotBalanced { beta, revenue: r });
+        }
+        same_side = if last_low == Some(low) {
+            same_side + 1
+        } else {
+            0
+        };
+        last_low = Some(low);
+        let (x1, r1) = (beta, r);
+        if low {
+            (b_lo, w_lo) = (beta, w);
+        } else {
+            high = Some((beta, w, e));
+        }
+        let b_hi = high.as_ref().map_or(1.0, |h| h.0);
+        if b_hi - b_lo <= 4.0 * f64::EPSILON * b_hi
+            || status.budget_iterations >= config.tolerances.max_outer_iterations
+        {
+            break;
+        }
+        let secant = x1 - r1 * (x1 - x0) / (r1 - r0);
+        (x0, r0) = (x1, r1);
+        beta = if high.is_none() {
+            // No surplus yet: step on along the secant, at most to β = 1.
+            if secant > b_lo && secant < 1.0 {
+                secant
+            } else {
+                1.0
+            }
+        } else if secant > b_lo && secant < b_hi && same_side < 3 {
+            secant
+        } else {
+            same_side = 0;
+            0.5 * (b_lo + b_hi)
+        };
+    }
+    // The bracket is down to rounding: the surplus end is the closest
+    // weight that does not run a deficit; it must break even.
+    let Some((beta, _, eval)) = high else {
+        return Err(MechanismError::BudgetNotBalanced {
+            beta: b_lo,
+            revenue: f64::NAN,
+        });
+    };
+    Err(MechanismError::BudgetNotBalanced {
+        beta,
+        revenue: eval.revenue,
+    })
 }
 
 impl OptimalMechanism {
@@ -413,65 +528,68 @@ impl OptimalMechanism {
         alpha: f64,
         config: &SolverConfig,
     ) -> Result<Self, MechanismError> {
+        Self::solve_from(market, alpha, config, None)
+    }
+
+    /// [`OptimalMechanism::solve_with`] warm-started from the solution
+    /// `start` of the same market at a nearby weight: its levels, binding
+    /// intervals and aggregate are the first guesses. The answer is the
+    /// same to the solver's tolerance; only the work differs.
+    ///
+    /// # Errors
+    /// As [`OptimalMechanism::solve_with`]; a `start` of another market
+    /// (a different number of classes) is ignored.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::TruncatedNormal, market::Market, mechanism::{OptimalMechanism, SolverConfig}};
+    /// let m = Market::symmetric(5, 0.5, TruncatedNormal::new(0.1, 0.5, -1.0, 1.0)?)?;
+    /// let cfg = SolverConfig::default();
+    /// let near = OptimalMechanism::solve(&m, 0.50)?;
+    /// let warm = OptimalMechanism::solve_warm(&m, 0.51, &cfg, &near)?;
+    /// let cold = OptimalMechanism::solve(&m, 0.51)?;
+    /// assert!((warm.revenue() - cold.revenue()).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn solve_warm(
+        market: &Market,
+        alpha: f64,
+        config: &SolverConfig,
+        start: &OptimalMechanism,
+    ) -> Result<Self, MechanismError> {
+        Self::solve_from(market, alpha, config, Some(start))
+    }
+
+    fn solve_from(
+        market: &Market,
+        alpha: f64,
+        config: &SolverConfig,
+        start: Option<&OptimalMechanism>,
+    ) -> Result<Self, MechanismError> {
         if !(0.0..=1.0).contains(&alpha) {
             return Err(MechanismError::InvalidAlpha { alpha });
         }
         let inputs = class_inputs(market);
-        let mut warm = cold_start(&inputs);
+        let mut warm = match start {
+            Some(m) if m.classes.len() == inputs.len() => m.warm_state(),
+            _ => cold_start(&inputs),
+        };
         let mut status = SolveStatus::default();
         let first = evaluate(market, &inputs, alpha, &mut warm, config, &mut status)?;
         let zero = revenue_zero(market, &config.tolerances);
         let (eval, beta) = if first.revenue >= -zero || alpha >= 1.0 {
             (first, alpha)
         } else {
-            // R(β) rises to R(1) ≥ 0: find the weight that breaks even. The
-            // root can sit extremely close to α (R is steep where a density
-            // is tiny near an end of its support), so the search runs in
-            // ln(β − α) with a relative tolerance.
-            let mut err = None;
-            let mut budget_iterations = 0;
-            let mut r_of = |beta: f64| -> f64 {
-                budget_iterations += 1;
-                match evaluate(market, &inputs, beta, &mut warm, config, &mut status) {
-                    Ok(e) => e.revenue,
-                    Err(e) => {
-                        err.get_or_insert(e);
-                        f64::NAN
-                    }
-                }
-            };
-            let span = 1.0 - alpha;
-            let lowest = (span * 1e-300).max(f64::MIN_POSITIVE);
-            let root = if r_of(alpha + lowest) >= 0.0 {
-                Ok(lowest.ln())
-            } else {
-                brent(
-                    |x| r_of(alpha + x.exp()),
-                    lowest.ln(),
-                    span.ln(),
-                    config.tolerances.root_rel,
-                    1.0,
-                )
-            };
-            if let Some(e) = err {
-                return Err(e);
-            }
-            let x = root.map_err(|source| MechanismError::Root {
-                stage: "budget-balancing weight",
-                source,
-            })?;
-            let beta = (alpha + x.exp()).min(1.0);
-            status.budget_iterations = budget_iterations;
-            let eval = evaluate(market, &inputs, beta, &mut warm, config, &mut status)?;
-            // A break-even weight must actually break even; a revenue that
-            // jumps across zero (numerically) is reported, not hidden.
-            if eval.revenue.abs() > zero {
-                return Err(MechanismError::BudgetNotBalanced {
-                    beta,
-                    revenue: eval.revenue,
-                });
-            }
-            (eval, beta)
+            break_even(
+                market,
+                &inputs,
+                alpha,
+                first,
+                warm,
+                zero,
+                config,
+                &mut status,
+            )?
         };
         let lambda = if beta > alpha {
             (beta - alpha) / (1.0 - beta)
@@ -742,6 +860,21 @@ impl OptimalMechanism {
     /// ```
     pub fn status(&self) -> &SolveStatus {
         &self.status
+    }
+
+    /// The per-class solver state of this solution, to warm-start a solve
+    /// at a nearby weight.
+    fn warm_state(&self) -> Vec<AtEta> {
+        self.classes
+            .iter()
+            .map(|c| AtEta {
+                eta: c.vv.eta,
+                za: c.vv.za,
+                zb: c.vv.zb,
+                mean: c.moments.mean_v + c.moments.centre,
+                slope: c.no_trade,
+            })
+            .collect()
     }
 
     /// The class index of each trader, in the order [`OptimalMechanism::allocation`] expects.

@@ -20,7 +20,7 @@ use super::virtual_value::{at_eta, mean_range, AtEta};
 use super::MechanismError;
 use crate::distribution::EndowmentDistribution;
 use crate::market::Market;
-use crate::numerics::{brent, newton_increasing, RootError, RootMethod, Tolerances};
+use crate::numerics::{brent, newton_increasing, parallel, RootError, RootMethod, Tolerances};
 use nalgebra::{DMatrix, DVector};
 use std::cell::RefCell;
 use std::fmt;
@@ -256,8 +256,9 @@ fn solve_aggregate(
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<f64, MechanismError> {
+    let classes: Vec<(&ClassInput<'_>, &VirtualTypes)> = inputs.iter().zip(types).collect();
     let (mut s_lo, mut s_hi, mut scale) = (0.0, 0.0, 0.0);
-    for (inp, ty) in inputs.iter().zip(types) {
+    for (inp, ty) in &classes {
         let (a, b) = mean_range(inp.dist, ty.beta);
         s_lo += inp.count * a;
         s_hi += inp.count * b;
@@ -287,23 +288,28 @@ fn solve_aggregate(
     // Φ'(S) = Σ count·p_k c_k/(1 + c_k p_k) − 1 < 0.
     let mut phi = |s: f64| -> (f64, f64) {
         status.outer_iterations += 1;
+        // The classes' roots in parallel; the sums serially, in order.
+        let solved = parallel::update(&classes, warm, |(inp, ty), w| {
+            *w = inner_level(inp, ty, s, w, config)?;
+            Ok(())
+        });
+        if let Err(e) = solved {
+            err.borrow_mut()
+                .get_or_insert(root_err("inner level root")(e));
+            return (f64::NAN, f64::NAN);
+        }
         let (mut total, mut slope) = (0.0, -1.0);
-        for ((inp, ty), w) in inputs.iter().zip(types).zip(warm.iter_mut()) {
-            match inner_level(inp, ty, s, w, config) {
-                Ok(at) => {
-                    *w = at;
-                    total += inp.count * at.mean;
-                    slope += inp.count * at.slope * inp.c / (1.0 + inp.c * at.slope);
-                }
-                Err(e) => {
-                    err.borrow_mut()
-                        .get_or_insert(root_err("inner level root")(e));
-                    return (f64::NAN, f64::NAN);
-                }
-            }
+        for (inp, at) in inputs.iter().zip(warm.iter()) {
+            total += inp.count * at.mean;
+            slope += inp.count * at.slope * inp.c / (1.0 + inp.c * at.slope);
         }
         (total - s, slope)
     };
+    // Where Φ was last evaluated: the per-class state belongs to it.
+    let mut at = f64::NAN;
+    // −Φ' ≥ 1, so |S − S*| ≤ |Φ(S)|: a residual below the tolerance proves
+    // convergence, and the state at S is the answer (no probe, no re-run).
+    let done = rel * scale;
     let sum = if degenerate {
         0.5 * (s_lo + s_hi)
     } else {
@@ -313,7 +319,12 @@ fn solve_aggregate(
                 newton_increasing(
                     |s| {
                         let (v, d) = phi(s);
-                        (-v, -d)
+                        at = s;
+                        if v.abs() <= done {
+                            (0.0, -d)
+                        } else {
+                            (-v, -d)
+                        }
                     },
                     s_lo,
                     s_hi,
@@ -330,7 +341,9 @@ fn solve_aggregate(
         r.map_err(root_err("outer aggregate root"))?
     };
     // Make the per-class state consistent with the accepted aggregate.
-    let _ = phi(sum);
+    if at != sum {
+        let _ = phi(sum);
+    }
     if let Some(e) = err.into_inner() {
         return Err(e);
     }

@@ -3,6 +3,7 @@
 //! This is the lowest layer of the crate; it knows nothing about markets or
 //! mechanisms.
 
+pub(crate) mod parallel;
 mod quadrature;
 mod roots;
 mod tolerance;
