@@ -847,6 +847,10 @@ fn utility_gain_matches_envelope() {
             let mut pts: Vec<f64> = g.clone();
             pts.extend(d.kinks().iter().copied().filter(|&x| x > lo && x < hi));
             pts.extend([za, zb].into_iter().filter(|&x| x > lo && x < hi));
+            // x̄ has corners at the ends of pooled intervals too.
+            for (a, b) in mech.class(k).ironed_intervals() {
+                pts.extend([a, b].into_iter().filter(|&x| x > lo && x < hi));
+            }
             pts.sort_by(|a, b| a.partial_cmp(b).unwrap());
             pts.dedup();
             let x = |s: f64| mech.interim_allocation(k, s).unwrap();
