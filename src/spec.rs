@@ -11,7 +11,7 @@ use crate::distribution::{
     Beta, DistributionError, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal,
     Uniform,
 };
-use crate::implementation::SidePayments;
+use crate::implementation::{ImplementationError, SidePayments};
 use crate::market::{Market, MarketError, TraderClass};
 use crate::mechanism::{MechanismError, OptimalMechanism};
 use std::sync::Arc;
@@ -398,6 +398,56 @@ fn distribution_field(err: &DistributionError) -> Option<&'static str> {
     }
 }
 
+/// A number as a user would write it: plain when moderate, in `e`
+/// notation when very large or small (so 1e-300 is not 300 zeros).
+fn num(x: f64) -> String {
+    if x == 0.0 || (1e-4..1e15).contains(&x.abs()) || !x.is_finite() {
+        x.to_string()
+    } else {
+        format!("{x:e}")
+    }
+}
+
+/// A [`MarketError`] under the spec path of the field to change, with a
+/// message that does not repeat the class (the path already names it).
+fn market_error(e: &MarketError) -> SpecError {
+    match e {
+        MarketError::InvalidKappa { class, value } => invalid(
+            format!("traders[{class}].kappa"),
+            format!("{} is not a risk capacity; give a finite number greater than 0", num(*value)),
+        ),
+        MarketError::ZeroCount { class } => invalid(
+            format!("traders[{class}].count"),
+            "0 traders; give at least 1, or remove the entry",
+        ),
+        MarketError::DominantTrader { class, kappa, total } => invalid(
+            format!("traders[{class}].kappa"),
+            format!("{} dominates the total risk capacity {}, so the other traders' is lost to rounding; reduce the ratio of the largest to the smallest kappa", num(*kappa), num(*total)),
+        ),
+        MarketError::InvalidDistribution { class, source } => invalid(
+            match distribution_field(source) {
+                Some(name) => format!("traders[{class}].distribution.{name}"),
+                None => format!("traders[{class}].distribution"),
+            },
+            source,
+        ),
+        _ => invalid("traders", e),
+    }
+}
+
+/// The class whose side payments are the most likely to overflow: the
+/// largest utility scale `width²/κ`.
+fn largest_scale_class(mech: &OptimalMechanism) -> (usize, f64) {
+    mech.classes()
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (lo, hi) = c.virtual_value().distribution().support();
+            (i, (hi - lo) * (hi - lo) / c.kappa())
+        })
+        .fold((0, f64::NEG_INFINITY), |best, x| if x.1 > best.1 { x } else { best })
+}
+
 impl Spec {
     /// Builds the market, reporting the first invalid field.
     ///
@@ -424,19 +474,7 @@ impl Spec {
             })?;
             classes.push(TraderClass::from_shared(t.kappa, dist, t.count));
         }
-        Market::new(classes).map_err(|e| match &e {
-            MarketError::InvalidKappa { class, .. } => {
-                invalid(format!("traders[{class}].kappa"), &e)
-            }
-            MarketError::ZeroCount { class } => invalid(format!("traders[{class}].count"), &e),
-            MarketError::DominantTrader { class, .. } => {
-                invalid(format!("traders[{class}].kappa"), &e)
-            }
-            MarketError::InvalidDistribution { class, .. } => {
-                invalid(format!("traders[{class}].distribution"), &e)
-            }
-            _ => invalid("traders", &e),
-        })
+        Market::new(classes).map_err(|e| market_error(&e))
     }
 
     /// Validates the spec, solves the optimal mechanism and its first best,
@@ -471,7 +509,19 @@ impl Spec {
         let mech = OptimalMechanism::solve(&market, self.alpha).map_err(SpecError::Solve)?;
         let solve_seconds = start.elapsed().as_secs_f64();
         let fb = mech.first_best().map_err(SpecError::Solve)?;
-        let side = SidePayments::new(&mech).map_err(|e| invalid("side_payment", e))?;
+        let side = SidePayments::new(&mech).map_err(|e| match e {
+            ImplementationError::NonFinite { what } => {
+                let (class, scale) = largest_scale_class(&mech);
+                invalid(
+                    format!("traders[{class}].kappa"),
+                    format!(
+                        "with kappa = {} the side payments' {what} overflows (the utility scale width²/kappa is {scale:.3e}); give risk capacities and endowment widths closer to 1 (rescale the units)",
+                        num(mech.classes()[class].kappa())
+                    ),
+                )
+            }
+            other => invalid("traders", other),
+        })?;
         let mut report = Report::new(&mech, &fb, solve_seconds);
         for (c, sp) in report.classes.iter_mut().zip(side.classes()) {
             c.side_payment = Some(SidePaymentReport {
@@ -485,15 +535,14 @@ impl Spec {
                 let class = side
                     .class(q.class)
                     .map_err(|e| invalid(format!("fee_queries[{i}].class"), e))?;
-                let fee = class
-                    .side_payment(q.p, q.q)
-                    .map_err(|e| invalid(format!("fee_queries[{i}]"), e))?;
-                if !fee.is_finite() {
+                let fee = class.side_payment(q.p, q.q).ok().filter(|f| f.is_finite());
+                let Some(fee) = fee else {
+                    let (lo, hi) = class.virtual_value().distribution().support();
                     return Err(invalid(
                         format!("fee_queries[{i}]"),
-                        format!("the side payment at p = {}, q = {} is not finite; query prices and quantities of the market's scale", q.p, q.q),
+                        format!("the side payment at p = {:e}, q = {:e} overflows; give p and q of the size of the endowments (class {} has endowments in [{lo}, {hi}])", q.p, q.q, q.class),
                     ));
-                }
+                };
                 fees.push(fee);
             }
             report.fees = Some(fees);

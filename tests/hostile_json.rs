@@ -315,3 +315,54 @@ fn fee_queries_are_answered_in_order_and_checked() {
         assert!(msg.contains(field), "{queries} → {msg}");
     }
 }
+
+/// Issue 12, item 6: each message names the user's field once, at the
+/// start, and says what to change; none sends a JSON user to "schedules".
+#[test]
+fn messages_name_the_spec_field_once_and_say_what_to_change() {
+    let uniform = r#"{"family": "uniform", "lo": -1, "hi": 1}"#;
+    let cases: Vec<(String, &str, &[&str])> = vec![
+        (
+            format!(
+                r#"{{"alpha": 0.5, "traders": [{{"kappa": 0.5, "count": 3, "distribution": {uniform}}}],
+                "fee_queries": [{{"class": 0, "p": 1e308, "q": 1e308}}]}}"#
+            ),
+            "fee_queries[0]: ",
+            &["p = 1e308", "q = 1e308", "overflows", "give p and q of the size of the endowments", "[-1, 1]"],
+        ),
+        (
+            format!(r#"{{"alpha": 0.5, "traders": [{{"kappa": 1e-300, "count": 3, "distribution": {uniform}}}]}}"#),
+            "traders[0].kappa: ",
+            &["kappa = 1e-300", "overflows", "closer to 1"],
+        ),
+        (
+            format!(r#"{{"alpha": 0.5, "traders": [{{"kappa": 0, "count": 3, "distribution": {uniform}}}]}}"#),
+            "traders[0].kappa: ",
+            &["0 is not a risk capacity", "give a finite number greater than 0"],
+        ),
+        (
+            format!(r#"{{"alpha": 0.5, "traders": [{{"kappa": 1, "count": 0, "distribution": {uniform}}}, {{"kappa": 1, "count": 2, "distribution": {uniform}}}]}}"#),
+            "traders[0].count: ",
+            &["give at least 1"],
+        ),
+        (
+            format!(r#"{{"alpha": 0.5, "traders": [{{"kappa": 1e300, "count": 1, "distribution": {uniform}}}, {{"kappa": 1e-300, "count": 2, "distribution": {uniform}}}]}}"#),
+            "traders[0].kappa: ",
+            &["dominates", "reduce the ratio"],
+        ),
+    ];
+    for (spec, prefix, needles) in cases {
+        let msg = rejected(&spec);
+        assert!(msg.starts_with(prefix), "{msg}");
+        for needle in needles {
+            assert!(msg.contains(needle), "`{needle}` missing from: {msg}");
+        }
+        for forbidden in ["schedules", "side_payment:", "class 0:", "class 1:"] {
+            assert!(!msg.contains(forbidden), "`{forbidden}` in: {msg}");
+        }
+        // The field is named once, as the path in front.
+        let path = prefix.trim_end_matches(": ");
+        assert_eq!(msg.matches(path).count(), 1, "{msg}");
+        assert!(!msg[prefix.len()..].contains(": "), "a second place in: {msg}");
+    }
+}

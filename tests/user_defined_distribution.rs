@@ -2,7 +2,7 @@
 //! `cdf` and `pdf`, gets every other method from the trait's defaults; each
 //! default is checked here against closed forms. `validate` and
 //! `Market::new` accept such a type, and reject one whose density vanishes
-//! inside its support.
+//! inside its support or does not integrate to its CDF's increments.
 
 mod common;
 
@@ -324,4 +324,122 @@ fn density_vanishing_inside_the_support_is_rejected() {
     );
     let msg = err.to_string();
     assert!(msg.contains("class 1") && msg.contains("density"), "{msg}");
+}
+
+/// The inconsistent type: `pdf = 1` on `[−1, 1]` (mass 2) with the
+/// uniform CDF `(z + 1)/2`. Solved as if consistent, it reports a revenue
+/// of 1.70667 where the uniform gives 0.59259.
+#[derive(Debug)]
+struct DensityOfMassTwo;
+
+impl EndowmentDistribution for DensityOfMassTwo {
+    fn support(&self) -> (f64, f64) {
+        (-1.0, 1.0)
+    }
+    fn cdf(&self, z: f64) -> f64 {
+        ((z + 1.0) / 2.0).clamp(0.0, 1.0)
+    }
+    fn pdf(&self, z: f64) -> f64 {
+        if (-1.0..=1.0).contains(&z) {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+#[test]
+fn a_density_that_does_not_integrate_to_the_cdf_is_rejected() {
+    let err = Market::new(vec![TraderClass::new(0.5, DensityOfMassTwo, 3)]).unwrap_err();
+    let MarketError::InvalidDistribution {
+        class: 0,
+        source:
+            DistributionError::DensityCdfMismatch {
+                lo,
+                hi,
+                integral,
+                increment,
+            },
+    } = err.clone()
+    else {
+        panic!("expected a density/CDF mismatch, got {err}");
+    };
+    // On any interval the density integrates to twice the CDF's increment.
+    assert!(-1.0 <= lo && lo < hi && hi <= 1.0);
+    assert!(close(integral, hi - lo, 1e-12), "{integral} vs {}", hi - lo);
+    assert!(close(increment, (hi - lo) / 2.0, 1e-9));
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("class 0: the density integrates to")
+            && msg.contains("CDF rises by")
+            && msg.contains("1.000e0 of the increment")
+            && msg.contains("pdf must be the derivative of cdf"),
+        "{msg}"
+    );
+}
+
+/// A valid user type whose density is multiplied by `1 + rel` on
+/// `[from, to]` while its CDF is left alone.
+#[derive(Debug)]
+struct Perturbed<D> {
+    inner: D,
+    from: f64,
+    to: f64,
+    rel: f64,
+}
+
+impl<D: EndowmentDistribution> EndowmentDistribution for Perturbed<D> {
+    fn support(&self) -> (f64, f64) {
+        self.inner.support()
+    }
+    fn cdf(&self, z: f64) -> f64 {
+        self.inner.cdf(z)
+    }
+    fn pdf(&self, z: f64) -> f64 {
+        let f = self.inner.pdf(z);
+        if (self.from..=self.to).contains(&z) {
+            f * (1.0 + self.rel)
+        } else {
+            f
+        }
+    }
+}
+
+proptest::proptest! {
+    /// A 1 % error of the density on any subinterval of at least 1 % of the
+    /// support is caught, and reported inside the perturbed subinterval;
+    /// the unperturbed type passes.
+    #[test]
+    fn a_one_percent_bump_of_the_density_is_caught(
+        start in 0.0f64..0.99,
+        width in 0.01f64..0.5,
+        up in proptest::bool::ANY,
+        ramp in proptest::bool::ANY,
+    ) {
+        let rel = if up { 0.01 } else { -0.01 };
+        let check = |d: &dyn EndowmentDistribution| {
+            let (lo, hi) = d.support();
+            let from = lo + start * (hi - lo);
+            let to = (from + width * (hi - lo)).min(hi);
+            proptest::prop_assert_eq!(validate(d), Ok(()));
+            let err = if ramp {
+                validate(&Perturbed { inner: ShiftedRamp { s: lo }, from, to, rel })
+            } else {
+                validate(&Perturbed { inner: CosineBump { c: 0.5 * (lo + hi) }, from, to, rel })
+            };
+            match err {
+                Err(DistributionError::DensityCdfMismatch { lo: a, hi: b, integral, increment }) => {
+                    proptest::prop_assert!(b > from && a < to, "[{a}, {b}] outside [{from}, {to}]");
+                    proptest::prop_assert!((integral - increment) * rel > 0.0);
+                }
+                other => proptest::prop_assert!(false, "not caught: {other:?}"),
+            }
+            Ok(())
+        };
+        if ramp {
+            check(&ShiftedRamp { s: 0.3 })?;
+        } else {
+            check(&CosineBump { c: -1.0 })?;
+        }
+    }
 }

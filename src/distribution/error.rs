@@ -146,6 +146,21 @@ pub enum DistributionError {
         /// Upper end of the support.
         hi: f64,
     },
+    /// A user-supplied density does not integrate to the increments of its
+    /// CDF: `∫_lo^hi pdf ≠ cdf(hi) − cdf(lo)` on the interval `[lo, hi]`
+    /// (one interval of the scan grid), beyond
+    /// [`Tolerances::density_cdf_rel`](crate::numerics::Tolerances::density_cdf_rel).
+    #[error("the density integrates to {integral} over [{lo}, {hi}] but the CDF rises by {increment} there (off by {:.3e} of the increment); pdf must be the derivative of cdf, so make the two describe the same distribution (is pdf normalised?)", (.integral - .increment).abs() / .increment.abs())]
+    DensityCdfMismatch {
+        /// Left end of the interval.
+        lo: f64,
+        /// Right end of the interval.
+        hi: f64,
+        /// `∫_lo^hi pdf(z) dz`.
+        integral: f64,
+        /// `cdf(hi) − cdf(lo)` (computed from `sf` in the upper half).
+        increment: f64,
+    },
     /// A user-supplied distribution returned an invalid value.
     #[error("{function}({at}) returned {value}; {expected}")]
     InvalidValue {

@@ -33,6 +33,13 @@ pub struct Tolerances {
     /// Relative tolerance (against `width²/κ`, the scale of a utility gain)
     /// of the gain comparisons in the Lemma 1 feasibility check.
     pub feasibility_rel: f64,
+    /// Relative tolerance of the check that a user distribution's density
+    /// integrates to its CDF's increments (`distribution::validate`): on
+    /// each scan interval `|∫f − ΔF|` may be at most `density_cdf_rel · ΔF`
+    /// (plus 64 units of rounding of a probability). A density that is
+    /// wrong by 1 % over one scan interval is caught; a CDF computed to
+    /// about 1e-10 is not rejected.
+    pub density_cdf_rel: f64,
 }
 
 impl Tolerances {
@@ -52,6 +59,7 @@ impl Tolerances {
         monotone_rel: 1e-9,
         budget_rel: 1e-12,
         feasibility_rel: 1e-8,
+        density_cdf_rel: 1e-4,
     };
 }
 
