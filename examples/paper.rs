@@ -16,7 +16,7 @@
 //! 4. `holding_cost_per_trader.svg`: expected holding cost per trader against N.
 
 use exchange_design::benchmarks::{
-    frontier_at_efficiency, DoubleAuction, Frontier, FrontierOptions,
+    frontier_at_efficiency, Frontier, FrontierOptions, PlainDoubleAuction,
 };
 use exchange_design::distribution::Uniform;
 use exchange_design::market::Market;
@@ -93,7 +93,7 @@ fn series() -> Res<Series> {
     for n in N_MIN..=N_MAX {
         let m = example1(n)?;
         let top = OptimalMechanism::solve(&m, 1.0)?;
-        let da = DoubleAuction::new(&m)?;
+        let da = PlainDoubleAuction::new(&m)?;
         let fees = da.with_maximal_fees();
         let fb = FirstBest::new(&m)?;
         s.n.push(n);
@@ -126,7 +126,7 @@ fn frontier_n5() -> Res<FrontierN5> {
             ..FrontierOptions::default()
         },
     )?;
-    let fees = DoubleAuction::new(&m)?.with_maximal_fees();
+    let fees = PlainDoubleAuction::new(&m)?.with_maximal_fees();
     let best = frontier_at_efficiency(&m, fees.efficiency())?;
     Ok(FrontierN5 {
         frontier,
@@ -206,7 +206,7 @@ fn figure_allocation(path: &Path) -> Res<()> {
         .draw_series(DashedLineSeries::new(pts, 10, 6, style(RED, 2)))?
         .label("first best")
         .legend(legend_line(RED, 2));
-    let da = DoubleAuction::new(&m)?;
+    let da = PlainDoubleAuction::new(&m)?;
     let pts = zs
         .iter()
         .map(|&z| Ok((z, da.interim_allocation(0, z)?)))

@@ -6,7 +6,7 @@
 //! error names the offending field by its path in the spec, such as
 //! `traders[2].distribution.sigma`.
 
-use crate::benchmarks::DoubleAuction;
+use crate::benchmarks::PlainDoubleAuction;
 use crate::distribution::{
     Beta, DistributionError, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal,
     Uniform,
@@ -445,7 +445,10 @@ fn largest_scale_class(mech: &OptimalMechanism) -> (usize, f64) {
             let (lo, hi) = c.virtual_value().distribution().support();
             (i, (hi - lo) * (hi - lo) / c.kappa())
         })
-        .fold((0, f64::NEG_INFINITY), |best, x| if x.1 > best.1 { x } else { best })
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |best, x| if x.1 > best.1 { x } else { best },
+        )
 }
 
 impl Spec {
@@ -750,13 +753,13 @@ impl Report {
                 efficiency: fb.efficiency(),
                 budget_balanced: fb.budget_balanced(),
             },
-            double_auction: DoubleAuction::new(mech.market())
-                .ok()
-                .map(|da| DoubleAuctionReport {
+            double_auction: PlainDoubleAuction::new(mech.market()).ok().map(|da| {
+                DoubleAuctionReport {
                     efficiency: da.efficiency(),
                     fee_revenue: da.with_maximal_fees().revenue(),
                     price_impact: da.classes().iter().map(|c| c.price_impact()).collect(),
-                }),
+                }
+            }),
             fees: None,
         }
     }
