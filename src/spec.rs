@@ -535,9 +535,16 @@ impl Spec {
         if let Some(queries) = &self.fee_queries {
             let mut fees = Vec::with_capacity(queries.len());
             for (i, q) in queries.iter().enumerate() {
-                let class = side
-                    .class(q.class)
-                    .map_err(|e| invalid(format!("fee_queries[{i}].class"), e))?;
+                let class = side.get_class(q.class).ok_or_else(|| {
+                    invalid(
+                        format!("fee_queries[{i}].class"),
+                        format!(
+                            "{} is not a class; give a position in `traders`, from 0 to {}",
+                            q.class,
+                            side.classes().len() - 1
+                        ),
+                    )
+                })?;
                 let fee = class.side_payment(q.p, q.q).ok().filter(|f| f.is_finite());
                 let Some(fee) = fee else {
                     let (lo, hi) = class.virtual_value().distribution().support();

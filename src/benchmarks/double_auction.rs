@@ -398,10 +398,12 @@ impl PlainDoubleAuction {
         &self.market
     }
 
-    /// The equilibrium of class `index` (in market order).
+    /// The equilibrium of class `index` (in market order), like slice
+    /// indexing.
     ///
     /// # Panics
-    /// If `index` is out of range; use [`PlainDoubleAuction::classes`] to iterate.
+    /// If `index` is out of range; [`PlainDoubleAuction::get_class`] returns
+    /// `None` instead, and [`PlainDoubleAuction::classes`] iterates.
     ///
     /// # Example
     /// ```
@@ -412,6 +414,19 @@ impl PlainDoubleAuction {
     /// ```
     pub fn class(&self, index: usize) -> &AuctionClass {
         &self.classes[index]
+    }
+
+    /// The equilibrium of class `index`, or `None` when it is out of range.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// assert!(da.get_class(0).is_some() && da.get_class(1).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_class(&self, index: usize) -> Option<&AuctionClass> {
+        self.classes.get(index)
     }
 
     /// All classes, in market order.
