@@ -7,9 +7,8 @@
 //! `traders[2].distribution.sigma`.
 //!
 //! The JSON format, every field of the spec and of the report with its
-//! units and meaning, is written down in
-//! [`docs/spec.md`](https://github.com/exchange-design/exchange-design/blob/main/docs/spec.md)
-//! (in the repository; one sample per family is in `examples/specs/`).
+//! units and meaning, is written down in `docs/spec.md` in the crate's
+//! repository (one sample per family is in `examples/specs/`).
 //! On the wire, families are snake case: `"uniform"`, `"truncated_normal"`,
 //! `"beta"`, `"triangular"`, `"piecewise_linear"`.
 
