@@ -65,6 +65,17 @@ fn parse_args() -> Res<PathBuf> {
     Ok(out)
 }
 
+/// `x` for printing with six decimals: a value that would print as
+/// `-0.000000` (a negative zero, or rounding noise below zero) prints as
+/// `0.000000`.
+fn clean(x: f64) -> f64 {
+    if x <= 0.0 && x > -5e-7 {
+        0.0
+    } else {
+        x
+    }
+}
+
 fn example1(n: u64) -> Res<Market> {
     Ok(Market::symmetric(n, 0.5, Uniform::new(-1.0, 1.0)?)?)
 }
@@ -248,7 +259,13 @@ fn figure_allocation(path: &Path) -> Res<()> {
     // be told apart in grey scale too; α = 0 is the first best (Lemma 2).
     let curves = [
         (0.0, RGBColor(120, 170, 255), None, Mark::Circle, 0),
-        (0.25, RGBColor(60, 120, 230), Some((14, 7)), Mark::Triangle, 8),
+        (
+            0.25,
+            RGBColor(60, 120, 230),
+            Some((14, 7)),
+            Mark::Triangle,
+            8,
+        ),
         (0.5, RGBColor(20, 70, 190), Some((4, 5)), Mark::Square, 16),
         (1.0, RGBColor(0, 20, 110), None, Mark::Plus, 24),
     ];
@@ -264,20 +281,20 @@ fn figure_allocation(path: &Path) -> Res<()> {
             format!("optimal, α = {alpha}")
         };
         let series = match dash {
-            Some((size, gap)) => {
-                chart.draw_series(DashedLineSeries::new(pts.clone(), size, gap, style(color, 3)))?
-            }
+            Some((size, gap)) => chart.draw_series(DashedLineSeries::new(
+                pts.clone(),
+                size,
+                gap,
+                style(color, 3),
+            ))?,
             None => chart.draw_series(LineSeries::new(pts.clone(), style(color, 3)))?,
         };
         series
             .label(label)
             .legend(legend_sample!(color, 3, dash.is_some(), mark));
-        chart.draw_series(
-            pts.iter()
-                .skip(offset)
-                .step_by(32)
-                .map(|&p| EmptyElement::at(p) + PathElement::new(glyph(mark, (0, 0)), style(color, 2))),
-        )?;
+        chart.draw_series(pts.iter().skip(offset).step_by(32).map(|&p| {
+            EmptyElement::at(p) + PathElement::new(glyph(mark, (0, 0)), style(color, 2))
+        }))?;
         // Name the curve just above the right end of its flat part (the
         // binding interval), staggered so that the names do not overlap.
         if alpha > 0.0 {
@@ -488,10 +505,18 @@ fn figure_vs_n(
 fn binding_table() -> Res<()> {
     const N: u64 = 5;
     let market = example1(N)?;
-    println!("alpha-optimal mechanisms, N = {N} (closed form: Z_a = -alpha/(1+alpha), Z_b = alpha/(1+alpha)):");
+    println!("α-optimal mechanisms, N = {N}:");
     println!(
-        "{:>6} {:>10} {:>10} {:>10} {:>12} {:>14} {:>10} {:>11}",
-        "alpha", "Z_a", "Z_b", "closed", "Omega(Z_b)", "P(no trade)", "revenue", "efficiency"
+        "{:>6} {:>10} {:>10} {:>10} {:>12} {:>14} {:>10} {:>11} {:>13}",
+        "α",
+        "Z_a",
+        "Z_b",
+        "closed",
+        "Omega(Z_b)",
+        "P(no trade)",
+        "revenue",
+        "efficiency",
+        "holding cost"
     );
     for alpha in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let mech = OptimalMechanism::solve(&market, alpha)?;
@@ -500,19 +525,31 @@ fn binding_table() -> Res<()> {
         // All N traders in the binding interval: no trade at all.
         let none = class.no_trade_probability().powi(N as i32);
         println!(
-            "{:>6.2} {:>10.6} {:>10.6} {:>10.6} {:>12.6} {:>14.6} {:>10.6} {:>11.6}",
+            "{:>6.2} {:>10.6} {:>10.6} {:>10.6} {:>12.6} {:>14.6} {:>10.6} {:>11.6} {:>13.6}",
             alpha,
-            za,
-            zb,
+            clean(za),
+            clean(zb),
             alpha / (1.0 + alpha),
-            class.multiplier(zb),
-            none,
-            mech.revenue(),
-            mech.efficiency()
+            clean(class.multiplier(zb)),
+            clean(none),
+            clean(mech.revenue()),
+            clean(mech.efficiency()),
+            clean(-mech.efficiency())
         );
     }
     println!(
-        "at alpha = 1 the probability of no trade is 1/2^N = {:.6}\n",
+        "  α: weight on revenue (1 − α on efficiency)
+  Z_a, Z_b: the binding interval; a trader whose endowment is in it expects to trade nothing
+  closed: Example 1's closed form α/(1 + α) for Z_b (and −Z_a)
+  Omega(Z_b): the participation multiplier Ω at Z_b (equal to α here)
+  P(no trade): probability that all N traders are in the binding interval, so nothing trades
+  revenue: the exchange's expected revenue, all traders
+  efficiency: expected allocative efficiency, minus the traders' total expected holding cost
+    Σ E[(Z_i + X_i)²]/(2κ) after trade, so never positive (0 would mean no risk left)
+  holding cost: that total expected holding cost, −efficiency (the first best has the least)"
+    );
+    println!(
+        "at α = 1 the probability of no trade is 1/2^N = {:.6}\n",
         0.5f64.powi(N as i32)
     );
     Ok(())
@@ -544,16 +581,27 @@ fn run() -> Res<()> {
             println!(
                 "{:>4} {:>14.6} {:>12.6} {:>14.6} {:>14.6} {:>14.6} {:>12.6} {:>12.6}",
                 n,
-                s.rev_max_revenue_per_trader[k],
+                clean(s.rev_max_revenue_per_trader[k]),
                 (1.0 - 1.0 / n as f64) / 6.0,
-                s.rev_max_holding_cost[k],
-                s.da_fee_total_revenue[k],
-                s.da_fee_revenue_per_trader[k],
-                s.da_holding_cost[k],
-                s.fb_holding_cost[k],
+                clean(s.rev_max_holding_cost[k]),
+                clean(s.da_fee_total_revenue[k]),
+                clean(s.da_fee_revenue_per_trader[k]),
+                clean(s.da_holding_cost[k]),
+                clean(s.fb_holding_cost[k]),
             );
         }
     }
+    println!(
+        "  N: number of traders (all with κ = 1/2 and endowments U[−1, 1])
+  R/N rev-max: expected revenue per trader of the revenue-maximal mechanism (α = 1)
+  (1-1/N)/6: its closed form, which tends to 1/6
+  cost rev-max: expected holding cost per trader E[(Z + X)²]/(2κ) after trade under it
+  R DA+fees: total expected revenue of the plain double auction (no side payments) with
+    the largest participation fee every type accepts
+  R/N DA+fees: the same per trader
+  cost DA: expected holding cost per trader in the plain double auction (fees do not change it)
+  cost FB: expected holding cost per trader in the first best (the least possible)"
+    );
     let last = s.n.len() - 1;
     let increasing = |v: &[f64]| v.windows(2).all(|w| w[1] > w[0]);
     let decreasing = |v: &[f64]| v.windows(2).all(|w| w[1] < w[0]);
@@ -582,8 +630,8 @@ fn run() -> Res<()> {
         s.da_holding_cost[last], s.fb_holding_cost[last]
     );
     println!(
-        "- N = 5: double auction with maximal fees: efficiency {:.6}, revenue {:.6}; frontier at that efficiency (alpha = {:.4}): revenue {:.6}; ratio {:.3} (paper: about twice)",
-        f.da_efficiency, f.da_fee_revenue, f.frontier_alpha, f.frontier_revenue, ratio
+        "- N = 5: double auction with maximal fees: efficiency {:.6} (holding cost {:.6}), revenue {:.6}; frontier at that efficiency (α = {:.4}): revenue {:.6}; ratio {:.3} (paper: about twice)",
+        f.da_efficiency, -f.da_efficiency, f.da_fee_revenue, f.frontier_alpha, f.frontier_revenue, ratio
     );
     println!(
         "- frontier at N = 5 sampled at {} weights",

@@ -71,7 +71,9 @@ fn every_family_has_a_sample_and_every_sample_solves() {
     ] {
         assert!(families.contains(family), "no sample for `{family}`");
         assert!(
-            samples.iter().any(|(name, _, _)| name == &format!("{family}.json")),
+            samples
+                .iter()
+                .any(|(name, _, _)| name == &format!("{family}.json")),
             "examples/specs/{family}.json missing"
         );
     }
@@ -128,7 +130,17 @@ fn the_format_page_documents_every_field() {
         keys(&report, &mut fields);
     }
     // Fields that the samples may not show.
-    for f in ["mu", "sigma", "a", "b", "mode", "z", "density", "fee_queries", "fees"] {
+    for f in [
+        "mu",
+        "sigma",
+        "a",
+        "b",
+        "mode",
+        "z",
+        "density",
+        "fee_queries",
+        "fees",
+    ] {
         fields.insert(f.to_string());
     }
     for field in &fields {
