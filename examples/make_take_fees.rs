@@ -26,6 +26,16 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 type Res<T> = Result<T, Box<dyn Error>>;
+
+/// `x` for printing with `decimals` decimals: a value that would print as
+/// `-0.0…0` (a negative zero, or rounding noise below zero) prints as zero.
+fn clean(x: f64, decimals: i32) -> f64 {
+    if x <= 0.0 && x > -0.5 * 10f64.powi(-decimals) {
+        0.0
+    } else {
+        x
+    }
+}
 /// A labelled, coloured curve.
 type Curve = (String, RGBColor, Vec<(f64, f64)>);
 
@@ -187,12 +197,14 @@ fn run() -> Res<()> {
     for (i, c) in rules.classes().iter().enumerate() {
         let (za, zb) = c.virtual_value().binding_interval();
         println!(
-            "{i:>6}  {:<5}  {:.3}  {:>8.4}  {:>9.5}  {:>7.4}  [{za:.4}, {zb:.4}]",
+            "{i:>6}  {:<5}  {:.3}  {:>8.4}  {:>9.5}  {:>7.4}  [{:.4}, {:.4}]",
             c.kappa(),
             c.weight(),
-            c.c(),
-            c.tau(),
-            c.virtual_value().eta()
+            clean(c.c(), 4),
+            clean(c.tau(), 5),
+            clean(c.virtual_value().eta(), 4),
+            clean(za, 4),
+            clean(zb, 4)
         );
     }
 
@@ -207,12 +219,13 @@ fn run() -> Res<()> {
             let q = c.demand_schedule(z)?;
             let q_bar = q.intercept() - q.slope() * p_bar;
             println!(
-                "{i:>6}  {u:>8}  {z:>7.4}  q = {:>7.4} - {:.3} p  {:>10.5}  {:>8.5}  {:>10.5}",
-                q.intercept(),
+                "{i:>6}  {u:>8}  {:>7.4}  q = {:>7.4} - {:.3} p  {:>10.5}  {:>8.5}  {:>10.5}",
+                clean(z, 4),
+                clean(q.intercept(), 4),
                 q.slope(),
-                c.expected_payment(z)?,
-                c.expected_gain(z)?,
-                c.side_payment(p_bar, q_bar)?
+                clean(c.expected_payment(z)?, 5),
+                clean(c.expected_gain(z)?, 5),
+                clean(c.side_payment(p_bar, q_bar)?, 5)
             );
         }
     }
@@ -234,9 +247,11 @@ fn run() -> Res<()> {
         let pay = out.payments()[i];
         let p = out.price().unwrap_or(0.0);
         println!(
-            "  trader {i}: buys {q:>8.4}, pays p q = {:>8.4} plus side payment {:>8.4} = {pay:>8.4}",
-            p * q,
-            pay - p * q
+            "  trader {i}: buys {:>8.4}, pays p q = {:>8.4} plus side payment {:>8.4} = {:>8.4}",
+            clean(q, 4),
+            clean(p * q, 4),
+            clean(pay - p * q, 4),
+            clean(pay, 4)
         );
     }
 

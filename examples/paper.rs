@@ -16,7 +16,7 @@
 //! 4. `holding_cost_per_trader.svg`: expected holding cost per trader against N.
 
 use exchange_design::benchmarks::{
-    frontier_at_efficiency, DoubleAuction, Frontier, FrontierOptions,
+    frontier_at_efficiency, Frontier, FrontierOptions, PlainDoubleAuction,
 };
 use exchange_design::distribution::Uniform;
 use exchange_design::market::Market;
@@ -65,6 +65,17 @@ fn parse_args() -> Res<PathBuf> {
     Ok(out)
 }
 
+/// `x` for printing with six decimals: a value that would print as
+/// `-0.000000` (a negative zero, or rounding noise below zero) prints as
+/// `0.000000`.
+fn clean(x: f64) -> f64 {
+    if x <= 0.0 && x > -5e-7 {
+        0.0
+    } else {
+        x
+    }
+}
+
 fn example1(n: u64) -> Res<Market> {
     Ok(Market::symmetric(n, 0.5, Uniform::new(-1.0, 1.0)?)?)
 }
@@ -93,7 +104,7 @@ fn series() -> Res<Series> {
     for n in N_MIN..=N_MAX {
         let m = example1(n)?;
         let top = OptimalMechanism::solve(&m, 1.0)?;
-        let da = DoubleAuction::new(&m)?;
+        let da = PlainDoubleAuction::new(&m)?;
         let fees = da.with_maximal_fees();
         let fb = FirstBest::new(&m)?;
         s.n.push(n);
@@ -126,7 +137,7 @@ fn frontier_n5() -> Res<FrontierN5> {
             ..FrontierOptions::default()
         },
     )?;
-    let fees = DoubleAuction::new(&m)?.with_maximal_fees();
+    let fees = PlainDoubleAuction::new(&m)?.with_maximal_fees();
     let best = frontier_at_efficiency(&m, fees.efficiency())?;
     Ok(FrontierN5 {
         frontier,
@@ -145,8 +156,71 @@ fn style(color: RGBColor, width: u32) -> ShapeStyle {
     }
 }
 
-fn legend_line(color: RGBColor, width: u32) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style(color, width))
+/// A marker drawn as a polyline in pixel offsets, so that every marker (and
+/// every legend sample) has the same element type.
+#[derive(Clone, Copy)]
+enum Mark {
+    None,
+    Circle,
+    Triangle,
+    Square,
+    Plus,
+}
+
+fn glyph(mark: Mark, (dx, dy): (i32, i32)) -> Vec<(i32, i32)> {
+    let pts: Vec<(i32, i32)> = match mark {
+        Mark::None => vec![],
+        Mark::Circle => vec![
+            (5, 0),
+            (4, 4),
+            (0, 5),
+            (-4, 4),
+            (-5, 0),
+            (-4, -4),
+            (0, -5),
+            (4, -4),
+            (5, 0),
+        ],
+        Mark::Triangle => vec![(0, -6), (5, 4), (-5, 4), (0, -6)],
+        Mark::Square => vec![(-4, -4), (4, -4), (4, 4), (-4, 4), (-4, -4)],
+        Mark::Plus => vec![(-6, 0), (6, 0), (0, 0), (0, -6), (0, 6)],
+    };
+    pts.into_iter().map(|(x, y)| (x + dx, y + dy)).collect()
+}
+
+/// A legend sample: a 30-pixel line, dashed or solid as the series is, with
+/// the series' marker in its middle. (A macro, so that each closure's
+/// element type is inferred where it is used.)
+macro_rules! legend_sample {
+    ($color:expr, $width:expr, $dashed:expr, $mark:expr) => {{
+        let (color, width, dashed, mark): (RGBColor, u32, bool, Mark) =
+            ($color, $width, $dashed, $mark);
+        move |(x, y): (i32, i32)| {
+            let seg = |a: i32, b: i32| PathElement::new(vec![(a, 0), (b, 0)], style(color, width));
+            let (s1, s2, s3) = if dashed {
+                (seg(0, 7), seg(11, 19), seg(23, 30))
+            } else {
+                (seg(0, 10), seg(10, 20), seg(20, 30))
+            };
+            EmptyElement::at((x, y))
+                + s1
+                + s2
+                + s3
+                + PathElement::new(glyph(mark, (15, 0)), style(color, 2))
+        }
+    }};
+}
+
+macro_rules! legend_line {
+    ($color:expr, $width:expr) => {
+        legend_sample!($color, $width, false, Mark::None)
+    };
+}
+
+macro_rules! legend_dashed {
+    ($color:expr, $width:expr) => {
+        legend_sample!($color, $width, true, Mark::None)
+    };
 }
 
 fn min_max(values: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -167,8 +241,8 @@ fn figure_allocation(path: &Path) -> Res<()> {
     root.fill(&WHITE)?;
     let mut chart = ChartBuilder::on(&root)
         .caption(
-            "Interim allocation rule of a trader (Example 1, N = 5)",
-            ("sans-serif", 24),
+            "Interim allocation of a trader (Example 1, N = 5); α = 0 coincides with the first best",
+            ("sans-serif", 22),
         )
         .margin(20)
         .x_label_area_size(50)
@@ -178,24 +252,60 @@ fn figure_allocation(path: &Path) -> Res<()> {
         .configure_mesh()
         .x_desc("endowment z")
         .y_desc("expected purchase E[X | Z = z]")
-        .axis_desc_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 17))
         .draw()?;
-    let blues = [
-        RGBColor(160, 190, 255),
-        RGBColor(90, 140, 240),
-        RGBColor(30, 90, 210),
-        RGBColor(0, 30, 140),
+    // Each α has its own colour, dash pattern and marker, so the curves can
+    // be told apart in grey scale too; α = 0 is the first best (Lemma 2).
+    let curves = [
+        (0.0, RGBColor(120, 170, 255), None, Mark::Circle, 0),
+        (
+            0.25,
+            RGBColor(60, 120, 230),
+            Some((14, 7)),
+            Mark::Triangle,
+            8,
+        ),
+        (0.5, RGBColor(20, 70, 190), Some((4, 5)), Mark::Square, 16),
+        (1.0, RGBColor(0, 20, 110), None, Mark::Plus, 24),
     ];
-    for (alpha, color) in [0.0, 0.25, 0.5, 1.0].into_iter().zip(blues) {
+    for (alpha, color, dash, mark, offset) in curves {
         let mech = OptimalMechanism::solve(&m, alpha)?;
         let pts = zs
             .iter()
             .map(|&z| Ok((z, mech.interim_allocation(0, z)?)))
             .collect::<Res<Vec<_>>>()?;
-        chart
-            .draw_series(LineSeries::new(pts, style(color, 3)))?
-            .label(format!("optimal, alpha = {alpha}"))
-            .legend(legend_line(color, 3));
+        let label = if alpha == 0.0 {
+            "optimal, α = 0 (coincides with the first best)".to_string()
+        } else {
+            format!("optimal, α = {alpha}")
+        };
+        let series = match dash {
+            Some((size, gap)) => chart.draw_series(DashedLineSeries::new(
+                pts.clone(),
+                size,
+                gap,
+                style(color, 3),
+            ))?,
+            None => chart.draw_series(LineSeries::new(pts.clone(), style(color, 3)))?,
+        };
+        series
+            .label(label)
+            .legend(legend_sample!(color, 3, dash.is_some(), mark));
+        chart.draw_series(pts.iter().skip(offset).step_by(32).map(|&p| {
+            EmptyElement::at(p) + PathElement::new(glyph(mark, (0, 0)), style(color, 2))
+        }))?;
+        // Name the curve just above the right end of its flat part (the
+        // binding interval), staggered so that the names do not overlap.
+        if alpha > 0.0 {
+            let (_, z_b) = mech.class(0).binding_interval();
+            let top = if alpha == 0.25 { 0.19 } else { 0.12 };
+            chart.draw_series([Text::new(
+                format!("α = {alpha}"),
+                (z_b + 0.015, top),
+                ("sans-serif", 17).into_font().color(&color),
+            )])?;
+        }
     }
     let fb = FirstBest::new(&m)?;
     let pts = zs
@@ -204,9 +314,9 @@ fn figure_allocation(path: &Path) -> Res<()> {
         .collect::<Res<Vec<_>>>()?;
     chart
         .draw_series(DashedLineSeries::new(pts, 10, 6, style(RED, 2)))?
-        .label("first best")
-        .legend(legend_line(RED, 2));
-    let da = DoubleAuction::new(&m)?;
+        .label("first best (= α = 0)")
+        .legend(legend_dashed!(RED, 2));
+    let da = PlainDoubleAuction::new(&m)?;
     let pts = zs
         .iter()
         .map(|&z| Ok((z, da.interim_allocation(0, z)?)))
@@ -214,7 +324,7 @@ fn figure_allocation(path: &Path) -> Res<()> {
     chart
         .draw_series(LineSeries::new(pts, style(BLACK, 2)))?
         .label("double auction (no side payments)")
-        .legend(legend_line(BLACK, 2));
+        .legend(legend_line!(BLACK, 2));
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
@@ -261,12 +371,13 @@ fn figure_frontier(path: &Path, f: &FrontierN5) -> Res<()> {
         .configure_mesh()
         .x_desc("expected allocative efficiency A")
         .y_desc("expected revenue R")
-        .axis_desc_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 17))
         .draw()?;
     chart
         .draw_series(LineSeries::new(pts, style(BLUE, 3)))?
-        .label("frontier (alpha-optimal, alpha from 0 to 1)")
-        .legend(legend_line(BLUE, 3));
+        .label("frontier (α-optimal, α from 0 to 1)")
+        .legend(legend_line!(BLUE, 3));
     chart.draw_series(DashedLineSeries::new(
         [
             (f.da_efficiency, f.da_fee_revenue),
@@ -278,7 +389,7 @@ fn figure_frontier(path: &Path, f: &FrontierN5) -> Res<()> {
     ))?;
     chart
         .draw_series([Circle::new((fb.efficiency, fb.revenue), 7, RED.filled())])?
-        .label("first best (alpha = 0)")
+        .label("first best (α = 0)")
         .legend(|(x, y)| Circle::new((x + 12, y), 6, RED.filled()));
     chart
         .draw_series([TriangleMarker::new(
@@ -307,7 +418,7 @@ fn figure_frontier(path: &Path, f: &FrontierN5) -> Res<()> {
             green.filled(),
         )])?
         .label(format!(
-            "frontier at equal efficiency (R = {:.3}, alpha = {:.3})",
+            "frontier at equal efficiency (R = {:.3}, α = {:.3})",
             f.frontier_revenue, f.frontier_alpha
         ))
         .legend(move |(x, y)| Circle::new((x + 12, y), 6, green.filled()));
@@ -353,7 +464,8 @@ fn figure_vs_n(
         .x_label_formatter(&|x| format!("{x:.0}"))
         .x_desc("number of traders N")
         .y_desc(y_desc)
-        .axis_desc_style(("sans-serif", 18))
+        .axis_desc_style(("sans-serif", 20))
+        .label_style(("sans-serif", 17))
         .draw()?;
     for &(label, ys, color) in lines {
         let pts: Vec<(f64, f64)> = n
@@ -364,7 +476,7 @@ fn figure_vs_n(
         chart
             .draw_series(LineSeries::new(pts.clone(), style(color, 3)))?
             .label(label)
-            .legend(legend_line(color, 3));
+            .legend(legend_line!(color, 3));
         chart.draw_series(pts.into_iter().map(|p| Circle::new(p, 3, color.filled())))?;
     }
     let grey = RGBColor(110, 110, 110);
@@ -376,7 +488,7 @@ fn figure_vs_n(
             style(grey, 2),
         ))?
         .label(asymptote.0)
-        .legend(legend_line(grey, 2));
+        .legend(legend_dashed!(grey, 2));
     chart
         .configure_series_labels()
         .position(legend_at)
@@ -393,10 +505,18 @@ fn figure_vs_n(
 fn binding_table() -> Res<()> {
     const N: u64 = 5;
     let market = example1(N)?;
-    println!("alpha-optimal mechanisms, N = {N} (closed form: Z_a = -alpha/(1+alpha), Z_b = alpha/(1+alpha)):");
+    println!("α-optimal mechanisms, N = {N}:");
     println!(
-        "{:>6} {:>10} {:>10} {:>10} {:>12} {:>14} {:>10} {:>11}",
-        "alpha", "Z_a", "Z_b", "closed", "Omega(Z_b)", "P(no trade)", "revenue", "efficiency"
+        "{:>6} {:>10} {:>10} {:>10} {:>12} {:>14} {:>10} {:>11} {:>13}",
+        "α",
+        "Z_a",
+        "Z_b",
+        "closed",
+        "Omega(Z_b)",
+        "P(no trade)",
+        "revenue",
+        "efficiency",
+        "holding cost"
     );
     for alpha in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let mech = OptimalMechanism::solve(&market, alpha)?;
@@ -405,19 +525,31 @@ fn binding_table() -> Res<()> {
         // All N traders in the binding interval: no trade at all.
         let none = class.no_trade_probability().powi(N as i32);
         println!(
-            "{:>6.2} {:>10.6} {:>10.6} {:>10.6} {:>12.6} {:>14.6} {:>10.6} {:>11.6}",
+            "{:>6.2} {:>10.6} {:>10.6} {:>10.6} {:>12.6} {:>14.6} {:>10.6} {:>11.6} {:>13.6}",
             alpha,
-            za,
-            zb,
+            clean(za),
+            clean(zb),
             alpha / (1.0 + alpha),
-            class.multiplier(zb),
-            none,
-            mech.revenue(),
-            mech.efficiency()
+            clean(class.multiplier(zb)),
+            clean(none),
+            clean(mech.revenue()),
+            clean(mech.efficiency()),
+            clean(-mech.efficiency())
         );
     }
     println!(
-        "at alpha = 1 the probability of no trade is 1/2^N = {:.6}\n",
+        "  α: weight on revenue (1 − α on efficiency)
+  Z_a, Z_b: the binding interval; a trader whose endowment is in it expects to trade nothing
+  closed: Example 1's closed form α/(1 + α) for Z_b (and −Z_a)
+  Omega(Z_b): the participation multiplier Ω at Z_b (equal to α here)
+  P(no trade): probability that all N traders are in the binding interval, so nothing trades
+  revenue: the exchange's expected revenue, all traders
+  efficiency: expected allocative efficiency, minus the traders' total expected holding cost
+    Σ E[(Z_i + X_i)²]/(2κ) after trade, so never positive (0 would mean no risk left)
+  holding cost: that total expected holding cost, −efficiency (the first best has the least)"
+    );
+    println!(
+        "at α = 1 the probability of no trade is 1/2^N = {:.6}\n",
         0.5f64.powi(N as i32)
     );
     Ok(())
@@ -449,16 +581,27 @@ fn run() -> Res<()> {
             println!(
                 "{:>4} {:>14.6} {:>12.6} {:>14.6} {:>14.6} {:>14.6} {:>12.6} {:>12.6}",
                 n,
-                s.rev_max_revenue_per_trader[k],
+                clean(s.rev_max_revenue_per_trader[k]),
                 (1.0 - 1.0 / n as f64) / 6.0,
-                s.rev_max_holding_cost[k],
-                s.da_fee_total_revenue[k],
-                s.da_fee_revenue_per_trader[k],
-                s.da_holding_cost[k],
-                s.fb_holding_cost[k],
+                clean(s.rev_max_holding_cost[k]),
+                clean(s.da_fee_total_revenue[k]),
+                clean(s.da_fee_revenue_per_trader[k]),
+                clean(s.da_holding_cost[k]),
+                clean(s.fb_holding_cost[k]),
             );
         }
     }
+    println!(
+        "  N: number of traders (all with κ = 1/2 and endowments U[−1, 1])
+  R/N rev-max: expected revenue per trader of the revenue-maximal mechanism (α = 1)
+  (1-1/N)/6: its closed form, which tends to 1/6
+  cost rev-max: expected holding cost per trader E[(Z + X)²]/(2κ) after trade under it
+  R DA+fees: total expected revenue of the plain double auction (no side payments) with
+    the largest participation fee every type accepts
+  R/N DA+fees: the same per trader
+  cost DA: expected holding cost per trader in the plain double auction (fees do not change it)
+  cost FB: expected holding cost per trader in the first best (the least possible)"
+    );
     let last = s.n.len() - 1;
     let increasing = |v: &[f64]| v.windows(2).all(|w| w[1] > w[0]);
     let decreasing = |v: &[f64]| v.windows(2).all(|w| w[1] < w[0]);
@@ -487,8 +630,8 @@ fn run() -> Res<()> {
         s.da_holding_cost[last], s.fb_holding_cost[last]
     );
     println!(
-        "- N = 5: double auction with maximal fees: efficiency {:.6}, revenue {:.6}; frontier at that efficiency (alpha = {:.4}): revenue {:.6}; ratio {:.3} (paper: about twice)",
-        f.da_efficiency, f.da_fee_revenue, f.frontier_alpha, f.frontier_revenue, ratio
+        "- N = 5: double auction with maximal fees: efficiency {:.6} (holding cost {:.6}), revenue {:.6}; frontier at that efficiency (α = {:.4}): revenue {:.6}; ratio {:.3} (paper: about twice)",
+        f.da_efficiency, -f.da_efficiency, f.da_fee_revenue, f.frontier_alpha, f.frontier_revenue, ratio
     );
     println!(
         "- frontier at N = 5 sampled at {} weights",
@@ -522,7 +665,7 @@ fn run() -> Res<()> {
         &s.n,
         &[
             (
-                "revenue-maximal mechanism (alpha = 1)",
+                "revenue-maximal mechanism (α = 1)",
                 &s.rev_max_revenue_per_trader,
                 BLUE,
             ),
@@ -542,7 +685,7 @@ fn run() -> Res<()> {
         &s.n,
         &[
             (
-                "revenue-maximal mechanism (alpha = 1)",
+                "revenue-maximal mechanism (α = 1)",
                 &s.rev_max_holding_cost,
                 BLUE,
             ),

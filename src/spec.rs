@@ -5,8 +5,14 @@
 //! is enabled; the crate itself reads and writes no JSON. Every validation
 //! error names the offending field by its path in the spec, such as
 //! `traders[2].distribution.sigma`.
+//!
+//! The JSON format, every field of the spec and of the report with its
+//! units and meaning, is written down in `docs/spec.md` in the crate's
+//! repository (one sample per family is in `examples/specs/`).
+//! On the wire, families are snake case: `"uniform"`, `"truncated_normal"`,
+//! `"beta"`, `"triangular"`, `"piecewise_linear"`.
 
-use crate::benchmarks::DoubleAuction;
+use crate::benchmarks::PlainDoubleAuction;
 use crate::distribution::{
     Beta, DistributionError, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal,
     Uniform,
@@ -445,7 +451,10 @@ fn largest_scale_class(mech: &OptimalMechanism) -> (usize, f64) {
             let (lo, hi) = c.virtual_value().distribution().support();
             (i, (hi - lo) * (hi - lo) / c.kappa())
         })
-        .fold((0, f64::NEG_INFINITY), |best, x| if x.1 > best.1 { x } else { best })
+        .fold(
+            (0, f64::NEG_INFINITY),
+            |best, x| if x.1 > best.1 { x } else { best },
+        )
 }
 
 impl Spec {
@@ -532,9 +541,16 @@ impl Spec {
         if let Some(queries) = &self.fee_queries {
             let mut fees = Vec::with_capacity(queries.len());
             for (i, q) in queries.iter().enumerate() {
-                let class = side
-                    .class(q.class)
-                    .map_err(|e| invalid(format!("fee_queries[{i}].class"), e))?;
+                let class = side.get_class(q.class).ok_or_else(|| {
+                    invalid(
+                        format!("fee_queries[{i}].class"),
+                        format!(
+                            "{} is not a class; give a position in `traders`, from 0 to {}",
+                            q.class,
+                            side.classes().len() - 1
+                        ),
+                    )
+                })?;
                 let fee = class.side_payment(q.p, q.q).ok().filter(|f| f.is_finite());
                 let Some(fee) = fee else {
                     let (lo, hi) = class.virtual_value().distribution().support();
@@ -760,13 +776,13 @@ impl Report {
                 efficiency: fb.efficiency(),
                 budget_balanced: fb.budget_balanced(),
             },
-            double_auction: DoubleAuction::new(mech.market())
-                .ok()
-                .map(|da| DoubleAuctionReport {
+            double_auction: PlainDoubleAuction::new(mech.market()).ok().map(|da| {
+                DoubleAuctionReport {
                     efficiency: da.efficiency(),
                     fee_revenue: da.with_maximal_fees().revenue(),
                     price_impact: da.classes().iter().map(|c| c.price_impact()).collect(),
-                }),
+                }
+            }),
             fees: None,
         }
     }

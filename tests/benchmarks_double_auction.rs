@@ -5,7 +5,7 @@
 
 mod common;
 
-use exchange_design::benchmarks::{BenchmarkError, DoubleAuction};
+use exchange_design::benchmarks::{BenchmarkError, PlainDoubleAuction};
 use exchange_design::distribution::Uniform;
 use exchange_design::market::{Market, TraderClass};
 use exchange_design::mechanism::{
@@ -63,7 +63,7 @@ fn class_of_traders(market: &Market) -> Vec<usize> {
 
 #[test]
 fn two_traders_have_no_linear_equilibrium() {
-    let err = DoubleAuction::new(&example1(2)).unwrap_err();
+    let err = PlainDoubleAuction::new(&example1(2)).unwrap_err();
     assert_eq!(err, BenchmarkError::NoLinearEquilibrium { n_traders: 2 });
     assert!(err.to_string().contains("at least 3"));
     let asym = Market::new(vec![
@@ -72,7 +72,7 @@ fn two_traders_have_no_linear_equilibrium() {
     ])
     .unwrap();
     assert!(matches!(
-        DoubleAuction::new(&asym),
+        PlainDoubleAuction::new(&asym),
         Err(BenchmarkError::NoLinearEquilibrium { n_traders: 2 })
     ));
 }
@@ -83,7 +83,7 @@ fn symmetric_slopes_and_allocation_are_a_fixed_fraction_of_first_best() {
     for n in [3u64, 4, 5, 10, 50] {
         for kappa in [0.5, 2.0] {
             let m = Market::symmetric(n, kappa, Uniform::new(-1.0, 2.0).unwrap()).unwrap();
-            let da = DoubleAuction::new(&m).unwrap();
+            let da = PlainDoubleAuction::new(&m).unwrap();
             let fb = FirstBest::new(&m).unwrap();
             let nf = n as f64;
             let ratio = (nf - 2.0) / (nf - 1.0);
@@ -118,7 +118,7 @@ fn symmetric_slopes_and_allocation_are_a_fixed_fraction_of_first_best() {
 fn symmetric_efficiency_and_fees_match_closed_form() {
     for n in [3u64, 5, 8, 30] {
         let nf = n as f64;
-        let da = DoubleAuction::new(&example1(n)).unwrap();
+        let da = PlainDoubleAuction::new(&example1(n)).unwrap();
         let r = (nf - 2.0) / (nf - 1.0);
         // Z_i + X_i = (1 − r + r/N) Z_i + (r/N) Σ_{j≠i} Z_j, Var Z = 1/3, κ = 1/2.
         let own = 1.0 - r + r / nf;
@@ -136,7 +136,7 @@ fn symmetric_efficiency_and_fees_match_closed_form() {
 #[test]
 fn heterogeneous_slopes_solve_the_fixed_point() {
     let m = heterogeneous();
-    let da = DoubleAuction::new(&m).unwrap();
+    let da = PlainDoubleAuction::new(&m).unwrap();
     let total: f64 = da
         .classes()
         .iter()
@@ -176,7 +176,7 @@ impl Residual {
 #[test]
 fn heterogeneous_schedules_are_best_responses() {
     let m = heterogeneous();
-    let da = DoubleAuction::new(&m).unwrap();
+    let da = PlainDoubleAuction::new(&m).unwrap();
     let classes = class_of_traders(&m);
     let mut rng = Lcg(11);
     for _ in 0..25 {
@@ -243,7 +243,7 @@ fn heterogeneous_interim_quantities_match_direct_expectations() {
         TraderClass::new(1.0, Uniform::new(-0.5, 1.5).unwrap(), 1),
     ])
     .unwrap();
-    let da = DoubleAuction::new(&m).unwrap();
+    let da = PlainDoubleAuction::new(&m).unwrap();
     let sup: Vec<(f64, f64)> = m
         .classes()
         .iter()
@@ -304,7 +304,7 @@ fn heterogeneous_interim_quantities_match_direct_expectations() {
 #[test]
 fn maximal_fee_is_the_minimum_gain_and_leaves_the_worst_type_indifferent() {
     for m in [heterogeneous(), example1(4)] {
-        let da = DoubleAuction::new(&m).unwrap();
+        let da = PlainDoubleAuction::new(&m).unwrap();
         let fees = da.with_maximal_fees();
         let mut total = 0.0;
         for (k, c) in m.classes().iter().enumerate() {
@@ -334,7 +334,7 @@ fn maximal_fee_is_the_minimum_gain_and_leaves_the_worst_type_indifferent() {
     }
     // Non-zero means: the worst type of the heterogeneous market is interior
     // or at an end, but the fee stays positive (everyone gains from trade).
-    let da = DoubleAuction::new(&heterogeneous()).unwrap();
+    let da = PlainDoubleAuction::new(&heterogeneous()).unwrap();
     assert!(da.classes().iter().all(|c| c.maximal_fee() > 0.0));
 }
 
@@ -342,7 +342,7 @@ fn maximal_fee_is_the_minimum_gain_and_leaves_the_worst_type_indifferent() {
 fn example1_auction_fee_revenue_rises_towards_one_third() {
     let mut last = 0.0;
     for n in 3..=200u64 {
-        let r = DoubleAuction::new(&example1(n))
+        let r = PlainDoubleAuction::new(&example1(n))
             .unwrap()
             .with_maximal_fees()
             .revenue();
@@ -361,7 +361,7 @@ fn lemma1_holds_for_optimal_first_best_and_auctions() {
             check_feasibility(&mech).unwrap_or_else(|e| panic!("α={alpha}: {e}"));
         }
         check_feasibility(&FirstBest::new(&m).unwrap()).unwrap();
-        let da = DoubleAuction::new(&m).unwrap();
+        let da = PlainDoubleAuction::new(&m).unwrap();
         check_feasibility(&da).unwrap();
         check_feasibility(&da.with_maximal_fees()).unwrap();
     }
@@ -369,7 +369,7 @@ fn lemma1_holds_for_optimal_first_best_and_auctions() {
 
 #[test]
 fn lemma1_detects_a_fee_that_is_too_high() {
-    let da = DoubleAuction::new(&example1(5)).unwrap();
+    let da = PlainDoubleAuction::new(&example1(5)).unwrap();
     let fee = 1.5 * da.class(0).maximal_fee();
     let greedy = da.with_fees(vec![fee]).unwrap();
     match check_feasibility(&greedy) {
@@ -474,7 +474,7 @@ fn lemma1_names_the_failing_condition() {
 
 #[test]
 fn bad_queries_are_typed_errors_not_numbers() {
-    let da = DoubleAuction::new(&heterogeneous()).unwrap();
+    let da = PlainDoubleAuction::new(&heterogeneous()).unwrap();
     let bad = |r: Result<f64, MechanismError>| matches!(r, Err(MechanismError::InvalidQuery(_)));
     assert!(bad(da.interim_allocation(3, 0.0)));
     assert!(bad(da.utility_gain(0, f64::NAN)));

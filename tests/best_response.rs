@@ -160,7 +160,7 @@ fn check_with_extra(
     let v_sum: f64 = v.iter().sum();
     for i in 0..types.len() {
         let k = class_of(i);
-        let rule = rules.class(k).unwrap();
+        let rule = rules.class(k);
         let kappa = rule.kappa();
         let z = types[i];
         let others = v_sum - v[i];

@@ -2,7 +2,7 @@
 //! Example 1 (κ = 1/2, endowments U[−1, 1]) in Section 6 and its figures.
 
 use exchange_design::benchmarks::{
-    frontier_at_efficiency, BenchmarkError, DoubleAuction, Frontier, FrontierOptions,
+    frontier_at_efficiency, BenchmarkError, Frontier, FrontierOptions, PlainDoubleAuction,
 };
 use exchange_design::distribution::Uniform;
 use exchange_design::market::{Market, TraderClass};
@@ -56,7 +56,7 @@ fn auction_and_first_best_holding_costs_vanish() {
     let mut last_da = f64::INFINITY;
     for n in [3u64, 5, 10, 50, 200] {
         let m = example1(n);
-        let da = DoubleAuction::new(&m).unwrap();
+        let da = PlainDoubleAuction::new(&m).unwrap();
         let fb = FirstBest::new(&m).unwrap();
         let hc_fb = -fb.efficiency() / n as f64;
         let hc_da = da.class(0).holding_cost();
@@ -74,7 +74,7 @@ fn auction_and_first_best_holding_costs_vanish() {
 #[test]
 fn frontier_has_about_twice_the_auction_revenue_at_equal_efficiency() {
     let m = example1(5);
-    let da = DoubleAuction::new(&m).unwrap().with_maximal_fees();
+    let da = PlainDoubleAuction::new(&m).unwrap().with_maximal_fees();
     let best = frontier_at_efficiency(&m, da.efficiency()).unwrap();
     assert!((best.efficiency() - da.efficiency()).abs() < 1e-10);
     let ratio = best.revenue() / da.revenue();

@@ -328,25 +328,42 @@ fn messages_name_the_spec_field_once_and_say_what_to_change() {
                 "fee_queries": [{{"class": 0, "p": 1e308, "q": 1e308}}]}}"#
             ),
             "fee_queries[0]: ",
-            &["p = 1e308", "q = 1e308", "overflows", "give p and q of the size of the endowments", "[-1, 1]"],
+            &[
+                "p = 1e308",
+                "q = 1e308",
+                "overflows",
+                "give p and q of the size of the endowments",
+                "[-1, 1]",
+            ],
         ),
         (
-            format!(r#"{{"alpha": 0.5, "traders": [{{"kappa": 1e-300, "count": 3, "distribution": {uniform}}}]}}"#),
+            format!(
+                r#"{{"alpha": 0.5, "traders": [{{"kappa": 1e-300, "count": 3, "distribution": {uniform}}}]}}"#
+            ),
             "traders[0].kappa: ",
             &["kappa = 1e-300", "overflows", "closer to 1"],
         ),
         (
-            format!(r#"{{"alpha": 0.5, "traders": [{{"kappa": 0, "count": 3, "distribution": {uniform}}}]}}"#),
+            format!(
+                r#"{{"alpha": 0.5, "traders": [{{"kappa": 0, "count": 3, "distribution": {uniform}}}]}}"#
+            ),
             "traders[0].kappa: ",
-            &["0 is not a risk capacity", "give a finite number greater than 0"],
+            &[
+                "0 is not a risk capacity",
+                "give a finite number greater than 0",
+            ],
         ),
         (
-            format!(r#"{{"alpha": 0.5, "traders": [{{"kappa": 1, "count": 0, "distribution": {uniform}}}, {{"kappa": 1, "count": 2, "distribution": {uniform}}}]}}"#),
+            format!(
+                r#"{{"alpha": 0.5, "traders": [{{"kappa": 1, "count": 0, "distribution": {uniform}}}, {{"kappa": 1, "count": 2, "distribution": {uniform}}}]}}"#
+            ),
             "traders[0].count: ",
             &["give at least 1"],
         ),
         (
-            format!(r#"{{"alpha": 0.5, "traders": [{{"kappa": 1e300, "count": 1, "distribution": {uniform}}}, {{"kappa": 1e-300, "count": 2, "distribution": {uniform}}}]}}"#),
+            format!(
+                r#"{{"alpha": 0.5, "traders": [{{"kappa": 1e300, "count": 1, "distribution": {uniform}}}, {{"kappa": 1e-300, "count": 2, "distribution": {uniform}}}]}}"#
+            ),
             "traders[0].kappa: ",
             &["dominates", "reduce the ratio"],
         ),
@@ -363,6 +380,9 @@ fn messages_name_the_spec_field_once_and_say_what_to_change() {
         // The field is named once, as the path in front.
         let path = prefix.trim_end_matches(": ");
         assert_eq!(msg.matches(path).count(), 1, "{msg}");
-        assert!(!msg[prefix.len()..].contains(": "), "a second place in: {msg}");
+        assert!(
+            !msg[prefix.len()..].contains(": "),
+            "a second place in: {msg}"
+        );
     }
 }

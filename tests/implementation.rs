@@ -527,8 +527,9 @@ fn bad_input_is_a_typed_error() {
         rules.side_payment(0, f64::INFINITY, 0.0),
         Err(ImplementationError::NonFiniteInput { .. })
     ));
+    assert!(rules.get_class(3).is_none());
     assert!(matches!(
-        rules.class(3),
+        rules.side_payment(3, 0.0, 0.0),
         Err(ImplementationError::InvalidClass {
             class: 3,
             n_classes: 1

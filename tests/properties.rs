@@ -28,7 +28,7 @@
 //! units of `|z|max + width`.
 //!
 
-use exchange_design::benchmarks::DoubleAuction;
+use exchange_design::benchmarks::PlainDoubleAuction;
 use exchange_design::distribution::{Beta, PiecewiseLinear, Triangular, TruncatedNormal, Uniform};
 use exchange_design::market::{Market, TraderClass};
 use exchange_design::mechanism::{
@@ -992,7 +992,7 @@ fn budget_balanced() {
 /// * the first best with maximal fees, when it balances the budget;
 /// * the optimal mechanisms at other weights α' (budget balanced by
 ///   construction, and IC/IR), at α' ∈ {0, 1} and three random weights;
-/// * the double auction without side payments (`benchmarks::DoubleAuction`,
+/// * the double auction without side payments (`benchmarks::PlainDoubleAuction`,
 ///   N ≥ 3), with zero fees and with the maximal participation fees.
 ///
 /// Also the first best is the most efficient: `A ≤ A_FB`.
@@ -1085,7 +1085,7 @@ fn optimal_against_alternatives() {
             // IC, IR and budget balanced (revenue 0), and with the maximal
             // participation fees every type accepts (revenue ≥ 0).
             if market.n_traders() >= 3 {
-                let da = DoubleAuction::new(&market).map_err(|e| {
+                let da = PlainDoubleAuction::new(&market).map_err(|e| {
                     TestCaseError::fail(format!("double auction: {e}\nmarket: {market:?}"))
                 })?;
                 let da_obj = a * da.revenue() + (1.0 - a) * da.efficiency();

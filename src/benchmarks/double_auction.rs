@@ -43,10 +43,10 @@ use crate::numerics::{brent, Tolerances};
 ///
 /// # Example
 /// ```
-/// use exchange_design::benchmarks::DoubleAuction;
+/// use exchange_design::benchmarks::PlainDoubleAuction;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
-/// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+/// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
 /// let c = da.class(0);
 /// // Symmetric traders: b = κ (N − 2)/(N − 1).
 /// assert!((c.schedule_slope() - 0.5 * 3.0 / 4.0).abs() < 1e-13);
@@ -72,8 +72,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.class(0).kappa(), 0.5);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -85,8 +85,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.class(0).count(), 3);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -98,8 +98,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((da.class(0).schedule_slope() - 0.5).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -111,8 +111,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((da.class(0).others_slope() - 1.0).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -125,8 +125,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((da.class(0).price_impact() - 1.0).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -138,8 +138,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// // (N − 2)/(N − 1) · (1 − 1/N) for symmetric traders.
     /// assert!((da.class(0).allocation_slope() - 0.75 * 0.8).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -152,8 +152,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!(da.class(0).allocation_intercept().abs() < 1e-15);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -165,8 +165,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!(da.class(0).conditional_variance() > 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -179,8 +179,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((da.class(0).gain_coefficient() - 1.5).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -192,8 +192,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((5.0 * da.class(0).holding_cost() + da.efficiency()).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -205,8 +205,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!(da.class(0).worst_type().abs() < 1e-15);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -218,8 +218,8 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// // (N − 2)/(3 N (N − 1)) in Example 1.
     /// assert!((da.class(0).maximal_fee() - 3.0 / 60.0).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -234,18 +234,25 @@ impl AuctionClass {
     }
 }
 
-/// The linear equilibrium of the double auction without side payments.
+/// The linear equilibrium of the plain double auction: the paper's
+/// benchmark, without side payments (and without fees; see
+/// [`PlainDoubleAuctionWithFees`]).
+///
+/// Not to be confused with [`crate::implementation::DoubleAuction`], the
+/// clearing engine that runs Theorem 2's auction *with* the optimal
+/// mechanism's side payments. (Until this release this type was also called
+/// `DoubleAuction`.)
 ///
 /// # Example
 /// ```
-/// use exchange_design::benchmarks::DoubleAuction;
+/// use exchange_design::benchmarks::PlainDoubleAuction;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::{Market, TraderClass};
 /// let m = Market::new(vec![
 ///     TraderClass::new(0.5, Uniform::new(-1.0, 1.0)?, 3),
 ///     TraderClass::new(2.0, Uniform::new(0.0, 1.0)?, 1),
 /// ])?;
-/// let da = DoubleAuction::new(&m)?;
+/// let da = PlainDoubleAuction::new(&m)?;
 /// let x = da.allocation(&[0.3, -0.2, 0.9, 0.5])?;
 /// assert!(x.iter().sum::<f64>().abs() < 1e-12);
 /// // The auction itself raises no revenue.
@@ -253,7 +260,7 @@ impl AuctionClass {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct DoubleAuction {
+pub struct PlainDoubleAuction {
     market: Market,
     classes: Vec<AuctionClass>,
     total_b: f64,
@@ -266,7 +273,7 @@ fn slope_ratio(kappa: f64, big_b: f64) -> f64 {
     2.0 * kappa / (big_b + 2.0 * kappa + big_b.hypot(2.0 * kappa))
 }
 
-impl DoubleAuction {
+impl PlainDoubleAuction {
     /// Solves for the linear equilibrium of the double auction in `market`.
     ///
     /// # Errors
@@ -275,10 +282,10 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// use exchange_design::benchmarks::DoubleAuction;
+    /// use exchange_design::benchmarks::PlainDoubleAuction;
     /// use exchange_design::distribution::Uniform;
     /// use exchange_design::market::Market;
-    /// let da = DoubleAuction::new(&Market::symmetric(4, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(4, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((da.class(0).schedule_slope() - 2.0 / 3.0).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -382,8 +389,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.market().n_traders(), 3);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -391,15 +398,17 @@ impl DoubleAuction {
         &self.market
     }
 
-    /// The equilibrium of class `index` (in market order).
+    /// The equilibrium of class `index` (in market order), like slice
+    /// indexing.
     ///
     /// # Panics
-    /// If `index` is out of range; use [`DoubleAuction::classes`] to iterate.
+    /// If `index` is out of range; [`PlainDoubleAuction::get_class`] returns
+    /// `None` instead, and [`PlainDoubleAuction::classes`] iterates.
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.class(0).count(), 3);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -407,12 +416,25 @@ impl DoubleAuction {
         &self.classes[index]
     }
 
+    /// The equilibrium of class `index`, or `None` when it is out of range.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// assert!(da.get_class(0).is_some() && da.get_class(1).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn get_class(&self, index: usize) -> Option<&AuctionClass> {
+        self.classes.get(index)
+    }
+
     /// All classes, in market order.
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.classes().len(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -424,8 +446,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((da.aggregate_slope() - 1.5).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -437,8 +459,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.revenue(), 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -450,10 +472,10 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
     /// # use exchange_design::mechanism::FirstBest;
     /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// assert!(DoubleAuction::new(&m)?.efficiency() < FirstBest::new(&m)?.efficiency());
+    /// assert!(PlainDoubleAuction::new(&m)?.efficiency() < FirstBest::new(&m)?.efficiency());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn efficiency(&self) -> f64 {
@@ -468,8 +490,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((da.demand(0, 0.4, 0.0)? + 0.2).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -514,8 +536,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// // Symmetric traders: p = −mean endowment / κ.
     /// assert!((da.price(&[0.3, 0.6, 0.0])? + 0.3).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -539,8 +561,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// // (N − 2)/(N − 1) = 1/2 of the first best −(Z_i − Z̄).
     /// let x = da.allocation(&[0.9, 0.0, 0.0])?;
     /// assert!((x[0] + 0.3).abs() < 1e-13 && (x[1] - 0.15).abs() < 1e-13);
@@ -577,8 +599,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// // 3/4 of the first best −0.8 z.
     /// assert!((da.interim_allocation(0, 0.5)? + 0.3).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -595,8 +617,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.interim_second_moment(0, 0.0)?, da.class(0).conditional_variance());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -613,8 +635,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// // A type that expects to trade nothing is paid for the risk it absorbs.
     /// assert!(da.interim_transfer(0, 0.0)? < 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -632,8 +654,8 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!(da.utility_gain(0, 1.0)? > da.utility_gain(0, 0.0)?);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -646,14 +668,14 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// // Example 1: total fee revenue (N − 2)/(3(N − 1)).
     /// assert!((da.with_maximal_fees().revenue() - 0.25).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn with_maximal_fees(&self) -> DoubleAuctionWithFees {
-        DoubleAuctionWithFees {
+    pub fn with_maximal_fees(&self) -> PlainDoubleAuctionWithFees {
+        PlainDoubleAuctionWithFees {
             auction: self.clone(),
             fees: self.classes.iter().map(|c| c.min_gain).collect(),
         }
@@ -669,12 +691,12 @@ impl DoubleAuction {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((da.with_fees(vec![0.01])?.revenue() - 0.05).abs() < 1e-15);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn with_fees(&self, fees: Vec<f64>) -> Result<DoubleAuctionWithFees, BenchmarkError> {
+    pub fn with_fees(&self, fees: Vec<f64>) -> Result<PlainDoubleAuctionWithFees, BenchmarkError> {
         if fees.len() != self.classes.len() {
             return Err(BenchmarkError::InvalidOption(format!(
                 "{} fees given for {} classes; give one fee per class",
@@ -687,47 +709,47 @@ impl DoubleAuction {
                 "fee {f} is not a finite number"
             )));
         }
-        Ok(DoubleAuctionWithFees {
+        Ok(PlainDoubleAuctionWithFees {
             auction: self.clone(),
             fees,
         })
     }
 }
 
-impl DirectMechanism for DoubleAuction {
+impl DirectMechanism for PlainDoubleAuction {
     fn market(&self) -> &Market {
         &self.market
     }
     fn revenue(&self) -> f64 {
-        DoubleAuction::revenue(self)
+        PlainDoubleAuction::revenue(self)
     }
     fn efficiency(&self) -> f64 {
         self.efficiency
     }
     fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        DoubleAuction::interim_allocation(self, class, z)
+        PlainDoubleAuction::interim_allocation(self, class, z)
     }
     fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        DoubleAuction::interim_second_moment(self, class, z)
+        PlainDoubleAuction::interim_second_moment(self, class, z)
     }
     fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        DoubleAuction::interim_transfer(self, class, z)
+        PlainDoubleAuction::interim_transfer(self, class, z)
     }
     fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        DoubleAuction::utility_gain(self, class, z)
+        PlainDoubleAuction::utility_gain(self, class, z)
     }
 }
 
 /// The double auction with a fixed participation fee per trader (by
-/// default the maximal one, [`DoubleAuction::with_maximal_fees`]). Fees do
+/// default the maximal one, [`PlainDoubleAuction::with_maximal_fees`]). Fees do
 /// not change the equilibrium schedules, only who pays what.
 ///
 /// # Example
 /// ```
-/// use exchange_design::benchmarks::DoubleAuction;
+/// use exchange_design::benchmarks::PlainDoubleAuction;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
-/// let da = DoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+/// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
 /// let fees = da.with_maximal_fees();
 /// assert_eq!(fees.efficiency(), da.efficiency());
 /// // The worst type is exactly indifferent.
@@ -735,22 +757,22 @@ impl DirectMechanism for DoubleAuction {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
-pub struct DoubleAuctionWithFees {
-    auction: DoubleAuction,
+pub struct PlainDoubleAuctionWithFees {
+    auction: PlainDoubleAuction,
     fees: Vec<f64>,
 }
 
-impl DoubleAuctionWithFees {
+impl PlainDoubleAuctionWithFees {
     /// The underlying auction.
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.with_maximal_fees().auction().revenue(), 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn auction(&self) -> &DoubleAuction {
+    pub fn auction(&self) -> &PlainDoubleAuction {
         &self.auction
     }
 
@@ -759,8 +781,8 @@ impl DoubleAuctionWithFees {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!(da.with_maximal_fees().fee(0).unwrap() > 0.0);
     /// assert!(da.with_maximal_fees().fee(1).is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -773,8 +795,8 @@ impl DoubleAuctionWithFees {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// // Example 1, N = 3: (N − 2)/(3(N − 1)) = 1/6.
     /// assert!((da.with_maximal_fees().revenue() - 1.0 / 6.0).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -792,8 +814,8 @@ impl DoubleAuctionWithFees {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.with_maximal_fees().efficiency(), da.efficiency());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -817,8 +839,8 @@ impl DoubleAuctionWithFees {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// let f = da.with_maximal_fees();
     /// let diff = f.interim_transfer(0, 0.2)? - da.interim_transfer(0, 0.2)?;
     /// assert!((diff - f.fee(0).unwrap()).abs() < 1e-15);
@@ -835,8 +857,8 @@ impl DoubleAuctionWithFees {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::DoubleAuction, distribution::Uniform, market::Market};
-    /// let da = DoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!(da.with_maximal_fees().utility_gain(0, 1.0)? > 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -845,12 +867,12 @@ impl DoubleAuctionWithFees {
     }
 }
 
-impl DirectMechanism for DoubleAuctionWithFees {
+impl DirectMechanism for PlainDoubleAuctionWithFees {
     fn market(&self) -> &Market {
         &self.auction.market
     }
     fn revenue(&self) -> f64 {
-        DoubleAuctionWithFees::revenue(self)
+        PlainDoubleAuctionWithFees::revenue(self)
     }
     fn efficiency(&self) -> f64 {
         self.auction.efficiency
@@ -862,9 +884,9 @@ impl DirectMechanism for DoubleAuctionWithFees {
         self.auction.interim_second_moment(class, z)
     }
     fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        DoubleAuctionWithFees::interim_transfer(self, class, z)
+        PlainDoubleAuctionWithFees::interim_transfer(self, class, z)
     }
     fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        DoubleAuctionWithFees::utility_gain(self, class, z)
+        PlainDoubleAuctionWithFees::utility_gain(self, class, z)
     }
 }

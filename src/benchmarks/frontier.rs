@@ -7,7 +7,7 @@
 //! α-optimal mechanism falls as α rises and [`frontier_at_efficiency`]
 //! can find the frontier point of a given efficiency by a scalar root in α.
 
-use super::{BenchmarkError, DoubleAuction};
+use super::{BenchmarkError, PlainDoubleAuction};
 use crate::market::Market;
 use crate::mechanism::{FirstBest, OptimalMechanism, SolverConfig};
 use crate::numerics::{brent, parallel, Tolerances};
@@ -296,7 +296,7 @@ impl Frontier {
             efficiency: fb.efficiency(),
             revenue: fb.revenue(),
         };
-        let (double_auction, double_auction_with_fees) = match DoubleAuction::new(market) {
+        let (double_auction, double_auction_with_fees) = match PlainDoubleAuction::new(market) {
             Ok(da) => {
                 let fees = da.with_maximal_fees();
                 (
@@ -404,11 +404,11 @@ impl Frontier {
 ///
 /// # Example
 /// ```
-/// use exchange_design::benchmarks::{frontier_at_efficiency, DoubleAuction};
+/// use exchange_design::benchmarks::{frontier_at_efficiency, PlainDoubleAuction};
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-/// let da = DoubleAuction::new(&m)?.with_maximal_fees();
+/// let da = PlainDoubleAuction::new(&m)?.with_maximal_fees();
 /// let best = frontier_at_efficiency(&m, da.efficiency())?;
 /// assert!((best.efficiency() - da.efficiency()).abs() < 1e-10);
 /// assert!(best.revenue() > 1.5 * da.revenue());

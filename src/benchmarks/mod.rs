@@ -3,9 +3,9 @@
 //! with and without maximal participation fees, and the efficiency–revenue
 //! frontier traced by the α-optimal mechanisms.
 //!
-//! * [`DoubleAuction`]: the linear Bayes–Nash (in fact ex-post) equilibrium
+//! * [`PlainDoubleAuction`]: the linear Bayes–Nash (in fact ex-post) equilibrium
 //!   in demand schedules for heterogeneous risk capacities, and
-//!   [`DoubleAuctionWithFees`], the same auction with the largest
+//!   [`PlainDoubleAuctionWithFees`], the same auction with the largest
 //!   participation fee every type accepts.
 //! * [`Frontier`]: the (efficiency, revenue) points of the α-optimal
 //!   mechanisms, refined adaptively, with the reference points; and
@@ -14,7 +14,7 @@
 mod double_auction;
 mod frontier;
 
-pub use self::double_auction::{AuctionClass, DoubleAuction, DoubleAuctionWithFees};
+pub use self::double_auction::{AuctionClass, PlainDoubleAuction, PlainDoubleAuctionWithFees};
 pub use self::frontier::{
     frontier_at_efficiency, Frontier, FrontierOptions, FrontierPoint, FrontierWork, ReferencePoint,
 };
@@ -27,11 +27,11 @@ use thiserror::Error;
 ///
 /// # Example
 /// ```
-/// use exchange_design::benchmarks::{BenchmarkError, DoubleAuction};
+/// use exchange_design::benchmarks::{BenchmarkError, PlainDoubleAuction};
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// let m = Market::symmetric(2, 0.5, Uniform::new(-1.0, 1.0)?)?;
-/// let err = DoubleAuction::new(&m).unwrap_err();
+/// let err = PlainDoubleAuction::new(&m).unwrap_err();
 /// assert_eq!(err, BenchmarkError::NoLinearEquilibrium { n_traders: 2 });
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -48,7 +48,7 @@ use crate::numerics::integrate_pieces;
 /// use exchange_design::mechanism::OptimalMechanism;
 /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0)?)?;
 /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 1.0)?)?;
-/// let class = rules.class(0)?;
+/// let class = rules.class(0);
 /// // K = 2, κ = 1/2: c = −2 + 4 − 4/3.
 /// assert!((class.c() - 2.0 / 3.0).abs() < 1e-12);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -123,7 +123,7 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
-    /// assert_eq!(rules.class(0).unwrap().kappa(), 0.5);
+    /// assert_eq!(rules.class(0).kappa(), 0.5);
     /// ```
     pub fn kappa(&self) -> f64 {
         self.kappa
@@ -136,7 +136,7 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
-    /// assert_eq!(rules.class(0).unwrap().count(), 3);
+    /// assert_eq!(rules.class(0).count(), 3);
     /// ```
     pub fn count(&self) -> u64 {
         self.count
@@ -149,7 +149,7 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
-    /// assert_eq!(rules.class(0).unwrap().weight(), 0.25);
+    /// assert_eq!(rules.class(0).weight(), 0.25);
     /// ```
     pub fn weight(&self) -> f64 {
         self.weight
@@ -164,7 +164,7 @@ impl ClassSidePayment {
     /// let m = Market::symmetric(2, 1.0, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
     /// // K = 2, κ = 1: c = −1 + 2 − 2.
-    /// assert!((rules.class(0).unwrap().c() + 1.0).abs() < 1e-15);
+    /// assert!((rules.class(0).c() + 1.0).abs() < 1e-15);
     /// ```
     pub fn c(&self) -> f64 {
         self.c
@@ -179,7 +179,7 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 1.0).unwrap()).unwrap();
-    /// let class = rules.class(0).unwrap();
+    /// let class = rules.class(0);
     /// let (za, _) = (-0.5, 0.5);
     /// assert!(class.expected_gain(za).unwrap().abs() < 1e-12);
     /// assert!(class.tau().is_finite());
@@ -195,7 +195,7 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 1.0).unwrap()).unwrap();
-    /// assert_eq!(rules.class(0).unwrap().virtual_value().eta(), 0.0);
+    /// assert_eq!(rules.class(0).virtual_value().eta(), 0.0);
     /// ```
     pub fn virtual_value(&self) -> &VirtualValue {
         &self.vv
@@ -222,7 +222,7 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 0.0)?)?;
-    /// let class = rules.class(0)?;
+    /// let class = rules.class(0);
     /// // At α = 0, V(z) = z on [−1, 1]: ∫_{−1}^{l} s ds = (l² − 1)/2, K = 3/2, K − κ = 1.
     /// let l: f64 = 0.4;
     /// let expected = (1.5 * l * l / 2.0 - (l * l - 1.0) / 2.0) * 1.0 / (0.5 * 1.5);
@@ -245,7 +245,7 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 1.0)?)?;
-    /// let class = rules.class(0)?;
+    /// let class = rules.class(0);
     /// let s = class.side_payment(0.2, -0.1)?;
     /// let l = 0.1 - class.weight() * 0.2;
     /// assert!((s - (class.c() * 0.005 - class.t_fn(l)? + class.tau())).abs() < 1e-12);
@@ -304,7 +304,7 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::{DemandSchedule, SidePayments}};
     /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 0.0)?)?;
-    /// let q = rules.class(0)?.demand_schedule(0.3)?;
+    /// let q = rules.class(0).demand_schedule(0.3)?;
     /// assert!((q.quantity(0.2) - (-0.3 - 0.25 * 0.2)).abs() < 1e-15);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -349,7 +349,7 @@ impl ClassSidePayment {
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let mech = OptimalMechanism::solve(&m, 0.5)?;
     /// let rules = SidePayments::new(&mech)?;
-    /// let t = rules.class(0)?.expected_payment(0.8)?;
+    /// let t = rules.class(0).expected_payment(0.8)?;
     /// assert!((t - mech.interim_transfer(0, 0.8)?).abs() < 1e-10);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -372,7 +372,7 @@ impl ClassSidePayment {
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let mech = OptimalMechanism::solve(&m, 1.0)?;
     /// let rules = SidePayments::new(&mech)?;
-    /// let g = rules.class(0)?.expected_gain(0.9)?;
+    /// let g = rules.class(0).expected_gain(0.9)?;
     /// assert!(g > 0.0 && (g - mech.utility_gain(0, 0.9)?).abs() < 1e-10);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -411,7 +411,7 @@ impl ClassSidePayment {
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
     /// let rules = SidePayments::new(&mech).unwrap();
-    /// let r = rules.class(0).unwrap().expected_revenue_per_trader();
+    /// let r = rules.class(0).expected_revenue_per_trader();
     /// assert!((r - mech.class(0).revenue_per_trader()).abs() < 1e-10);
     /// ```
     pub fn expected_revenue_per_trader(&self) -> f64 {
@@ -430,7 +430,7 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 1.0).unwrap()).unwrap();
-    /// assert!(rules.class(0).unwrap().expected_gain_per_trader() > 0.0);
+    /// assert!(rules.class(0).expected_gain_per_trader() > 0.0);
     /// ```
     pub fn expected_gain_per_trader(&self) -> f64 {
         let d = self.vv.distribution();
@@ -515,21 +515,40 @@ impl SidePayments {
         &self.classes
     }
 
-    /// The rule of class `class`.
+    /// The rule of class `class`, like slice indexing.
     ///
-    /// # Errors
-    /// [`ImplementationError::InvalidClass`] for an index out of range.
+    /// # Panics
+    /// If `class` is out of range; [`SidePayments::get_class`] returns
+    /// `None` instead (the crate's convention, see [`crate::mechanism`]).
     ///
     /// # Example
     /// ```
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
-    /// assert!(rules.class(0).is_ok() && rules.class(1).is_err());
+    /// assert_eq!(rules.class(0).count(), 3);
     /// ```
-    pub fn class(&self, class: usize) -> Result<&ClassSidePayment, ImplementationError> {
-        self.classes
-            .get(class)
+    pub fn class(&self, class: usize) -> &ClassSidePayment {
+        &self.classes[class]
+    }
+
+    /// The rule of class `class`, or `None` when it is out of range.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
+    /// assert!(rules.get_class(0).is_some() && rules.get_class(1).is_none());
+    /// ```
+    pub fn get_class(&self, class: usize) -> Option<&ClassSidePayment> {
+        self.classes.get(class)
+    }
+
+    /// [`SidePayments::get_class`] as a `Result`, for the methods that take
+    /// a class index along with other input.
+    fn checked_class(&self, class: usize) -> Result<&ClassSidePayment, ImplementationError> {
+        self.get_class(class)
             .ok_or(ImplementationError::InvalidClass {
                 class,
                 n_classes: self.classes.len(),
@@ -569,7 +588,7 @@ impl SidePayments {
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 1.0)?)?;
     /// let s = rules.side_payment(0, 0.0, 0.0)?;
-    /// assert!((s - (rules.class(0)?.tau() - rules.class(0)?.t_fn(0.0)?)).abs() < 1e-15);
+    /// assert!((s - (rules.class(0).tau() - rules.class(0).t_fn(0.0)?)).abs() < 1e-15);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn side_payment(
@@ -578,7 +597,7 @@ impl SidePayments {
         price: f64,
         quantity: f64,
     ) -> Result<f64, ImplementationError> {
-        self.class(class)?.side_payment(price, quantity)
+        self.checked_class(class)?.side_payment(price, quantity)
     }
 
     /// The equilibrium schedule `q(p) = −V_k(z) − w_k p` of a type-`z` trader
@@ -601,7 +620,7 @@ impl SidePayments {
         class: usize,
         z: f64,
     ) -> Result<LinearSchedule, ImplementationError> {
-        self.class(class)?.demand_schedule(z)
+        self.checked_class(class)?.demand_schedule(z)
     }
 
     /// Expected revenue of the auction, `Σ_k count_k E[p q + S]`, by

@@ -7,6 +7,16 @@
 //! binding interval, the virtual value, the participation multiplier `Ω_i`,
 //! the interim allocation and transfer (Corollary 1.2, eq. (4)) and the
 //! utility gain of participation (eq. (3)).
+//!
+//! **Indexing convention** (the same across the crate, as for slices):
+//! `class(i)` on [`OptimalMechanism`],
+//! [`SidePayments`](crate::implementation::SidePayments) and
+//! [`PlainDoubleAuction`](crate::benchmarks::PlainDoubleAuction) panics when
+//! `i` is out of range, `get_class(i)` returns `None` instead, and
+//! `classes()` gives the slice. Methods that take a class index together
+//! with other input and already return a `Result` (such as
+//! [`OptimalMechanism::interim_allocation`]) report an out-of-range index
+//! as an error.
 
 mod direct;
 mod error;
@@ -808,10 +818,11 @@ impl OptimalMechanism {
         &self.market
     }
 
-    /// The solution of class `index` (in market order).
+    /// The solution of class `index` (in market order), like slice indexing.
     ///
     /// # Panics
-    /// If `index` is out of range; use [`OptimalMechanism::classes`] to iterate.
+    /// If `index` is out of range; [`OptimalMechanism::get_class`] returns
+    /// `None` instead, and [`OptimalMechanism::classes`] iterates.
     ///
     /// # Example
     /// ```
@@ -821,6 +832,19 @@ impl OptimalMechanism {
     /// ```
     pub fn class(&self, index: usize) -> &ClassSolution {
         &self.classes[index]
+    }
+
+    /// The solution of class `index`, or `None` when it is out of range.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    /// let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
+    /// assert!(mech.get_class(0).is_some() && mech.get_class(7).is_none());
+    /// ```
+    pub fn get_class(&self, index: usize) -> Option<&ClassSolution> {
+        self.classes.get(index)
     }
 
     /// All class solutions, in market order.
