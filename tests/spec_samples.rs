@@ -150,3 +150,21 @@ fn the_format_page_documents_every_field() {
         );
     }
 }
+
+/// The non-regular sample: the report's pooled intervals, and the reference
+/// revenue of the tabulated density with two dips (0.158716, computed
+/// outside the crate).
+#[test]
+fn the_ironed_sample_reports_its_pooled_intervals() {
+    let (_, _, r) = samples()
+        .into_iter()
+        .find(|s| s.0 == "ironed_dips.json")
+        .unwrap();
+    assert!((r["revenue"].as_f64().unwrap() - 0.158716).abs() < 1e-6);
+    let pools = r["classes"][0]["ironed_intervals"].as_array().unwrap();
+    assert_eq!(pools.len(), 2);
+    for p in pools {
+        let (a, b) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+        assert!(a < b && (a.abs() - 0.7).abs() < 0.2);
+    }
+}
