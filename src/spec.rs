@@ -12,7 +12,7 @@
 //! On the wire, families are snake case: `"uniform"`, `"truncated_normal"`,
 //! `"beta"`, `"triangular"`, `"piecewise_linear"`.
 
-use crate::benchmarks::PlainDoubleAuction;
+use crate::benchmarks::{BenchmarkError, PlainDoubleAuction};
 use crate::distribution::{
     Beta, DistributionError, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal,
     Uniform,
@@ -375,6 +375,11 @@ pub enum SpecError {
     /// The solver failed on a valid spec.
     #[error("solve: {0}")]
     Solve(MechanismError),
+    /// The double-auction benchmark failed numerically on a valid spec
+    /// (having no linear equilibrium, with fewer than 3 traders, is not a
+    /// failure: the report's `double_auction` is then `null`).
+    #[error("double auction benchmark: {0}")]
+    Benchmark(BenchmarkError),
 }
 
 fn invalid(field: impl Into<String>, message: impl ToString) -> SpecError {
@@ -531,7 +536,12 @@ impl Spec {
             }
             other => invalid("traders", other),
         })?;
-        let mut report = Report::new(&mech, &fb, solve_seconds);
+        let double_auction = match PlainDoubleAuction::new(&market) {
+            Ok(da) => Some(da),
+            Err(BenchmarkError::NoLinearEquilibrium { .. }) => None,
+            Err(e) => return Err(SpecError::Benchmark(e)),
+        };
+        let mut report = Report::new(&mech, &fb, double_auction.as_ref(), solve_seconds);
         for (c, sp) in report.classes.iter_mut().zip(side.classes()) {
             c.side_payment = Some(SidePaymentReport {
                 c: sp.c(),
@@ -723,20 +733,26 @@ pub struct Report {
 }
 
 impl Report {
-    /// Builds the report from a solved mechanism and its first best.
+    /// Assembles the report from what has been computed: the solved
+    /// mechanism, its first best and the double-auction benchmark (`None`
+    /// when the market has none). It computes nothing itself and cannot fail.
     ///
     /// # Example
     /// ```
+    /// use exchange_design::benchmarks::PlainDoubleAuction;
     /// use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, spec::Report};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let mech = OptimalMechanism::solve(&m, 0.5)?;
-    /// let r = Report::new(&mech, &mech.first_best()?, 0.0);
+    /// let da = PlainDoubleAuction::new(&m)?;
+    /// let r = Report::new(&mech, &mech.first_best()?, Some(&da), 0.0);
     /// assert_eq!(r.classes.len(), 1);
+    /// assert!(r.double_auction.is_some());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(
         mech: &OptimalMechanism,
         fb: &crate::mechanism::FirstBest,
+        double_auction: Option<&PlainDoubleAuction>,
         solve_seconds: f64,
     ) -> Self {
         Report {
@@ -776,12 +792,10 @@ impl Report {
                 efficiency: fb.efficiency(),
                 budget_balanced: fb.budget_balanced(),
             },
-            double_auction: PlainDoubleAuction::new(mech.market()).ok().map(|da| {
-                DoubleAuctionReport {
-                    efficiency: da.efficiency(),
-                    fee_revenue: da.with_maximal_fees().revenue(),
-                    price_impact: da.classes().iter().map(|c| c.price_impact()).collect(),
-                }
+            double_auction: double_auction.map(|da| DoubleAuctionReport {
+                efficiency: da.efficiency(),
+                fee_revenue: da.with_maximal_fees().revenue(),
+                price_impact: da.classes().iter().map(|c| c.price_impact()).collect(),
             }),
             fees: None,
         }
