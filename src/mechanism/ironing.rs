@@ -473,6 +473,29 @@ impl SideIroning<'_> {
         ))
     }
 
+    /// Checks the result on the scan grid: the ironed type must not
+    /// decrease (beyond rounding) anywhere, or the answer would not be
+    /// incentive compatible.
+    fn verify(&self, grid: &[f64], gv: &[f64], pools: &[Pool]) -> Result<(), String> {
+        let slack = 1e-9 * self.scale;
+        let ironed = |k: usize| match pools.iter().find(|p| p.a <= grid[k] && grid[k] <= p.b) {
+            Some(p) => p.value,
+            None => gv[k],
+        };
+        let mut prev = f64::NEG_INFINITY;
+        for k in 0..grid.len() {
+            let v = ironed(k);
+            if v < prev - slack {
+                return Err(format!(
+                    "the ironed type still decreases near z = {} ({prev} to {v})",
+                    grid[k]
+                ));
+            }
+            prev = prev.max(v);
+        }
+        Ok(())
+    }
+
     /// The pools of this side.
     fn pools(&self, grid: &[f64]) -> Result<Vec<Pool>, IroningFailure> {
         let fail = |reason: String| IroningFailure {
@@ -486,16 +509,22 @@ impl SideIroning<'_> {
         if regular {
             return Ok(Vec::new());
         }
-        // Pool-adjacent-violators on the grid cells, each cell carrying g at
-        // its midpoint and its probability as weight. This only locates the
-        // pools; `refine` makes each exact.
+        // Pool-adjacent-violators on the grid points, each carrying g and
+        // the probability of the half-cells around it as weight (the same
+        // values the regularity test saw). This only locates the pools;
+        // `refine` makes each exact.
         let cdf: Vec<f64> = grid.iter().map(|&z| self.d.cdf(z)).collect();
-        // Blocks: (first cell, last cell + 1, weight, weighted sum).
+        let n = grid.len() - 1;
+        // Blocks: (first point, last point, weight, weighted sum).
         let mut blocks: Vec<(usize, usize, f64, f64)> = Vec::new();
-        for k in 0..grid.len() - 1 {
-            let w = (cdf[k + 1] - cdf[k]).max(1e-300);
-            let s = w * self.g(0.5 * (grid[k] + grid[k + 1]));
-            blocks.push((k, k + 1, w, s));
+        for k in 0..=n {
+            if !gv[k].is_finite() {
+                // ±∞ only at a support end where the density vanishes: the
+                // extreme value there, which never violates monotonicity.
+                continue;
+            }
+            let w = (0.5 * (cdf[(k + 1).min(n)] - cdf[k.saturating_sub(1)])).max(1e-300);
+            blocks.push((k, k, w, w * gv[k]));
             while blocks.len() >= 2 {
                 let (_, j1, w1, s1) = blocks[blocks.len() - 1];
                 let (i0, _, w0, s0) = blocks[blocks.len() - 2];
@@ -510,7 +539,7 @@ impl SideIroning<'_> {
         }
         let mut candidates: Vec<(usize, usize, f64)> = blocks
             .iter()
-            .filter(|b| b.1 - b.0 >= 2 && b.2 > 0.0)
+            .filter(|b| b.1 > b.0 && b.2 > 0.0)
             .map(|b| (b.0, b.1, b.3 / b.2))
             .collect();
         // Refine; merge neighbours whose exact pools overlap, and refine again.
@@ -533,6 +562,7 @@ impl SideIroning<'_> {
                     // Rounding-level pools (a regular stretch that the grid
                     // test flagged by a hair) carry no information.
                     pools.retain(|p| p.b - p.a > 8.0 * self.rel * self.scale);
+                    self.verify(grid, &gv, &pools).map_err(fail)?;
                     return Ok(pools);
                 }
             }
