@@ -478,17 +478,15 @@ impl SideIroning<'_> {
     /// incentive compatible.
     fn verify(&self, grid: &[f64], gv: &[f64], pools: &[Pool]) -> Result<(), String> {
         let slack = 1e-9 * self.scale;
-        let ironed = |k: usize| match pools.iter().find(|p| p.a <= grid[k] && grid[k] <= p.b) {
-            Some(p) => p.value,
-            None => gv[k],
-        };
         let mut prev = f64::NEG_INFINITY;
-        for k in 0..grid.len() {
-            let v = ironed(k);
+        for (&z, &raw) in grid.iter().zip(gv) {
+            let v = match pools.iter().find(|p| p.a <= z && z <= p.b) {
+                Some(p) => p.value,
+                None => raw,
+            };
             if v < prev - slack {
                 return Err(format!(
-                    "the ironed type still decreases near z = {} ({prev} to {v})",
-                    grid[k]
+                    "the ironed type still decreases near z = {z} ({prev} to {v})"
                 ));
             }
             prev = prev.max(v);
