@@ -4,7 +4,9 @@
 //! cargo run --release --example solve -- SPEC.json     # or `-` for stdin
 //! ```
 //!
-//! The spec and report formats are those of `exchange_design::spec`. Bad
+//! The spec and report formats are those of `exchange_design::spec`,
+//! written down field by field in `docs/spec.md`; samples, one per
+//! distribution family, are in `examples/specs/`. Bad
 //! input exits non-zero with one line on stderr starting with `error:` and
 //! naming the offending field.
 

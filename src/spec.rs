@@ -419,6 +419,25 @@ fn num(x: f64) -> String {
     }
 }
 
+/// A [`DistributionError`] of class `class` under the path of the
+/// parameter to change; the parameter is named once, by the path.
+fn distribution_error(class: usize, e: &DistributionError) -> SpecError {
+    let message = e.to_string();
+    match distribution_field(e) {
+        Some(name) => {
+            let message = [
+                format!("parameter `{name}` is "),
+                format!("shape parameter `{name}` is "),
+            ]
+            .iter()
+            .find_map(|prefix| message.strip_prefix(prefix.as_str()))
+            .map_or(message.clone(), str::to_string);
+            invalid(format!("traders[{class}].distribution.{name}"), message)
+        }
+        None => invalid(format!("traders[{class}].distribution"), message),
+    }
+}
+
 /// A [`MarketError`] under the spec path of the field to change, with a
 /// message that does not repeat the class (the path already names it).
 fn market_error(e: &MarketError) -> SpecError {
@@ -435,13 +454,7 @@ fn market_error(e: &MarketError) -> SpecError {
             format!("traders[{class}].kappa"),
             format!("{} dominates the total risk capacity {}, so the other traders' is lost to rounding; reduce the ratio of the largest to the smallest kappa", num(*kappa), num(*total)),
         ),
-        MarketError::InvalidDistribution { class, source } => invalid(
-            match distribution_field(source) {
-                Some(name) => format!("traders[{class}].distribution.{name}"),
-                None => format!("traders[{class}].distribution"),
-            },
-            source,
-        ),
+        MarketError::InvalidDistribution { class, source } => distribution_error(*class, source),
         _ => invalid("traders", e),
     }
 }
@@ -479,13 +492,10 @@ impl Spec {
     pub fn market(&self) -> Result<Market, SpecError> {
         let mut classes = Vec::with_capacity(self.traders.len());
         for (i, t) in self.traders.iter().enumerate() {
-            let dist = t.distribution.build().map_err(|e| {
-                let field = match distribution_field(&e) {
-                    Some(name) => format!("traders[{i}].distribution.{name}"),
-                    None => format!("traders[{i}].distribution"),
-                };
-                invalid(field, e)
-            })?;
+            let dist = t
+                .distribution
+                .build()
+                .map_err(|e| distribution_error(i, &e))?;
             classes.push(TraderClass::from_shared(t.kappa, dist, t.count));
         }
         Market::new(classes).map_err(|e| market_error(&e))

@@ -367,6 +367,18 @@ fn messages_name_the_spec_field_once_and_say_what_to_change() {
             "traders[0].kappa: ",
             &["dominates", "reduce the ratio"],
         ),
+        (
+            one_trader(
+                r#"{"family": "truncated_normal", "mu": 0, "sigma": -1, "lo": -1, "hi": 1}"#,
+            ),
+            "traders[0].distribution.sigma: ",
+            &["-1; it must be strictly positive"],
+        ),
+        (
+            one_trader(r#"{"family": "beta", "a": 0.5, "b": 2, "lo": -1, "hi": 1}"#),
+            "traders[0].distribution.a: ",
+            &["0.5; it must be at least 1"],
+        ),
     ];
     for (spec, prefix, needles) in cases {
         let msg = rejected(&spec);
