@@ -184,9 +184,9 @@ impl Beta {
 }
 
 impl EndowmentDistribution for Beta {
-    /// Log-concave exactly when both shapes are at least 1.
+    /// Log-concave: the constructor accepts only shapes of at least 1.
     fn log_concave(&self) -> bool {
-        self.a >= 1.0 && self.b >= 1.0
+        true
     }
 
     fn support(&self) -> (f64, f64) {

@@ -87,10 +87,10 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
     ///
     /// # Example
     /// ```
-    /// use exchange_design::distribution::{Beta, EndowmentDistribution, Uniform};
+    /// use exchange_design::distribution::{EndowmentDistribution, PiecewiseLinear, Uniform};
     /// assert!(Uniform::new(-1.0, 1.0)?.log_concave());
-    /// // A U-shaped Beta is not log-concave.
-    /// assert!(!Beta::new(0.5, 0.5, 0.0, 1.0)?.log_concave());
+    /// // A tabulated density is not known to be log-concave: the solver checks it.
+    /// assert!(!PiecewiseLinear::new(vec![0.0, 1.0, 2.0], vec![1.0, 0.1, 1.0])?.log_concave());
     /// # Ok::<(), exchange_design::distribution::DistributionError>(())
     /// ```
     fn log_concave(&self) -> bool {
