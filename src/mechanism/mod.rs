@@ -422,6 +422,8 @@ fn break_even(
     };
     let mut same_side = 0;
     let mut last_low = None;
+    // The smallest step above α the search takes.
+    let lowest = ((1.0 - alpha) * 1e-300).max(f64::MIN_POSITIVE);
     loop {
         status.budget_iterations += 1;
         let b_hi = high.as_ref().map_or(1.0, |h| h.0);
@@ -470,7 +472,18 @@ fn break_even(
             secant
         } else {
             same_side = 0;
-            0.5 * (b_lo + b_hi)
+            // Bisect, in ln(β − α) while the deficit end is much closer to α
+            // than the surplus end: the break-even weight can sit within
+            // 1e-70 of α when a density is tiny near an end of its support.
+            let (dl, dh) = ((b_lo - alpha).max(lowest), b_hi - alpha);
+            if dh <= 2.0 * lowest {
+                break;
+            }
+            if dl < 1e-3 * dh {
+                alpha + (dl * dh).sqrt()
+            } else {
+                0.5 * (b_lo + b_hi)
+            }
         };
     }
     // The bracket is down to rounding: the surplus end is the closest
