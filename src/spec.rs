@@ -14,8 +14,8 @@
 
 use crate::benchmarks::{BenchmarkError, PlainDoubleAuction};
 use crate::distribution::{
-    Beta, DistributionError, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal,
-    Uniform,
+    Beta, DistributionError, EndowmentDistribution, Mixture, PiecewiseLinear, Triangular,
+    TruncatedNormal, Uniform,
 };
 use crate::implementation::{ImplementationError, SidePayments};
 use crate::market::{Market, MarketError, TraderClass};
@@ -85,6 +85,45 @@ pub enum DistributionSpec {
         /// Density at each grid point (normalised on construction).
         density: Vec<f64>,
     },
+    /// [`Mixture`]: weighted components of any family, mixtures included
+    /// (nested at most [`MAX_MIXTURE_DEPTH`] deep).
+    Mixture {
+        /// The components and their weights.
+        components: Vec<ComponentSpec>,
+    },
+}
+
+/// How deep mixtures may be nested in a spec.
+///
+/// # Example
+/// ```
+/// assert!(exchange_design::spec::MAX_MIXTURE_DEPTH >= 2);
+/// ```
+pub const MAX_MIXTURE_DEPTH: usize = 8;
+
+/// One component of a mixture: a positive weight (the weights are
+/// normalised) and a distribution.
+///
+/// # Example
+/// ```
+/// use exchange_design::spec::{ComponentSpec, DistributionSpec};
+/// let two_modes = DistributionSpec::Mixture { components: vec![
+///     ComponentSpec { weight: 1.0, distribution: DistributionSpec::TruncatedNormal { mu: -0.6, sigma: 0.15, lo: -1.0, hi: 1.0 } },
+///     ComponentSpec { weight: 1.0, distribution: DistributionSpec::TruncatedNormal { mu: 0.6, sigma: 0.15, lo: -1.0, hi: 1.0 } },
+/// ] };
+/// assert!(two_modes.build().is_ok());
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
+pub struct ComponentSpec {
+    /// Positive weight.
+    pub weight: f64,
+    /// The component's distribution.
+    pub distribution: DistributionSpec,
 }
 
 impl DistributionSpec {
@@ -100,6 +139,44 @@ impl DistributionSpec {
     /// assert!(bad.build().is_err());
     /// ```
     pub fn build(&self) -> Result<Arc<dyn EndowmentDistribution>, DistributionError> {
+        self.build_at(0).map_err(|(_, e)| e)
+    }
+
+    /// As [`DistributionSpec::build`], with the path (below `distribution`)
+    /// of the part at fault, such as `components[1].distribution`.
+    fn build_at(
+        &self,
+        depth: usize,
+    ) -> Result<Arc<dyn EndowmentDistribution>, (String, DistributionError)> {
+        let DistributionSpec::Mixture { components } = self else {
+            return self.build_family().map_err(|e| (String::new(), e));
+        };
+        if depth >= MAX_MIXTURE_DEPTH {
+            return Err((
+                String::new(),
+                DistributionError::MixtureTooDeep {
+                    max: MAX_MIXTURE_DEPTH,
+                },
+            ));
+        }
+        let mut parts = Vec::with_capacity(components.len());
+        for (k, c) in components.iter().enumerate() {
+            let d = c.distribution.build_at(depth + 1).map_err(|(path, e)| {
+                let sep = if path.is_empty() { "" } else { "." };
+                (format!("components[{k}].distribution{sep}{path}"), e)
+            })?;
+            parts.push((c.weight, d));
+        }
+        match Mixture::new(parts) {
+            Ok(m) => Ok(Arc::new(m)),
+            Err(e @ DistributionError::InvalidWeight { index, .. }) => {
+                Err((format!("components[{index}].weight"), e))
+            }
+            Err(e) => Err((String::new(), e)),
+        }
+    }
+
+    fn build_family(&self) -> Result<Arc<dyn EndowmentDistribution>, DistributionError> {
         Ok(match self {
             DistributionSpec::Uniform { lo, hi } => Arc::new(Uniform::new(*lo, *hi)?),
             DistributionSpec::TruncatedNormal { mu, sigma, lo, hi } => {
@@ -112,6 +189,7 @@ impl DistributionSpec {
             DistributionSpec::PiecewiseLinear { z, density } => {
                 Arc::new(PiecewiseLinear::new(z.clone(), density.clone())?)
             }
+            DistributionSpec::Mixture { .. } => return self.build(),
         })
     }
 }
@@ -126,6 +204,7 @@ enum Family {
     Beta,
     Triangular,
     PiecewiseLinear,
+    Mixture,
 }
 
 /// The wire form of [`DistributionSpec`]: a flat object tagged by
@@ -155,6 +234,8 @@ struct RawDistributionSpec {
     z: Option<Vec<f64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     density: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    components: Option<Vec<ComponentSpec>>,
 }
 
 #[cfg(feature = "serde")]
@@ -171,6 +252,7 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
             Family::Beta => "beta",
             Family::Triangular => "triangular",
             Family::PiecewiseLinear => "piecewise_linear",
+            Family::Mixture => "mixture",
         };
         let need = |v: Option<f64>, field: &str| {
             v.ok_or_else(|| format!("missing field `{field}` (family `{name}`)"))
@@ -185,6 +267,7 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
             ("hi", raw.hi.is_some()),
             ("z", raw.z.is_some()),
             ("density", raw.density.is_some()),
+            ("components", raw.components.is_some()),
         ];
         let allowed: &[&str] = match family {
             Family::Uniform => &["lo", "hi"],
@@ -192,6 +275,7 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
             Family::Beta => &["a", "b", "lo", "hi"],
             Family::Triangular => &["lo", "mode", "hi"],
             Family::PiecewiseLinear => &["z", "density"],
+            Family::Mixture => &["components"],
         };
         if let Some((field, _)) = given
             .iter()
@@ -232,6 +316,11 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
                     .density
                     .ok_or_else(|| format!("missing field `density` (family `{name}`)"))?,
             },
+            Family::Mixture => DistributionSpec::Mixture {
+                components: raw
+                    .components
+                    .ok_or_else(|| format!("missing field `components` (family `{name}`)"))?,
+            },
         })
     }
 }
@@ -260,6 +349,10 @@ impl From<DistributionSpec> for RawDistributionSpec {
             DistributionSpec::PiecewiseLinear { z, density } => {
                 raw.family = Some(Family::PiecewiseLinear);
                 (raw.z, raw.density) = (Some(z), Some(density));
+            }
+            DistributionSpec::Mixture { components } => {
+                raw.family = Some(Family::Mixture);
+                raw.components = Some(components);
             }
         }
         raw
@@ -421,8 +514,13 @@ fn num(x: f64) -> String {
 
 /// A [`DistributionError`] of class `class` under the path of the
 /// parameter to change; the parameter is named once, by the path.
-fn distribution_error(class: usize, e: &DistributionError) -> SpecError {
+fn distribution_error(class: usize, part: &str, e: &DistributionError) -> SpecError {
     let message = e.to_string();
+    let base = if part.is_empty() {
+        format!("traders[{class}].distribution")
+    } else {
+        format!("traders[{class}].distribution.{part}")
+    };
     match distribution_field(e) {
         Some(name) => {
             let message = [
@@ -432,9 +530,9 @@ fn distribution_error(class: usize, e: &DistributionError) -> SpecError {
             .iter()
             .find_map(|prefix| message.strip_prefix(prefix.as_str()))
             .map_or(message.clone(), str::to_string);
-            invalid(format!("traders[{class}].distribution.{name}"), message)
+            invalid(format!("{base}.{name}"), message)
         }
-        None => invalid(format!("traders[{class}].distribution"), message),
+        None => invalid(base, message),
     }
 }
 
@@ -454,7 +552,7 @@ fn market_error(e: &MarketError) -> SpecError {
             format!("traders[{class}].kappa"),
             format!("{} dominates the total risk capacity {}, so the other traders' is lost to rounding; reduce the ratio of the largest to the smallest kappa", num(*kappa), num(*total)),
         ),
-        MarketError::InvalidDistribution { class, source } => distribution_error(*class, source),
+        MarketError::InvalidDistribution { class, source } => distribution_error(*class, "", source),
         _ => invalid("traders", e),
     }
 }
@@ -494,8 +592,8 @@ impl Spec {
         for (i, t) in self.traders.iter().enumerate() {
             let dist = t
                 .distribution
-                .build()
-                .map_err(|e| distribution_error(i, &e))?;
+                .build_at(0)
+                .map_err(|(part, e)| distribution_error(i, &part, &e))?;
             classes.push(TraderClass::from_shared(t.kappa, dist, t.count));
         }
         Market::new(classes).map_err(|e| market_error(&e))

@@ -68,6 +68,7 @@ fn every_family_has_a_sample_and_every_sample_solves() {
         "beta",
         "triangular",
         "piecewise_linear",
+        "mixture",
     ] {
         assert!(families.contains(family), "no sample for `{family}`");
         assert!(

@@ -161,6 +161,32 @@ pub enum DistributionError {
         /// `cdf(hi) − cdf(lo)` (computed from `sf` in the upper half).
         increment: f64,
     },
+    /// Mixtures nested deeper than the spec allows.
+    #[error("mixtures are nested more than {max} deep; flatten the inner mixtures into one list of components")]
+    MixtureTooDeep {
+        /// The largest depth accepted.
+        max: usize,
+    },
+    /// A mixture was given no components.
+    #[error("the mixture has no components; give at least one (weight, distribution) pair")]
+    NoComponents,
+    /// A mixture weight is zero, negative, NaN or infinite.
+    #[error("the weight of component {index} is {value}; mixture weights must be positive finite numbers (drop a component rather than give it weight 0)")]
+    InvalidWeight {
+        /// Index of the component.
+        index: usize,
+        /// The weight given.
+        value: f64,
+    },
+    /// The components' supports leave a gap inside their hull, where the
+    /// mixture's density would be zero.
+    #[error("the components' supports leave the gap ({gap_lo}, {gap_hi}) uncovered; the supports of a mixture's components must overlap or touch (split the market instead)")]
+    DisjointSupports {
+        /// Lower end of the gap.
+        gap_lo: f64,
+        /// Upper end of the gap.
+        gap_hi: f64,
+    },
     /// A user-supplied distribution returned an invalid value.
     #[error("{function}({at}) returned {value}; {expected}")]
     InvalidValue {

@@ -14,9 +14,11 @@
 //! | [`Beta`] | `beta.rs` | `a, b ≥ 1` rescaled to `[lo, hi]` |
 //! | [`Triangular`] | `triangular.rs` | `lo, mode, hi` |
 //! | [`PiecewiseLinear`] | `piecewise_linear.rs` | a tabulated density |
+//! | [`Mixture`] | `mixture.rs` | weighted components of any families |
 
 mod beta;
 mod error;
+mod mixture;
 mod piecewise_linear;
 mod regularity;
 mod triangular;
@@ -25,6 +27,7 @@ mod uniform;
 
 pub use self::beta::Beta;
 pub use self::error::DistributionError;
+pub use self::mixture::Mixture;
 pub use self::piecewise_linear::PiecewiseLinear;
 pub use self::regularity::{check_condition2, validate, Condition2Violation, HazardRatio};
 pub use self::triangular::Triangular;

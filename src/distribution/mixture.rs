@@ -1,0 +1,378 @@
+//! A finite mixture of endowment distributions.
+
+use super::{ratio, support, DistributionError, EndowmentDistribution};
+use std::sync::Arc;
+
+/// The mixture `Σ wᵢ Fᵢ` of endowment distributions with positive weights
+/// (normalised on construction).
+///
+/// Components may be of any type implementing [`EndowmentDistribution`]
+/// (user types and other mixtures included) and may have different
+/// supports: the mixture's support is their hull, which must have no gap
+/// where the density vanishes. Every method is a closed form in the
+/// components' own methods; the density jumps where a component's support
+/// ends inside the hull, and those points are reported as
+/// [`kinks`](EndowmentDistribution::kinks).
+///
+/// A mixture's density is in general neither log-concave nor regular, so a
+/// market with mixtures may need ironing.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::{EndowmentDistribution, Mixture, TruncatedNormal};
+/// // Two modes at ±0.6 on [−1, 1].
+/// let m = Mixture::from_components(vec![
+///     (0.5, TruncatedNormal::new(-0.6, 0.15, -1.0, 1.0)?),
+///     (0.5, TruncatedNormal::new(0.6, 0.15, -1.0, 1.0)?),
+/// ])?;
+/// assert_eq!(m.support(), (-1.0, 1.0));
+/// assert!(m.mean().abs() < 1e-15);
+/// assert!((m.cdf(0.0) - 0.5).abs() < 1e-15);
+/// # Ok::<(), exchange_design::distribution::DistributionError>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Mixture {
+    weights: Vec<f64>,
+    components: Vec<Arc<dyn EndowmentDistribution>>,
+    supports: Vec<(f64, f64)>,
+    lo: f64,
+    hi: f64,
+    kinks: Vec<f64>,
+}
+
+impl Mixture {
+    /// Builds the mixture of shared components, each with its weight.
+    ///
+    /// # Errors
+    /// - [`DistributionError::NoComponents`] for an empty list;
+    /// - [`DistributionError::InvalidWeight`] for a weight that is not a
+    ///   positive finite number (naming the component);
+    /// - the support errors of [`DistributionError`] for a component whose
+    ///   support is not a finite interval, or whose hull cannot be computed with;
+    /// - [`DistributionError::DisjointSupports`] when the supports leave a gap
+    ///   inside their hull;
+    /// - [`DistributionError::VanishingDensity`] when the supports only touch
+    ///   at a point where every density is zero.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, Mixture, Triangular, Uniform};
+    /// use std::sync::Arc;
+    /// let m = Mixture::new(vec![
+    ///     (3.0, Arc::new(Uniform::new(-1.0, 0.0)?) as Arc<dyn EndowmentDistribution>),
+    ///     (1.0, Arc::new(Triangular::new(-0.5, 0.0, 1.0)?)),
+    /// ])?;
+    /// assert_eq!(m.weights(), &[0.75, 0.25]);
+    /// assert_eq!(m.support(), (-1.0, 1.0));
+    /// // The density jumps where the components' supports end.
+    /// assert_eq!(m.kinks(), &[-0.5, 0.0]);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    pub fn new(
+        components: Vec<(f64, Arc<dyn EndowmentDistribution>)>,
+    ) -> Result<Self, DistributionError> {
+        if components.is_empty() {
+            return Err(DistributionError::NoComponents);
+        }
+        let mut largest = 0.0_f64;
+        for (index, (w, _)) in components.iter().enumerate() {
+            if !(w.is_finite() && *w > 0.0) {
+                return Err(DistributionError::InvalidWeight { index, value: *w });
+            }
+            largest = largest.max(*w);
+        }
+        // Scale by the largest weight first so the sum cannot overflow.
+        let total: f64 = components.iter().map(|(w, _)| w / largest).sum();
+        let weights: Vec<f64> = components
+            .iter()
+            .map(|(w, _)| w / largest / total)
+            .collect();
+        let components: Vec<_> = components.into_iter().map(|(_, d)| d).collect();
+        let mut supports = Vec::with_capacity(components.len());
+        for d in &components {
+            let (a, b) = d.support();
+            supports.push(support(a, b)?);
+        }
+        let lo = supports.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+        let hi = supports
+            .iter()
+            .map(|s| s.1)
+            .fold(f64::NEG_INFINITY, f64::max);
+        support(lo, hi)?;
+        // Sweep the supports in order of their lower ends: a lower end beyond
+        // everything covered so far is a gap.
+        let mut order: Vec<usize> = (0..supports.len()).collect();
+        order.sort_by(|&i, &j| supports[i].0.total_cmp(&supports[j].0));
+        let mut reach = lo;
+        for &i in &order {
+            let (a, b) = supports[i];
+            if a > reach {
+                return Err(DistributionError::DisjointSupports {
+                    gap_lo: reach,
+                    gap_hi: a,
+                });
+            }
+            reach = reach.max(b);
+        }
+        let mut kinks: Vec<f64> = Vec::new();
+        for (d, &(a, b)) in components.iter().zip(&supports) {
+            kinks.extend([a, b]);
+            kinks.extend(d.kinks().iter().copied().filter(|k| k.is_finite()));
+        }
+        kinks.retain(|&k| k > lo && k < hi);
+        kinks.sort_by(f64::total_cmp);
+        kinks.dedup();
+        let mixture = Mixture {
+            weights,
+            components,
+            supports,
+            lo,
+            hi,
+            kinks,
+        };
+        // The density is positive inside every component's support; it can
+        // vanish only at an end that no component's open support covers.
+        for &(a, b) in &mixture.supports {
+            for e in [a, b] {
+                let interior = e > lo && e < hi;
+                let covered = mixture.supports.iter().any(|&(c, d)| c < e && e < d);
+                let density = mixture.pdf(e);
+                if interior && !covered && (density.is_nan() || density <= 0.0) {
+                    return Err(DistributionError::VanishingDensity { at: e });
+                }
+            }
+        }
+        Ok(mixture)
+    }
+
+    /// Builds the mixture of owned components of one type (wrapping each in
+    /// an [`Arc`]); see [`Mixture::new`].
+    ///
+    /// # Errors
+    /// As [`Mixture::new`].
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, Mixture, Uniform};
+    /// let m = Mixture::from_components(vec![
+    ///     (1.0, Uniform::new(0.0, 2.0)?),
+    ///     (1.0, Uniform::new(1.0, 2.0)?),
+    /// ])?;
+    /// // Density 1/4 on [0, 1) and 3/4 on (1, 2].
+    /// assert!((m.cdf(1.0) - 0.25).abs() < 1e-15);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    pub fn from_components<D: EndowmentDistribution + 'static>(
+        components: Vec<(f64, D)>,
+    ) -> Result<Self, DistributionError> {
+        Mixture::new(
+            components
+                .into_iter()
+                .map(|(w, d)| (w, Arc::new(d) as Arc<dyn EndowmentDistribution>))
+                .collect(),
+        )
+    }
+
+    /// The normalised weights, in the order given (they sum to 1).
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{Mixture, Uniform};
+    /// let u = Uniform::new(0.0, 1.0)?;
+    /// let m = Mixture::from_components(vec![(2.0, u.clone()), (6.0, u)])?;
+    /// assert_eq!(m.weights(), &[0.25, 0.75]);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    pub fn weights(&self) -> &[f64] {
+        &self.weights
+    }
+
+    /// The components, in the order given.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, Mixture, Uniform};
+    /// let m = Mixture::from_components(vec![(1.0, Uniform::new(0.0, 1.0)?)])?;
+    /// assert_eq!(m.components()[0].support(), (0.0, 1.0));
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    pub fn components(&self) -> &[Arc<dyn EndowmentDistribution>] {
+        &self.components
+    }
+
+    /// `(weight, component, (lo, hi))` for each component.
+    fn parts(&self) -> impl Iterator<Item = (f64, &dyn EndowmentDistribution, f64, f64)> {
+        self.weights
+            .iter()
+            .zip(&self.components)
+            .zip(&self.supports)
+            .map(|((&w, d), &(a, b))| (w, d.as_ref(), a, b))
+    }
+
+    /// The one component with mass below (`lower`) or above `z`, or density
+    /// at `z`, if only one has: then `F/f` (or `(1 − F)/f`) is its own ratio.
+    fn sole(&self, z: f64, lower: bool) -> Option<&dyn EndowmentDistribution> {
+        if !(self.lo..=self.hi).contains(&z) {
+            return None;
+        }
+        let mut found = None;
+        for (_, d, a, b) in self.parts() {
+            let active = if lower { z >= a } else { z <= b };
+            if active {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(d);
+            }
+        }
+        found
+    }
+}
+
+impl EndowmentDistribution for Mixture {
+    fn support(&self) -> (f64, f64) {
+        (self.lo, self.hi)
+    }
+
+    fn cdf(&self, z: f64) -> f64 {
+        if z.is_nan() {
+            return f64::NAN;
+        }
+        self.parts()
+            .map(|(w, d, a, b)| {
+                if z <= a {
+                    0.0
+                } else if z >= b {
+                    w
+                } else {
+                    w * d.cdf(z)
+                }
+            })
+            .sum::<f64>()
+            .min(1.0)
+    }
+
+    fn sf(&self, z: f64) -> f64 {
+        if z.is_nan() {
+            return f64::NAN;
+        }
+        self.parts()
+            .map(|(w, d, a, b)| {
+                if z >= b {
+                    0.0
+                } else if z <= a {
+                    w
+                } else {
+                    w * d.sf(z)
+                }
+            })
+            .sum::<f64>()
+            .min(1.0)
+    }
+
+    /// Right-continuous where a component's support ends inside the hull
+    /// (the density jumps there; a component counts on `[a, b)`, and on
+    /// `[a, b]` when `b` is the mixture's upper end).
+    fn pdf(&self, z: f64) -> f64 {
+        if z.is_nan() {
+            return f64::NAN;
+        }
+        self.parts()
+            .filter(|&(_, _, a, b)| a <= z && (z < b || (z == b && b == self.hi)))
+            .map(|(w, d, _, _)| w * d.pdf(z))
+            .sum()
+    }
+
+    fn kinks(&self) -> &[f64] {
+        &self.kinks
+    }
+
+    /// Built from validated parts: true when every component is.
+    fn validated_by_construction(&self) -> bool {
+        self.components
+            .iter()
+            .all(|d| d.validated_by_construction())
+    }
+
+    fn pdf_derivative(&self, z: f64) -> f64 {
+        self.parts()
+            .filter(|&(_, _, a, b)| a <= z && (z < b || (z == b && b == self.hi)))
+            .map(|(w, d, _, _)| w * d.pdf_derivative(z))
+            .sum()
+    }
+
+    fn partial_moment(&self, a: f64) -> f64 {
+        let a = a.clamp(self.lo, self.hi);
+        self.parts()
+            .map(|(w, d, lo, hi)| {
+                if a <= lo {
+                    0.0
+                } else if a >= hi {
+                    w * d.mean()
+                } else {
+                    w * d.partial_moment(a)
+                }
+            })
+            .sum()
+    }
+
+    fn mean(&self) -> f64 {
+        self.parts().map(|(w, d, _, _)| w * d.mean()).sum()
+    }
+
+    fn second_moment(&self) -> f64 {
+        self.parts().map(|(w, d, _, _)| w * d.second_moment()).sum()
+    }
+
+    fn variance(&self) -> f64 {
+        // Law of total variance: no cancellation between E[Z²] and E[Z]².
+        let m = self.mean();
+        self.parts()
+            .map(|(w, d, _, _)| w * (d.variance() + (d.mean() - m).powi(2)))
+            .sum()
+    }
+
+    fn cdf_integral(&self, x: f64) -> f64 {
+        // Each Fᵢ is 0 below its support and 1 above it.
+        self.parts()
+            .map(|(w, d, a, b)| {
+                if x <= a {
+                    0.0
+                } else if x >= b {
+                    w * ((b - d.mean()) + (x - b))
+                } else {
+                    w * d.cdf_integral(x)
+                }
+            })
+            .sum()
+    }
+
+    fn sf_integral(&self, x: f64) -> f64 {
+        // Each 1 − Fᵢ is 1 below its support and 0 above it.
+        self.parts()
+            .map(|(w, d, a, b)| {
+                if x >= b {
+                    0.0
+                } else if x <= a {
+                    w * ((d.mean() - a) + (a - x))
+                } else {
+                    w * d.sf_integral(x)
+                }
+            })
+            .sum()
+    }
+
+    fn cdf_pdf_ratio(&self, z: f64) -> f64 {
+        match self.sole(z, true) {
+            Some(d) => d.cdf_pdf_ratio(z),
+            _ => ratio(self.cdf(z), self.pdf(z)),
+        }
+    }
+
+    fn sf_pdf_ratio(&self, z: f64) -> f64 {
+        match self.sole(z, false) {
+            Some(d) => d.sf_pdf_ratio(z),
+            _ => ratio(self.sf(z), self.pdf(z)),
+        }
+    }
+}
