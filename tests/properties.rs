@@ -29,7 +29,9 @@
 //!
 
 use exchange_design::benchmarks::PlainDoubleAuction;
-use exchange_design::distribution::{Beta, PiecewiseLinear, Triangular, TruncatedNormal, Uniform};
+use exchange_design::distribution::{
+    Beta, Mixture, PiecewiseLinear, Triangular, TruncatedNormal, Uniform,
+};
 use exchange_design::market::{Market, TraderClass};
 use exchange_design::mechanism::{
     FirstBest, MechanismError, OptimalMechanism, SolverConfig, SolverVariant,
@@ -118,6 +120,13 @@ enum Family {
         z: Vec<f64>,
         f: Vec<f64>,
     },
+    /// Two or three truncated normals `(weight, μ, σ)` on one support,
+    /// with separated modes: several modes, not regular.
+    Modes {
+        parts: Vec<(f64, f64, f64)>,
+        lo: f64,
+        hi: f64,
+    },
     /// Shapes a, b ≥ 1 (log-concave).
     Beta {
         a: f64,
@@ -139,7 +148,8 @@ impl Family {
             Family::Uniform { lo, hi }
             | Family::Triangular { lo, hi, .. }
             | Family::Beta { lo, hi, .. }
-            | Family::TruncatedNormal { lo, hi, .. } => (*lo, *hi),
+            | Family::TruncatedNormal { lo, hi, .. }
+            | Family::Modes { lo, hi, .. } => (*lo, *hi),
             Family::Piecewise { z, .. } | Family::Dips { z, .. } => (z[0], *z.last().unwrap()),
         }
     }
@@ -164,6 +174,14 @@ impl Family {
             Family::Dips { z, f } => Family::Dips {
                 z: z.iter().map(|&x| g(x)).collect(),
                 f: f.clone(),
+            },
+            Family::Modes { parts, lo, hi } => Family::Modes {
+                parts: parts
+                    .iter()
+                    .map(|&(w, mu, sd)| (w, g(mu), s * sd))
+                    .collect(),
+                lo: g(*lo),
+                hi: g(*hi),
             },
             Family::Beta { a, b, lo, hi } => Family::Beta {
                 a: *a,
@@ -197,6 +215,11 @@ impl Family {
                 z: z.iter().rev().map(|x| -x).collect(),
                 f: f.iter().rev().copied().collect(),
             },
+            Family::Modes { parts, lo, hi } => Family::Modes {
+                parts: parts.iter().map(|&(w, mu, sd)| (w, -mu, sd)).collect(),
+                lo: -hi,
+                hi: -lo,
+            },
             Family::Beta { a, b, lo, hi } => Family::Beta {
                 a: *b,
                 b: *a,
@@ -214,6 +237,17 @@ impl Family {
 
     fn build(&self, kappa: f64, count: u64) -> TraderClass {
         match self {
+            Family::Modes { parts, lo, hi } => TraderClass::new(
+                kappa,
+                Mixture::from_components(
+                    parts
+                        .iter()
+                        .map(|&(w, mu, sd)| (w, TruncatedNormal::new(mu, sd, *lo, *hi).unwrap()))
+                        .collect(),
+                )
+                .unwrap(),
+                count,
+            ),
             Family::Uniform { lo, hi } => {
                 TraderClass::new(kappa, Uniform::new(*lo, *hi).unwrap(), count)
             }
@@ -249,6 +283,7 @@ impl Family {
             Family::Beta { .. } => 3,
             Family::TruncatedNormal { .. } => 4,
             Family::Dips { .. } => 5,
+            Family::Modes { .. } => 6,
         }
     }
 }
@@ -410,8 +445,33 @@ fn dips_strategy() -> impl Strategy<Value = Family> {
         })
 }
 
+/// Two or three truncated-normal modes at separated places of the support
+/// (each σ at most a sixth of the gap to the next mode), weights 0.2–1.
+fn modes_strategy() -> impl Strategy<Value = Family> {
+    (
+        support_strategy(),
+        prop::collection::vec((0.2..1.0f64, 0.02..0.08f64), 2..=3),
+        0.0..1.0f64,
+    )
+        .prop_map(|((lo, hi), comps, shift)| {
+            let w = hi - lo;
+            let n = comps.len() as f64;
+            let parts = comps
+                .iter()
+                .enumerate()
+                .map(|(k, &(weight, sd))| {
+                    // Mode k in the k-th slot of [0.1, 0.9], moved within it.
+                    let at = 0.1 + 0.8 * (k as f64 + 0.25 + 0.5 * shift) / n;
+                    (weight, lo + at * w, sd * w)
+                })
+                .collect();
+            Family::Modes { parts, lo, hi }
+        })
+}
+
 fn family_strategy() -> impl Strategy<Value = Family> {
     prop_oneof![
+        modes_strategy(),
         dips_strategy(),
         support_strategy().prop_map(|(lo, hi)| Family::Uniform { lo, hi }),
         (
@@ -647,7 +707,7 @@ fn strategy_covers_the_interesting_cases() {
     use proptest::strategy::ValueTree;
     use proptest::test_runner::TestRunner;
     let mut runner = TestRunner::deterministic();
-    let (mut binding, mut binding_any, mut prop, mut a0, mut a1, mut fam) = (0, 0, 0, 0, 0, [0; 6]);
+    let (mut binding, mut binding_any, mut prop, mut a0, mut a1, mut fam) = (0, 0, 0, 0, 0, [0; 7]);
     let (mut non_regular, mut ironed) = (0, 0);
     for _ in 0..200 {
         let case = case_strategy().new_tree(&mut runner).unwrap().current();
@@ -663,7 +723,7 @@ fn strategy_covers_the_interesting_cases() {
         if case
             .classes
             .iter()
-            .any(|c| matches!(c.family, Family::Dips { .. }))
+            .any(|c| matches!(c.family, Family::Dips { .. } | Family::Modes { .. }))
         {
             non_regular += 1;
             let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
