@@ -454,7 +454,7 @@ impl SideIroning<'_> {
             let mass = self.d.cdf(b) - self.d.cdf(a);
             if mass.is_nan() || mass <= 0.0 || b <= a {
                 return Err(format!(
-                    "the pool near [{}, {}] collapsed",
+                    "the pool near [{}, {}] has no probability mass (the density is numerically zero there: widen the distribution's modes or remove the gap between them)",
                     grid[ia], grid[ib]
                 ));
             }
