@@ -14,9 +14,11 @@
 //! | [`Beta`] | `beta.rs` | `a, b ≥ 1` rescaled to `[lo, hi]` |
 //! | [`Triangular`] | `triangular.rs` | `lo, mode, hi` |
 //! | [`PiecewiseLinear`] | `piecewise_linear.rs` | a tabulated density |
+//! | [`LogConcave`] | `log_concave.rs` | a piecewise-linear log-density (the log-concave MLE) |
 
 mod beta;
 mod error;
+mod log_concave;
 mod piecewise_linear;
 mod regularity;
 mod triangular;
@@ -25,6 +27,7 @@ mod uniform;
 
 pub use self::beta::Beta;
 pub use self::error::DistributionError;
+pub use self::log_concave::LogConcave;
 pub use self::piecewise_linear::PiecewiseLinear;
 pub use self::regularity::{check_condition2, validate, Condition2Violation, HazardRatio};
 pub use self::triangular::Triangular;
@@ -194,6 +197,11 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
     /// system applies; other families keep the default `None`.
     fn uniform_support(&self) -> Option<(f64, f64)> {
         None
+    }
+
+    /// The density is log-concave on its support, so Condition 2 holds and no class of this distribution ever needs ironing.
+    fn log_concave(&self) -> bool {
+        false
     }
 
     /// The ratio `F(z)/f(z)` (the reciprocal of the reverse hazard rate),
