@@ -183,13 +183,13 @@ impl LogConcave {
         let n = knots.len() - 1;
         let (lo, hi) = support(knots[0], knots[n])?;
         let slope = |j: usize| (log_density[j + 1] - log_density[j]) / (knots[j + 1] - knots[j]);
-        for i in 1..n {
+        for (i, &at) in knots.iter().enumerate().take(n).skip(1) {
             let (left, right) = (slope(i - 1), slope(i));
             let scale = left.abs().max(right.abs()).max(1.0 / (hi - lo));
             if right > left + 1e-9 * scale {
                 return Err(DistributionError::NotLogConcave {
                     index: i,
-                    at: knots[i],
+                    at,
                     left,
                     right,
                 });
