@@ -137,6 +137,19 @@ pub enum DistributionError {
         /// A point where the density is zero.
         at: f64,
     },
+    /// A log-density's slope increases at a knot, so the density is not
+    /// log-concave.
+    #[error("the log-density's slope increases at knot {index} (z = {at}) from {left} to {right}; a log-concave density needs slopes that never increase")]
+    NotLogConcave {
+        /// Index of the offending interior knot.
+        index: usize,
+        /// The knot.
+        at: f64,
+        /// Slope on its left.
+        left: f64,
+        /// Slope on its right.
+        right: f64,
+    },
     /// The distribution puts (numerically) no mass on its support, for
     /// example a normal truncated 40 standard deviations away from its mean.
     #[error("the distribution has no representable mass on [{lo}, {hi}]; move the support towards the mean or widen it")]

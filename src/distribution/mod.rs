@@ -15,9 +15,11 @@
 //! | [`Triangular`] | `triangular.rs` | `lo, mode, hi` |
 //! | [`PiecewiseLinear`] | `piecewise_linear.rs` | a tabulated density |
 //! | [`Mixture`] | `mixture.rs` | weighted components of any families |
+//! | [`LogConcave`] | `log_concave.rs` | a piecewise-linear log-density (the log-concave MLE) |
 
 mod beta;
 mod error;
+mod log_concave;
 mod mixture;
 mod piecewise_linear;
 mod regularity;
@@ -27,6 +29,7 @@ mod uniform;
 
 pub use self::beta::Beta;
 pub use self::error::DistributionError;
+pub use self::log_concave::LogConcave;
 pub use self::mixture::Mixture;
 pub use self::piecewise_linear::PiecewiseLinear;
 pub use self::regularity::{check_condition2, validate, Condition2Violation, HazardRatio};
