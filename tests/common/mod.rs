@@ -8,6 +8,7 @@
 use exchange_design::distribution::EndowmentDistribution;
 use gauss_quad::GaussLegendre;
 use std::num::NonZeroUsize;
+use std::sync::OnceLock;
 
 /// Composite 30-node Gauss–Legendre over `panels` equal panels of `[a, b]`.
 pub fn reference_integral_panels<F: FnMut(f64) -> f64>(
@@ -19,7 +20,9 @@ pub fn reference_integral_panels<F: FnMut(f64) -> f64>(
     if a == b {
         return 0.0;
     }
-    let rule = GaussLegendre::new(NonZeroUsize::new(30).unwrap());
+    // Computing the nodes costs far more than using them: once per process.
+    static RULE: OnceLock<GaussLegendre> = OnceLock::new();
+    let rule = RULE.get_or_init(|| GaussLegendre::new(NonZeroUsize::new(30).unwrap()));
     let h = (b - a) / panels as f64;
     (0..panels)
         .map(|k| {
