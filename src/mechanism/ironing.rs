@@ -577,10 +577,8 @@ impl SideIroning<'_> {
     /// decrease (beyond rounding) anywhere, or the answer would not be
     /// incentive compatible.
     fn verify(&self, grid: &[f64], gv: &[f64], pools: &[Pool]) -> Result<(), (usize, String)> {
-        // A decrease this small is left where the virtual type is within
-        // 1e-6 of monotone (at a weight just past the one where the class
-        // stops being regular), too slight for the grid to locate its pool;
-        // the largest seen in the property tests was 5.1e-7 of the scale.
+        // Rounding only: a pool's level carries a few ulps of the scale
+        // divided by its mass.
         let slack = IRONING_MONOTONE_SLACK * self.scale;
         let mut prev = (f64::NEG_INFINITY, 0);
         for (k, (&z, &raw)) in grid.iter().zip(gv).enumerate() {
