@@ -143,8 +143,10 @@ pub fn check_condition2<D: EndowmentDistribution + ?Sized>(
 /// grid, `∫ pdf` agrees with `cdf(b) − cdf(a)` to
 /// [`Tolerances::density_cdf_rel`] of the increment (otherwise
 /// [`DistributionError::DensityCdfMismatch`] names the interval and both
-/// numbers). The built-in families satisfy this by construction;
-/// [`crate::market::Market`] calls it for every class.
+/// numbers). The built-in families satisfy this by construction
+/// ([`EndowmentDistribution::validated_by_construction`]);
+/// [`crate::market::Market`] calls it for every class whose distribution
+/// does not say so, that is for user-defined types.
 ///
 /// The cost is about `3 × SCAN_POINTS` density and `1.5 × SCAN_POINTS` CDF
 /// and survival-function evaluations (more on the few intervals where a kink of the density
