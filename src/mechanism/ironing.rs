@@ -346,6 +346,12 @@ fn hermite_dips(ga: f64, gb: f64, sa: f64, sb: f64, h: f64) -> bool {
     t > 0.0 && t < 1.0 && (a * t + b) * t + m0 < 0.0
 }
 
+/// `SUB + 1` evenly spaced points from `p` to `q`.
+fn even(p: f64, q: f64) -> impl Iterator<Item = f64> {
+    const SUB: usize = 16;
+    (0..=SUB).map(move |k| p + (q - p) * k as f64 / SUB as f64)
+}
+
 /// The ironing of one side at one weight.
 struct SideIroning<'a> {
     d: &'a dyn EndowmentDistribution,
@@ -392,7 +398,50 @@ impl SideIroning<'_> {
         }
         grid.sort_by(f64::total_cmp);
         grid.dedup();
+        // The bottom of each dip, located by golden-section search between
+        // the neighbours of a local minimum on the grid: a pool's end can
+        // then never be missed for want of a point where g is below the
+        // pool's level.
+        let gv: Vec<f64> = grid.iter().map(|&z| self.g(z)).collect();
+        let bottoms: Vec<f64> = (1..grid.len().saturating_sub(1))
+            .filter(|&k| gv[k] < gv[k - 1] && gv[k] <= gv[k + 1])
+            .map(|k| self.bottom(grid[k - 1], grid[k + 1]))
+            .collect();
+        grid.extend(bottoms);
+        grid.sort_by(f64::total_cmp);
+        grid.dedup();
         grid
+    }
+
+    /// A local minimiser of `g` on `[a, b]` by golden-section search.
+    fn bottom(&self, mut a: f64, mut b: f64) -> f64 {
+        const INV_PHI: f64 = 0.618_033_988_749_894_8;
+        let mut x1 = b - INV_PHI * (b - a);
+        let mut x2 = a + INV_PHI * (b - a);
+        let (mut g1, mut g2) = (self.g(x1), self.g(x2));
+        for _ in 0..80 {
+            if b - a <= 4.0 * f64::EPSILON * a.abs().max(b.abs()) {
+                break;
+            }
+            if g1 <= g2 {
+                b = x2;
+                x2 = x1;
+                g2 = g1;
+                x1 = b - INV_PHI * (b - a);
+                g1 = self.g(x1);
+            } else {
+                a = x1;
+                x1 = x2;
+                g1 = g2;
+                x2 = a + INV_PHI * (b - a);
+                g2 = self.g(x2);
+            }
+        }
+        if g1 <= g2 {
+            x1
+        } else {
+            x2
+        }
     }
 
     /// `∫_lo^z (g − centre) f`, in closed form from the distribution's own
@@ -411,10 +460,58 @@ impl SideIroning<'_> {
         self.cumulative(z) - (m - self.centre) * self.d.cdf(z)
     }
 
-    /// The upward crossing of `g = m` nearest `z0` in `[p, q]`, i.e. a local
-    /// minimiser of `D_m`: `p` if `g ≥ m` throughout, `q` if `g < m`.
-    fn crossing(&self, grid: &[f64], m: f64, p: f64, q: f64, z0: f64) -> Result<f64, RootError> {
-        const SUB: usize = 16;
+    /// The minimiser of `D_m` on `[p, q]`: an upward crossing of `g = m`,
+    /// or `p` where `g ≥ m` from `p` on, or `q` where `g < m` up to `q`.
+    ///
+    /// Found from `D_m` itself, which a narrow dip of `g` cannot hide: `D_m`
+    /// is sampled at evenly spaced points and the scan grid's own points in
+    /// the window (refined where `g` dips), each of the lowest few local
+    /// minima of the samples is made exact by [`Self::descend`], and the
+    /// exact minima are compared (comparing the samples alone would favour
+    /// whichever minimum happens to have a sample nearest to it).
+    fn minimiser(&self, grid: &[f64], m: f64, p: f64, q: f64) -> Result<f64, RootError> {
+        const CANDIDATES: usize = 4;
+        let (i, j) = (
+            grid.partition_point(|&z| z <= p),
+            grid.partition_point(|&z| z < q),
+        );
+        let inside = if i < j { &grid[i..j] } else { &[][..] };
+        let mut pts: Vec<f64> = even(p, q).chain(inside.iter().copied()).collect();
+        pts.sort_by(f64::total_cmp);
+        pts.dedup();
+        let dm: Vec<f64> = pts.iter().map(|&z| self.d_m(m, z)).collect();
+        let last = pts.len() - 1;
+        let mut minima: Vec<usize> = (0..=last)
+            .filter(|&k| (k == 0 || dm[k] <= dm[k - 1]) && (k == last || dm[k] <= dm[k + 1]))
+            .collect();
+        minima.sort_by(|&x, &y| dm[x].total_cmp(&dm[y]));
+        minima.truncate(CANDIDATES);
+        // Where the minima differ by rounding only, a zoom can end on a
+        // sample that is no crossing; such a candidate is used only if no
+        // other is found.
+        let mut best = (pts[minima.first().copied().unwrap_or(0)], f64::INFINITY);
+        let mut fallback = best;
+        for k in minima {
+            let (z, exact) = self.descend(m, &pts, k)?;
+            let v = self.d_m(m, z);
+            let slot = if exact { &mut best } else { &mut fallback };
+            if v < slot.1 {
+                *slot = (z, v);
+            }
+        }
+        Ok(if best.1.is_finite() {
+            best.0
+        } else {
+            fallback.0
+        })
+    }
+
+    /// The local minimiser of `D_m` next to sample `k` of `pts`, and whether
+    /// it is exact (a crossing of `g = m`, or an end of the window): the
+    /// cell beside the sample on the side where `D_m` falls is searched by a
+    /// bracketed root of `g = m` once `g − m` changes sign across it,
+    /// otherwise by sampling the cell again.
+    fn descend(&self, m: f64, pts: &[f64], k: usize) -> Result<(f64, bool), RootError> {
         let h = |z: f64| {
             let v = self.g(z) - m;
             if v.is_nan() {
@@ -423,60 +520,68 @@ impl SideIroning<'_> {
                 v
             }
         };
-        // Evenly spaced points and the scan grid's own points inside the
-        // window (the grid is refined where `g` dips narrowly, so a dip
-        // below `m` that the even points straddle is still seen).
-        let (i, j) = (
-            grid.partition_point(|&z| z <= p),
-            grid.partition_point(|&z| z < q),
-        );
-        let inside = if i < j { &grid[i..j] } else { &[][..] };
-        let mut pts: Vec<f64> = (0..=SUB)
-            .map(|k| p + (q - p) * k as f64 / SUB as f64)
-            .chain(inside.iter().copied())
-            .collect();
-        pts.sort_by(f64::total_cmp);
-        pts.dedup();
-        let sub = pts.len() - 1;
-        let vals: Vec<f64> = pts.iter().map(|&z| h(z)).collect();
-        // Sign changes from − to + (a point with h = 0 counts as +).
-        let mut best: Option<usize> = None;
-        for k in 0..sub {
-            if vals[k] < 0.0 && vals[k + 1] >= 0.0 {
-                let better = match best {
-                    None => true,
-                    Some(b) => (pts[k] - z0).abs() < (pts[b] - z0).abs(),
-                };
-                if better {
-                    best = Some(k);
+        let mut pts = pts.to_vec();
+        let mut k = k;
+        for zoom in 0..64 {
+            // The window's own ends are answers; a zoomed cell's are not.
+            let edge = zoom == 0;
+            let last = pts.len() - 1;
+            // Near its minimum D_m is flat to rounding, so the lowest sample
+            // may sit a cell away from the crossing: an upward crossing in a
+            // cell next to it is taken first.
+            let crossing = [k, k.wrapping_sub(1), k + 1, k.wrapping_sub(2)]
+                .into_iter()
+                .filter(|&j| j < last)
+                .find(|&j| h(pts[j]) < 0.0 && h(pts[j + 1]) >= 0.0);
+            let (l, r) = if let Some(j) = crossing {
+                (pts[j], pts[j + 1])
+            } else if h(pts[k]) >= 0.0 {
+                // D_m rises at the sample: its minimum is to the left.
+                if k == 0 {
+                    return Ok((pts[0], edge));
                 }
-            }
-        }
-        match best {
-            Some(k) => {
-                if vals[k + 1] == 0.0 {
-                    return Ok(pts[k + 1]);
+                (pts[k - 1], pts[k])
+            } else {
+                if k == last {
+                    return Ok((pts[last], edge));
                 }
-                let (a, b) = (pts[k], pts[k + 1]);
-                // g − m changes sign on [a, b]: a bracketed Newton step with
+                (pts[k], pts[k + 1])
+            };
+            let (hl, hr) = (h(l), h(r));
+            if hl < 0.0 && hr >= 0.0 {
+                if hr == 0.0 {
+                    return Ok((r, true));
+                }
+                // g − m changes sign on [l, r]: a bracketed Newton step with
                 // the analytic slope, bisecting where the slope misleads.
-                let method = RootMethod::Newton;
-                solve_increasing(
+                return solve_increasing(
                     |z| raw_with_slope(self.d, self.beta, self.side, z),
                     m,
-                    a,
-                    b,
-                    0.5 * (a + b),
+                    l,
+                    r,
+                    0.5 * (l + r),
                     self.rel,
-                    method,
+                    RootMethod::Newton,
                 )
+                .map(|z| (z, true));
             }
-            // No upward crossing seen: g ends below m, so it crosses
-            // further right (the caller widens the window); otherwise it
-            // stays at or above m from the left end on.
-            None if vals[sub] < 0.0 => Ok(q),
-            None => Ok(p),
+            if r - l <= 4.0 * f64::EPSILON * l.abs().max(r.abs()) {
+                // Two adjacent floats with no sign change between them: a
+                // rounding-level minimum of D_m, not a crossing.
+                return Ok((if hl < 0.0 { r } else { l }, false));
+            }
+            pts = even(l, r).collect();
+            k = pts
+                .iter()
+                .map(|&z| self.d_m(m, z))
+                .enumerate()
+                .fold(
+                    (0, f64::INFINITY),
+                    |best, (k, v)| if v < best.1 { (k, v) } else { best },
+                )
+                .0;
         }
+        Ok((pts[k], false))
     }
 
     /// Makes one approximate pool exact. `(ia, ib)` are grid indices of its
@@ -484,21 +589,26 @@ impl SideIroning<'_> {
     fn refine(&self, grid: &[f64], ia: usize, ib: usize, m0: f64) -> Result<Pool, String> {
         let n = grid.len() - 1;
         // The pool's ends are the upward crossings of g = m on either side of
-        // the peak of g inside it (g rises through m at a, peaks, falls below
-        // m and rises through it again at b): split the search there.
+        // its interior (g rises through m at a, peaks, falls below m and
+        // rises through it again at b): split the search inside.
         let mid = {
             const PEAK_SUB: usize = 64;
             let (p, q) = (grid[ia], grid[ib]);
+            // The highest point of D_m0 inside the block, where g falls
+            // through m0 into the dip: inside the pool whatever the block's
+            // ends (which may reach past the pool's, where g is lower or
+            // higher than anywhere inside it), so that D_m falls to a on its
+            // left and to b on its right.
             (0..=PEAK_SUB)
                 .map(|k| p + (q - p) * k as f64 / PEAK_SUB as f64)
                 .chain(grid[ia..=ib].iter().copied())
-                .map(|z| (z, self.g(z)))
+                .map(|z| (z, self.d_m(m0, z)))
                 .filter(|(_, v)| v.is_finite())
-                .fold((0.5 * (p + q), f64::NEG_INFINITY), |best, (z, v)| {
-                    if v > best.1 {
+                .fold((0.5 * (p + q), f64::NEG_INFINITY), |b, (z, v)| {
+                    if v > b.1 {
                         (z, v)
                     } else {
-                        best
+                        b
                     }
                 })
                 .0
@@ -507,6 +617,12 @@ impl SideIroning<'_> {
         let mut m = m0;
         let mut reach = 1;
         let mut last_step = f64::INFINITY;
+        // Levels known to be too low (Φ > 0) and too high (Φ < 0) for the
+        // current windows: Φ is continuous and decreasing but its slope
+        // jumps where an end moves to another local minimum of D_m (a thin
+        // pool's end jumping across a dip), which can make plain Newton
+        // cycle; a step leaving the bracket bisects it instead.
+        let (mut m_lo, mut m_hi) = (f64::NEG_INFINITY, f64::INFINITY);
         for iteration in 0..200 {
             if !(m.is_finite() && mid.is_finite()) {
                 return Err(format!(
@@ -522,10 +638,10 @@ impl SideIroning<'_> {
             // a local minimiser of D_m; a pool that starts (ends) at the
             // support's end keeps it when g stays above (below) m there.
             let a = self
-                .crossing(grid, m, pa, qa, grid[ia])
+                .minimiser(grid, m, pa, qa)
                 .map_err(|e| format!("lower end of a pool: {e}"))?;
             let b = self
-                .crossing(grid, m, pb, qb, grid[ib])
+                .minimiser(grid, m, pb, qb)
                 .map_err(|e| format!("upper end of a pool: {e}"))?;
             // An end stuck at the edge of its window (other than the
             // support's end) means the window is too small: widen it.
@@ -551,6 +667,7 @@ impl SideIroning<'_> {
             if stuck && reach < n {
                 m += step;
                 reach *= 2;
+                (m_lo, m_hi) = (f64::NEG_INFINITY, f64::INFINITY);
                 continue;
             }
             // Converged when the step is at the root tolerance, or when it
@@ -558,13 +675,40 @@ impl SideIroning<'_> {
             // cumulative integrals carry an error of a few ulps of the
             // scale, divided by the pool's mass).
             let floor = 64.0 * f64::EPSILON * self.scale / mass;
-            let done = step.abs() <= self.rel * m.abs().max(self.scale)
+            let resolution = self.rel * m.abs().max(self.scale);
+            let done = step.abs() <= resolution
+                || m_hi - m_lo <= resolution
                 || (iteration > 3 && step.abs() >= 0.5 * last_step && step.abs() <= floor);
             if done {
                 let value = self.centre + (self.cumulative(b) - self.cumulative(a)) / mass;
+                // An interior end must be a crossing of g = m (allowing a
+                // jump of g there): otherwise the pool is not the ironing.
+                let delta = 1e-9 * self.scale;
+                let tol = 1e-9 * self.scale;
+                for e in [a, b] {
+                    if e > self.lo && e < self.hi {
+                        let (below, above) = (self.g(e - delta), self.g(e + delta));
+                        if below > m + tol || above < m - tol {
+                            return Err(format!(
+                                "the end {e} of the pool near [{}, {}] is not where the virtual type meets the pool's level {m}",
+                                grid[ia], grid[ib]
+                            ));
+                        }
+                    }
+                }
                 return Ok(Pool { a, b, value });
             }
-            m += step;
+            if step > 0.0 {
+                m_lo = m;
+            } else {
+                m_hi = m;
+            }
+            let next = m + step;
+            m = if next > m_lo && next < m_hi {
+                next
+            } else {
+                0.5 * (m_lo + m_hi)
+            };
             last_step = step.abs();
         }
         Err(format!(
@@ -966,7 +1110,9 @@ mod tests {
         let mut seen = (false, false);
         for k in 0..=40 {
             let beta = 0.0100 + 0.00003 * k as f64;
-            let t = VirtualTypes::new(&d, beta, &Tolerances::DEFAULT).unwrap();
+            let t = VirtualTypes::new(&d, beta, &Tolerances::DEFAULT)
+                .map_err(|e| format!("β = {beta}: {e:?}"))
+                .unwrap();
             let drop = largest_drop(&d, beta, -0.5, 0.5);
             if drop > 1e-12 {
                 seen.1 = true;
@@ -1080,5 +1226,100 @@ mod tests {
         assert!(t.lower.iter().any(|p| p.a < -0.1915 && p.b > -0.1915));
         assert!(monotone_on_fine_grid(&t, &d, Side::Lower));
         assert!(monotone_on_fine_grid(&t, &d, Side::Upper));
+    }
+
+    /// A pool only 6e-5 wide whose right end lies past a dip that sinks
+    /// below the pool's level over just 4e-5 (a translated dips market
+    /// from the property tests): the level's Newton iteration once cycled
+    /// between that end and the kink before the dip and gave up.
+    #[test]
+    fn a_pool_ending_past_a_narrow_dip_converges() {
+        let d = PiecewiseLinear::new(
+            vec![
+                0.23291066874566857,
+                0.3252036634944675,
+                0.3359482393738964,
+                0.34669281525332574,
+                0.40540443413967475,
+                0.41356244256569896,
+                0.42172045099172273,
+                0.5599781697297552,
+            ],
+            vec![
+                2.2542678451068103,
+                2.786655706070604,
+                0.5874615181341953,
+                2.910614881628439,
+                3.249290132959274,
+                0.6563389656817824,
+                3.3434083196640567,
+                4.140941559765497,
+            ],
+        )
+        .unwrap();
+        let beta = 2.9286824278641384e-3;
+        let t = VirtualTypes::new(&d, beta, &Tolerances::DEFAULT).unwrap();
+        let p = t
+            .lower
+            .iter()
+            .find(|p| p.a < 0.413563 && p.b > 0.4136)
+            .expect("the pool at the kink");
+        let bound = 1e-12 + 64.0 * f64::EPSILON * 0.56 / (d.cdf(p.b) - d.cdf(p.a));
+        for z in [p.a, p.b] {
+            assert!((lower(&d, beta, z) - p.value).abs() < bound, "{p:?}");
+        }
+        assert!(monotone_on_fine_grid(&t, &d, Side::Lower));
+        assert!(monotone_on_fine_grid(&t, &d, Side::Upper));
+    }
+
+    /// Reflecting the distribution (z → −z) maps the pools of `L` to those
+    /// of `−H` and back (`L̃(−z) = −H(z)`), computed independently on each
+    /// side: deep dips at β = 1, where a pool's end was once taken at a
+    /// point 2.8e-3 above the pool's level on one side only.
+    #[test]
+    fn ironing_commutes_with_reflection() {
+        let z = vec![
+            2.14488032798126,
+            3.583940577802874,
+            3.8565154433258,
+            4.129090308848727,
+            5.373715878392664,
+            5.634771748615836,
+            5.895827618839007,
+            7.012339296340647,
+        ];
+        let f = vec![
+            1.0,
+            1.2276318845604743,
+            0.016972981851884054,
+            1.3138641744600708,
+            1.5107402010215436,
+            0.06595595260917851,
+            1.593328320208133,
+            1.7699391725438705,
+        ];
+        let d = PiecewiseLinear::new(z.clone(), f.clone()).unwrap();
+        let dr = PiecewiseLinear::new(
+            z.iter().rev().map(|x| -x).collect(),
+            f.iter().rev().copied().collect(),
+        )
+        .unwrap();
+        for beta in [0.3, 1.0] {
+            let t = VirtualTypes::new(&d, beta, &Tolerances::DEFAULT).unwrap();
+            let tr = VirtualTypes::new(&dr, beta, &Tolerances::DEFAULT).unwrap();
+            for (mine, theirs) in [(&t.lower, &tr.upper), (&t.upper, &tr.lower)] {
+                assert_eq!(mine.len(), theirs.len(), "β = {beta}");
+                assert!(!mine.is_empty());
+                for (p, q) in mine.iter().zip(theirs.iter().rev()) {
+                    let close = |x: f64, y: f64| (x - y).abs() < 1e-9 * 7.0;
+                    assert!(
+                        close(p.a, -q.b) && close(p.b, -q.a) && close(p.value, -q.value),
+                        "β = {beta}: {p:?} against {q:?}"
+                    );
+                }
+            }
+            assert!(monotone_on_fine_grid(&t, &d, Side::Lower));
+            assert!(monotone_on_fine_grid(&tr, &dr, Side::Lower));
+        }
     }
 }
