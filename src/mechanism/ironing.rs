@@ -491,6 +491,41 @@ impl SideIroning<'_> {
         // other is found.
         let mut best = (pts[minima.first().copied().unwrap_or(0)], f64::INFINITY);
         let mut fallback = best;
+        // Every upward crossing between samples is a candidate too: over a
+        // window a few ulps of D_m deep (a steep g), the samples of D_m are
+        // rounding noise and their minima say nothing.
+        let hv: Vec<f64> = pts
+            .iter()
+            .map(|&z| {
+                let v = self.g(z) - m;
+                if v.is_nan() {
+                    0.0
+                } else {
+                    v
+                }
+            })
+            .collect();
+        for j in 0..last {
+            if hv[j] < 0.0 && hv[j + 1] >= 0.0 {
+                let z = if hv[j + 1] == 0.0 {
+                    pts[j + 1]
+                } else {
+                    solve_increasing(
+                        |z| raw_with_slope(self.d, self.beta, self.side, z),
+                        m,
+                        pts[j],
+                        pts[j + 1],
+                        0.5 * (pts[j] + pts[j + 1]),
+                        self.rel,
+                        RootMethod::Newton,
+                    )?
+                };
+                let v = self.d_m(m, z);
+                if v < best.1 {
+                    best = (z, v);
+                }
+            }
+        }
         for k in minima {
             let (z, exact) = self.descend(m, &pts, k)?;
             let v = self.d_m(m, z);
@@ -1321,5 +1356,48 @@ mod tests {
             assert!(monotone_on_fine_grid(&t, &d, Side::Lower));
             assert!(monotone_on_fine_grid(&tr, &dr, Side::Lower));
         }
+    }
+
+    /// A pool 4e-5 wide at a small weight, its left end where `L` climbs
+    /// steeply to a kink: over the end's search window `D_m` varies by less
+    /// than its rounding, so the end is found from the sign of `g − m`
+    /// (it was once taken 2.5e-9 off the crossing, and the end check
+    /// refused it).
+    #[test]
+    fn a_pool_end_where_d_m_is_flat_to_rounding() {
+        let d = PiecewiseLinear::new(
+            vec![
+                -0.9953680345245814,
+                -0.7741251696144227,
+                -0.7243630385120579,
+                -0.6746009074096939,
+                -0.0715052201871807,
+                -0.026732507004941175,
+                0.018040206177298346,
+                0.20585073816183902,
+            ],
+            vec![
+                0.4530746357235181,
+                0.6129791314321985,
+                0.04238898206088338,
+                0.6849108385409819,
+                1.120801558761753,
+                0.36027256343600156,
+                1.1855210074619196,
+                1.321262100933847,
+            ],
+        )
+        .unwrap();
+        let beta = 1.053890315268108e-3;
+        let t = VirtualTypes::new(&d, beta, &Tolerances::DEFAULT).unwrap();
+        let p = t
+            .lower
+            .iter()
+            .find(|p| p.a < -0.72436 && p.b > -0.72433)
+            .expect("the pool after the kink");
+        for z in [p.a, p.b] {
+            assert!((lower(&d, beta, z) - p.value).abs() < 1e-11, "{p:?}");
+        }
+        assert!(monotone_on_fine_grid(&t, &d, Side::Lower));
     }
 }
