@@ -71,6 +71,22 @@ pub(crate) fn class_moments(
     c: f64,
     tol: &Tolerances,
 ) -> ClassMoments {
+    if types.beta == 0.0 {
+        moments_at_zero_weight(d, at, c)
+    } else {
+        moments_by_quadrature(d, types, at, c, tol)
+    }
+}
+
+/// [`class_moments`] by quadrature where `V` is a raw virtual type, and in
+/// closed form on pools.
+fn moments_by_quadrature(
+    d: &dyn EndowmentDistribution,
+    types: &VirtualTypes,
+    at: &AtEta,
+    c: f64,
+    tol: &Tolerances,
+) -> ClassMoments {
     let beta = types.beta;
     let (lo, hi) = d.support();
     let AtEta { eta, za, zb, .. } = *at;
@@ -149,6 +165,30 @@ pub(crate) fn class_moments(
         var_v: (second - mean_v * mean_v).max(0.0),
         e_zv: low[2] + on[2] + high[2],
         e_jv: low[3] + on[3] + high[3],
+        int_lower_centred,
+        int_lower: int_lower_centred + c * (za - lo),
+        centre: c,
+    }
+}
+
+/// [`class_moments`] at `β = 0` (the first best), in closed form: then
+/// `L = H = z`, so `V = median(z, η, z) = z` everywhere and the moments are
+/// the distribution's own. With `z' = z − c`:
+/// `Var V = Var Z`, `E V'² = E z'V' = Var Z + (E Z − c)²`, and, integrating `∫ z' (1 − F)`
+/// by parts, `E[V' (z' f − (1 − F))/f] = E z'²/2 + (lo − c)²/2`, sums of
+/// non-negative terms (no cancellation, whatever `c`).
+fn moments_at_zero_weight(d: &dyn EndowmentDistribution, at: &AtEta, c: f64) -> ClassMoments {
+    let (lo, _) = d.support();
+    let za = at.za;
+    let mean_c = d.mean() - c;
+    let second = d.variance() + mean_c * mean_c;
+    let lo_c = lo - c;
+    let int_lower_centred = (za - lo) * (0.5 * (za + lo) - c);
+    ClassMoments {
+        mean_v: at.mean - c,
+        var_v: d.variance(),
+        e_zv: second,
+        e_jv: 0.5 * second + 0.5 * lo_c * lo_c,
         int_lower_centred,
         int_lower: int_lower_centred + c * (za - lo),
         centre: c,
@@ -254,4 +294,66 @@ pub(crate) fn welfare(
         })
         .collect();
     (out, revenue, efficiency)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::{Beta, Mixture, PiecewiseLinear, Triangular, TruncatedNormal};
+    use crate::mechanism::virtual_value::at_eta;
+    use crate::numerics::RootMethod;
+
+    /// At β = 0 the closed form agrees with the quadrature path (which is
+    /// what every other weight uses) for each family, with the centre at,
+    /// beside and far from the class, and with η inside and outside the
+    /// support.
+    #[test]
+    fn closed_form_at_zero_weight_agrees_with_quadrature() {
+        let families: Vec<Box<dyn EndowmentDistribution>> = vec![
+            Box::new(TruncatedNormal::new(0.2, 0.4, -1.0, 1.5).unwrap()),
+            Box::new(Beta::new(2.5, 1.3, -0.5, 2.0).unwrap()),
+            Box::new(Triangular::new(1.0, 1.2, 3.0).unwrap()),
+            Box::new(
+                PiecewiseLinear::new(
+                    vec![-1.0, -0.3, 0.0, 0.4, 1.0],
+                    vec![1.0, 0.1, 1.2, 0.05, 0.7],
+                )
+                .unwrap(),
+            ),
+            Box::new(
+                Mixture::from_components(vec![
+                    (0.4, TruncatedNormal::new(-0.5, 0.1, -1.0, 1.0).unwrap()),
+                    (0.6, TruncatedNormal::new(0.4, 0.2, -1.0, 1.0).unwrap()),
+                ])
+                .unwrap(),
+            ),
+        ];
+        let tol = Tolerances::DEFAULT;
+        let types = VirtualTypes::regular(0.0);
+        for d in &families {
+            let (lo, hi) = d.support();
+            let (m, sd) = (d.mean(), d.variance().sqrt());
+            for eta in [lo - 1.0, lo + 0.3 * (hi - lo), m, hi + 2.0] {
+                let at =
+                    at_eta(d.as_ref(), &types, eta, (lo, hi), 1e-14, RootMethod::Newton).unwrap();
+                for c in [m, m + sd, lo - 3.0 * (hi - lo)] {
+                    let closed = moments_at_zero_weight(d.as_ref(), &at, c);
+                    let quad = moments_by_quadrature(d.as_ref(), &types, &at, c, &tol);
+                    let scale = (hi - lo).max((m - c).abs()).powi(2);
+                    for (name, x, y) in [
+                        ("mean_v", closed.mean_v, quad.mean_v),
+                        ("var_v", closed.var_v, quad.var_v),
+                        ("e_zv", closed.e_zv, quad.e_zv),
+                        ("e_jv", closed.e_jv, quad.e_jv),
+                        ("int_lower", closed.int_lower, quad.int_lower),
+                    ] {
+                        assert!(
+                            (x - y).abs() <= 1e-11 * scale,
+                            "{d:?}, η = {eta}, c = {c}: {name} {x} against {y}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
