@@ -5,6 +5,9 @@
 
 #![allow(dead_code)]
 
+pub mod markets;
+pub mod reference;
+
 use exchange_design::distribution::EndowmentDistribution;
 use gauss_quad::GaussLegendre;
 use std::num::NonZeroUsize;
