@@ -505,6 +505,14 @@ impl SideIroning<'_> {
                 }
             })
             .collect();
+        // The window's ends are local minima of D_m where g − m has the
+        // right sign there (rising from p, falling into q).
+        for (z, ok) in [(pts[0], hv[0] >= 0.0), (pts[last], hv[last] < 0.0)] {
+            let v = self.d_m(m, z);
+            if ok && v < best.1 {
+                best = (z, v);
+            }
+        }
         for j in 0..last {
             if hv[j] < 0.0 && hv[j + 1] >= 0.0 {
                 let z = if hv[j + 1] == 0.0 {
@@ -1395,6 +1403,42 @@ mod tests {
             .iter()
             .find(|p| p.a < -0.72436 && p.b > -0.72433)
             .expect("the pool after the kink");
+        for z in [p.a, p.b] {
+            assert!((lower(&d, beta, z) - p.value).abs() < 1e-11, "{p:?}");
+        }
+        assert!(monotone_on_fine_grid(&t, &d, Side::Lower));
+    }
+
+    /// A pool whose left end lies just outside the first search window (a
+    /// few nanometres wide at a kink): the window must widen rather than
+    /// settle on a point of the window where `g ≠ m` (from the independent
+    /// welfare test's CI seed).
+    #[test]
+    fn a_pool_end_just_outside_its_first_window() {
+        let d = PiecewiseLinear::new(
+            vec![
+                -0.1887373984755157,
+                -0.14153442654038617,
+                -0.12105283798086772,
+                -0.10057124942134926,
+                0.14769400415249043,
+            ],
+            vec![
+                2.57544286604758,
+                2.7243085529549167,
+                0.5947681974657713,
+                2.8534955776217696,
+                3.636458513923429,
+            ],
+        )
+        .unwrap();
+        let beta = 2.0666234002554115e-2;
+        let t = VirtualTypes::new(&d, beta, &Tolerances::DEFAULT).unwrap();
+        let p = t
+            .lower
+            .iter()
+            .find(|p| p.a < -0.121052 && p.b > -0.12104)
+            .expect("the pool at the kink");
         for z in [p.a, p.b] {
             assert!((lower(&d, beta, z) - p.value).abs() < 1e-11, "{p:?}");
         }
