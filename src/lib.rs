@@ -124,6 +124,7 @@
 
 pub mod benchmarks;
 pub mod distribution;
+pub mod estimation;
 pub mod implementation;
 pub mod market;
 pub mod mechanism;
