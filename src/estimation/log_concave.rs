@@ -16,14 +16,19 @@
 //! `D(t) = ∫_{x_(1)}^t (F_φ(s) − F_n(s)) ds` (the slope of `L` towards a new
 //! concave kink at `t`) is largest, if positive.
 //!
-//! **Convergence criterion.** The iteration stops when, on the current
-//! knots, the gradient of `L` is at most `1e-13` in every coordinate (or the
-//! Newton decrement is below `1e-24`, the rounding level of its sums) and
-//! `max_t D(t) ≤` [`LOG_CONCAVE_TOLERANCE`] (both in the coordinate
-//! standardised by the sample mean and standard deviation). `D ≤ 0`
-//! everywhere, with equality at the knots, characterises the estimate
-//! (Dümbgen and Rufibach 2009, Theorem 2.4). Because every linear function is
-//! a combination of the knots' hat functions, the vanishing gradient also
+//! **Convergence criterion.** On each set of knots, Newton stops when every
+//! coordinate of the gradient of `L` (a difference of probability masses)
+//! is at most `1e-13`; steps are Armijo-damped until the Newton decrement is
+//! below `1e-12`, then taken whole (the change of `L` is then below its own
+//! rounding, so a test on it would reject good steps at random), and if
+//! three whole steps in a row fail to lower the gradient it is at the
+//! rounding level of its sums and is accepted if at most `1e-11`. The outer
+//! iteration stops when `max_t D(t) ≤` [`LOG_CONCAVE_TOLERANCE`], all in the
+//! coordinate standardised by the sample mean and standard deviation.
+//! `D ≤ 0` everywhere, with equality at the knots, characterises the
+//! estimate (Dümbgen and Rufibach 2009, Theorem 2.4). Because every linear
+//! function is a combination of the knots' hat functions, the vanishing
+//! gradient also
 //! makes the estimate's mean equal the sample mean.
 
 use super::{checked_sorted, EstimationError};
@@ -89,6 +94,9 @@ pub fn log_concave_mle(
     // Distinct standardised values with their weights.
     let mut y: Vec<f64> = Vec::new();
     let mut w: Vec<f64> = Vec::new();
+    // The data value behind each distinct standardised value (knots are
+    // placed exactly at data points, not at their round trip).
+    let mut orig: Vec<f64> = Vec::new();
     for &v in &sorted {
         let t = (v - mean) / sd;
         match y.last() {
@@ -96,6 +104,7 @@ pub fn log_concave_mle(
             _ => {
                 y.push(t);
                 w.push(1.0 / n);
+                orig.push(v);
             }
         }
     }
@@ -104,7 +113,7 @@ pub fn log_concave_mle(
     }
     let mut fit = Fit::new(y, w);
     fit.run()?;
-    let knots: Vec<f64> = fit.knots.iter().map(|&i| mean + sd * fit.y[i]).collect();
+    let knots: Vec<f64> = fit.knots.iter().map(|&i| orig[i]).collect();
     let log_density: Vec<f64> = fit.theta.iter().map(|t| t - sd.ln()).collect();
     // Distinct standardised values can map back onto equal floats only if
     // the data's spread is at the last digits; report that rather than panic.
