@@ -21,7 +21,8 @@
 //! [`market::TraderClass`]es `(κ, distribution, count)`; the distributions
 //! are in [`distribution`] (or your own type implementing
 //! [`distribution::EndowmentDistribution`], checked by
-//! [`distribution::validate`]).
+//! [`distribution::validate`]), or estimated from observed endowments by
+//! [`estimation::estimate`].
 //!
 //! **2. The optimal mechanism.** [`mechanism::OptimalMechanism::solve`]
 //! returns the α-optimal direct mechanism of Theorem 1.
