@@ -21,7 +21,8 @@
 //! [`market::TraderClass`]es `(κ, distribution, count)`; the distributions
 //! are in [`distribution`] (or your own type implementing
 //! [`distribution::EndowmentDistribution`], checked by
-//! [`distribution::validate`]).
+//! [`distribution::validate`]), or estimated from observed endowments by
+//! [`estimation::estimate`].
 //!
 //! **2. The optimal mechanism.** [`mechanism::OptimalMechanism::solve`]
 //! returns the α-optimal direct mechanism of Theorem 1.
@@ -124,6 +125,7 @@
 
 pub mod benchmarks;
 pub mod distribution;
+pub mod estimation;
 pub mod implementation;
 pub mod market;
 pub mod mechanism;

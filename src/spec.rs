@@ -10,13 +10,16 @@
 //! units and meaning, is written down in `docs/spec.md` in the crate's
 //! repository (one sample per family is in `examples/specs/`).
 //! On the wire, families are snake case: `"uniform"`, `"truncated_normal"`,
-//! `"beta"`, `"triangular"`, `"piecewise_linear"`.
+//! `"beta"`, `"triangular"`, `"piecewise_linear"`, `"mixture"`, and
+//! `"estimate"` (a distribution estimated from samples by a method of
+//! [`crate::estimation`]).
 
 use crate::benchmarks::{BenchmarkError, PlainDoubleAuction};
 use crate::distribution::{
     Beta, DistributionError, EndowmentDistribution, Mixture, PiecewiseLinear, Triangular,
     TruncatedNormal, Uniform,
 };
+use crate::estimation::{estimate, EstimationError, Method};
 use crate::implementation::{ImplementationError, SidePayments};
 use crate::market::{Market, MarketError, TraderClass};
 use crate::mechanism::{MechanismError, OptimalMechanism};
@@ -91,6 +94,37 @@ pub enum DistributionSpec {
         /// The components and their weights.
         components: Vec<ComponentSpec>,
     },
+    /// A distribution estimated from observed endowments by
+    /// [`crate::estimation::estimate`].
+    Estimate {
+        /// The estimator.
+        method: Method,
+        /// The observed endowments.
+        samples: Vec<f64>,
+        /// `[lo, hi]`: required by the parametric methods, optional for
+        /// `kde` (reflecting ends) and `log_concave` (a check only).
+        support: Option<[f64; 2]>,
+    },
+}
+
+/// Why a [`DistributionSpec`] could not be built.
+///
+/// # Example
+/// ```
+/// use exchange_design::estimation::Method;
+/// use exchange_design::spec::{BuildError, DistributionSpec};
+/// let d = DistributionSpec::Estimate { method: Method::Kde, samples: vec![1.0, 2.0], support: None };
+/// assert!(matches!(d.build(), Err(BuildError::Estimation(_))));
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// A family constructor rejected its parameters.
+    #[error(transparent)]
+    Distribution(#[from] DistributionError),
+    /// An estimate could not be made from the samples.
+    #[error(transparent)]
+    Estimation(#[from] EstimationError),
 }
 
 /// How deep mixtures may be nested in a spec.
@@ -130,7 +164,8 @@ impl DistributionSpec {
     /// Builds the distribution.
     ///
     /// # Errors
-    /// The family constructor's [`DistributionError`].
+    /// The family constructor's [`DistributionError`], or the estimator's
+    /// [`EstimationError`], as a [`BuildError`].
     ///
     /// # Example
     /// ```
@@ -138,7 +173,7 @@ impl DistributionSpec {
     /// let bad = DistributionSpec::TruncatedNormal { mu: 0.0, sigma: -1.0, lo: -1.0, hi: 1.0 };
     /// assert!(bad.build().is_err());
     /// ```
-    pub fn build(&self) -> Result<Arc<dyn EndowmentDistribution>, DistributionError> {
+    pub fn build(&self) -> Result<Arc<dyn EndowmentDistribution>, BuildError> {
         self.build_at(0).map_err(|(_, e)| e)
     }
 
@@ -147,7 +182,7 @@ impl DistributionSpec {
     fn build_at(
         &self,
         depth: usize,
-    ) -> Result<Arc<dyn EndowmentDistribution>, (String, DistributionError)> {
+    ) -> Result<Arc<dyn EndowmentDistribution>, (String, BuildError)> {
         let DistributionSpec::Mixture { components } = self else {
             return self.build_family().map_err(|e| (String::new(), e));
         };
@@ -156,7 +191,8 @@ impl DistributionSpec {
                 String::new(),
                 DistributionError::MixtureTooDeep {
                     max: MAX_MIXTURE_DEPTH,
-                },
+                }
+                .into(),
             ));
         }
         let mut parts = Vec::with_capacity(components.len());
@@ -170,13 +206,13 @@ impl DistributionSpec {
         match Mixture::new(parts) {
             Ok(m) => Ok(Arc::new(m)),
             Err(e @ DistributionError::InvalidWeight { index, .. }) => {
-                Err((format!("components[{index}].weight"), e))
+                Err((format!("components[{index}].weight"), e.into()))
             }
-            Err(e) => Err((String::new(), e)),
+            Err(e) => Err((String::new(), e.into())),
         }
     }
 
-    fn build_family(&self) -> Result<Arc<dyn EndowmentDistribution>, DistributionError> {
+    fn build_family(&self) -> Result<Arc<dyn EndowmentDistribution>, BuildError> {
         Ok(match self {
             DistributionSpec::Uniform { lo, hi } => Arc::new(Uniform::new(*lo, *hi)?),
             DistributionSpec::TruncatedNormal { mu, sigma, lo, hi } => {
@@ -189,6 +225,11 @@ impl DistributionSpec {
             DistributionSpec::PiecewiseLinear { z, density } => {
                 Arc::new(PiecewiseLinear::new(z.clone(), density.clone())?)
             }
+            DistributionSpec::Estimate {
+                method,
+                samples,
+                support,
+            } => estimate(*method, samples, support.map(|[lo, hi]| (lo, hi)))?,
             DistributionSpec::Mixture { .. } => return self.build(),
         })
     }
@@ -205,6 +246,7 @@ enum Family {
     Triangular,
     PiecewiseLinear,
     Mixture,
+    Estimate,
 }
 
 /// The wire form of [`DistributionSpec`]: a flat object tagged by
@@ -236,6 +278,12 @@ struct RawDistributionSpec {
     density: Option<Vec<f64>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     components: Option<Vec<ComponentSpec>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    method: Option<Method>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    samples: Option<Vec<f64>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    support: Option<[f64; 2]>,
 }
 
 #[cfg(feature = "serde")]
@@ -253,6 +301,7 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
             Family::Triangular => "triangular",
             Family::PiecewiseLinear => "piecewise_linear",
             Family::Mixture => "mixture",
+            Family::Estimate => "estimate",
         };
         let need = |v: Option<f64>, field: &str| {
             v.ok_or_else(|| format!("missing field `{field}` (family `{name}`)"))
@@ -268,6 +317,9 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
             ("z", raw.z.is_some()),
             ("density", raw.density.is_some()),
             ("components", raw.components.is_some()),
+            ("method", raw.method.is_some()),
+            ("samples", raw.samples.is_some()),
+            ("support", raw.support.is_some()),
         ];
         let allowed: &[&str] = match family {
             Family::Uniform => &["lo", "hi"],
@@ -276,6 +328,7 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
             Family::Triangular => &["lo", "mode", "hi"],
             Family::PiecewiseLinear => &["z", "density"],
             Family::Mixture => &["components"],
+            Family::Estimate => &["method", "samples", "support"],
         };
         if let Some((field, _)) = given
             .iter()
@@ -321,6 +374,15 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
                     .components
                     .ok_or_else(|| format!("missing field `components` (family `{name}`)"))?,
             },
+            Family::Estimate => DistributionSpec::Estimate {
+                method: raw
+                    .method
+                    .ok_or_else(|| format!("missing field `method` (family `{name}`)"))?,
+                samples: raw
+                    .samples
+                    .ok_or_else(|| format!("missing field `samples` (family `{name}`)"))?,
+                support: raw.support,
+            },
         })
     }
 }
@@ -353,6 +415,14 @@ impl From<DistributionSpec> for RawDistributionSpec {
             DistributionSpec::Mixture { components } => {
                 raw.family = Some(Family::Mixture);
                 raw.components = Some(components);
+            }
+            DistributionSpec::Estimate {
+                method,
+                samples,
+                support,
+            } => {
+                raw.family = Some(Family::Estimate);
+                (raw.method, raw.samples, raw.support) = (Some(method), Some(samples), support);
             }
         }
         raw
@@ -536,6 +606,28 @@ fn distribution_error(class: usize, part: &str, e: &DistributionError) -> SpecEr
     }
 }
 
+/// A [`BuildError`] of class `class` under the path of the field to
+/// change: an estimation error names `samples[i]`, `samples` or `support`.
+fn build_error(class: usize, part: &str, e: &BuildError) -> SpecError {
+    let e = match e {
+        BuildError::Distribution(e) => return distribution_error(class, part, e),
+        BuildError::Estimation(e) => e,
+    };
+    let base = if part.is_empty() {
+        format!("traders[{class}].distribution")
+    } else {
+        format!("traders[{class}].distribution.{part}")
+    };
+    let field = match e {
+        EstimationError::NonFiniteSample { index, .. }
+        | EstimationError::OutsideSupport { index, .. }
+        | EstimationError::SampleOnBoundary { index, .. } => format!("samples[{index}]"),
+        EstimationError::Distribution(_) => return invalid(base, e),
+        other => other.field().to_string(),
+    };
+    invalid(format!("{base}.{field}"), e)
+}
+
 /// A [`MarketError`] under the spec path of the field to change, with a
 /// message that does not repeat the class (the path already names it).
 fn market_error(e: &MarketError) -> SpecError {
@@ -593,7 +685,7 @@ impl Spec {
             let dist = t
                 .distribution
                 .build_at(0)
-                .map_err(|(part, e)| distribution_error(i, &part, &e))?;
+                .map_err(|(part, e)| build_error(i, &part, &e))?;
             classes.push(TraderClass::from_shared(t.kappa, dist, t.count));
         }
         Market::new(classes).map_err(|e| market_error(&e))

@@ -398,3 +398,61 @@ fn messages_name_the_spec_field_once_and_say_what_to_change() {
         );
     }
 }
+
+/// Estimated distributions: every bad sample is an error naming its field.
+#[test]
+fn estimate_errors_name_the_field() {
+    use exchange_design::spec::Spec;
+    let run = |dist: &str| {
+        let text = format!(
+            r#"{{"alpha": 0.5, "traders": [{{"kappa": 1.0, "count": 3, "distribution": {dist}}}]}}"#
+        );
+        let spec: Spec = serde_json::from_str(&text).unwrap();
+        spec.market().unwrap_err().to_string()
+    };
+    let ok: Vec<String> = (0..20).map(|i| format!("{}", i as f64 / 20.0)).collect();
+    let ok = ok.join(", ");
+    assert!(
+        run(r#"{"family": "estimate", "method": "kde", "samples": [1, 2, 3]}"#).starts_with(
+            "traders[0].distribution.samples: 3 sample(s) given; an estimate needs at least 10"
+        )
+    );
+    let with_big = format!(
+        r#"{{"family": "estimate", "method": "log_concave", "samples": [{ok}, 5.0], "support": [0, 1]}}"#
+    );
+    assert!(
+        run(&with_big).starts_with("traders[0].distribution.samples[20]:"),
+        "{}",
+        run(&with_big)
+    );
+    let no_support = format!(r#"{{"family": "estimate", "method": "beta", "samples": [{ok}]}}"#);
+    assert!(
+        run(&no_support).starts_with("traders[0].distribution.support:"),
+        "{}",
+        run(&no_support)
+    );
+    let bad_support = format!(
+        r#"{{"family": "estimate", "method": "kde", "samples": [{ok}], "support": [1, 0]}}"#
+    );
+    assert!(run(&bad_support).starts_with("traders[0].distribution.support:"));
+    let all_equal =
+        r#"{"family": "estimate", "method": "kde", "samples": [1,1,1,1,1,1,1,1,1,1,1]}"#;
+    assert!(run(all_equal).starts_with("traders[0].distribution.samples: all samples equal 1"));
+    // Nested in a mixture, the path goes through the component.
+    let nested = format!(
+        r#"{{"family": "mixture", "components": [{{"weight": 1, "distribution": {{"family": "uniform", "lo": 0, "hi": 1}}}}, {{"weight": 1, "distribution": {{"family": "estimate", "method": "truncated_normal", "samples": [{ok}, 3.0], "support": [0, 1]}}}}]}}"#
+    );
+    assert!(
+        run(&nested).starts_with("traders[0].distribution.components[1].distribution.samples[20]:"),
+        "{}",
+        run(&nested)
+    );
+    // Unknown method: a parse error naming the field.
+    let text = r#"{"alpha": 0.5, "traders": [{"kappa": 1.0, "distribution": {"family": "estimate", "method": "histogram", "samples": [1, 2]}}]}"#;
+    let de = &mut serde_json::Deserializer::from_str(text);
+    let err = serde_path_to_error::deserialize::<_, Spec>(de).unwrap_err();
+    assert!(
+        err.to_string().contains("method") || err.path().to_string().contains("distribution"),
+        "{err}"
+    );
+}

@@ -69,6 +69,7 @@ fn every_family_has_a_sample_and_every_sample_solves() {
         "triangular",
         "piecewise_linear",
         "mixture",
+        "estimate",
     ] {
         assert!(families.contains(family), "no sample for `{family}`");
         assert!(
@@ -139,6 +140,9 @@ fn the_format_page_documents_every_field() {
         "mode",
         "z",
         "density",
+        "method",
+        "samples",
+        "support",
         "fee_queries",
         "fees",
     ] {

@@ -183,6 +183,32 @@ impl Beta {
     }
 }
 
+impl Beta {
+    /// The first shape parameter `a`.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::Beta;
+    /// assert_eq!(Beta::new(2.0, 3.0, 0.0, 1.0)?.a(), 2.0);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    pub fn a(&self) -> f64 {
+        self.a
+    }
+
+    /// The second shape parameter `b`.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::Beta;
+    /// assert_eq!(Beta::new(2.0, 3.0, 0.0, 1.0)?.b(), 3.0);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    pub fn b(&self) -> f64 {
+        self.b
+    }
+}
+
 impl EndowmentDistribution for Beta {
     /// Log-concave: the constructor accepts only shapes of at least 1.
     fn log_concave(&self) -> bool {

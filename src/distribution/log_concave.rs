@@ -107,6 +107,22 @@ pub(crate) fn segment_integrals(p: f64, q: f64) -> (f64, f64, f64) {
     }
 }
 
+/// `(∫(1−v)² e^ψ, ∫v(1−v) e^ψ, ∫v² e^ψ)` over `[0, 1]` with
+/// `ψ = (1−v) p + v q`: the Hessian of `E_0` in `(p, q)` (and, summed
+/// in pairs, its gradient `(A + B, B + C)` and `E_0 = A + 2B + C`), each
+/// free of cancellation. Used by the log-concave MLE.
+pub(crate) fn segment_second(p: f64, q: f64) -> (f64, f64, f64) {
+    if p >= q {
+        let (c0, c1, c2) = basis(q - p);
+        let s = p.exp();
+        (s * c0, s * c1, s * c2)
+    } else {
+        let (c0, c1, c2) = basis(p - q);
+        let s = q.exp();
+        (s * c2, s * c1, s * c0)
+    }
+}
+
 /// `E_0(p, q) = (e^q − e^p)/(q − p)` (or `e^p` when `p = q`), stably.
 pub(crate) fn mean_exp(p: f64, q: f64) -> f64 {
     let (hi, d) = if p >= q { (p, q - p) } else { (q, p - q) };

@@ -38,6 +38,7 @@ pub use self::truncated_normal::TruncatedNormal;
 pub use self::uniform::Uniform;
 
 pub(crate) use self::error::{finite, support};
+pub(crate) use self::log_concave::{segment_integrals, segment_second};
 
 use crate::numerics::{integrate_pieces, newton_bracketed};
 use std::fmt::Debug;

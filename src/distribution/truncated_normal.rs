@@ -267,6 +267,32 @@ impl TruncatedNormal {
     }
 }
 
+impl TruncatedNormal {
+    /// The location `μ` of the untruncated normal.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::TruncatedNormal;
+    /// assert_eq!(TruncatedNormal::new(0.5, 2.0, -1.0, 1.0)?.mu(), 0.5);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    pub fn mu(&self) -> f64 {
+        self.mu
+    }
+
+    /// The scale `σ` of the untruncated normal.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::TruncatedNormal;
+    /// assert_eq!(TruncatedNormal::new(0.5, 2.0, -1.0, 1.0)?.sigma(), 2.0);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    pub fn sigma(&self) -> f64 {
+        self.sigma
+    }
+}
+
 impl EndowmentDistribution for TruncatedNormal {
     /// Log-concave: Condition 2 holds at every weight.
     fn log_concave(&self) -> bool {
