@@ -349,7 +349,13 @@ fn hermite_dips(ga: f64, gb: f64, sa: f64, sb: f64, h: f64) -> bool {
 /// `SUB + 1` evenly spaced points from `p` to `q`.
 fn even(p: f64, q: f64) -> impl Iterator<Item = f64> {
     const SUB: usize = 16;
-    (0..=SUB).map(move |k| p + (q - p) * k as f64 / SUB as f64)
+    // Exactly p and q at the ends (p + (q − p) can round away from q), so
+    // that an answer at a window's edge is recognised as one.
+    (0..=SUB).map(move |k| match k {
+        0 => p,
+        SUB => q,
+        _ => p + (q - p) * k as f64 / SUB as f64,
+    })
 }
 
 /// The ironing of one side at one weight.
@@ -630,30 +636,57 @@ impl SideIroning<'_> {
     /// Makes one approximate pool exact. `(ia, ib)` are grid indices of its
     /// approximate ends, `m0` its approximate value.
     fn refine(&self, grid: &[f64], ia: usize, ib: usize, m0: f64) -> Result<Pool, String> {
+        // The split between the two ends' searches is taken at the
+        // block's initial level; where that leaves an end on the split
+        // itself, the level moved past it, and the split follows the level.
+        self.refine_split(grid, ia, ib, m0, false)
+            .or_else(|_| self.refine_split(grid, ia, ib, m0, true))
+    }
+
+    fn refine_split(
+        &self,
+        grid: &[f64],
+        ia: usize,
+        ib: usize,
+        m0: f64,
+        follow: bool,
+    ) -> Result<Pool, String> {
         let n = grid.len() - 1;
         // The pool's ends are the upward crossings of g = m on either side of
         // its interior (g rises through m at a, peaks, falls below m and
         // rises through it again at b): split the search inside.
-        let mid = {
+        // The highest point of D_m inside the block, where g falls through
+        // m into the dip: inside the pool whatever the block's ends (which
+        // may reach past the pool's, where g is lower or higher than
+        // anywhere inside it), so that D_m falls to a on its left and to b
+        // on its right.
+        let samples: Vec<f64> = {
             const PEAK_SUB: usize = 64;
             let (p, q) = (grid[ia], grid[ib]);
-            // The highest point of D_m0 inside the block, where g falls
-            // through m0 into the dip: inside the pool whatever the block's
-            // ends (which may reach past the pool's, where g is lower or
-            // higher than anywhere inside it), so that D_m falls to a on its
-            // left and to b on its right.
             (0..=PEAK_SUB)
                 .map(|k| p + (q - p) * k as f64 / PEAK_SUB as f64)
                 .chain(grid[ia..=ib].iter().copied())
-                .map(|z| (z, self.d_m(m0, z)))
+                .collect()
+        };
+        // Only points where g ≥ m count: the block may start before the
+        // pool, where g < m and D_m falls from the block's start.
+        let split = |m: f64| {
+            let above = samples.iter().any(|&z| self.g(z) >= m);
+            samples
+                .iter()
+                .filter(|&&z| !above || self.g(z) >= m)
+                .map(|&z| (z, self.d_m(m, z)))
                 .filter(|(_, v)| v.is_finite())
-                .fold((0.5 * (p + q), f64::NEG_INFINITY), |b, (z, v)| {
-                    if v > b.1 {
-                        (z, v)
-                    } else {
-                        b
-                    }
-                })
+                .fold(
+                    (0.5 * (grid[ia] + grid[ib]), f64::NEG_INFINITY),
+                    |b, (z, v)| {
+                        if v > b.1 {
+                            (z, v)
+                        } else {
+                            b
+                        }
+                    },
+                )
                 .0
         };
         let window = |i: usize, k: usize| (grid[i.saturating_sub(k)], grid[(i + k).min(n)]);
@@ -667,12 +700,13 @@ impl SideIroning<'_> {
         // cycle; a step leaving the bracket bisects it instead.
         let (mut m_lo, mut m_hi) = (f64::NEG_INFINITY, f64::INFINITY);
         for iteration in 0..200 {
-            if !(m.is_finite() && mid.is_finite()) {
+            if !m.is_finite() {
                 return Err(format!(
                     "the level of the pool near [{}, {}] is not finite",
                     grid[ia], grid[ib]
                 ));
             }
+            let mid = split(if follow { m } else { m0 });
             let (pa, qa) = window(ia, reach);
             let (pa, qa) = (pa, qa.min(mid));
             let (pb, qb) = window(ib, reach);
@@ -1443,5 +1477,45 @@ mod tests {
             assert!((lower(&d, beta, z) - p.value).abs() < 1e-11, "{p:?}");
         }
         assert!(monotone_on_fine_grid(&t, &d, Side::Lower));
+    }
+
+    /// A pool whose left end lies beyond its first search window, where
+    /// an end at the window's edge must be recognised as such (it once
+    /// differed from the edge by an ulp, so the window never widened; from
+    /// the CI seed of `invariant_under_scaling`).
+    #[test]
+    fn a_window_edge_answer_widens_the_window() {
+        let d = PiecewiseLinear::new(
+            vec![
+                -0.008120076928412042,
+                -5.674385542519872e-5,
+                0.0004163080642867081,
+                0.0008893599839985612,
+                0.00411695768837343,
+                0.004496336559401566,
+                0.004875715430429649,
+                0.010010521387149017,
+            ],
+            vec![
+                75.52899685201542,
+                59.415400815367555,
+                2.169570186532919,
+                57.52472670588924,
+                51.07476301142864,
+                12.621673332176728,
+                49.558477421523804,
+                39.2971886760125,
+            ],
+        )
+        .unwrap();
+        let beta = 1.8394477175715636e-2;
+        let t = VirtualTypes::new(&d, beta, &Tolerances::DEFAULT).unwrap();
+        assert_eq!(t.upper.len(), 2);
+        for p in &t.upper {
+            for z in [p.a, p.b] {
+                assert!((upper(&d, beta, z) - p.value).abs() < 1e-12, "{p:?}");
+            }
+        }
+        assert!(monotone_on_fine_grid(&t, &d, Side::Upper));
     }
 }
