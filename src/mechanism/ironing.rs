@@ -636,21 +636,6 @@ impl SideIroning<'_> {
     /// Makes one approximate pool exact. `(ia, ib)` are grid indices of its
     /// approximate ends, `m0` its approximate value.
     fn refine(&self, grid: &[f64], ia: usize, ib: usize, m0: f64) -> Result<Pool, String> {
-        // The split between the two ends' searches is taken at the
-        // block's initial level; where that leaves an end on the split
-        // itself, the level moved past it, and the split follows the level.
-        self.refine_split(grid, ia, ib, m0, false)
-            .or_else(|_| self.refine_split(grid, ia, ib, m0, true))
-    }
-
-    fn refine_split(
-        &self,
-        grid: &[f64],
-        ia: usize,
-        ib: usize,
-        m0: f64,
-        follow: bool,
-    ) -> Result<Pool, String> {
         let n = grid.len() - 1;
         // The pool's ends are the upward crossings of g = m on either side of
         // its interior (g rises through m at a, peaks, falls below m and
@@ -670,7 +655,8 @@ impl SideIroning<'_> {
         };
         // Only points where g ≥ m count: the block may start before the
         // pool, where g < m and D_m falls from the block's start.
-        let split = |m: f64| {
+        let mid = {
+            let m = m0;
             let above = samples.iter().any(|&z| self.g(z) >= m);
             samples
                 .iter()
@@ -706,7 +692,6 @@ impl SideIroning<'_> {
                     grid[ia], grid[ib]
                 ));
             }
-            let mid = split(if follow { m } else { m0 });
             let (pa, qa) = window(ia, reach);
             let (pa, qa) = (pa, qa.min(mid));
             let (pb, qb) = window(ib, reach);
