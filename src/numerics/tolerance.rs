@@ -110,11 +110,26 @@ pub const IRONING_SCAN_CELLS: usize = 256;
 /// The largest decrease, relative to the type scale, that an ironed virtual
 /// type may show on its (refined) scan grid before ironing reports a
 /// failure. It covers rounding only: a pool's level is a difference of
-/// cumulative integrals divided by the pool's mass, so a pool holding 1e-6
-/// of the probability carries an error near 1e-11 of the scale at its ends.
+/// cumulative integrals divided by the pool's mass, which for a pool
+/// holding little probability is integrated directly (see
+/// [`IRONING_DIRECT_MASS`]).
 ///
 /// # Example
 /// ```
 /// assert!(exchange_design::numerics::IRONING_MONOTONE_SLACK <= 1e-10);
 /// ```
 pub const IRONING_MONOTONE_SLACK: f64 = 1e-10;
+
+/// Probability below which ironing integrates `∫_p^q (g − m) f` directly by
+/// quadrature instead of differencing the distribution's cumulative
+/// integrals. Each cumulative integral carries a few ulps of the type scale,
+/// so the difference over a stretch of probability `P` carries about
+/// `64 ε · scale / P` once divided by `P`; below this mass that exceeds the
+/// root tolerance (`64 ε / 1e-13 ≈ 0.14`), and a thin pool's level would be
+/// rounding noise. The direct integral is accurate relative to itself.
+///
+/// # Example
+/// ```
+/// assert!(exchange_design::numerics::IRONING_DIRECT_MASS > 0.1);
+/// ```
+pub const IRONING_DIRECT_MASS: f64 = 0.2;
