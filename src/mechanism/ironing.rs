@@ -487,7 +487,9 @@ impl SideIroning<'_> {
     /// Whether `[p, q]` holds so little probability that `D_m` differences
     /// there are integrated directly ([`IRONING_DIRECT_MASS`]).
     fn is_thin(&self, p: f64, q: f64) -> bool {
-        !(self.d.cdf(q) - self.d.cdf(p) >= IRONING_DIRECT_MASS)
+        let mass = self.d.cdf(q) - self.d.cdf(p);
+        // A NaN mass counts as thin: the direct integral shows what is wrong.
+        mass.is_nan() || mass < IRONING_DIRECT_MASS
     }
 
     /// `∫_p^q (g − m) f = D_m(q) − D_m(p)` for `p ≤ q`: directly by
