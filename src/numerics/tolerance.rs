@@ -69,15 +69,6 @@ impl Default for Tolerances {
     }
 }
 
-/// Number of Gauss–Legendre nodes per panel of the composite rules (a
-/// rule with half as many estimates the error).
-///
-/// # Example
-/// ```
-/// assert_eq!(exchange_design::numerics::GAUSS_LEGENDRE_NODES % 2, 0);
-/// ```
-pub const GAUSS_LEGENDRE_NODES: usize = 20;
-
 /// Number of interior grid points used to scan a density for zeros and to
 /// check Condition 2.
 ///
