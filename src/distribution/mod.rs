@@ -240,6 +240,52 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
         None
     }
 
+    /// The logarithmic derivative of the density, `f'(z)/f(z)`: the slopes
+    /// of the virtual types, `L' = 1 + β (1 − (F/f)·f'/f)` and likewise for
+    /// `H`, need it at every Newton step of their inverses. The default
+    /// divides [`pdf_derivative`](EndowmentDistribution::pdf_derivative) by
+    /// [`pdf`](EndowmentDistribution::pdf); the truncated normal has the
+    /// closed form `−(z − μ)/σ²`.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, TruncatedNormal};
+    /// let d = TruncatedNormal::new(0.1, 0.5, -1.0, 1.0)?;
+    /// assert!((d.pdf_log_derivative(0.6) + 0.5 / 0.25).abs() < 1e-15);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    fn pdf_log_derivative(&self, z: f64) -> f64 {
+        self.pdf_derivative(z) / self.pdf(z)
+    }
+
+    /// The density, one hazard ratio and the survival function at `z`, in
+    /// one call: `(f(z), r(z), 1 − F(z))` with `r` = [`cdf_pdf_ratio`] or
+    /// [`sf_pdf_ratio`] as `which` says. A class's welfare moments need the
+    /// three together at every quadrature node. The default calls the three
+    /// methods; a family whose functions share work (the truncated normal,
+    /// one exponential and one error function for all three) overrides it.
+    ///
+    /// [`cdf_pdf_ratio`]: EndowmentDistribution::cdf_pdf_ratio
+    /// [`sf_pdf_ratio`]: EndowmentDistribution::sf_pdf_ratio
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, HazardRatio, TruncatedNormal};
+    /// let d = TruncatedNormal::new(0.1, 0.5, -1.0, 1.0)?;
+    /// let (f, r, s) = d.density_and_ratio(0.3, HazardRatio::CdfOverPdf);
+    /// assert!((f - d.pdf(0.3)).abs() < 1e-15);
+    /// assert!((r - d.cdf_pdf_ratio(0.3)).abs() < 1e-15);
+    /// assert!((s - d.sf(0.3)).abs() < 1e-15);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
+        let r = match which {
+            HazardRatio::CdfOverPdf => self.cdf_pdf_ratio(z),
+            HazardRatio::SfOverPdf => self.sf_pdf_ratio(z),
+        };
+        (self.pdf(z), r, self.sf(z))
+    }
+
     /// The ratio `F(z)/f(z)` (the reciprocal of the reverse hazard rate),
     /// with its limit where the density vanishes: 0 when `F(z) = 0`
     /// (the lower end) and `+∞` when `F(z) > 0`.

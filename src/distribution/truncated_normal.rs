@@ -34,7 +34,7 @@
 //! `statrs` supplies only `erfc_inv`, for the starting point of the
 //! quantile's Newton iteration, where its accuracy does not matter.
 
-use super::{finite, support, DistributionError, EndowmentDistribution};
+use super::{finite, support, DistributionError, EndowmentDistribution, HazardRatio};
 use crate::numerics::newton_increasing;
 use statrs::function::erf::erfc_inv;
 use std::f64::consts::FRAC_1_SQRT_2;
@@ -349,6 +349,14 @@ impl EndowmentDistribution for TruncatedNormal {
         }
     }
 
+    fn pdf_log_derivative(&self, z: f64) -> f64 {
+        if z > self.lo && z < self.hi {
+            -self.point(z).t / self.sigma
+        } else {
+            self.pdf_derivative(z) / self.pdf(z)
+        }
+    }
+
     fn partial_moment(&self, a: f64) -> f64 {
         if a.is_nan() {
             return f64::NAN;
@@ -464,6 +472,50 @@ impl EndowmentDistribution for TruncatedNormal {
         }
         let p = self.point(z);
         self.sigma * int_phi(Tail::lazy(p.t), self.hi_tail, p.to_hi, Scale::lazy(p.t))
+    }
+
+    /// One standardisation, one density (which also gives `1/φ(t)` for the
+    /// ratio's scale) and one error function for the tail at `t`, shared by
+    /// the ratio's and the survival function's integrals of `φ`.
+    fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
+        if z.is_nan() || z <= self.lo || z >= self.hi {
+            let r = match which {
+                HazardRatio::CdfOverPdf => self.cdf_pdf_ratio(z),
+                HazardRatio::SfOverPdf => self.sf_pdf_ratio(z),
+            };
+            return (self.pdf(z), r, self.sf(z));
+        }
+        let p = self.point(z);
+        let rel = rel_phi(p.t, self.mode);
+        // The tail probability at t is needed unless both integrals take the
+        // short-interval series.
+        let tail =
+            if is_short(self.lo_tail.x, p.t, p.from_lo) && is_short(p.t, self.hi_tail.x, p.to_hi) {
+                Tail::lazy(p.t)
+            } else {
+                Tail::eager(p.t)
+            };
+        // 1/φ(t) = (1/φ(mode)) / (φ(t)/φ(mode)), to two roundings, where
+        // both are normal numbers; otherwise computed where needed.
+        let inv = self.mode_scale.inv_phi / rel;
+        let scale = if rel >= f64::MIN_POSITIVE && inv.is_finite() {
+            Scale {
+                s: p.t,
+                inv_phi: inv,
+            }
+        } else {
+            Scale::lazy(p.t)
+        };
+        let sf_num = int_phi(tail, self.hi_tail, p.to_hi, self.mode_scale);
+        let r = match which {
+            HazardRatio::CdfOverPdf => int_phi(self.lo_tail, tail, p.from_lo, scale),
+            HazardRatio::SfOverPdf => int_phi(tail, self.hi_tail, p.to_hi, scale),
+        };
+        (
+            rel / self.scaled_mass / self.sigma,
+            self.sigma * r,
+            (sf_num / self.scaled_mass).min(1.0),
+        )
     }
 
     /// The constructor checks the parameters that make this a valid

@@ -65,20 +65,16 @@ pub(crate) fn upper(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
 /// `L(z)` and its slope.
 fn lower_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
     let r = d.cdf_pdf_ratio(z);
-    let f = d.pdf(z);
-    let fp = d.pdf_derivative(z);
     // d/dz (F/f) = 1 − (F/f)(f'/f)
-    let slope = 1.0 + beta * (1.0 - r * fp / f);
+    let slope = 1.0 + beta * (1.0 - r * d.pdf_log_derivative(z));
     (z + beta * r, slope)
 }
 
 /// `H(z)` and its slope.
 fn upper_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
     let r = d.sf_pdf_ratio(z);
-    let f = d.pdf(z);
-    let fp = d.pdf_derivative(z);
     // d/dz ((1 − F)/f) = −1 − ((1 − F)/f)(f'/f)
-    let slope = 1.0 + beta * (1.0 + r * fp / f);
+    let slope = 1.0 + beta * (1.0 + r * d.pdf_log_derivative(z));
     (z - beta * r, slope)
 }
 

@@ -10,7 +10,7 @@
 use super::ironing::{Side, VirtualTypes};
 use super::solver::Levels;
 use super::virtual_value::AtEta;
-use crate::distribution::{breakpoints, EndowmentDistribution};
+use crate::distribution::{breakpoints, EndowmentDistribution, HazardRatio};
 use crate::market::Market;
 use crate::numerics::{integrate_vec, Tolerances};
 
@@ -90,10 +90,8 @@ fn moments_by_quadrature(
     let beta = types.beta;
     let (lo, hi) = d.support();
     let AtEta { eta, za, zb, .. } = *at;
-    // At β = 0 the virtual value is the type: no hazard ratio is needed (and
-    // ∫ F/f may diverge where the density vanishes at an end).
-    let lower_ratio = |z: f64| if beta == 0.0 { 0.0 } else { d.cdf_pdf_ratio(z) };
-    let upper_ratio = |z: f64| if beta == 0.0 { 0.0 } else { d.sf_pdf_ratio(z) };
+    // Only called with β > 0 (`class_moments` takes β = 0, where ∫ F/f may
+    // diverge at an end where the density vanishes, in closed form).
     // On a pool [p, q] where V ≡ v: [E V' 1_pool, E V'² 1_pool, E z'V' 1_pool, E J'V' 1_pool].
     let pooled = |p: f64, q: f64, v: f64| -> [f64; 4] {
         let mass = (d.cdf(q) - d.cdf(p)).max(0.0);
@@ -117,11 +115,10 @@ fn moments_by_quadrature(
                 let r = integrate_split(
                     d,
                     |z| {
-                        let f = d.pdf(z);
-                        let r = lower_ratio(z);
+                        let (f, r, sf) = d.density_and_ratio(z, HazardRatio::CdfOverPdf);
                         let zc = z - c;
                         let v = zc + beta * r;
-                        let jf = zc * f - d.sf(z);
+                        let jf = zc * f - sf;
                         [v * f, v * v * f, zc * v * f, v * jf, r]
                     },
                     p,
@@ -143,10 +140,10 @@ fn moments_by_quadrature(
                 integrate_split(
                     d,
                     |z| {
-                        let f = d.pdf(z);
+                        let (f, r, sf) = d.density_and_ratio(z, HazardRatio::SfOverPdf);
                         let zc = z - c;
-                        let v = zc - beta * upper_ratio(z);
-                        let jf = zc * f - d.sf(z);
+                        let v = zc - beta * r;
+                        let jf = zc * f - sf;
                         [v * f, v * v * f, zc * v * f, v * jf]
                     },
                     p,
