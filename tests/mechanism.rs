@@ -315,3 +315,47 @@ fn solver_variants_agree_on_heterogeneous_markets() {
         }
     }
 }
+
+/// Each class of the solution reports the class it solves: its risk
+/// capacity and count as given, and its share `w_i = κ_i / K` of the
+/// aggregate, `K = Σ count · κ` (written out here from the inputs).
+#[test]
+fn class_solutions_describe_their_classes() {
+    let m = mixed();
+    let mech = OptimalMechanism::solve(&m, 0.4).unwrap();
+    let given = [(0.5, 3u64), (2.0, 1), (0.3, 2)];
+    let k_total: f64 = given.iter().map(|&(k, n)| k * n as f64).sum();
+    assert_eq!(mech.classes().len(), given.len());
+    for (c, &(kappa, count)) in mech.classes().iter().zip(&given) {
+        assert_eq!(c.kappa(), kappa);
+        assert_eq!(c.count(), count);
+        assert!((c.weight() - kappa / k_total).abs() < 1e-15, "{}", c.weight());
+    }
+}
+
+/// Where the budget binds the multiplier carries the budget's shadow price:
+/// `Ω(z) = (1 + λ)(β F(z) + f(z)(z − η))` on the binding interval and
+/// `α + λ` above it, with `β = (α + λ)/(1 + λ)`. Written out for the
+/// uniform classes of a market whose first best runs a deficit.
+#[test]
+fn multiplier_carries_the_budget_price() {
+    let m = unbalanced();
+    let alpha = 0.0;
+    let mech = OptimalMechanism::solve(&m, alpha).unwrap();
+    let lambda = mech.lambda();
+    assert!(lambda > 1e-3, "the budget binds: λ = {lambda}");
+    let beta = (alpha + lambda) / (1.0 + lambda);
+    assert!((mech.beta() - beta).abs() < 1e-12);
+    for (c, lo) in mech.classes().iter().zip([-1.0, 0.0]) {
+        let (za, zb) = c.binding_interval();
+        let eta = c.eta();
+        for k in 1..10 {
+            let z = za + (zb - za) * k as f64 / 10.0;
+            let (cdf, pdf) = ((z - lo) / 2.0, 0.5);
+            let want = (1.0 + lambda) * (beta * cdf + pdf * (z - eta));
+            assert!((c.multiplier(z) - want).abs() < 1e-10, "z = {z}");
+        }
+        assert!((c.multiplier(lo + 2.0) - (alpha + lambda)).abs() < 1e-12);
+        assert_eq!(c.multiplier(lo), 0.0);
+    }
+}
