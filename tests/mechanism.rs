@@ -359,3 +359,36 @@ fn multiplier_carries_the_budget_price() {
         assert_eq!(c.multiplier(lo), 0.0);
     }
 }
+
+/// `E[X_i]` is the interim allocation averaged over the class's types
+/// (integrated here by the reference rule, split at the binding interval
+/// and the density's kinks), and the expected net purchases clear:
+/// `Σ count · E[X_i] = 0`.
+#[test]
+fn mean_allocation_averages_the_interim_allocation() {
+    let m = mixed();
+    let mech = OptimalMechanism::solve(&m, 0.4).unwrap();
+    let mut net = 0.0;
+    for (k, c) in mech.classes().iter().enumerate() {
+        let d = m.classes()[k].distribution();
+        let (lo, hi) = d.support();
+        let (za, zb) = c.binding_interval();
+        let mut kinks = vec![za, zb];
+        kinks.extend_from_slice(d.kinks());
+        kinks.sort_by(f64::total_cmp);
+        let want = reference_integral(
+            |z| mech.interim_allocation(k, z).unwrap() * d.pdf(z),
+            lo,
+            hi,
+            &kinks,
+        );
+        assert!(
+            (c.mean_allocation() - want).abs() < 1e-9,
+            "class {k}: {} against {want}",
+            c.mean_allocation()
+        );
+        assert!(want.abs() > 1e-3, "class {k} trades on average: {want}");
+        net += c.count() as f64 * c.mean_allocation();
+    }
+    assert!(net.abs() < 1e-10, "Σ count · E[X] = {net}");
+}
