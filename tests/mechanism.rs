@@ -329,7 +329,11 @@ fn class_solutions_describe_their_classes() {
     for (c, &(kappa, count)) in mech.classes().iter().zip(&given) {
         assert_eq!(c.kappa(), kappa);
         assert_eq!(c.count(), count);
-        assert!((c.weight() - kappa / k_total).abs() < 1e-15, "{}", c.weight());
+        assert!(
+            (c.weight() - kappa / k_total).abs() < 1e-15,
+            "{}",
+            c.weight()
+        );
     }
 }
 
@@ -391,4 +395,33 @@ fn mean_allocation_averages_the_interim_allocation() {
         net += c.count() as f64 * c.mean_allocation();
     }
     assert!(net.abs() < 1e-10, "Σ count · E[X] = {net}");
+}
+
+/// A budget-binding market translated far from zero (supports near 1e6,
+/// two units wide): revenue is then resolved only to rounding of the
+/// location (about 64 ε · 1.6e7 = 2e-7 here), not of the width, and the
+/// break-even search must accept a revenue zero to that resolution (it
+/// reported `BudgetNotBalanced` when the floor was lost). The weight and revenue equal those of
+/// the market at the origin (translation by `t·κ` with every κ = 1 moves
+/// all types alike).
+#[test]
+fn budget_search_far_from_zero_breaks_even_to_rounding() {
+    let at = |t: f64| {
+        Market::new(vec![
+            TraderClass::new(1.0, Uniform::new(t - 1.0, t + 1.0).unwrap(), 2),
+            TraderClass::new(1.0, Uniform::new(t, t + 2.0).unwrap(), 2),
+        ])
+        .unwrap()
+    };
+    let near = OptimalMechanism::solve(&at(0.0), 0.0).unwrap();
+    assert!(near.budget_binding());
+    let far = OptimalMechanism::solve(&at(1e6), 0.0).unwrap();
+    assert!(far.budget_binding());
+    assert!(
+        (far.beta() - near.beta()).abs() < 1e-6,
+        "{} against {}",
+        far.beta(),
+        near.beta()
+    );
+    assert!(far.revenue().abs() < 1e-6, "R = {}", far.revenue());
 }
