@@ -128,6 +128,20 @@ fn budget_search_takes_a_handful_of_trial_solves() {
         // The work: at most 5 trial solves (the bisection it replaced took
         // 60–70), each with at most 3 outer steps.
         assert!((1..=5).contains(&s.budget_iterations), "n = {n}: {s}");
+        // Pinned exactly (issue 10: tests pin the work): a worse first
+        // guess, a lost secant step or a tighter break-even tolerance adds
+        // trials while the answer stays right, and fails here. Update these
+        // counts only with a change that is meant to alter the search.
+        let pinned = match n {
+            12 => (4, 10),
+            100 => (4, 8),
+            _ => (3, 7),
+        };
+        assert_eq!(
+            (s.budget_iterations, s.outer_iterations),
+            pinned,
+            "n = {n}: {s}"
+        );
         assert!(
             s.outer_iterations <= 3 * (s.budget_iterations + 1),
             "n = {n}: {s}"
