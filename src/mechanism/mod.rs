@@ -345,10 +345,12 @@ fn evaluate(
         class_moments(inp.dist, ty, at, t_hat * inp.kappa, &config.tolerances)
     });
     let (welfare, revenue, efficiency) = welfare(market, &levels, &moments, t_hat);
-    if !revenue.is_finite() || !efficiency.is_finite() {
-        return Err(MechanismError::NonFinite {
-            what: "revenue or efficiency",
-        });
+    // Each quantity is checked on its own so that the error names it.
+    if !revenue.is_finite() {
+        return Err(MechanismError::NonFinite { what: "revenue" });
+    }
+    if !efficiency.is_finite() {
+        return Err(MechanismError::NonFinite { what: "efficiency" });
     }
     Ok(Evaluation {
         types,
@@ -920,5 +922,45 @@ impl OptimalMechanism {
             .iter()
             .enumerate()
             .flat_map(|(k, c)| std::iter::repeat_n(k, c.count as usize))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::revenue_zero;
+    use crate::distribution::Uniform;
+    use crate::market::{Market, TraderClass};
+    use crate::numerics::Tolerances;
+
+    fn market(shift: f64) -> Market {
+        Market::new(vec![
+            TraderClass::new(2.0, Uniform::new(shift - 1.0, shift + 3.0).unwrap(), 3),
+            TraderClass::new(0.5, Uniform::new(shift, shift + 1.0).unwrap(), 1),
+        ])
+        .unwrap()
+    }
+
+    /// The rounding allowance of the budget search, worked by hand from its
+    /// documented formula: `budget_rel · Σ count·width²/κ` near zero, and
+    /// `64 ε · Σ count·width·(|lo| + |hi|)/κ` far from it.
+    #[test]
+    fn revenue_zero_is_the_documented_allowance() {
+        let tol = Tolerances::default();
+        // Near zero: Σ count·width²/κ = 3·16/2 + 1·1/0.5 = 26, and the
+        // floor 64 ε · (3·4·4/2 + 1·1·1/0.5) = 64 ε · 26 is far below it.
+        let near = revenue_zero(&market(0.0), &tol);
+        approx::assert_relative_eq!(near, tol.budget_rel * 26.0, max_relative = 1e-15);
+        // The allowance depends on the widths only, so a small translation
+        // leaves it unchanged.
+        let moved = revenue_zero(&market(0.5), &tol);
+        approx::assert_relative_eq!(moved, near, max_relative = 1e-15);
+        // At 1e6 the floor decides: 3·4·(2e6 + 2)/2 + 1·1·(2e6 + 1)/0.5
+        // = 16e6 + 14.
+        let far = revenue_zero(&market(1e6), &tol);
+        approx::assert_relative_eq!(
+            far,
+            64.0 * f64::EPSILON * (16e6 + 14.0),
+            max_relative = 1e-15
+        );
     }
 }
