@@ -268,17 +268,14 @@ fn newton_core<F: FnMut(f64) -> (f64, f64)>(
         if newton.is_finite() && (newton - x).abs() <= tol {
             // A step below the tolerance suggests convergence, but near a
             // singularity (a derivative that blows up) it can be tiny far
-            // from the root. Confirm by a probe just past the Newton point:
-            // a sign change proves the root lies within two tolerances.
-            let dir = if newton >= x { 1.0 } else { -1.0 };
+            // from the root. Confirm by a probe two tolerances from `x` on
+            // the side where the sign of `f` puts the root (not the side of
+            // the Newton point: a step below half an ulp rounds to `x`
+            // itself, which has no side): a sign change proves the root lies
+            // between them. `x` is now an end of the bracket and the bracket
+            // is wider than the tolerance, so the probe moves.
+            let dir = if (fx < 0.0) == increasing { 1.0 } else { -1.0 };
             let probe = (x + 2.0 * dir * tol).clamp(lo, hi);
-            if probe == x {
-                // The step points out of the bracket (a derivative of the
-                // wrong sign or garbage): bisect instead.
-                dx_old = hi - lo;
-                x = mid;
-                continue;
-            }
             let (fp, _) = fdf(probe);
             if fp.is_nan() {
                 return Err(RootError::NonFinite { x: probe });
@@ -287,11 +284,9 @@ fn newton_core<F: FnMut(f64) -> (f64, f64)>(
                 return Ok(probe);
             }
             if (fp < 0.0) != (fx < 0.0) {
-                return Ok(if newton > lo.min(probe) && newton < hi.max(probe) {
-                    newton
-                } else {
-                    0.5 * (x + probe)
-                });
+                // The root is between `x` and the probe; the Newton point
+                // is the best estimate there.
+                return Ok(newton.clamp(x.min(probe), x.max(probe)));
             }
             // No sign change: the root is farther; shrink and bisect.
             if (fp < 0.0) == increasing {
@@ -352,4 +347,38 @@ pub enum RootMethod {
     /// Brent's method from the `roots` crate on the same brackets (no
     /// derivatives, no warm start).
     Brent,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::newton_increasing;
+
+    /// A start within half an ulp of the root: the Newton correction rounds
+    /// to zero, so its direction says nothing, and the confirming probe must
+    /// go where the sign of `f` puts the root. (Probing on the side of the
+    /// rounded Newton point once left the bracket there and bisected the
+    /// whole interval, about 50 evaluations for an answer already in hand.)
+    #[test]
+    fn a_start_within_half_an_ulp_costs_two_evaluations() {
+        let x0: f64 = -0.2578964676575387;
+        let delta = 0.25 * (x0.next_up() - x0);
+        for sign in [1.0, -1.0] {
+            // Root at x0 − sign·δ, a quarter ulp from the start.
+            let mut evaluations = 0;
+            let x = newton_increasing(
+                |x: f64| {
+                    evaluations += 1;
+                    ((x - x0) + sign * delta, 1.3)
+                },
+                -1.0,
+                1.0,
+                x0,
+                1e-15,
+                1.0,
+            )
+            .unwrap();
+            assert!((x - x0).abs() <= 2e-15, "sign {sign}: x = {x}");
+            assert_eq!(evaluations, 2, "sign {sign}");
+        }
+    }
 }
