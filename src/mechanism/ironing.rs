@@ -80,6 +80,13 @@ fn upper_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f
 
 /// Solves `g(z) = target` on `[lo, hi]` for a `g` that is non-decreasing
 /// there with `g(lo) < target < g(hi)` (the callers check).
+///
+/// With `unit_slope`, the caller knows `g' ≥ 1` (the raw `L` and `H` of a
+/// log-concave density: `F/f` does not decrease and `(1 − F)/f` does not
+/// increase), so `|z − z*| ≤ |g(z) − target|` and a residual within the
+/// root tolerance ends the search at once, without Newton's confirming
+/// probe.
+#[allow(clippy::too_many_arguments)]
 fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
     mut g: G,
     target: f64,
@@ -88,19 +95,24 @@ fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
     guess: f64,
     rel: f64,
     method: RootMethod,
+    unit_slope: bool,
 ) -> Result<f64, RootError> {
     let scale = (hi - lo).max(lo.abs()).max(hi.abs());
+    let scale = (hi - lo).min(scale);
+    // Newton's tolerance is `rel · max(scale, |z|)`, never below this.
+    let done = if unit_slope { rel * scale } else { -1.0 };
     match method {
         RootMethod::Newton => newton_increasing(
             |z| {
                 let (v, s) = g(z);
-                (v - target, s)
+                let r = v - target;
+                (if r.abs() <= done { 0.0 } else { r }, s)
             },
             lo,
             hi,
             guess,
             rel,
-            (hi - lo).min(scale),
+            scale,
         ),
         // `g` may be ±∞ at an end where the density vanishes; Brent's
         // interpolation needs finite values, and a huge one acts as a sign.
@@ -116,15 +128,17 @@ fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
             lo,
             hi,
             rel,
-            (hi - lo).min(scale),
+            scale,
         ),
     }
 }
 
-/// `L⁻¹(η)` for a non-decreasing `L`, clamped to the support.
+/// `L⁻¹(η)` for a non-decreasing `L`, clamped to the support, given
+/// `l_hi = L(hi)` (the caller computes it once per class and weight).
 pub(crate) fn lower_inverse(
     d: &dyn EndowmentDistribution,
     beta: f64,
+    l_hi: f64,
     eta: f64,
     guess: f64,
     rel: f64,
@@ -137,7 +151,7 @@ pub(crate) fn lower_inverse(
     if beta == 0.0 {
         return Ok(eta.min(hi));
     }
-    if eta >= lower(d, beta, hi) {
+    if eta >= l_hi {
         return Ok(hi);
     }
     solve_increasing(
@@ -148,13 +162,16 @@ pub(crate) fn lower_inverse(
         guess,
         rel,
         method,
+        d.log_concave(),
     )
 }
 
-/// `H⁻¹(η)` for a non-decreasing `H`, clamped to the support.
+/// `H⁻¹(η)` for a non-decreasing `H`, clamped to the support, given
+/// `h_lo = H(lo)`.
 pub(crate) fn upper_inverse(
     d: &dyn EndowmentDistribution,
     beta: f64,
+    h_lo: f64,
     eta: f64,
     guess: f64,
     rel: f64,
@@ -167,7 +184,7 @@ pub(crate) fn upper_inverse(
     if beta == 0.0 {
         return Ok(eta.max(lo));
     }
-    if eta <= upper(d, beta, lo) {
+    if eta <= h_lo {
         return Ok(lo);
     }
     solve_increasing(
@@ -178,6 +195,7 @@ pub(crate) fn upper_inverse(
         guess,
         rel,
         method,
+        d.log_concave(),
     )
 }
 
@@ -251,6 +269,9 @@ pub(crate) struct VirtualTypes {
     pub beta: f64,
     pub lower: Vec<Pool>,
     pub upper: Vec<Pool>,
+    /// `L(hi)` and `H(lo)` (the raw types at the far ends, where the
+    /// inverses saturate), computed once rather than at every inversion.
+    ends: (f64, f64),
 }
 
 /// Whether a value `v` of the `side` type has reached the level `eta`:
@@ -630,6 +651,7 @@ impl SideIroning<'_> {
                         0.5 * (pts[j] + pts[j + 1]),
                         self.rel,
                         RootMethod::Newton,
+                        false,
                     )?
                 };
                 let v = d_at(z);
@@ -709,6 +731,7 @@ impl SideIroning<'_> {
                     0.5 * (l + r),
                     self.rel,
                     RootMethod::Newton,
+                    false,
                 )
                 .map(|z| (z, true));
             }
@@ -1027,11 +1050,13 @@ impl SideIroning<'_> {
 
 impl VirtualTypes {
     /// The raw types, nothing ironed: right for a regular class.
-    pub fn regular(beta: f64) -> Self {
+    pub fn regular(d: &dyn EndowmentDistribution, beta: f64) -> Self {
+        let (lo, hi) = d.support();
         Self {
             beta,
             lower: Vec::new(),
             upper: Vec::new(),
+            ends: (lower(d, beta, hi), upper(d, beta, lo)),
         }
     }
 
@@ -1043,7 +1068,7 @@ impl VirtualTypes {
         tol: &Tolerances,
     ) -> Result<Self, IroningFailure> {
         if beta == 0.0 || d.log_concave() {
-            return Ok(Self::regular(beta));
+            return Ok(Self::regular(d, beta));
         }
         let (lo, hi) = d.support();
         let grid = scan_grid(d);
@@ -1059,6 +1084,7 @@ impl VirtualTypes {
         };
         Ok(Self {
             beta,
+            ends: (lower(d, beta, hi), upper(d, beta, lo)),
             lower: {
                 let s = side(Side::Lower);
                 s.pools(&s.refined(&grid))?
@@ -1103,7 +1129,7 @@ impl VirtualTypes {
         method: RootMethod,
     ) -> Result<f64, RootError> {
         if self.lower.is_empty() {
-            return lower_inverse(d, self.beta, eta, guess, rel, method);
+            return lower_inverse(d, self.beta, self.ends.0, eta, guess, rel, method);
         }
         if eta <= d.support().0 {
             return Ok(d.support().0);
@@ -1122,7 +1148,7 @@ impl VirtualTypes {
         method: RootMethod,
     ) -> Result<f64, RootError> {
         if self.upper.is_empty() {
-            return upper_inverse(d, self.beta, eta, guess, rel, method);
+            return upper_inverse(d, self.beta, self.ends.1, eta, guess, rel, method);
         }
         if eta >= d.support().1 {
             return Ok(d.support().1);
@@ -1192,6 +1218,7 @@ impl VirtualTypes {
             guess.clamp(p, q),
             rel,
             method,
+            false,
         )
         .map(Some)
     }

@@ -192,11 +192,20 @@ fn inner_level(
         ..*warm
     };
     let mut err = None;
+    // The level function g(η) = η + c m(η) − c S has g' = 1 + c m' ≥ 1 (m
+    // does not decrease), so |η − η*| ≤ |g(η)|: a residual within the
+    // root tolerance proves convergence, and η is returned as it stands
+    // (reported to Newton as an exact zero), without a confirming probe.
+    let done = rel * inp.scale;
     let mut eval = |eta: f64| -> (f64, f64) {
         match at_eta(inp.dist, types, eta, (last.za, last.zb), rel, config.inner) {
             Ok(at) => {
                 last = at;
-                (eta + inp.c * at.mean - inp.c * sum, 1.0 + inp.c * at.slope)
+                let g = eta + inp.c * at.mean - inp.c * sum;
+                (
+                    if g.abs() <= done { 0.0 } else { g },
+                    1.0 + inp.c * at.slope,
+                )
             }
             Err(e) => {
                 err.get_or_insert(e);
@@ -208,7 +217,11 @@ fn inner_level(
         0.5 * (a + b)
     } else {
         let start = if warm.eta.is_finite() {
-            warm.eta
+            // One Newton step from the warm state, which costs nothing: its
+            // level, mean and slope are known (they belong to another
+            // aggregate or weight, so this is only a guess).
+            let g = warm.eta + inp.c * warm.mean - inp.c * sum;
+            warm.eta - g / (1.0 + inp.c * warm.slope)
         } else {
             0.5 * (a + b)
         };

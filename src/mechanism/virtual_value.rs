@@ -379,6 +379,7 @@ mod tests {
             let z = super::super::ironing::lower_inverse(
                 &d,
                 1.0,
+                lower(&d, 1.0, d.support().1),
                 eta,
                 guess,
                 1e-15,

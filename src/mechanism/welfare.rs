@@ -326,8 +326,8 @@ mod tests {
             ),
         ];
         let tol = Tolerances::DEFAULT;
-        let types = VirtualTypes::regular(0.0);
         for d in &families {
+            let types = VirtualTypes::regular(d.as_ref(), 0.0);
             let (lo, hi) = d.support();
             let (m, sd) = (d.mean(), d.variance().sqrt());
             for eta in [lo - 1.0, lo + 0.3 * (hi - lo), m, hi + 2.0] {
