@@ -333,7 +333,10 @@ impl VirtualValue {
         let d = self.dist.as_ref();
         let (lo, hi) = d.support();
         let y = y.clamp(lo, hi);
-        if y <= self.za {
+        // At `Z_a` itself (the side payments' participation fee asks for
+        // it, once per class) the stored integral answers without a
+        // quadrature.
+        if y < self.za {
             return self.types.integral(d, Side::Lower, lo, y);
         }
         let mut acc = self.int_lower + self.eta * (y.min(self.zb) - self.za);
