@@ -27,6 +27,24 @@ where
     items.iter().map(f).collect()
 }
 
+/// Items per partial sum of [`sum`]. The grouping is fixed (it does not
+/// depend on the number of threads), so the sum is the same on every run,
+/// thread count and feature setting.
+const SUM_CHUNK: usize = 1024;
+
+/// `Σ f(item)`, as partial sums over fixed groups of [`SUM_CHUNK`] items
+/// (in parallel where it pays), added serially in order.
+pub(crate) fn sum<T, F>(items: &[T], f: F) -> f64
+where
+    T: Sync,
+    F: Fn(&T) -> f64 + Sync + Send,
+{
+    let groups: Vec<&[T]> = items.chunks(SUM_CHUNK).collect();
+    map(&groups, |g| g.iter().map(&f).sum::<f64>())
+        .into_iter()
+        .sum()
+}
+
 /// Applies `f` to each pair `(a[k], b[k])`, updating `b[k]` in place, and
 /// returns the first failure in index order.
 pub(crate) fn update<A, B, E, F>(a: &[A], b: &mut [B], f: F) -> Result<(), E>
@@ -83,5 +101,27 @@ mod tests {
         });
         assert_eq!(r, Err(777));
         assert_eq!(ys[4_000], 4_001);
+    }
+
+    /// The partial sums are over fixed groups, so the total is the same
+    /// bits on one thread and on two, and equals the sum of the groups'
+    /// serial sums taken in order.
+    #[test]
+    fn sum_does_not_depend_on_the_threads() {
+        // Terms of mixed sign and size, so that the order of addition shows.
+        let xs: Vec<f64> = (0..300_000)
+            .map(|k: u64| ((k * 7919 % 1_000_003) as f64).sin() * 10f64.powi((k % 13) as i32 - 6))
+            .collect();
+        let by_groups: f64 = xs.chunks(SUM_CHUNK).map(|g| g.iter().sum::<f64>()).sum();
+        let f = |x: &f64| *x;
+        #[cfg(feature = "parallel")]
+        for threads in [1, 2] {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            assert_eq!(pool.install(|| sum(&xs, f)).to_bits(), by_groups.to_bits());
+        }
+        assert_eq!(sum(&xs, f).to_bits(), by_groups.to_bits());
     }
 }
