@@ -226,7 +226,7 @@ impl Frontier {
         let chains: Vec<&[f64]> = alphas.chunks(CHAIN).collect();
         let mut work = FrontierWork::default();
         let mut points: Vec<Solved> = Vec::with_capacity(n0);
-        for chain in parallel::map(&chains, |chain| {
+        for chain in parallel::map_each(&chains, |chain| {
             let mut out: Vec<Solved> = Vec::with_capacity(chain.len());
             for &alpha in chain.iter() {
                 let solved = point(market, alpha, out.last().map(|p| &p.1))?;
@@ -277,9 +277,10 @@ impl Frontier {
             if split.is_empty() {
                 break;
             }
-            let new = parallel::map(&split, |&(alpha, start)| point(market, alpha, Some(start)))
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()?;
+            let new =
+                parallel::map_each(&split, |&(alpha, start)| point(market, alpha, Some(start)))
+                    .into_iter()
+                    .collect::<Result<Vec<_>, _>>()?;
             work.warm_started += new.len();
             points.extend(new);
             points.sort_by(|a, b| a.0.alpha.total_cmp(&b.0.alpha));

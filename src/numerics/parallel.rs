@@ -27,6 +27,24 @@ where
     items.iter().map(f).collect()
 }
 
+/// `items.iter().map(f).collect()` where each item is a large piece of work
+/// (a whole solve): one task per item, in parallel from two items on.
+pub(crate) fn map_each<T, U, F>(items: &[T], f: F) -> Vec<U>
+where
+    T: Sync,
+    U: Send,
+    F: Fn(&T) -> U + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        if items.len() >= 2 {
+            return items.par_iter().with_max_len(1).map(f).collect();
+        }
+    }
+    items.iter().map(f).collect()
+}
+
 /// Items per partial sum of [`sum`]. The grouping is fixed (it does not
 /// depend on the number of threads), so the sum is the same on every run,
 /// thread count and feature setting.
