@@ -23,6 +23,7 @@ use crate::estimation::{estimate, EstimationError, Method};
 use crate::implementation::{ImplementationError, SidePayments};
 use crate::market::{Market, MarketError, TraderClass};
 use crate::mechanism::{MechanismError, OptimalMechanism};
+use crate::numerics::parallel;
 use std::sync::Arc;
 use std::time::Instant;
 use thiserror::Error;
@@ -680,12 +681,12 @@ impl Spec {
     /// assert!(spec.market().unwrap_err().to_string().starts_with("traders[0].kappa"));
     /// ```
     pub fn market(&self) -> Result<Market, SpecError> {
+        // Each trader's distribution is built on its own (in parallel); the
+        // first failure in trader order is the one reported.
+        let built = parallel::map(&self.traders, |t| t.distribution.build_at(0));
         let mut classes = Vec::with_capacity(self.traders.len());
-        for (i, t) in self.traders.iter().enumerate() {
-            let dist = t
-                .distribution
-                .build_at(0)
-                .map_err(|(part, e)| build_error(i, &part, &e))?;
+        for (i, (t, dist)) in self.traders.iter().zip(built).enumerate() {
+            let dist = dist.map_err(|(part, e)| build_error(i, &part, &e))?;
             classes.push(TraderClass::from_shared(t.kappa, dist, t.count));
         }
         Market::new(classes).map_err(|e| market_error(&e))
@@ -964,29 +965,25 @@ impl Report {
             efficiency: mech.efficiency(),
             n_traders: mech.market().n_traders(),
             solve_seconds,
-            classes: mech
-                .classes()
-                .iter()
-                .map(|c| {
-                    let (z_a, z_b) = c.binding_interval();
-                    ClassReport {
-                        kappa: c.kappa(),
-                        count: c.count(),
-                        eta: c.eta(),
-                        z_a,
-                        z_b,
-                        no_trade_probability: c.no_trade_probability(),
-                        mean_virtual_value: c.mean_virtual_value(),
-                        lowest_type_gain: c.lowest_type_gain(),
-                        ironed_intervals: c
-                            .ironed_intervals()
-                            .into_iter()
-                            .map(|(a, b)| [a, b])
-                            .collect(),
-                        side_payment: None,
-                    }
-                })
-                .collect(),
+            classes: parallel::map(mech.classes(), |c| {
+                let (z_a, z_b) = c.binding_interval();
+                ClassReport {
+                    kappa: c.kappa(),
+                    count: c.count(),
+                    eta: c.eta(),
+                    z_a,
+                    z_b,
+                    no_trade_probability: c.no_trade_probability(),
+                    mean_virtual_value: c.mean_virtual_value(),
+                    lowest_type_gain: c.lowest_type_gain(),
+                    ironed_intervals: c
+                        .ironed_intervals()
+                        .into_iter()
+                        .map(|(a, b)| [a, b])
+                        .collect(),
+                    side_payment: None,
+                }
+            }),
             first_best: FirstBestReport {
                 revenue: fb.revenue(),
                 efficiency: fb.efficiency(),
