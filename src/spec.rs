@@ -991,7 +991,13 @@ impl Report {
             },
             double_auction: double_auction.map(|da| DoubleAuctionReport {
                 efficiency: da.efficiency(),
-                fee_revenue: da.with_maximal_fees().revenue(),
+                // Σ count·fee as `with_maximal_fees().revenue()` adds it,
+                // without copying the auction.
+                fee_revenue: da
+                    .classes()
+                    .iter()
+                    .map(|c| c.count() as f64 * c.maximal_fee())
+                    .sum(),
                 price_impact: da.classes().iter().map(|c| c.price_impact()).collect(),
             }),
             fees: None,

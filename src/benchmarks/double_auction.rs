@@ -316,16 +316,12 @@ impl PlainDoubleAuction {
         }
 
         // Sums over all traders of a_j E Z_j and a_j² Var Z_j.
-        let per_class: Vec<(f64, f64, f64, f64)> = market
-            .classes()
-            .iter()
-            .map(|c| {
-                let b = total_b * slope_ratio(c.kappa(), total_b);
-                let a = b / c.kappa();
-                let d = c.distribution();
-                (b, a, d.mean(), d.variance())
-            })
-            .collect();
+        let per_class: Vec<(f64, f64, f64, f64)> = parallel::map(market.classes(), |c| {
+            let b = total_b * slope_ratio(c.kappa(), total_b);
+            let a = b / c.kappa();
+            let d = c.distribution();
+            (b, a, d.mean(), d.variance())
+        });
         let sum_mean: f64 = market
             .classes()
             .iter()
