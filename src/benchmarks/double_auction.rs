@@ -36,7 +36,7 @@
 use super::BenchmarkError;
 use crate::market::Market;
 use crate::mechanism::{DirectMechanism, MechanismError};
-use crate::numerics::{brent, parallel, Tolerances};
+use crate::numerics::{brent, parallel, RootError, Tolerances};
 
 /// The equilibrium quantities of one class of identical traders in the
 /// double auction.
@@ -303,12 +303,35 @@ impl PlainDoubleAuction {
             }) - 1.0
         };
         // excess(0) = N/2 − 1 > 0, excess(K) < 0 since every b_j < κ_j.
-        let total_b = brent(excess, 0.0, k_total, Tolerances::DEFAULT.root_rel, k_total).map_err(
-            |source| BenchmarkError::Root {
-                stage: "aggregate slope of the double auction",
-                source,
-            },
-        )?;
+        // Tighter: κ/(B + 2κ) < b/B < κ/(B + κ) for B > 0, so the root B*
+        // satisfies 1 < K/B* and 1 > K/(B* + 2 κ_max), i.e.
+        // B* ∈ (K − 2 κ_max, K). With many traders that bracket is narrow and
+        // the excess nearly linear on it; on [0, K] the excess falls like
+        // 1/B and Brent spent some 70 trials (each a sum over every class).
+        let k_max = market
+            .classes()
+            .iter()
+            .map(|c| c.kappa())
+            .fold(0.0, f64::max);
+        let solve = |lower: f64| {
+            brent(
+                excess,
+                lower,
+                k_total,
+                Tolerances::DEFAULT.root_rel,
+                k_total,
+            )
+        };
+        let lower = k_total - 2.0 * k_max;
+        let total_b = match solve(lower.max(0.0)) {
+            // Rounding can put the bound's excess on the wrong side.
+            Err(RootError::NoBracket { .. }) if lower > 0.0 => solve(0.0),
+            r => r,
+        }
+        .map_err(|source| BenchmarkError::Root {
+            stage: "aggregate slope of the double auction",
+            source,
+        })?;
         if !(total_b.is_finite() && total_b > 0.0) {
             return Err(BenchmarkError::NonFinite {
                 what: "aggregate demand slope",
@@ -883,5 +906,30 @@ impl DirectMechanism for PlainDoubleAuctionWithFees {
     }
     fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
         PlainDoubleAuctionWithFees::utility_gain(self, class, z)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slope_ratio;
+
+    /// The bounds the aggregate slope's bracket rests on:
+    /// `κ/(B + 2κ) < b/B < κ/(B + κ)` for `B, κ > 0` (each side meets the
+    /// ratio to rounding as `B/κ` goes to 0 or to ∞).
+    #[test]
+    fn slope_ratio_lies_between_its_bounds() {
+        let r = 4.0 * f64::EPSILON;
+        for &kappa in &[1e-6, 0.3, 1.0, 7.0, 1e6] {
+            for &big_b in &[1e-9, 1e-3, 0.5, 1.0, 40.0, 1e4, 1e9] {
+                let s = slope_ratio(kappa, big_b);
+                let (low, high) = (kappa / (big_b + 2.0 * kappa), kappa / (big_b + kappa));
+                assert!(low * (1.0 - r) <= s, "κ {kappa}, B {big_b}");
+                assert!(s <= high * (1.0 + r), "κ {kappa}, B {big_b}");
+                // Strictly inside where the gaps exceed rounding.
+                if (1e-4..=1e4).contains(&(big_b / kappa)) {
+                    assert!(low < s && s < high, "κ {kappa}, B {big_b}");
+                }
+            }
+        }
     }
 }
