@@ -44,6 +44,20 @@ pub(crate) fn at_eta(
     method: RootMethod,
 ) -> Result<AtEta, RootError> {
     let beta = types.beta;
+    if beta == 0.0 {
+        // V(z) = z whatever η (L = H = the identity, the first best): the
+        // interval shrinks to η clamped to the support, m(η) = E[Z] and
+        // m' = 0, with no integral to evaluate.
+        let (lo, hi) = d.support();
+        let z = eta.clamp(lo, hi);
+        return Ok(AtEta {
+            eta,
+            za: z,
+            zb: z,
+            mean: d.mean(),
+            slope: 0.0,
+        });
+    }
     let za = types.lower_inverse(d, eta, guess.0, rel, method)?;
     let zb = types.upper_inverse(d, eta, guess.1, rel, method)?.max(za);
     let slope = (d.cdf(zb) - d.cdf(za)).max(0.0);
