@@ -625,3 +625,117 @@ pub(crate) fn solve_levels(
     }
     Ok(levels)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::{EndowmentDistribution, TruncatedNormal};
+    use crate::mechanism::ironing::VirtualTypes;
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+
+    /// A truncated normal that counts what one class's level solve asks of
+    /// it: `at_eta` takes two CDFs per call, and each Newton step on `L⁻¹`
+    /// or `H⁻¹` one hazard ratio.
+    #[derive(Debug)]
+    struct Counting {
+        d: TruncatedNormal,
+        cdfs: AtomicUsize,
+        ratios: AtomicUsize,
+    }
+
+    impl Counting {
+        fn take(&self) -> (usize, usize) {
+            (self.cdfs.swap(0, Relaxed) / 2, self.ratios.swap(0, Relaxed))
+        }
+    }
+
+    impl EndowmentDistribution for Counting {
+        fn support(&self) -> (f64, f64) {
+            self.d.support()
+        }
+        fn cdf(&self, z: f64) -> f64 {
+            self.cdfs.fetch_add(1, Relaxed);
+            self.d.cdf(z)
+        }
+        fn pdf(&self, z: f64) -> f64 {
+            self.d.pdf(z)
+        }
+        fn log_concave(&self) -> bool {
+            true
+        }
+        fn partial_moment(&self, a: f64) -> f64 {
+            self.d.partial_moment(a)
+        }
+        fn mean(&self) -> f64 {
+            self.d.mean()
+        }
+        fn cdf_integral(&self, a: f64) -> f64 {
+            self.d.cdf_integral(a)
+        }
+        fn sf_integral(&self, a: f64) -> f64 {
+            self.d.sf_integral(a)
+        }
+        fn pdf_log_derivative(&self, z: f64) -> f64 {
+            self.d.pdf_log_derivative(z)
+        }
+        fn cdf_pdf_ratio(&self, z: f64) -> f64 {
+            self.ratios.fetch_add(1, Relaxed);
+            self.d.cdf_pdf_ratio(z)
+        }
+        fn sf_pdf_ratio(&self, z: f64) -> f64 {
+            self.ratios.fetch_add(1, Relaxed);
+            self.d.sf_pdf_ratio(z)
+        }
+    }
+
+    /// The work of one class's level root, pinned: a warm state at the same
+    /// aggregate is the answer after one evaluation (the level residual,
+    /// of slope ≥ 1, proves it; the inverses start at their roots and their
+    /// residuals, of slope ≥ 1 for a log-concave density, prove those), and
+    /// a nearby aggregate costs two or three (the start is one Newton step
+    /// off the warm state, with the warm state's slope). A lost warm start,
+    /// a lost residual test or a wrong predictor slope costs more.
+    #[test]
+    fn a_warm_level_costs_one_evaluation() {
+        let d = Counting {
+            d: TruncatedNormal::new(-0.2, 0.5, -1.0, 1.2).unwrap(),
+            cdfs: AtomicUsize::new(0),
+            ratios: AtomicUsize::new(0),
+        };
+        // κ = 1 beside K − κ = 2: c = 1/2, a strongly coupled class.
+        let inp = ClassInput {
+            dist: &d,
+            count: 1.0,
+            kappa: 1.0,
+            c: 0.5,
+            scale: 1.2,
+        };
+        let types = VirtualTypes::new(&d, 0.5, &Tolerances::DEFAULT).unwrap();
+        let config = SolverConfig::default();
+        let cold = cold_start(&[ClassInput { ..inp }])[0];
+        let sum = 0.7;
+        let first = inner_level(&inp, &types, sum, &cold, &config).unwrap();
+        // The level equation η = c (S − m(η)) holds at the answer.
+        assert!((first.eta - inp.c * (sum - first.mean)).abs() <= 1e-14);
+        let (cold_levels, cold_ratios) = d.take();
+        assert!(cold_levels >= 3, "{cold_levels}");
+
+        let again = inner_level(&inp, &types, sum, &first, &config).unwrap();
+        assert_eq!(d.take(), (1, 2));
+        assert!((again.eta - first.eta).abs() <= 1e-15);
+
+        for (step, most) in [(1e-3, 2), (-2e-2, 3)] {
+            let near = inner_level(&inp, &types, sum + step, &first, &config).unwrap();
+            assert!((near.eta - inp.c * (sum + step - near.mean)).abs() <= 1e-14);
+            let (levels, ratios) = d.take();
+            assert!(
+                levels <= most,
+                "step {step}: {levels} evaluations of the level"
+            );
+            assert!(
+                ratios < cold_ratios,
+                "step {step}: {ratios} ratios, cold {cold_ratios}"
+            );
+        }
+    }
+}
