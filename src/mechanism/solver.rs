@@ -732,6 +732,12 @@ mod tests {
                 levels <= most,
                 "step {step}: {levels} evaluations of the level"
             );
+            // Each inversion: the warm guess, a Newton step, and at most one
+            // more before its residual proves the root.
+            assert!(
+                ratios <= 2 * 3 * levels,
+                "step {step}: {ratios} ratios for {levels} levels"
+            );
             assert!(
                 ratios < cold_ratios,
                 "step {step}: {ratios} ratios, cold {cold_ratios}"
