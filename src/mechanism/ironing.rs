@@ -1266,6 +1266,28 @@ mod tests {
     use super::*;
     use crate::distribution::PiecewiseLinear;
 
+    /// The scan looks just either side of every kink, where a decrease of
+    /// a virtual type can start, at `KINK_OFFSET` of the width from it;
+    /// on a support centred at 0 as on one far from it.
+    #[test]
+    fn the_scan_grid_straddles_every_kink() {
+        for shift in [0.0, 7.0] {
+            let xs = vec![-1.0 + shift, -0.4 + shift, 0.1 + shift, 1.0 + shift];
+            let d = PiecewiseLinear::new(xs.clone(), vec![1.0, 0.2, 1.5, 0.7]).unwrap();
+            let grid = scan_grid(&d);
+            let eps = KINK_OFFSET * 2.0;
+            for &k in &xs[1..3] {
+                for side in [-1.0, 1.0] {
+                    let target = k + side * eps;
+                    assert!(
+                        grid.iter().any(|&z| (z - target).abs() <= 1e-3 * eps),
+                        "shift {shift}: no scan point at {target}"
+                    );
+                }
+            }
+        }
+    }
+
     /// The largest fall of `H` below its running maximum, by brute force on
     /// a fine even grid over `[a, b]`.
     fn largest_drop(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
