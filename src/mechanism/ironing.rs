@@ -1331,6 +1331,55 @@ mod tests {
         assert!(dips > 1_000 && cases - dips > 1_000, "{dips} of {cases}");
     }
 
+    /// `bottom` finds the bottom of a dip of the virtual type: on a density
+    /// with a deep notch at 0, `H` falls steeply into it; the golden-section
+    /// search between two points either side ends at the minimiser a
+    /// 200 000-point scan finds, and no scan point is lower.
+    #[test]
+    fn bottom_finds_the_minimum_of_a_dip() {
+        let d = PiecewiseLinear::new(
+            vec![-1.0, -0.2, 0.0, 0.3, 1.0],
+            vec![1.0, 2.0, 0.2, 2.0, 1.0],
+        )
+        .unwrap();
+        for (side, beta) in [(Side::Upper, 0.5), (Side::Upper, 1.0), (Side::Lower, 0.7)] {
+            let s = SideIroning {
+                d: &d,
+                beta,
+                side,
+                centre: 0.0,
+                lo: -1.0,
+                hi: 1.0,
+                scale: 1.0,
+                rel: 1e-13,
+            };
+            // A dip of H falls into the notch from the left (its bottom is
+            // at the notch); one of L rises into it and falls after it.
+            let (a, b) = match side {
+                Side::Upper => (-0.5, 0.25),
+                Side::Lower => (0.0, 0.6),
+            };
+            let n = 200_000;
+            let (mut z_min, mut g_min) = (a, f64::INFINITY);
+            for k in 0..=n {
+                let z = a + (b - a) * k as f64 / n as f64;
+                if s.g(z) < g_min {
+                    (z_min, g_min) = (z, s.g(z));
+                }
+            }
+            assert!(
+                z_min > a && z_min < b,
+                "{side:?} {beta}: the scan's minimum {z_min} is an end"
+            );
+            let z = s.bottom(a, b);
+            assert!(
+                (z - z_min).abs() <= 2.0 * (b - a) / n as f64,
+                "{side:?} {beta}: bottom {z} against the scan's {z_min}"
+            );
+            assert!(s.g(z) <= g_min + 1e-12, "{side:?} {beta}");
+        }
+    }
+
     /// The scan looks just either side of every kink, where a decrease of
     /// a virtual type can start, at `KINK_OFFSET` of the width from it;
     /// on a support centred at 0 as on one far from it.
