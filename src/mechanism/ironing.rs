@@ -1380,6 +1380,99 @@ mod tests {
         }
     }
 
+    /// A tabulated density that counts the evaluations ironing makes of it.
+    #[derive(Debug)]
+    struct Counting {
+        d: PiecewiseLinear,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Counting {
+        fn tick(&self) {
+            self.calls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    impl EndowmentDistribution for Counting {
+        fn support(&self) -> (f64, f64) {
+            self.d.support()
+        }
+        fn cdf(&self, z: f64) -> f64 {
+            self.tick();
+            self.d.cdf(z)
+        }
+        fn sf(&self, z: f64) -> f64 {
+            self.tick();
+            self.d.sf(z)
+        }
+        fn pdf(&self, z: f64) -> f64 {
+            self.tick();
+            self.d.pdf(z)
+        }
+        fn pdf_derivative(&self, z: f64) -> f64 {
+            self.d.pdf_derivative(z)
+        }
+        fn kinks(&self) -> &[f64] {
+            self.d.kinks()
+        }
+        fn partial_moment(&self, a: f64) -> f64 {
+            self.tick();
+            self.d.partial_moment(a)
+        }
+        fn mean(&self) -> f64 {
+            self.d.mean()
+        }
+        fn cdf_integral(&self, a: f64) -> f64 {
+            self.tick();
+            self.d.cdf_integral(a)
+        }
+        fn sf_integral(&self, a: f64) -> f64 {
+            self.tick();
+            self.d.sf_integral(a)
+        }
+        fn quantile(&self, u: f64) -> f64 {
+            self.d.quantile(u)
+        }
+        fn cdf_pdf_ratio(&self, z: f64) -> f64 {
+            self.tick();
+            self.d.cdf_pdf_ratio(z)
+        }
+        fn sf_pdf_ratio(&self, z: f64) -> f64 {
+            self.tick();
+            self.d.sf_pdf_ratio(z)
+        }
+    }
+
+    /// The work of ironing, pinned (issue 10: tests pin the work, not the
+    /// time): the evaluations of the density, its ratios and integrals that
+    /// `VirtualTypes::new` makes on a tabulated density with two deep
+    /// notches, at three weights, measured when the test was written and
+    /// asserted exactly, so that any change of path shows. A lost Newton
+    /// step on a pool's end (ends found by subdivision alone) costs ten
+    /// times the work; switching off the direct integration of flat `D_m`
+    /// profiles changes it at two of the weights. A deliberate change of
+    /// the algorithm updates the pins with its measured reason.
+    #[test]
+    fn ironing_work_is_pinned() {
+        let d = Counting {
+            d: PiecewiseLinear::new(
+                vec![-1.0, -0.8, -0.7, -0.6, 0.0, 0.6, 0.7, 0.8, 1.0],
+                vec![1.0, 1.0, 0.03, 1.0, 1.0, 1.0, 0.03, 1.0, 1.0],
+            )
+            .unwrap(),
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        };
+        for (beta, pinned) in [(0.2, 21_689), (0.6, 26_601), (1.0, 23_827)] {
+            d.calls.store(0, std::sync::atomic::Ordering::Relaxed);
+            let t = VirtualTypes::new(&d, beta, &Tolerances::DEFAULT).unwrap();
+            let calls = d.calls.load(std::sync::atomic::Ordering::Relaxed);
+            // Both notches are pooled on both sides.
+            assert_eq!((t.lower.len(), t.upper.len()), (2, 2), "β = {beta}");
+            assert_eq!(calls, pinned, "β = {beta}: evaluations");
+        }
+    }
+
     /// The scan looks just either side of every kink, where a decrease of
     /// a virtual type can start, at `KINK_OFFSET` of the width from it;
     /// on a support centred at 0 as on one far from it.
