@@ -250,3 +250,28 @@ fn frontier_example_prints_the_frontier_and_names_bad_fields() {
         frontier_example::run_text(r#"{"alpha": 0.3, "traders": [{"kappa": 1}]}"#).unwrap_err();
     assert!(err.contains("distribution"), "{err}");
 }
+
+#[test]
+fn dense_newton_steps_are_pinned() {
+    use exchange_design::mechanism::SolverVariant;
+    // Damped Newton on the vector of levels, from the first-best levels:
+    // quadratic convergence, a few full steps. A worse start or a wrong
+    // Jacobian shows as more steps.
+    let cfg = SolverConfig {
+        variant: SolverVariant::DenseNewton,
+        ..SolverConfig::default()
+    };
+    for (n, pinned) in [(12, 2), (60, 2)] {
+        let m = market(n, Supports::Centred);
+        let dense = OptimalMechanism::solve_with(&m, 0.5, &cfg).unwrap();
+        let aggregate = OptimalMechanism::solve(&m, 0.5).unwrap();
+        assert!(rel(dense.revenue(), aggregate.revenue()) < 1e-11);
+        assert!(rel(dense.efficiency(), aggregate.efficiency()) < 1e-11);
+        assert_eq!(
+            dense.status().outer_iterations,
+            pinned,
+            "n = {n}: {}",
+            dense.status()
+        );
+    }
+}
