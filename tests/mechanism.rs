@@ -425,3 +425,20 @@ fn budget_search_far_from_zero_breaks_even_to_rounding() {
     );
     assert!(far.revenue().abs() < 1e-6, "R = {}", far.revenue());
 }
+
+/// The virtual types at α = 1 on Uniform[−1, 1] (Example 1), in closed
+/// form: `L(z) = z + F/f = 2z + 1` and `H(z) = z − (1 − F)/f = 2z − 1`;
+/// nothing is ironed, so the ironed types are the same.
+#[test]
+fn virtual_types_of_example_1_in_closed_form() {
+    let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
+    let v = mech.class(0).virtual_value();
+    for z in [-1.0, -0.7, -0.2, 0.0, 0.35, 0.9, 1.0] {
+        let (l, h) = (2.0 * z + 1.0, 2.0 * z - 1.0);
+        assert!((v.lower(z) - l).abs() < 1e-13, "L({z})");
+        assert!((v.upper(z) - h).abs() < 1e-13, "H({z})");
+        assert!((v.ironed_lower(z) - l).abs() < 1e-13, "L̂({z})");
+        assert!((v.ironed_upper(z) - h).abs() < 1e-13, "Ĥ({z})");
+    }
+}
