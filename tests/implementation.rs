@@ -557,3 +557,25 @@ fn bad_input_is_a_typed_error() {
     .unwrap_err();
     assert!(err.to_string().contains("no_trade_tolerance"));
 }
+
+/// An auction runs with the clearing settings it is given: three schedules
+/// `q(p) = 5 − p` clear at p = 5 by default, and find no price when the
+/// search is limited to |p| ≤ 1.
+#[test]
+fn the_auction_uses_its_clearing_settings() {
+    let rules = SidePayments::new(&OptimalMechanism::solve(&example1(3), 0.5).unwrap()).unwrap();
+    let s = [MonotoneSchedule::new(|p: f64| 5.0 - p); 3];
+    let z = [0.0; 3];
+    let free = DoubleAuction::new(&rules).run(&z, &s).unwrap();
+    assert!((free.price().unwrap() - 5.0).abs() < 1e-10);
+    let narrow = ClearingConfig {
+        max_price: 1.0,
+        ..ClearingConfig::default()
+    };
+    let limited = DoubleAuction::new(&rules)
+        .with_config(narrow)
+        .unwrap()
+        .run(&z, &s)
+        .unwrap();
+    assert_eq!(limited.price(), None);
+}
