@@ -688,6 +688,37 @@ mod tests {
         }
     }
 
+    /// A warm state is a guess, never an answer: where the level needs no
+    /// search (at weight 0 the bracket is a point), a warm state from
+    /// elsewhere that happens to carry the same level is not returned as
+    /// if it had been evaluated.
+    #[test]
+    fn a_warm_state_is_never_returned_unevaluated() {
+        let d = TruncatedNormal::new(-0.2, 0.5, -1.0, 1.2).unwrap();
+        let inp = ClassInput {
+            dist: &d,
+            count: 1.0,
+            kappa: 1.0,
+            c: 0.5,
+            scale: 1.2,
+        };
+        let types = VirtualTypes::new(&d, 0.0, &Tolerances::DEFAULT).unwrap();
+        let sum = 0.7;
+        // At weight 0, V(z) = z: m(η) = E[Z] and η = c (S − E[Z]).
+        let eta = inp.c * (sum - d.mean());
+        let stale = AtEta {
+            eta,
+            za: -0.9,
+            zb: 1.1,
+            mean: 123.0,
+            slope: 0.4,
+        };
+        let at = inner_level(&inp, &types, sum, &stale, &SolverConfig::default()).unwrap();
+        assert!((at.eta - eta).abs() <= 1e-15);
+        assert_eq!(at.mean, d.mean());
+        assert_eq!(at.slope, 0.0);
+    }
+
     /// The work of one class's level root, pinned: a warm state at the same
     /// aggregate is the answer after one evaluation (the level residual,
     /// of slope ≥ 1, proves it; the inverses start at their roots and their
