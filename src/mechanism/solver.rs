@@ -688,6 +688,18 @@ mod tests {
         }
     }
 
+    /// One trader with κ = 1 beside others with K − κ = 2: c = 1/2, a
+    /// strongly coupled class, on the support [−1, 1.2].
+    fn coupled(d: &dyn EndowmentDistribution) -> ClassInput<'_> {
+        ClassInput {
+            dist: d,
+            count: 1.0,
+            kappa: 1.0,
+            c: 0.5,
+            scale: 1.2,
+        }
+    }
+
     /// A warm state is a guess, never an answer: where the level needs no
     /// search (at weight 0 the bracket is a point), a warm state from
     /// elsewhere that happens to carry the same level is not returned as
@@ -695,13 +707,7 @@ mod tests {
     #[test]
     fn a_warm_state_is_never_returned_unevaluated() {
         let d = TruncatedNormal::new(-0.2, 0.5, -1.0, 1.2).unwrap();
-        let inp = ClassInput {
-            dist: &d,
-            count: 1.0,
-            kappa: 1.0,
-            c: 0.5,
-            scale: 1.2,
-        };
+        let inp = coupled(&d);
         let types = VirtualTypes::new(&d, 0.0, &Tolerances::DEFAULT).unwrap();
         let sum = 0.7;
         // At weight 0, V(z) = z: m(η) = E[Z] and η = c (S − E[Z]).
@@ -733,14 +739,7 @@ mod tests {
             cdfs: AtomicUsize::new(0),
             ratios: AtomicUsize::new(0),
         };
-        // κ = 1 beside K − κ = 2: c = 1/2, a strongly coupled class.
-        let inp = ClassInput {
-            dist: &d,
-            count: 1.0,
-            kappa: 1.0,
-            c: 0.5,
-            scale: 1.2,
-        };
+        let inp = coupled(&d);
         let types = VirtualTypes::new(&d, 0.5, &Tolerances::DEFAULT).unwrap();
         let config = SolverConfig::default();
         let cold = cold_start(&[ClassInput { ..inp }])[0];
