@@ -51,14 +51,15 @@ where
 const SUM_CHUNK: usize = 1024;
 
 /// `Σ f(item)`, as partial sums over fixed groups of [`SUM_CHUNK`] items
-/// (in parallel where it pays), added serially in order.
+/// (one task per group, in parallel from two groups on), added serially in
+/// order.
 pub(crate) fn sum<T, F>(items: &[T], f: F) -> f64
 where
     T: Sync,
     F: Fn(&T) -> f64 + Sync + Send,
 {
     let groups: Vec<&[T]> = items.chunks(SUM_CHUNK).collect();
-    map(&groups, |g| g.iter().map(&f).sum::<f64>())
+    map_each(&groups, |g| g.iter().map(&f).sum::<f64>())
         .into_iter()
         .sum()
 }
