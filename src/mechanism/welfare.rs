@@ -16,7 +16,7 @@ use crate::numerics::{integrate_vec, Tolerances};
 
 /// Moments of one class's virtual value, centred at `centre` (primes
 /// denote `· − centre`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(crate) struct ClassMoments {
     /// `E[V']`.
     pub mean_v: f64,
@@ -63,19 +63,145 @@ fn integrate_split<const K: usize, F: FnMut(f64) -> [f64; K]>(
 ///
 /// Below the binding interval `V = L̂`, above it `V = Ĥ`: by quadrature
 /// where they are the raw types, in closed form on pools where they are
-/// constant.
+/// constant. `tails` holds the weight-free integrals of a previous call
+/// for the same class and centre (see [`TailIntegrals`]); they are reused
+/// and updated, so that a call whose binding interval has moved a little
+/// integrates only over the difference.
 pub(crate) fn class_moments(
     d: &dyn EndowmentDistribution,
     types: &VirtualTypes,
     at: &AtEta,
     c: f64,
     tol: &Tolerances,
+    tails: &mut TailIntegrals,
 ) -> ClassMoments {
     if types.beta == 0.0 {
         moments_at_zero_weight(d, at, c)
     } else {
-        moments_by_quadrature(d, types, at, c, tol)
+        moments_by_quadrature(d, types, at, c, tol, tails)
     }
+}
+
+/// The weight-free integrals behind a class's moments over the tails
+/// `[lo, Z_a]` and `[Z_b, hi]` where the raw virtual types apply.
+///
+/// Below the interval `V − c = z' + β r` with `z' = z − c` and `r = F/f`,
+/// above it `V − c = z' − β r` with `r = (1 − F)/f`, so every integrand of
+/// [`class_moments`] is a polynomial in `β` whose coefficients are
+/// integrals of fixed functions of `z`:
+/// `[z' f, r f, z'² f, z' r f, r² f, z' j, r j, r]` with `j = z' f − (1 − F)`
+/// (the last only below). Only the limits `Z_a`, `Z_b` depend on `β`, so
+/// the budget search, whose trial weights move the binding interval a
+/// little, keeps these integrals from one trial to the next and integrates
+/// only between the old and the new limit.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(crate) struct TailIntegrals {
+    /// The centre `c` the integrals were taken with.
+    centre: f64,
+    /// `(Z_a, ∫_lo^{Z_a} basis)` when `[lo, Z_a]` held no pool of `L̂`.
+    lower: Option<(f64, [f64; 8])>,
+    /// `(Z_b, ∫_{Z_b}^{hi} basis)` when `[Z_b, hi]` held no pool of `Ĥ`.
+    upper: Option<(f64, [f64; 8])>,
+}
+
+/// The basis of [`TailIntegrals`] at `z`, on `side`. Without `weighted`
+/// (`β = 0`, which [`class_moments`] takes in closed form and only the
+/// tests send here) the terms in `r` are zero: they then carry no weight,
+/// and `r² f` need not be integrable at an end where the density vanishes.
+fn basis(d: &dyn EndowmentDistribution, side: Side, c: f64, z: f64, weighted: bool) -> [f64; 8] {
+    let ratio = match side {
+        Side::Lower => HazardRatio::CdfOverPdf,
+        Side::Upper => HazardRatio::SfOverPdf,
+    };
+    let (f, r, sf) = d.density_and_ratio(z, ratio);
+    let r = if weighted { r } else { 0.0 };
+    let zc = z - c;
+    let j = zc * f - sf;
+    // `∫ r` is needed below only (for `∫ L̂`); above, a zero keeps it out
+    // of the quadrature's error control.
+    let int_r = if side == Side::Lower { r } else { 0.0 };
+    [
+        zc * f,
+        r * f,
+        zc * zc * f,
+        zc * r * f,
+        r * r * f,
+        zc * j,
+        r * j,
+        int_r,
+    ]
+}
+
+/// `∫_a^b basis` on `side` (`a ≤ b`).
+fn basis_integral(
+    d: &dyn EndowmentDistribution,
+    (side, weighted): (Side, bool),
+    c: f64,
+    (a, b): (f64, f64),
+    tol: &Tolerances,
+) -> [f64; 8] {
+    integrate_split(d, |z| basis(d, side, c, z, weighted), a, b, tol)
+}
+
+/// How many times larger than the result a stored tail integral, or the
+/// change added to it, may be before the sum is thrown away: a factor 100
+/// costs at most two of the sixteen digits, against the quadrature's
+/// relative tolerance of `1e-13` (`Tolerances::quad_rel`).
+const REUSE_LOSS: f64 = 100.0;
+
+/// `∫ basis` over the tail `[lo, to]` (lower side) or `[to, hi]` (upper
+/// side), from a stored tail integral when there is one and it keeps its
+/// digits.
+///
+/// The stored integral is updated by the integral between its limit and
+/// `to`. When a component of the sum is much smaller than the terms it
+/// came from, the sum has lost its digits to cancellation: that happens
+/// when a trial at a tiny weight put `Z_a` next to an end where the density
+/// vanishes (`r² f` is not integrable there, so its tail integral is huge)
+/// and the next trial's `Z_a` moved away. The tail is then integrated
+/// afresh.
+fn tail_integral(
+    d: &dyn EndowmentDistribution,
+    (side, weighted): (Side, bool),
+    c: f64,
+    to: f64,
+    stored: Option<(f64, [f64; 8])>,
+    tol: &Tolerances,
+) -> [f64; 8] {
+    let (lo, hi) = d.support();
+    let fresh = || match side {
+        Side::Lower => basis_integral(d, (side, weighted), c, (lo, to), tol),
+        Side::Upper => basis_integral(d, (side, weighted), c, (to, hi), tol),
+    };
+    let Some((from, old)) = stored else {
+        return fresh();
+    };
+    // The tail grows when the limit moves outwards from the binding
+    // interval's side of it: to the right below, to the left above.
+    let grows = match side {
+        Side::Lower => to > from,
+        Side::Upper => to < from,
+    };
+    let change = basis_integral(d, (side, weighted), c, (from.min(to), from.max(to)), tol);
+    let mut acc = old;
+    for ((a, o), x) in acc.iter_mut().zip(old).zip(change) {
+        *a = if grows { o + x } else { o - x };
+        if o.abs().max(x.abs()) > REUSE_LOSS * a.abs() {
+            return fresh();
+        }
+    }
+    acc
+}
+
+/// The four moments `[∫ V' f, ∫ V'² f, ∫ z' V' f, ∫ V' j]` of a raw piece
+/// from its basis integrals, with `V' = z' + s β r` (`s = ±1`).
+fn tail_moments(b: &[f64; 8], sb: f64) -> [f64; 4] {
+    [
+        b[0] + sb * b[1],
+        b[2] + sb * (2.0 * b[3] + sb * b[4]),
+        b[2] + sb * b[3],
+        b[5] + sb * b[6],
+    ]
 }
 
 /// [`class_moments`] by quadrature where `V` is a raw virtual type, and in
@@ -86,12 +212,19 @@ fn moments_by_quadrature(
     at: &AtEta,
     c: f64,
     tol: &Tolerances,
+    tails: &mut TailIntegrals,
 ) -> ClassMoments {
     let beta = types.beta;
     let (lo, hi) = d.support();
     let AtEta { eta, za, zb, .. } = *at;
-    // Only called with β > 0 (`class_moments` takes β = 0, where ∫ F/f may
-    // diverge at an end where the density vanishes, in closed form).
+    // Tails stored at β = 0 lack their terms in r (see `basis`).
+    let weighted = beta != 0.0;
+    if tails.centre != c || !weighted {
+        *tails = TailIntegrals {
+            centre: c,
+            ..TailIntegrals::default()
+        };
+    }
     // On a pool [p, q] where V ≡ v: [E V' 1_pool, E V'² 1_pool, E z'V' 1_pool, E J'V' 1_pool].
     let pooled = |p: f64, q: f64, v: f64| -> [f64; 4] {
         let mass = (d.cdf(q) - d.cdf(p)).max(0.0);
@@ -100,57 +233,52 @@ fn moments_by_quadrature(
         let vc = v - c;
         [vc * mass, vc * vc * mass, vc * mz, vc * (mz - int_sf)]
     };
-    // Below the interval: components
-    // [V' f, V'² f, z' V' f, V' (z' f − (1 − F))] with ' = minus c, and
-    // `int_lower_centred` = ∫ (V − c) ds.
+    // Below the interval, with ' = minus c: [V' f, V'² f, z' V' f, V' j],
+    // and `int_lower_centred` = ∫ (V − c) ds.
     let mut low = [0.0; 4];
     let mut int_lower_centred = 0.0;
-    for (p, q, pool) in types.pieces(Side::Lower, lo, za) {
-        match pool {
-            Some(v) => {
-                add(&mut low, pooled(p, q, v));
-                int_lower_centred += (v - c) * (q - p);
-            }
-            None => {
-                let r = integrate_split(
-                    d,
-                    |z| {
-                        let (f, r, sf) = d.density_and_ratio(z, HazardRatio::CdfOverPdf);
-                        let zc = z - c;
-                        let v = zc + beta * r;
-                        let jf = zc * f - sf;
-                        [v * f, v * v * f, zc * v * f, v * jf, r]
-                    },
-                    p,
-                    q,
-                    tol,
-                );
-                add(&mut low, [r[0], r[1], r[2], r[3]]);
-                int_lower_centred += (q - p) * (0.5 * (q + p) - c) + beta * r[4];
-            }
+    let pieces = types.pieces(Side::Lower, lo, za);
+    if pieces.iter().all(|piece| piece.2.is_none()) {
+        // One raw piece [lo, Z_a] (or none): from the stored tail.
+        let b = tail_integral(d, (Side::Lower, weighted), c, za, tails.lower, tol);
+        tails.lower = weighted.then_some((za, b));
+        low = tail_moments(&b, beta);
+        int_lower_centred = (za - lo) * (0.5 * (za + lo) - c) + beta * b[7];
+    } else {
+        tails.lower = None;
+        for (p, q, pool) in pieces {
+            let (m, int) = match pool {
+                Some(v) => (pooled(p, q, v), (v - c) * (q - p)),
+                None => {
+                    let b = basis_integral(d, (Side::Lower, weighted), c, (p, q), tol);
+                    let int = (q - p) * (0.5 * (q + p) - c) + beta * b[7];
+                    (tail_moments(&b, beta), int)
+                }
+            };
+            add(&mut low, m);
+            int_lower_centred += int;
         }
     }
     // Above it V = Ĥ.
     let mut high = [0.0; 4];
-    for (p, q, pool) in types.pieces(Side::Upper, zb, hi) {
-        match pool {
-            Some(v) => add(&mut high, pooled(p, q, v)),
-            None => add(
+    let pieces = types.pieces(Side::Upper, zb, hi);
+    if pieces.iter().all(|piece| piece.2.is_none()) {
+        let b = tail_integral(d, (Side::Upper, weighted), c, zb, tails.upper, tol);
+        tails.upper = weighted.then_some((zb, b));
+        high = tail_moments(&b, -beta);
+    } else {
+        tails.upper = None;
+        for (p, q, pool) in pieces {
+            add(
                 &mut high,
-                integrate_split(
-                    d,
-                    |z| {
-                        let (f, r, sf) = d.density_and_ratio(z, HazardRatio::SfOverPdf);
-                        let zc = z - c;
-                        let v = zc - beta * r;
-                        let jf = zc * f - sf;
-                        [v * f, v * v * f, zc * v * f, v * jf]
-                    },
-                    p,
-                    q,
-                    tol,
-                ),
-            ),
+                match pool {
+                    Some(v) => pooled(p, q, v),
+                    None => tail_moments(
+                        &basis_integral(d, (Side::Upper, weighted), c, (p, q), tol),
+                        -beta,
+                    ),
+                },
+            );
         }
     }
     // On the interval V ≡ η.
@@ -335,7 +463,14 @@ mod tests {
                     at_eta(d.as_ref(), &types, eta, (lo, hi), 1e-14, RootMethod::Newton).unwrap();
                 for c in [m, m + sd, lo - 3.0 * (hi - lo)] {
                     let closed = moments_at_zero_weight(d.as_ref(), &at, c);
-                    let quad = moments_by_quadrature(d.as_ref(), &types, &at, c, &tol);
+                    let quad = moments_by_quadrature(
+                        d.as_ref(),
+                        &types,
+                        &at,
+                        c,
+                        &tol,
+                        &mut TailIntegrals::default(),
+                    );
                     let scale = (hi - lo).max((m - c).abs()).powi(2);
                     for (name, x, y) in [
                         ("mean_v", closed.mean_v, quad.mean_v),
@@ -352,5 +487,144 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Counts what the moments' quadrature asks of a distribution.
+    #[derive(Debug)]
+    struct Counting<D> {
+        d: D,
+        calls: std::sync::atomic::AtomicUsize,
+    }
+
+    impl<D: EndowmentDistribution> Counting<D> {
+        fn new(d: D) -> Self {
+            Counting { d, calls: 0.into() }
+        }
+        fn take(&self) -> usize {
+            self.calls.swap(0, std::sync::atomic::Ordering::Relaxed)
+        }
+    }
+
+    impl<D: EndowmentDistribution> EndowmentDistribution for Counting<D> {
+        fn support(&self) -> (f64, f64) {
+            self.d.support()
+        }
+        fn cdf(&self, z: f64) -> f64 {
+            self.d.cdf(z)
+        }
+        fn pdf(&self, z: f64) -> f64 {
+            self.d.pdf(z)
+        }
+        fn mean(&self) -> f64 {
+            self.d.mean()
+        }
+        fn partial_moment(&self, a: f64) -> f64 {
+            self.d.partial_moment(a)
+        }
+        fn cdf_integral(&self, a: f64) -> f64 {
+            self.d.cdf_integral(a)
+        }
+        fn sf_integral(&self, a: f64) -> f64 {
+            self.d.sf_integral(a)
+        }
+        fn log_concave(&self) -> bool {
+            self.d.log_concave()
+        }
+        fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
+            self.calls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.d.density_and_ratio(z, which)
+        }
+    }
+
+    /// The moments of `d` at weight `beta` and level `eta`, centred at `c`,
+    /// with the tail integrals `tails`.
+    fn moments(
+        d: &dyn EndowmentDistribution,
+        beta: f64,
+        eta: f64,
+        c: f64,
+        tails: &mut TailIntegrals,
+    ) -> ClassMoments {
+        let types = VirtualTypes::regular(d, beta);
+        let (lo, hi) = d.support();
+        let at = at_eta(d, &types, eta, (lo, hi), 1e-14, RootMethod::Newton).unwrap();
+        class_moments(d, &types, &at, c, &Tolerances::DEFAULT, tails)
+    }
+
+    fn assert_same(x: &ClassMoments, y: &ClassMoments, scale: f64, what: &str) {
+        for (name, a, b) in [
+            ("mean_v", x.mean_v, y.mean_v),
+            ("var_v", x.var_v, y.var_v),
+            ("e_zv", x.e_zv, y.e_zv),
+            ("e_jv", x.e_jv, y.e_jv),
+            ("int_lower", x.int_lower, y.int_lower),
+        ] {
+            assert!(
+                (a - b).abs() <= 1e-13 * scale,
+                "{what}: {name} {a} against {b}"
+            );
+        }
+    }
+
+    #[test]
+    fn reused_tails_agree_with_fresh_ones_and_cost_one_panel_a_side() {
+        // A budget search's late trials: the weight moves by 1e-4 of itself.
+        let d = Counting::new(TruncatedNormal::new(0.0, 0.3, -1.5, 1.5).unwrap());
+        let (eta, c) = (0.3, 0.1);
+        let mut tails = TailIntegrals::default();
+        moments(&d, 0.4, eta, c, &mut tails);
+        let first = d.take();
+        let reused = moments(&d, 0.4 * (1.0 + 1e-4), eta, c, &mut tails);
+        let again = d.take();
+        let fresh = moments(
+            &d,
+            0.4 * (1.0 + 1e-4),
+            eta,
+            c,
+            &mut TailIntegrals::default(),
+        );
+        assert_same(&reused, &fresh, 9.0, "reused tails");
+        // One 21-node Kronrod panel on each side, where the fresh tails
+        // take more (the root solves of `at_eta` ask for no ratio here).
+        assert_eq!(again, 2 * 21, "{first} evaluations fresh");
+        assert!(first > again, "{first} evaluations fresh");
+        // Both tails are stored, at the new limits.
+        assert!(tails.lower.is_some() && tails.upper.is_some());
+    }
+
+    #[test]
+    fn a_tail_that_lost_its_digits_is_integrated_afresh() {
+        // F/f grows like (1 − z)^−3 at the top of Beta(2, 4), so ∫ (F/f)² f
+        // up to a Z_a next to it is huge: a trial at a tiny weight with a
+        // high level stores such a tail. Reusing it at a normal weight
+        // would subtract two huge numbers; the tail is redone instead.
+        let d = Beta::new(2.0, 4.0, 0.0, 1.0).unwrap();
+        let (eta, c) = (1.0 - 1e-7, 0.3);
+        let mut tails = TailIntegrals::default();
+        moments(&d, 1e-30, eta, c, &mut tails);
+        let (za, stored) = tails.lower.unwrap();
+        assert!(za > 0.9999 && stored[4] > 1e12, "Z_a = {za}, {stored:?}");
+        let reused = moments(&d, 0.3, eta, c, &mut tails);
+        let fresh = moments(&d, 0.3, eta, c, &mut TailIntegrals::default());
+        assert_same(&reused, &fresh, 1.0, "after a tiny weight");
+    }
+
+    #[test]
+    fn tails_are_not_kept_at_zero_weight_or_across_centres() {
+        let d = TruncatedNormal::new(0.2, 0.6, -1.0, 1.5).unwrap();
+        let mut tails = TailIntegrals::default();
+        // At β = 0 the terms in r are left out: nothing to keep.
+        let types = VirtualTypes::regular(&d, 0.0);
+        let at = at_eta(&d, &types, 0.3, (-1.0, 1.5), 1e-14, RootMethod::Newton).unwrap();
+        moments_by_quadrature(&d, &types, &at, 0.1, &Tolerances::DEFAULT, &mut tails);
+        assert_eq!(tails.lower, None);
+        assert_eq!(tails.upper, None);
+        // Tails taken about another centre are dropped.
+        moments(&d, 0.4, 0.3, 0.1, &mut tails);
+        let moved = moments(&d, 0.4, 0.3, 0.7, &mut tails);
+        let fresh = moments(&d, 0.4, 0.3, 0.7, &mut TailIntegrals::default());
+        assert_same(&moved, &fresh, 2.5f64.powi(2), "new centre");
+        assert_eq!(tails.centre, 0.7);
     }
 }
