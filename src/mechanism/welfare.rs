@@ -98,10 +98,31 @@ pub(crate) fn class_moments(
 pub(crate) struct TailIntegrals {
     /// The centre `c` the integrals were taken with.
     centre: f64,
-    /// `(Z_a, ∫_lo^{Z_a} basis)` when `[lo, Z_a]` held no pool of `L̂`.
-    lower: Option<(f64, [f64; 8])>,
-    /// `(Z_b, ∫_{Z_b}^{hi} basis)` when `[Z_b, hi]` held no pool of `Ĥ`.
-    upper: Option<(f64, [f64; 8])>,
+    /// `[lo, Z_a]`, when it held no pool of `L̂`.
+    lower: Option<Tail>,
+    /// `[Z_b, hi]`, when it held no pool of `Ĥ`.
+    upper: Option<Tail>,
+}
+
+/// One stored tail of [`TailIntegrals`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Tail {
+    /// `Z_a` (below) or `Z_b` (above).
+    limit: f64,
+    /// The smallest weight at which a part of the tail was integrated.
+    ///
+    /// Over its tail a raw type stays on its side of `η` (`β r ≤ z − η`
+    /// above, say), so the terms in `r` of a strip integrated at weight
+    /// `β₀` are of order `scale/β₀` and `scale/β₀²`, and so are their
+    /// errors. At weight `β` they enter multiplied by `β` and `β²`: a tail
+    /// is reused only while `β ≤ 2 β₀`, where its errors weigh no more
+    /// than a fresh integral's. Without that bound, a tail integrated at a
+    /// weight of 1e-150, whose `∫ r² f` (1e33, from next to an end where
+    /// the density vanishes) is not even converged, was reused at 1e-6 and
+    /// gave a revenue of 1e26.
+    beta: f64,
+    /// `∫ basis` over the tail.
+    integrals: [f64; 8],
 }
 
 /// The basis of [`TailIntegrals`] at `z`, on `side`. Without `weighted`
@@ -120,12 +141,16 @@ fn basis(d: &dyn EndowmentDistribution, side: Side, c: f64, z: f64, weighted: bo
     // `∫ r` is needed below only (for `∫ L̂`); above, a zero keeps it out
     // of the quadrature's error control.
     let int_r = if side == Side::Lower { r } else { 0.0 };
+    // `r f` (the CDF or the survival function) first: `r` can pass 1e154
+    // where the density is tiny, and `r · r` would overflow where
+    // `r · (r f)` does not.
+    let rf = r * f;
     [
         zc * f,
-        r * f,
+        rf,
         zc * zc * f,
-        zc * r * f,
-        r * r * f,
+        zc * rf,
+        r * rf,
         zc * j,
         r * j,
         int_r,
@@ -143,54 +168,51 @@ fn basis_integral(
     integrate_split(d, |z| basis(d, side, c, z, weighted), a, b, tol)
 }
 
-/// How many times larger than the result a stored tail integral, or the
-/// change added to it, may be before the sum is thrown away: a factor 100
-/// costs at most two of the sixteen digits, against the quadrature's
-/// relative tolerance of `1e-13` (`Tolerances::quad_rel`).
-const REUSE_LOSS: f64 = 100.0;
-
-/// `∫ basis` over the tail `[lo, to]` (lower side) or `[to, hi]` (upper
-/// side), from a stored tail integral when there is one and it keeps its
-/// digits.
-///
-/// The stored integral is updated by the integral between its limit and
-/// `to`. When a component of the sum is much smaller than the terms it
-/// came from, the sum has lost its digits to cancellation: that happens
-/// when a trial at a tiny weight put `Z_a` next to an end where the density
-/// vanishes (`r² f` is not integrable there, so its tail integral is huge)
-/// and the next trial's `Z_a` moved away. The tail is then integrated
-/// afresh.
+/// The tail `[lo, to]` (lower side) or `[to, hi]` (upper side) at weight
+/// `beta`: a stored tail updated by the integral between its limit and
+/// `to` when no part of it was integrated at a weight below `beta / 2`
+/// (see [`Tail::beta`]), else integrated afresh.
 fn tail_integral(
     d: &dyn EndowmentDistribution,
     (side, weighted): (Side, bool),
-    c: f64,
+    (c, beta): (f64, f64),
     to: f64,
-    stored: Option<(f64, [f64; 8])>,
+    stored: Option<Tail>,
     tol: &Tolerances,
-) -> [f64; 8] {
+) -> Tail {
     let (lo, hi) = d.support();
-    let fresh = || match side {
-        Side::Lower => basis_integral(d, (side, weighted), c, (lo, to), tol),
-        Side::Upper => basis_integral(d, (side, weighted), c, (to, hi), tol),
+    let fresh = || Tail {
+        limit: to,
+        beta,
+        integrals: match side {
+            Side::Lower => basis_integral(d, (side, weighted), c, (lo, to), tol),
+            Side::Upper => basis_integral(d, (side, weighted), c, (to, hi), tol),
+        },
     };
-    let Some((from, old)) = stored else {
+    let Some(old) = stored.filter(|t| beta <= 2.0 * t.beta) else {
         return fresh();
     };
     // The tail grows when the limit moves outwards from the binding
     // interval's side of it: to the right below, to the left above.
     let grows = match side {
-        Side::Lower => to > from,
-        Side::Upper => to < from,
+        Side::Lower => to > old.limit,
+        Side::Upper => to < old.limit,
     };
-    let change = basis_integral(d, (side, weighted), c, (from.min(to), from.max(to)), tol);
-    let mut acc = old;
-    for ((a, o), x) in acc.iter_mut().zip(old).zip(change) {
-        *a = if grows { o + x } else { o - x };
-        if o.abs().max(x.abs()) > REUSE_LOSS * a.abs() {
-            return fresh();
+    let (a, b) = (old.limit.min(to), old.limit.max(to));
+    let change = basis_integral(d, (side, weighted), c, (a, b), tol);
+    let mut integrals = old.integrals;
+    for (a, x) in integrals.iter_mut().zip(change) {
+        if grows {
+            *a += x;
+        } else {
+            *a -= x;
         }
     }
-    acc
+    Tail {
+        limit: to,
+        beta: old.beta.min(beta),
+        integrals,
+    }
 }
 
 /// The four moments `[∫ V' f, ∫ V'² f, ∫ z' V' f, ∫ V' j]` of a raw piece
@@ -240,8 +262,9 @@ fn moments_by_quadrature(
     let pieces = types.pieces(Side::Lower, lo, za);
     if pieces.iter().all(|piece| piece.2.is_none()) {
         // One raw piece [lo, Z_a] (or none): from the stored tail.
-        let b = tail_integral(d, (Side::Lower, weighted), c, za, tails.lower, tol);
-        tails.lower = weighted.then_some((za, b));
+        let tail = tail_integral(d, (Side::Lower, weighted), (c, beta), za, tails.lower, tol);
+        let b = tail.integrals;
+        tails.lower = weighted.then_some(tail);
         low = tail_moments(&b, beta);
         int_lower_centred = (za - lo) * (0.5 * (za + lo) - c) + beta * b[7];
     } else {
@@ -263,8 +286,9 @@ fn moments_by_quadrature(
     let mut high = [0.0; 4];
     let pieces = types.pieces(Side::Upper, zb, hi);
     if pieces.iter().all(|piece| piece.2.is_none()) {
-        let b = tail_integral(d, (Side::Upper, weighted), c, zb, tails.upper, tol);
-        tails.upper = weighted.then_some((zb, b));
+        let tail = tail_integral(d, (Side::Upper, weighted), (c, beta), zb, tails.upper, tol);
+        let b = tail.integrals;
+        tails.upper = weighted.then_some(tail);
         high = tail_moments(&b, -beta);
     } else {
         tails.upper = None;
@@ -594,20 +618,36 @@ mod tests {
     }
 
     #[test]
-    fn a_tail_that_lost_its_digits_is_integrated_afresh() {
+    fn a_tail_from_a_much_smaller_weight_is_integrated_afresh() {
         // F/f grows like (1 − z)^−3 at the top of Beta(2, 4), so ∫ (F/f)² f
-        // up to a Z_a next to it is huge: a trial at a tiny weight with a
-        // high level stores such a tail. Reusing it at a normal weight
-        // would subtract two huge numbers; the tail is redone instead.
+        // up to a Z_a next to it is huge (and hard to integrate): a trial at
+        // a tiny weight with a high level stores such a tail. Its errors,
+        // weighted by a normal weight, would swamp the moments.
         let d = Beta::new(2.0, 4.0, 0.0, 1.0).unwrap();
         let (eta, c) = (1.0 - 1e-7, 0.3);
+        let fresh = |beta: f64| moments(&d, beta, eta, c, &mut TailIntegrals::default());
+        // Straight from the tiny weight to a normal one.
         let mut tails = TailIntegrals::default();
         moments(&d, 1e-30, eta, c, &mut tails);
-        let (za, stored) = tails.lower.unwrap();
+        let Tail {
+            limit: za,
+            integrals: stored,
+            ..
+        } = tails.lower.unwrap();
         assert!(za > 0.9999 && stored[4] > 1e12, "Z_a = {za}, {stored:?}");
         let reused = moments(&d, 0.3, eta, c, &mut tails);
-        let fresh = moments(&d, 0.3, eta, c, &mut TailIntegrals::default());
-        assert_same(&reused, &fresh, 1.0, "after a tiny weight");
+        assert_same(&reused, &fresh(0.3), 1.0, "after a tiny weight");
+        // From a normal weight down to the tiny one and back: the strip
+        // added at the tiny weight marks the tail.
+        let mut tails = TailIntegrals::default();
+        moments(&d, 0.3, eta, c, &mut tails);
+        moments(&d, 1e-30, eta, c, &mut tails);
+        assert_eq!(tails.lower.unwrap().beta, 1e-30);
+        let back = moments(&d, 0.5, eta, c, &mut tails);
+        assert_same(&back, &fresh(0.5), 1.0, "down and back");
+        // Nearby weights reuse (0.5 then 0.9 ≤ 2 · 0.5).
+        moments(&d, 0.9, eta, c, &mut tails);
+        assert_eq!(tails.lower.unwrap().beta, 0.5);
     }
 
     #[test]
@@ -626,5 +666,28 @@ mod tests {
         let fresh = moments(&d, 0.4, 0.3, 0.7, &mut TailIntegrals::default());
         assert_same(&moved, &fresh, 2.5f64.powi(2), "new centre");
         assert_eq!(tails.centre, 0.7);
+    }
+
+    #[test]
+    fn moments_stay_finite_where_the_hazard_ratio_passes_1e154() {
+        // A truncated normal 33 standard deviations into its left tail at
+        // its lower end (found by the property tests at 2 048 cases): at a
+        // weight of 1e-155 the binding interval ends where (1 − F)/f is
+        // about 1e154, and its square overflows.
+        let d =
+            TruncatedNormal::new(2.785060519728375, 0.0823763781385106, 0.0158, 1.4573).unwrap();
+        let (eta, c) = (-0.00085, 0.0036);
+        let m = moments(&d, 1.3e-155, eta, c, &mut TailIntegrals::default());
+        // Within rounding of the first best's moments (V = z but on an
+        // interval of probability 1e-157).
+        let types = VirtualTypes::regular(&d, 0.0);
+        let at = at_eta(&d, &types, eta, (0.0158, 1.4573), 1e-14, RootMethod::Newton).unwrap();
+        let zero = moments_at_zero_weight(&d, &at, c);
+        assert!(
+            (m.var_v - zero.var_v).abs() <= 1e-9 * zero.var_v,
+            "{m:?} against {zero:?}"
+        );
+        assert!((m.mean_v - zero.mean_v).abs() <= 1e-12, "{m:?}");
+        assert!((m.e_zv - zero.e_zv).abs() <= 1e-9, "{m:?}");
     }
 }
