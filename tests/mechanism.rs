@@ -319,6 +319,46 @@ fn solver_variants_agree_on_heterogeneous_markets() {
 /// Each class of the solution reports the class it solves: its risk
 /// capacity and count as given, and its share `w_i = κ_i / K` of the
 /// aggregate, `K = Σ count · κ` (written out here from the inputs).
+/// The uniform-linear solver far from zero: the model is covariant under
+/// `Z_i → Z_i + t κ_i`, so translating every class by `t κ_i` with
+/// `t = 1e6` gives the same mechanism, shifted. The linear system's
+/// right-hand side is then of order 1e6 and its residual of order 1e-10;
+/// the solver's residual check must scale with the right-hand side.
+#[test]
+fn uniform_linear_solves_far_from_zero() {
+    use exchange_design::mechanism::{SolverConfig, SolverVariant};
+    let t = 1e6;
+    let classes = |shift: f64| {
+        Market::new(vec![
+            TraderClass::new(
+                0.5,
+                Uniform::new(-1.0 + 0.5 * shift, 1.0 + 0.5 * shift).unwrap(),
+                3,
+            ),
+            TraderClass::new(
+                1.5,
+                Uniform::new(-0.5 + 1.5 * shift, 1.0 + 1.5 * shift).unwrap(),
+                2,
+            ),
+        ])
+        .unwrap()
+    };
+    let cfg = SolverConfig {
+        variant: SolverVariant::UniformLinear,
+        ..Default::default()
+    };
+    for alpha in [0.2, 0.6, 1.0] {
+        let near = OptimalMechanism::solve_with(&classes(0.0), alpha, &cfg).unwrap();
+        let far = OptimalMechanism::solve_with(&classes(t), alpha, &cfg)
+            .unwrap_or_else(|e| panic!("α = {alpha}: {e}"));
+        assert!((far.revenue() - near.revenue()).abs() < 1e-6, "α = {alpha}");
+        for (k, kappa) in [0.5, 1.5].into_iter().enumerate() {
+            let shifted = far.class(k).eta() - t * kappa;
+            assert!((shifted - near.class(k).eta()).abs() < 1e-8, "α = {alpha}");
+        }
+    }
+}
+
 #[test]
 fn class_solutions_describe_their_classes() {
     let m = mixed();

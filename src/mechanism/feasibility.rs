@@ -254,3 +254,63 @@ pub fn check_feasibility(mech: &dyn DirectMechanism) -> Result<(), FeasibilityVi
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::Uniform;
+    use crate::market::Market;
+    use crate::mechanism::OptimalMechanism;
+    use std::sync::Mutex;
+
+    /// Records the types `check_feasibility` asks about.
+    struct Recording {
+        inner: OptimalMechanism,
+        asked: Mutex<Vec<f64>>,
+    }
+
+    impl DirectMechanism for Recording {
+        fn market(&self) -> &crate::market::Market {
+            self.inner.market()
+        }
+        fn revenue(&self) -> f64 {
+            self.inner.revenue()
+        }
+        fn efficiency(&self) -> f64 {
+            self.inner.efficiency()
+        }
+        fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+            self.asked.lock().unwrap().push(z);
+            self.inner.interim_allocation(class, z)
+        }
+        fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+            self.inner.interim_second_moment(class, z)
+        }
+        fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+            self.inner.interim_transfer(class, z)
+        }
+        fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+            self.inner.utility_gain(class, z)
+        }
+    }
+
+    #[test]
+    fn the_grid_runs_from_the_bottom_to_exactly_the_top_of_the_support() {
+        // 0.7 + (2.9 − 0.7) rounds to 4.4e-16 above 2.9: a last point
+        // computed as lo + width would leave the support.
+        let (lo, hi) = (0.7, 2.9);
+        assert!(lo + (hi - lo) > hi);
+        let m = Market::symmetric(3, 1.0, Uniform::new(lo, hi).unwrap()).unwrap();
+        let rec = Recording {
+            inner: OptimalMechanism::solve(&m, 0.5).unwrap(),
+            asked: Mutex::new(Vec::new()),
+        };
+        check_feasibility(&rec).unwrap();
+        // The grid comes first (later checks integrate between its points).
+        let asked = rec.asked.into_inner().unwrap();
+        let asked = &asked[..FEASIBILITY_GRID_POINTS];
+        assert_eq!(asked[0], lo);
+        assert_eq!(*asked.last().unwrap(), hi);
+        assert!(asked.windows(2).all(|w| w[0] < w[1]));
+    }
+}

@@ -1966,4 +1966,19 @@ mod tests {
         }
         assert!(monotone_on_fine_grid(&t, &d, Side::Upper));
     }
+
+    #[test]
+    fn reaches_takes_the_infimum_below_and_the_supremum_above() {
+        // Z_a = inf {L̂ ≥ η}: a pool of L̂ at exactly η has reached it, so
+        // Z_a is its left end. Z_b = sup {Ĥ ≤ η} = inf {Ĥ > η}: a pool of Ĥ
+        // at exactly η has not, so Z_b is its right end; the binding
+        // interval takes in both pools whole.
+        let eta = 0.25;
+        assert!(reaches(Side::Lower, eta, eta));
+        assert!(!reaches(Side::Upper, eta, eta));
+        for side in [Side::Lower, Side::Upper] {
+            assert!(reaches(side, eta + 1e-12, eta));
+            assert!(!reaches(side, eta - 1e-12, eta));
+        }
+    }
 }

@@ -525,18 +525,9 @@ fn break_even(
             None if high.is_none() => 1.0,
             _ => {
                 same_side = 0;
-                // Bisect, in ln(β − α) while the deficit end is much closer
-                // to α than the surplus end: the break-even weight can sit
-                // within 1e-70 of α when a density is tiny near an end of
-                // its support.
-                let (dl, dh) = ((b_lo - alpha).max(lowest), b_hi - alpha);
-                if dh <= 2.0 * lowest {
-                    break;
-                }
-                if dl < 1e-3 * dh {
-                    alpha + (dl * dh).sqrt()
-                } else {
-                    0.5 * (b_lo + b_hi)
+                match bisect(alpha, b_lo, b_hi, lowest) {
+                    Some(mid) => mid,
+                    None => break,
                 }
             }
         };
@@ -553,6 +544,24 @@ fn break_even(
         beta,
         revenue: eval.revenue,
     })
+}
+
+/// The budget search's bisection of the bracket `(b_lo, b_hi)` above `α`:
+/// in `ln(β − α)` while the deficit end is much closer to `α` than the
+/// surplus end (below a thousandth of its distance), since the break-even
+/// weight can sit within 1e-70 of `α` when a density is tiny near an end of
+/// its support; at the midpoint otherwise. `lowest` is the smallest step
+/// above `α` the search takes; `None` when the bracket is within two such
+/// steps of `α`.
+fn bisect(alpha: f64, b_lo: f64, b_hi: f64, lowest: f64) -> Option<f64> {
+    let (dl, dh) = ((b_lo - alpha).max(lowest), b_hi - alpha);
+    if dh <= 2.0 * lowest {
+        None
+    } else if dl < 1e-3 * dh {
+        Some(alpha + (dl * dh).sqrt())
+    } else {
+        Some(0.5 * (b_lo + b_hi))
+    }
 }
 
 /// The budget search's next weight: the root of the inverse quadratic
@@ -1008,7 +1017,7 @@ impl OptimalMechanism {
 
 #[cfg(test)]
 mod tests {
-    use super::{interpolate, revenue_zero};
+    use super::{bisect, interpolate, revenue_zero};
     use crate::distribution::Uniform;
     use crate::market::{Market, TraderClass};
     use crate::numerics::Tolerances;
@@ -1072,5 +1081,25 @@ mod tests {
             interpolate(Some(p(-1.0)), p(-0.5), p(0.25), |_| false),
             None
         );
+    }
+
+    #[test]
+    fn bisect_is_geometric_above_alpha_near_it_and_arithmetic_otherwise() {
+        let lowest = 1e-300;
+        // Deficit end 2⁻³⁴ above α = 0.5 (exact), surplus end 2⁻² above:
+        // the geometric mean of the distances, 2⁻¹⁸, measured from α.
+        let got = bisect(0.5, 0.5 + 2f64.powi(-34), 0.75, lowest).unwrap();
+        let want = 0.5 + 2f64.powi(-18);
+        assert!((got - want).abs() < 1e-15, "{got} against {want}");
+        // At the deficit end α itself, `lowest` stands in for its distance.
+        let got = bisect(0.25, 0.25, 0.75, lowest).unwrap();
+        assert!(
+            (got - (0.25 + (lowest * 0.5).sqrt())).abs() < 1e-15,
+            "{got}"
+        );
+        // Comparable distances: the midpoint.
+        assert_eq!(bisect(0.5, 0.6, 0.9, lowest), Some(0.75));
+        // A bracket within two smallest steps of α: nothing left to split.
+        assert_eq!(bisect(0.5, 0.5, 0.5 + 1e-300, lowest), None);
     }
 }
