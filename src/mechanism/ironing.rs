@@ -1981,4 +1981,43 @@ mod tests {
             assert!(!reaches(side, eta - 1e-12, eta));
         }
     }
+
+    /// The direct integral of `D_m` between two points agrees with the
+    /// difference of the closed-form cumulative integrals to its documented
+    /// floor, `64 ε T (q − p)` (with `T` the size of the integrand's two
+    /// terms, here below 60), on an interval that holds five narrow modes, so
+    /// that no single panel integrates it.
+    #[test]
+    fn d_between_integrates_directly_to_its_floor() {
+        use crate::distribution::{Mixture, TruncatedNormal};
+        let d = Mixture::from_components(
+            (0..5)
+                .map(|k| {
+                    let mu = 0.3 + 0.1 * k as f64;
+                    (0.2, TruncatedNormal::new(mu, 0.01, 0.0, 1.0).unwrap())
+                })
+                .collect(),
+        )
+        .unwrap();
+        for (side, beta) in [(Side::Lower, 0.6), (Side::Upper, 0.6)] {
+            let s = SideIroning {
+                d: &d,
+                beta,
+                side,
+                centre: 0.5,
+                lo: 0.0,
+                hi: 1.0,
+                scale: 1.0,
+                rel: 1e-13,
+            };
+            for (m, p, q) in [(0.5, 0.25, 0.75), (0.4, 1e-12, 0.71), (0.6, 0.2, 0.9)] {
+                let direct = s.d_between(m, p, q, true);
+                let closed = s.d_between(m, p, q, false);
+                assert!(
+                    (direct - closed).abs() <= 64.0 * f64::EPSILON * 60.0 * (q - p) + 1e-13,
+                    "{side:?}, m = {m} on [{p}, {q}]: {direct} against {closed}"
+                );
+            }
+        }
+    }
 }
