@@ -1473,6 +1473,32 @@ mod tests {
         }
     }
 
+    /// The work of ironing a density whose first-guess pools overlap once
+    /// made exact (the density of `tests/ironing.rs`'s
+    /// `merged_first_guess_pools_agree_with_the_grid_oracle`), pinned as in
+    /// `ironing_work_is_pinned`: the merged candidate starts its level at
+    /// the mean of the two it replaces, and another start changes the
+    /// evaluations (`m0 − m1` instead of `m0 + m1`: 20 712 instead of
+    /// 21 128 at β = 0.6) while the answer stays right.
+    #[test]
+    fn merging_overlapping_pools_work_is_pinned() {
+        let d = Counting {
+            d: PiecewiseLinear::new(
+                vec![0.0, 0.0271, 0.2498, 0.3675, 0.4201, 0.5942, 0.6291, 0.6506],
+                vec![1.326, 1.511, 1.431, 0.0512, 0.0512, 0.870, 0.0356, 1.397],
+            )
+            .unwrap(),
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        };
+        for (beta, pinned) in [(0.6, 21_128), (0.8, 21_218), (1.0, 22_122)] {
+            d.calls.store(0, std::sync::atomic::Ordering::Relaxed);
+            let t = VirtualTypes::new(&d, beta, &Tolerances::DEFAULT).unwrap();
+            let calls = d.calls.load(std::sync::atomic::Ordering::Relaxed);
+            assert_eq!((t.lower.len(), t.upper.len()), (1, 2), "β = {beta}");
+            assert_eq!(calls, pinned, "β = {beta}: evaluations");
+        }
+    }
+
     /// The scan looks just either side of every kink, where a decrease of
     /// a virtual type can start, at `KINK_OFFSET` of the width from it;
     /// on a support centred at 0 as on one far from it.
