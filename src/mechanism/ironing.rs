@@ -1030,6 +1030,17 @@ impl SideIroning<'_> {
                                         })
                                 });
                             match near {
+                                Some(i) if candidates[i].0 < k && k < candidates[i].1 => {
+                                    // The candidate spans the decrease, so
+                                    // widening it changes nothing: its pool,
+                                    // made exact, stops short of a second
+                                    // dip inside it (g peaks again at k and
+                                    // falls). Split it there, each part to
+                                    // be made exact on its own.
+                                    let (ia, ib, m0) = candidates[i];
+                                    candidates[i] = (ia, k - 1, m0);
+                                    candidates.insert(i + 1, (k, ib, gv[k]));
+                                }
                                 Some(i) => {
                                     let c = &mut candidates[i];
                                     c.0 = c.0.min(lo_k);
