@@ -369,14 +369,8 @@ fn merged_first_guess_pools_agree_with_the_grid_oracle() {
     let m = Market::new(vec![TraderClass::new(1.0, d, 2)]).unwrap();
     for alpha in [0.6, 0.8, 1.0] {
         let mech = OptimalMechanism::solve(&m, alpha).unwrap();
-        let gaps: Vec<f64> = [4000, 16000, 64000]
-            .iter()
-            .map(|&n| oracle_gap(&mech, 0, n))
-            .collect();
-        assert!(
-            gaps[2] < 1e-7,
-            "alpha = {alpha}: oracle gaps {gaps:?} at 4000, 16000, 64000 cells"
-        );
+        let gap = oracle_gap(&mech, 0, 64000);
+        assert!(gap < 1e-7, "alpha = {alpha}: oracle gap {gap:e}");
         check_feasibility(&mech).unwrap();
         assert_monotone(&mech);
         // The class is ironed (the second trough's pool; the first lies in

@@ -192,7 +192,6 @@ fn budget_search_takes_a_handful_of_trial_solves() {
         // trials to 3).
         let pinned = match n {
             12 => (4, 10),
-            100 => (3, 7),
             _ => (3, 7),
         };
         assert_eq!(
