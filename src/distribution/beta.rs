@@ -14,6 +14,7 @@
 //! difference of nearly equal numbers; near the upper end the same series is
 //! applied to the mirror image `Beta(b, a)`.
 
+use super::DensityBounds;
 use super::{finite, ratio, support, DistributionError, EndowmentDistribution};
 use crate::numerics::newton_bracketed;
 use statrs::function::beta::{beta_reg, ln_beta};
@@ -210,6 +211,36 @@ impl Beta {
 }
 
 impl EndowmentDistribution for Beta {
+    /// Exact: the density's extremes are at the interval's ends and the
+    /// mode (or antimode), its slope's at the ends and the inflection points
+    /// (the roots of `f'' = 0`, in closed form).
+    fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
+        let (a, b) = (a.max(self.lo), b.min(self.hi));
+        let (p, q) = (self.a - 1.0, self.b - 1.0);
+        let s = p + q;
+        let mut unit: Vec<f64> = Vec::with_capacity(3);
+        if s != 0.0 {
+            unit.push(p / s);
+        }
+        // f''/f · x²(1 − x)² = (s² − s) x² − 2 p (s − 1) x + p (p − 1).
+        let disc = p * q * (s - 1.0);
+        if s * (s - 1.0) != 0.0 && disc >= 0.0 {
+            let r = disc.sqrt();
+            unit.push((p * (s - 1.0) - r) / (s * (s - 1.0)));
+            unit.push((p * (s - 1.0) + r) / (s * (s - 1.0)));
+        }
+        let w = self.hi - self.lo;
+        let points = [a, b]
+            .into_iter()
+            .chain(
+                unit.into_iter()
+                    .map(|x| self.lo + x * w)
+                    .filter(|&z| z > a && z < b),
+            )
+            .map(|z| (self.pdf(z), self.pdf_derivative(z)));
+        Some(DensityBounds::of_points(points))
+    }
+
     /// Log-concave: the constructor accepts only shapes of at least 1.
     fn log_concave(&self) -> bool {
         true

@@ -1,5 +1,6 @@
 //! A finite mixture of endowment distributions.
 
+use super::DensityBounds;
 use super::{ratio, support, DistributionError, EndowmentDistribution};
 use std::sync::Arc;
 
@@ -230,6 +231,29 @@ impl Mixture {
 }
 
 impl EndowmentDistribution for Mixture {
+    /// The weighted sum of the components' bounds, if every component that
+    /// meets `[a, b]` gives them. A component whose support ends strictly
+    /// inside `[a, b]` makes the density jump there: it adds 0 to the lower
+    /// bound of the density and leaves the slope unbounded.
+    fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
+        let mut total = DensityBounds::new(0.0, 0.0, 0.0, 0.0);
+        for (w, d, lo, hi) in self.parts() {
+            if hi <= a || lo >= b {
+                continue;
+            }
+            let part = d.density_bounds(a.max(lo), b.min(hi))?;
+            if lo <= a && b <= hi {
+                total = total.add_scaled(w, part);
+            } else {
+                total = total.add_scaled(
+                    w,
+                    DensityBounds::new(0.0, part.max, f64::NEG_INFINITY, f64::INFINITY),
+                );
+            }
+        }
+        Some(total)
+    }
+
     fn support(&self) -> (f64, f64) {
         (self.lo, self.hi)
     }

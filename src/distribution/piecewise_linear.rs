@@ -1,5 +1,6 @@
 //! A density tabulated on a grid and interpolated linearly between nodes.
 
+use super::DensityBounds;
 use super::{ratio, DistributionError, EndowmentDistribution};
 
 /// A density given by its values `f_0, …, f_n` at grid points
@@ -260,6 +261,37 @@ fn segment_root(f0: f64, s: f64, v: f64) -> f64 {
 }
 
 impl EndowmentDistribution for PiecewiseLinear {
+    /// Exact: the density is linear between grid points, so it takes its
+    /// extremes at the interval's ends and the grid points inside, and its
+    /// slope is one of the segments' slopes.
+    fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
+        let (a, b) = (a.max(self.lo()), b.min(self.hi()));
+        // Segments j with z[j] < b and z[j+1] > a (or the one holding a point).
+        let first = self.z.partition_point(|&x| x <= a).saturating_sub(1);
+        let last = self.z.partition_point(|&x| x < b).min(self.n());
+        let mut bounds = DensityBounds::of_points(
+            [a, b]
+                .into_iter()
+                .chain(
+                    self.z[first..=last]
+                        .iter()
+                        .copied()
+                        .filter(|&x| x > a && x < b),
+                )
+                .map(|z| (self.pdf(z), 0.0)),
+        );
+        let slopes = (first..last.max(first + 1)).map(|j| {
+            let j = j.min(self.n() - 1);
+            (self.f[j + 1] - self.f[j]) / (self.z[j + 1] - self.z[j])
+        });
+        let (smin, smax) = slopes.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), s| {
+            (l.min(s), h.max(s))
+        });
+        bounds.slope_min = smin;
+        bounds.slope_max = smax;
+        Some(bounds)
+    }
+
     fn support(&self) -> (f64, f64) {
         (self.lo(), self.hi())
     }

@@ -1,5 +1,6 @@
 //! The triangular distribution on `[lo, hi]` with its peak at `mode`.
 
+use super::DensityBounds;
 use super::{finite, support, DistributionError, EndowmentDistribution};
 
 /// Triangular endowments on `[lo, hi]` with density rising linearly from
@@ -79,6 +80,33 @@ impl Triangular {
 }
 
 impl EndowmentDistribution for Triangular {
+    /// Exact: the density is linear on either side of the mode.
+    fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
+        let (a, b) = (a.max(self.lo), b.min(self.hi));
+        let w = self.width();
+        let mut bounds = DensityBounds::of_points(
+            [a, b, self.mode]
+                .into_iter()
+                .filter(|&z| z >= a && z <= b)
+                .map(|z| (self.pdf(z), 0.0)),
+        );
+        let rising = 2.0 / (w * (self.mode - self.lo));
+        let falling = -2.0 / (w * (self.hi - self.mode));
+        let mut slopes = Vec::with_capacity(2);
+        if a < self.mode {
+            slopes.push(rising);
+        }
+        if b > self.mode {
+            slopes.push(falling);
+        }
+        if slopes.is_empty() {
+            slopes.push(0.0);
+        }
+        bounds.slope_min = slopes.iter().copied().fold(f64::INFINITY, f64::min);
+        bounds.slope_max = slopes.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Some(bounds)
+    }
+
     /// Log-concave: Condition 2 holds at every weight.
     fn log_concave(&self) -> bool {
         true

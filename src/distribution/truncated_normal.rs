@@ -34,6 +34,7 @@
 //! `statrs` supplies only `erfc_inv`, for the starting point of the
 //! quantile's Newton iteration, where its accuracy does not matter.
 
+use super::DensityBounds;
 use super::{finite, support, DistributionError, EndowmentDistribution, HazardRatio};
 use crate::numerics::newton_increasing;
 use statrs::function::erf::erfc_inv;
@@ -294,6 +295,20 @@ impl TruncatedNormal {
 }
 
 impl EndowmentDistribution for TruncatedNormal {
+    /// Exact: the density is largest at the mean and smallest at an end of
+    /// the interval, its slope extreme one standard deviation either side of
+    /// the mean (or at an end).
+    fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
+        let (a, b) = (a.max(self.lo), b.min(self.hi));
+        let inside = |z: f64| z > a && z < b;
+        let points = [a, b, self.mu, self.mu - self.sigma, self.mu + self.sigma]
+            .into_iter()
+            .enumerate()
+            .filter(|&(k, z)| k < 2 || inside(z))
+            .map(|(_, z)| (self.pdf(z), self.pdf_derivative(z)));
+        Some(DensityBounds::of_points(points))
+    }
+
     /// Log-concave: Condition 2 holds at every weight.
     fn log_concave(&self) -> bool {
         true

@@ -1,5 +1,6 @@
 //! The uniform distribution on `[lo, hi]`.
 
+use super::DensityBounds;
 use super::{support, DistributionError, EndowmentDistribution};
 
 /// Uniform endowments on `[lo, hi]`: the distribution of the paper's
@@ -50,6 +51,12 @@ impl Uniform {
 }
 
 impl EndowmentDistribution for Uniform {
+    /// The density is the constant `1/(hi − lo)` and its slope 0.
+    fn density_bounds(&self, _a: f64, _b: f64) -> Option<DensityBounds> {
+        let f = 1.0 / (self.hi - self.lo);
+        Some(DensityBounds::new(f, f, 0.0, 0.0))
+    }
+
     /// Log-concave: Condition 2 holds at every weight.
     fn log_concave(&self) -> bool {
         true

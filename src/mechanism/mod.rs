@@ -777,9 +777,18 @@ impl OptimalMechanism {
         beta: f64,
         lambda: f64,
         eval: Evaluation,
-        status: SolveStatus,
+        mut status: SolveStatus,
     ) -> Self {
         let k_total = market.total_kappa();
+        status.ironing_bound = market
+            .classes()
+            .iter()
+            .zip(&eval.types)
+            .map(|(c, t)| {
+                let (lo, hi) = c.distribution().support();
+                c.count() as f64 * 2.0 * t.bound() * (hi - lo)
+            })
+            .sum();
         let classes = market
             .classes()
             .iter()

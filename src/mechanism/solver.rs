@@ -101,6 +101,13 @@ pub struct SolveStatus {
     pub residual: f64,
     /// Whether the residual met the tolerance.
     pub converged: bool,
+    /// A bound on how far the ironing can have moved the objective, summed
+    /// over traders: each ironed class contributes `2 δ (hi − lo)` per
+    /// trader, with `δ` the sup-norm bound on its cumulative curve `G`
+    /// (`docs/theory.md`, "Ironing"), in the units of the β-weighted
+    /// virtual surplus `∫ (g V − V²/2) f` (type²). 0 when no class needed
+    /// ironing.
+    pub ironing_bound: f64,
 }
 
 impl fmt::Display for SolveStatus {

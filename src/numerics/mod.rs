@@ -10,7 +10,4 @@ mod tolerance;
 
 pub use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
 pub use self::roots::{brent, newton_bracketed, newton_increasing, RootError, RootMethod};
-pub use self::tolerance::{
-    Tolerances, FEASIBILITY_GRID_POINTS, IRONING_DIRECT_MASS, IRONING_MONOTONE_SLACK,
-    IRONING_SCAN_CELLS, SCAN_POINTS,
-};
+pub use self::tolerance::{Tolerances, FEASIBILITY_GRID_POINTS, IRONING_TOLERANCE, SCAN_POINTS};

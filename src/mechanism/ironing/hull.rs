@@ -1,0 +1,275 @@
+//! The greatest convex minorant of a set of points in quantile space, and a
+//! bound on how far the true curve can fall below it inside one cell.
+//!
+//! The curve is `u ↦ G(u) = ∫_0^u g(F⁻¹(t)) dt`, known at the mesh's nodes as
+//! the points `(F(z_k), ∫_lo^{z_k} g f)`. Their lower convex hull is found by
+//! the monotone chain in one pass (the nodes come sorted by `z`, so by `u`).
+//! Its slopes are non-decreasing by construction.
+
+/// The curve at the mesh's nodes as increments per cell, `du_k` in quantile
+/// and `dc_k` in `G`, with their running sums.
+///
+/// Differences between points come from [`Profile::span`]: from the running
+/// sums where they are well conditioned, and by summing the increments in
+/// between where the span is far smaller than the sums (a stretch with
+/// almost no probability, whose increments would vanish in the running
+/// sums' rounding).
+#[derive(Debug, Clone)]
+pub(super) struct Profile {
+    du: Vec<f64>,
+    dc: Vec<f64>,
+    u: Vec<f64>,
+    c: Vec<f64>,
+}
+
+impl Profile {
+    /// The profile of the given per-cell increments.
+    pub fn new(du: Vec<f64>, dc: Vec<f64>) -> Self {
+        let mut u = Vec::with_capacity(du.len() + 1);
+        let mut c = Vec::with_capacity(du.len() + 1);
+        let (mut su, mut sc) = (0.0, 0.0);
+        u.push(su);
+        c.push(sc);
+        for (a, b) in du.iter().zip(&dc) {
+            su += a;
+            sc += b;
+            u.push(su);
+            c.push(sc);
+        }
+        Self { du, dc, u, c }
+    }
+
+    /// Number of points (cells + 1).
+    pub fn len(&self) -> usize {
+        self.u.len()
+    }
+
+    /// The largest magnitude of the curve: its rounding is a few ulps of it.
+    pub fn size(&self) -> f64 {
+        self.c.iter().fold(0.0_f64, |m, v| m.max(v.abs()))
+    }
+
+    /// Whether every value is a finite number; the first node where one is
+    /// not otherwise.
+    pub fn first_non_finite(&self) -> Option<usize> {
+        (0..self.len()).find(|&k| !(self.u[k].is_finite() && self.c[k].is_finite()))
+    }
+
+    /// `(u_j − u_i, G_j − G_i)` for `i ≤ j`.
+    pub fn span(&self, i: usize, j: usize) -> (f64, f64) {
+        let exact = |sums: &[f64], parts: &[f64]| {
+            let diff = sums[j] - sums[i];
+            let size = sums[i].abs().max(sums[j].abs());
+            if diff.abs() > 1e6 * f64::EPSILON * size {
+                diff
+            } else {
+                parts[i..j].iter().sum()
+            }
+        };
+        (exact(&self.u, &self.du), exact(&self.c, &self.dc))
+    }
+
+    /// The slope of the chord from point `i` to point `j > i`.
+    pub fn slope(&self, i: usize, j: usize) -> f64 {
+        let (du, dc) = self.span(i, j);
+        dc / du
+    }
+
+    /// How far point `k` lies above the line of slope `m` through point `i`.
+    pub fn above(&self, i: usize, m: f64, k: usize) -> f64 {
+        if k >= i {
+            let (du, dc) = self.span(i, k);
+            dc - m * du
+        } else {
+            let (du, dc) = self.span(k, i);
+            m * du - dc
+        }
+    }
+}
+
+/// The indices of the points on the lower convex hull of the profile's
+/// points, in order. Of points with equal `u` (a stretch of the support
+/// without probability) only the lowest can be a vertex; points on a hull
+/// edge (collinear within rounding) are not vertices.
+pub(super) fn lower_hull(p: &Profile) -> Vec<usize> {
+    let mut hull: Vec<usize> = Vec::with_capacity(p.len());
+    for k in 0..p.len() {
+        if let Some(&last) = hull.last() {
+            let (du, dc) = p.span(last, k);
+            if du == 0.0 {
+                if dc <= 0.0 {
+                    hull.pop();
+                } else {
+                    continue;
+                }
+            }
+        }
+        while hull.len() >= 2 {
+            let (i, j) = (hull[hull.len() - 2], hull[hull.len() - 1]);
+            // j is not a vertex if it lies on or above the segment from i to
+            // k: with A = (i → j) and B = (j → k), A × B ≤ 0.
+            let (au, ac) = p.span(i, j);
+            let (bu, bc) = p.span(j, k);
+            if au * bc - ac * bu <= 0.0 {
+                hull.pop();
+            } else {
+                break;
+            }
+        }
+        hull.push(k);
+    }
+    hull
+}
+
+/// What is known of the curve on one cell `[u_a, u_b]` (of width `du` in
+/// quantile and `dz` in type) and of the hull line over it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Cell {
+    /// Width in quantile, `F(z_b) − F(z_a)`.
+    pub du: f64,
+    /// Heights of the curve above the hull line at the cell's two ends
+    /// (non-negative up to rounding).
+    pub above: (f64, f64),
+    /// Slope of the hull line over the cell.
+    pub slope: f64,
+    /// Bounds on the curve's slope `g` inside the cell (possibly infinite).
+    pub range: (f64, f64),
+    /// A bound on `|∫_{z_a}^{z} (g − slope) f|` for every `z` in the cell
+    /// that needs no bound on `g` (finite where the density vanishes).
+    pub drift: f64,
+}
+
+/// An upper bound on how far the curve can fall below the hull line inside
+/// the cell: 0 when it cannot. The smaller of two bounds:
+///
+/// * from the slope's range `[l, h]`: the curve lies above both lines
+///   `G(u_a) + l (u − u_a)` and `G(u_b) − h (u_b − u)`, whose upper envelope
+///   is lowest where they cross;
+/// * from the drift: the curve differs from the line through either end by
+///   at most `drift`, so it is above the hull line by at least
+///   `max(above) − drift`.
+pub(super) fn deficit(cell: &Cell) -> f64 {
+    let (ea, eb) = (cell.above.0.max(0.0), cell.above.1.max(0.0));
+    let by_drift = (cell.drift - ea.max(eb)).max(0.0);
+    let (l, h) = cell.range;
+    let m = cell.slope;
+    let by_range = if l >= m || h <= m {
+        // The curve leaves one end at or above the line and cannot come
+        // back below it (or, symmetrically, reaches the other end so).
+        0.0
+    } else if l.is_finite() && h.is_finite() {
+        // Lines e_a + (l − m) t and e_b − (h − m)(du − t), t ∈ [0, du].
+        let t = ((ea - eb + (h - m) * cell.du) / (h - l)).clamp(0.0, cell.du);
+        let low = (ea + (l - m) * t).max(eb - (h - m) * (cell.du - t));
+        (-low).max(0.0)
+    } else {
+        f64::INFINITY
+    };
+    let bound = by_range.min(by_drift);
+    if bound.is_nan() {
+        f64::INFINITY
+    } else {
+        bound
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hull against brute force: a point is a vertex exactly when no
+    /// segment between two other points passes strictly below it.
+    #[test]
+    fn lower_hull_agrees_with_brute_force() {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for _ in 0..300 {
+            let n = 3 + (next() * 12.0) as usize;
+            let mut u: Vec<f64> = (0..n).map(|_| (next() * 8.0).floor() / 8.0).collect();
+            u.sort_by(f64::total_cmp);
+            let c: Vec<f64> = (0..n).map(|_| (next() * 16.0).floor() / 16.0).collect();
+            let mut du = vec![];
+            let mut dc = vec![];
+            for k in 1..n {
+                du.push(u[k] - u[k - 1]);
+                dc.push(c[k] - c[k - 1]);
+            }
+            let mut c = c.clone();
+            // The profile starts at the origin: shift the points to it.
+            let c0 = c[0];
+            c.iter_mut().for_each(|v| *v -= c0);
+            let u0 = u[0];
+            let u: Vec<f64> = u.iter().map(|v| v - u0).collect();
+            let hull = lower_hull(&Profile::new(du, dc));
+            // The hull as a function of u, evaluated at every point.
+            let at = |x: f64| -> f64 {
+                let w = hull.windows(2).find(|w| u[w[0]] <= x && x <= u[w[1]]);
+                match w {
+                    Some(w) if u[w[1]] > u[w[0]] => {
+                        c[w[0]] + (c[w[1]] - c[w[0]]) * (x - u[w[0]]) / (u[w[1]] - u[w[0]])
+                    }
+                    Some(w) => c[w[0]].min(c[w[1]]),
+                    None => c[hull[0]],
+                }
+            };
+            // No point lies below the hull, and the hull's slopes rise.
+            for k in 0..n {
+                assert!(c[k] >= at(u[k]) - 1e-12, "point {k} below the hull");
+            }
+            let slopes: Vec<f64> = hull
+                .windows(2)
+                .map(|w| (c[w[1]] - c[w[0]]) / (u[w[1]] - u[w[0]]))
+                .collect();
+            assert!(
+                slopes.windows(2).all(|s| s[0] <= s[1] + 1e-12),
+                "{slopes:?}"
+            );
+            // Every vertex lies strictly below every chord of other points
+            // spanning it (brute force over pairs).
+            for &v in &hull {
+                for i in 0..n {
+                    for j in 0..n {
+                        if u[i] < u[v] && u[v] < u[j] {
+                            let chord = c[i] + (c[j] - c[i]) * (u[v] - u[i]) / (u[j] - u[i]);
+                            assert!(c[v] < chord + 1e-12);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The range bound is exact for the extreme curve it describes: a curve
+    /// with slope `l` then `h` that meets both ends.
+    #[test]
+    fn deficit_from_the_range_is_attained() {
+        let cell = Cell {
+            du: 1.0,
+            above: (0.0, 0.0),
+            slope: 0.0,
+            range: (-1.0, 3.0),
+            drift: f64::INFINITY,
+        };
+        // Slope −1 until t = 3/4, then 3: the lowest point is −3/4.
+        assert!((deficit(&cell) - 0.75).abs() < 1e-15);
+        // A curve that starts above the line by more than the drift cannot
+        // reach it.
+        let lifted = Cell {
+            above: (0.5, 0.0),
+            drift: 0.4,
+            ..cell
+        };
+        assert_eq!(deficit(&lifted), 0.0);
+        // A slope range entirely above the line's slope: no deficit.
+        let rising = Cell {
+            range: (0.5, 3.0),
+            ..cell
+        };
+        assert_eq!(deficit(&rising), 0.0);
+    }
+}

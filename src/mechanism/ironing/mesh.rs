@@ -1,0 +1,233 @@
+//! The mesh on which a class's virtual types are ironed: points of the
+//! support with the distribution's closed forms at each, and cells between
+//! them with bounds on the density and its slope.
+//!
+//! A cell is *certified* for a side when the bounds prove that the side's
+//! raw virtual type cannot decrease anywhere in it:
+//!
+//! * `H' = 1 + β + β (1 − F) f'/f²`, so `H` rises wherever `f' ≥ 0`, and
+//!   everywhere on `[a, b]` if `1 + β + β (1 − F(a)) f'_min / f_min² ≥ 0`;
+//! * `L' = 1 + β − β F f'/f²`, so `L` rises wherever `f' ≤ 0`, and
+//!   everywhere on `[a, b]` if `1 + β − β F(b) f'_max / f_min² ≥ 0`.
+//!
+//! A cell that is not certified may hide a stretch where the type falls; the
+//! ironing then bounds how far the cumulative curve can dip there
+//! (`super::hull::deficit`) and splits the cell while that bound exceeds its
+//! tolerance.
+
+use super::Side;
+use crate::distribution::{DensityBounds, EndowmentDistribution};
+use crate::numerics::{integrate_vec, Tolerances};
+
+/// Cells of the first mesh across the whole support, shared among the pieces
+/// between the distribution's kinks in proportion to their widths (each
+/// piece gets at least one). Sixteen is enough for the bounds of a smooth
+/// density to certify most cells at once; everything finer comes from
+/// splitting where a certificate fails.
+const INITIAL_CELLS: usize = 16;
+
+/// Points at which a distribution without [`DensityBounds`] is sampled in
+/// each cell (its ends included). What they show is widened by half its
+/// extent on each side (for the density and for its slope), a margin that
+/// shrinks with the cell, so that splitting can always certify a smooth
+/// density.
+const SAMPLES: usize = 9;
+
+/// A point of the mesh and the distribution's closed forms there.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Node {
+    pub z: f64,
+    /// `F(z)`.
+    pub cdf: f64,
+    /// `1 − F(z)`, from the distribution's own survival function.
+    pub sf: f64,
+    /// The partial first moment `M(z) = ∫_lo^z s f(s) ds`.
+    pub moment: f64,
+}
+
+/// Points of the support in increasing order, and between each two the
+/// bounds of the density and its slope.
+#[derive(Debug)]
+pub(super) struct Mesh<'a> {
+    d: &'a dyn EndowmentDistribution,
+    pub nodes: Vec<Node>,
+    /// `bounds[k]` holds on `[nodes[k].z, nodes[k + 1].z]`.
+    pub bounds: Vec<DensityBounds>,
+    /// Per cell, once needed: its mass and `∫ (g − centre) f` of each side
+    /// (lower, upper), integrated directly (see [`Mesh::direct`]).
+    direct: Vec<Option<[f64; 3]>>,
+}
+
+impl<'a> Mesh<'a> {
+    /// The first mesh: the support's ends, the kinks, and [`INITIAL_CELLS`]
+    /// cells shared among the pieces between them.
+    pub fn new(d: &'a dyn EndowmentDistribution) -> Self {
+        let (lo, hi) = d.support();
+        let mut ends = vec![lo];
+        ends.extend(d.kinks().iter().copied().filter(|&k| k > lo && k < hi));
+        ends.push(hi);
+        ends.dedup();
+        let width = hi - lo;
+        let mut z = Vec::with_capacity(ends.len() + INITIAL_CELLS);
+        for w in ends.windows(2) {
+            let (p, q) = (w[0], w[1]);
+            let cells = ((INITIAL_CELLS as f64 * (q - p) / width).round() as usize).max(1);
+            z.extend((0..cells).map(|k| p + (q - p) * k as f64 / cells as f64));
+        }
+        z.push(hi);
+        z.dedup();
+        let nodes: Vec<Node> = z.iter().map(|&z| node(d, z)).collect();
+        let bounds: Vec<DensityBounds> = nodes
+            .windows(2)
+            .map(|w| cell_bounds(d, w[0].z, w[1].z))
+            .collect();
+        let direct = vec![None; bounds.len()];
+        Self {
+            d,
+            nodes,
+            bounds,
+            direct,
+        }
+    }
+
+    /// Number of cells.
+    pub fn cells(&self) -> usize {
+        self.bounds.len()
+    }
+
+    /// Whether cell `k` can still be split: its midpoint is a new number.
+    pub fn splittable(&self, k: usize) -> bool {
+        let (a, b) = (self.nodes[k].z, self.nodes[k + 1].z);
+        let mid = 0.5 * (a + b);
+        mid > a && mid < b
+    }
+
+    /// Splits each of the cells `split` (indices in increasing order) at
+    /// its midpoint.
+    pub fn split(&mut self, split: &[usize]) {
+        let mut nodes = Vec::with_capacity(self.nodes.len() + split.len());
+        let mut bounds = Vec::with_capacity(self.bounds.len() + split.len());
+        let mut direct = Vec::with_capacity(self.bounds.len() + split.len());
+        let mut next = split.iter().copied().peekable();
+        for k in 0..self.cells() {
+            let (a, b) = (self.nodes[k], self.nodes[k + 1]);
+            nodes.push(a);
+            if next.peek() == Some(&k) {
+                next.next();
+                let m = node(self.d, 0.5 * (a.z + b.z));
+                nodes.push(m);
+                bounds.push(cell_bounds(self.d, a.z, m.z));
+                bounds.push(cell_bounds(self.d, m.z, b.z));
+                direct.extend([None, None]);
+            } else {
+                bounds.push(self.bounds[k]);
+                direct.push(self.direct[k]);
+            }
+        }
+        nodes.push(*self.nodes.last().expect("a mesh has two nodes"));
+        self.nodes = nodes;
+        self.bounds = bounds;
+        self.direct = direct;
+    }
+
+    /// Cell `k`'s mass and `∫ (g − centre) f` of the lower and the upper
+    /// type over it, by quadrature of `f`, `(z − c) f + β F` and
+    /// `(z − c) f − β (1 − F)` (no division by `f`, no difference of
+    /// cumulative integrals, so accurate relative to themselves however
+    /// little mass the cell holds). Computed once per cell.
+    pub fn direct(&mut self, k: usize, beta: f64, centre: f64) -> [f64; 3] {
+        if let Some(v) = self.direct[k] {
+            return v;
+        }
+        let d = self.d;
+        // Relative accuracy only: the cell's integrals may be far below any
+        // absolute floor.
+        let tol = Tolerances {
+            quad_abs: 0.0,
+            ..Tolerances::DEFAULT
+        };
+        let v = integrate_vec(
+            |z| {
+                let f = d.pdf(z);
+                let zf = (z - centre) * f;
+                [f, zf + beta * d.cdf(z), zf - beta * d.sf(z)]
+            },
+            self.nodes[k].z,
+            self.nodes[k + 1].z,
+            &tol,
+        );
+        self.direct[k] = Some(v);
+        v
+    }
+
+    /// Whether the bounds prove that `side`'s raw type does not decrease on
+    /// cell `k` (see the module documentation).
+    pub fn certified(&self, side: Side, beta: f64, k: usize) -> bool {
+        let b = &self.bounds[k];
+        let squared = b.min * b.min;
+        match side {
+            Side::Upper => {
+                b.slope_min >= 0.0
+                    || 1.0 + beta + beta * self.nodes[k].sf * b.slope_min / squared >= 0.0
+            }
+            Side::Lower => {
+                b.slope_max <= 0.0
+                    || 1.0 + beta - beta * self.nodes[k + 1].cdf * b.slope_max / squared >= 0.0
+            }
+        }
+    }
+
+    /// Bounds `(low, high)` on `side`'s raw type over cell `k`, from the
+    /// density's bounds (infinite where the density may vanish).
+    pub fn type_range(&self, side: Side, beta: f64, k: usize) -> (f64, f64) {
+        let (a, b) = (&self.nodes[k], &self.nodes[k + 1]);
+        let f = &self.bounds[k];
+        let over = |num: f64, den: f64| {
+            if num == 0.0 {
+                0.0
+            } else {
+                num / den
+            }
+        };
+        match side {
+            Side::Upper => (
+                a.z - beta * over(a.sf, f.min),
+                b.z - beta * over(b.sf, f.max),
+            ),
+            Side::Lower => (
+                a.z + beta * over(a.cdf, f.max),
+                b.z + beta * over(b.cdf, f.min),
+            ),
+        }
+    }
+}
+
+/// The distribution's closed forms at `z`.
+pub(super) fn node(d: &dyn EndowmentDistribution, z: f64) -> Node {
+    Node {
+        z,
+        cdf: d.cdf(z),
+        sf: d.sf(z),
+        moment: d.partial_moment(z),
+    }
+}
+
+/// The distribution's bounds on `[a, b]`, or, for a distribution that gives
+/// none, the widened bounds of [`SAMPLES`] evenly spaced samples.
+fn cell_bounds(d: &dyn EndowmentDistribution, a: f64, b: f64) -> DensityBounds {
+    if let Some(bounds) = d.density_bounds(a, b) {
+        return bounds;
+    }
+    let sampled = DensityBounds::of_points((0..SAMPLES).map(|k| {
+        let z = a + (b - a) * k as f64 / (SAMPLES - 1) as f64;
+        (d.pdf(z), d.pdf_derivative(z))
+    }));
+    let spread = 0.5 * (sampled.max - sampled.min);
+    let slope_spread = 0.5 * (sampled.slope_max - sampled.slope_min);
+    DensityBounds::new(
+        (sampled.min - spread).max(0.0),
+        sampled.max + spread,
+        sampled.slope_min - slope_spread,
+        sampled.slope_max + slope_spread,
+    )
+}

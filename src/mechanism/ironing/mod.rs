@@ -1,0 +1,421 @@
+//! The virtual types of one class at one weight, ironed where the paper's
+//! Condition 2 fails.
+//!
+//! With the weight `β`, a trader's lower and upper virtual types are
+//!
+//! * `L(z) = z + β F(z)/f(z)`, used below the binding interval,
+//! * `H(z) = z − β (1 − F(z))/f(z)`, used above it.
+//!
+//! Under Condition 2 both are non-decreasing and the optimal virtual value is
+//! the clamp `median(H, η, L)`. When a density has dips, several modes or a
+//! gap they are not, the clamp is not incentive compatible, and the optimum
+//! clamps the *ironed* types instead, `median(Ĥ, η, L̂)` (`docs/theory.md`,
+//! "Ironing"). The ironed type `ĝ` of a raw type `g` is the slope, in the
+//! quantile `u = F(z)`, of the greatest convex minorant (GCM) of
+//!
+//! ```text
+//! G(u) = ∫_0^u g(F⁻¹(t)) dt = ∫_lo^z g f,
+//! ```
+//!
+//! which is a closed form in the distribution's own functions (the partial
+//! moment `M` and the CDF): `∫_lo^z L f = M(z) + β ∫_lo^z F` and
+//! `∫_lo^z H f = M(z) − β ∫_lo^z (1 − F)`. Neither `L̂` nor `Ĥ` depends on
+//! `η`, so both are built once per class and weight ([`VirtualTypes::new`]).
+//!
+//! How, in four steps, each in its own file:
+//!
+//! 1. **Mesh** (`mesh.rs`): the support's ends, the density's kinks and a
+//!    few evenly spaced points, with bounds on the density and its slope in
+//!    every cell ([`EndowmentDistribution::density_bounds`]). A cell where the
+//!    bounds prove the raw type cannot decrease is *certified*; a class
+//!    whose cells are all certified is regular at this weight and keeps its
+//!    raw types.
+//! 2. **Hull** (`hull.rs`): the lower convex hull of the points
+//!    `(F(z_k), G(z_k))` by the monotone chain. Its slopes are
+//!    non-decreasing by construction. In every cell that is not certified,
+//!    the bounds limit how far the true curve can fall below the hull
+//!    (`hull::deficit`); a cell where that exceeds the tolerance `τ` is split
+//!    and the hull rebuilt, until none does. Since the GCM is 1-Lipschitz in
+//!    the sup norm, the hull of the final points is then within `τ` of the
+//!    true GCM: this is the error bound [`VirtualTypes::bound`] reports.
+//! 3. **Polish** (`polish.rs`): each hull edge that spans more than one cell
+//!    is a pool; its ends are made exact as the upward crossings of `g = m`
+//!    in the cells next to its vertices and its level `m` as the pool's mean
+//!    (a fixed point that converges quadratically).
+//! 4. **Queries** (`queries.rs`): values, generalised inverses and
+//!    integrals of the ironed types.
+//!
+//! A stretch of the support without probability is a jump of `F⁻¹`: its
+//! points share one `u`, the hull keeps the lowest, and the stretch ends up
+//! inside a pool. There `Ĥ` takes the level of the pool to its left and `L̂`
+//! the level of the pool to its right, which is what the objective prefers
+//! for types no trader has.
+
+mod hull;
+mod mesh;
+mod polish;
+mod queries;
+mod raw;
+
+#[cfg(test)]
+pub(crate) use self::raw::lower_inverse;
+pub(crate) use self::raw::{lower, upper};
+
+use self::hull::{deficit, lower_hull, Cell, Profile};
+use self::mesh::Mesh;
+use self::polish::SideType;
+use crate::distribution::EndowmentDistribution;
+use crate::numerics::{Tolerances, IRONING_TOLERANCE};
+use std::fmt;
+
+/// The most points the mesh may grow to. The splitting stops there and the
+/// bound it has reached is reported; no market the crate's tests or random
+/// searches build comes near it (they stay below a few thousand).
+const MAX_NODES: usize = 1 << 15;
+
+/// Which virtual type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// `L = z + β F/f`.
+    Lower,
+    /// `H = z − β (1 − F)/f`.
+    Upper,
+}
+
+/// A maximal interval `[a, b]` on which an ironed virtual type is constant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Pool {
+    pub a: f64,
+    pub b: f64,
+    /// The constant: the `f`-weighted mean of the raw virtual type on `[a, b]`.
+    pub value: f64,
+}
+
+/// Why ironing failed: the distribution's functions returned something that
+/// is not a number where the ironing needed them, or a root could not be
+/// bracketed (a user type whose functions disagree with each other).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct IroningFailure {
+    pub side: Side,
+    pub reason: String,
+}
+
+impl fmt::Display for IroningFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.side {
+            Side::Lower => "lower virtual type L",
+            Side::Upper => "upper virtual type H",
+        };
+        write!(f, "ironing the {name} failed: {}", self.reason)
+    }
+}
+
+/// The ironed lower and upper virtual types `L̂` and `Ĥ` of one class at one
+/// weight `β`: the weight and, per side, the pools (empty for a regular
+/// class, whose types are the raw `L` and `H`).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VirtualTypes {
+    pub beta: f64,
+    pub lower: Vec<Pool>,
+    pub upper: Vec<Pool>,
+    /// `L(hi)` and `H(lo)` (the raw types at the far ends, where the
+    /// inverses saturate), computed once rather than at every inversion.
+    ends: (f64, f64),
+    /// A bound on the sup-norm distance between the cumulative curves `G`
+    /// of the computed and the exact ironed types (both sides).
+    bound: f64,
+}
+
+/// Whether a value `v` of the `side` type has reached the level `eta`:
+/// `Z_a = inf {L̂ ≥ η}` and `Z_b = sup {Ĥ ≤ η} = inf {Ĥ > η}`.
+fn reaches(side: Side, v: f64, eta: f64) -> bool {
+    match side {
+        Side::Lower => v >= eta,
+        Side::Upper => v > eta,
+    }
+}
+
+impl VirtualTypes {
+    /// The raw types, nothing ironed: right for a regular class.
+    pub fn regular(d: &dyn EndowmentDistribution, beta: f64) -> Self {
+        let (lo, hi) = d.support();
+        Self {
+            beta,
+            lower: Vec::new(),
+            upper: Vec::new(),
+            ends: (lower(d, beta, hi), upper(d, beta, lo)),
+            bound: 0.0,
+        }
+    }
+
+    /// Irons `L` and `H` of distribution `d` at weight `beta` where they
+    /// are not non-decreasing.
+    pub fn new(
+        d: &dyn EndowmentDistribution,
+        beta: f64,
+        tol: &Tolerances,
+    ) -> Result<Self, IroningFailure> {
+        if beta == 0.0 || d.log_concave() {
+            return Ok(Self::regular(d, beta));
+        }
+        let (lo, hi) = d.support();
+        let mut mesh = Mesh::new(d);
+        let side = |side: Side| SideType {
+            d,
+            beta,
+            side,
+            centre: 0.5 * (lo + hi),
+            lo,
+            scale: (hi - lo).max(lo.abs()).max(hi.abs()),
+            rel: tol.root_rel.max(4.0 * f64::EPSILON),
+        };
+        let tau = IRONING_TOLERANCE * (hi - lo);
+        let (lower_pools, lower_bound) = iron(&mut mesh, &side(Side::Lower), tau)?;
+        let (upper_pools, upper_bound) = iron(&mut mesh, &side(Side::Upper), tau)?;
+        Ok(Self {
+            beta,
+            ends: (lower(d, beta, hi), upper(d, beta, lo)),
+            lower: lower_pools,
+            upper: upper_pools,
+            bound: lower_bound.max(upper_bound),
+        })
+    }
+
+    /// A bound on how far the cumulative curve `G` of either computed ironed
+    /// type can be from the exact one, in the sup norm over the quantile
+    /// (units of type × probability; 0 for a class found regular).
+    pub fn bound(&self) -> f64 {
+        self.bound
+    }
+}
+
+/// The pools of one side, and the bound reached: refines `mesh` until in
+/// every cell the bounds either certify the raw type or limit the curve's
+/// dip below the hull to `tau` per unit of probability (or to what rounding
+/// of the cumulative integrals can resolve), then assembles the pools.
+fn iron(
+    mesh: &mut Mesh<'_>,
+    t: &SideType<'_>,
+    tau: f64,
+) -> Result<(Vec<Pool>, f64), IroningFailure> {
+    let fail = |reason: String| IroningFailure {
+        side: t.side,
+        reason,
+    };
+    loop {
+        let open: Vec<usize> = (0..mesh.cells())
+            .filter(|&k| !mesh.certified(t.side, t.beta, k))
+            .collect();
+        if open.is_empty() {
+            return Ok((Vec::new(), 0.0));
+        }
+        let p = profile(mesh, t);
+        let noise = 16.0 * f64::EPSILON * p.size();
+        if let Some(k) = p.first_non_finite() {
+            return Err(fail(format!(
+                "the distribution's CDF or partial moment is not a finite number at z = {}",
+                mesh.nodes[k].z
+            )));
+        }
+        let hull = lower_hull(&p);
+        let mut split = Vec::new();
+        let mut bound = 0.0_f64;
+        let mut e = 0;
+        for &k in &open {
+            // The hull edge over cell k, if the cell has any mass under one.
+            while e + 1 < hull.len() && hull[e + 1] <= k {
+                e += 1;
+            }
+            if e + 1 >= hull.len() || hull[e] > k {
+                continue;
+            }
+            let (i, j) = (hull[e], hull[e + 1]);
+            let slope = p.slope(i, j);
+            let (a, b) = (&mesh.nodes[k], &mesh.nodes[k + 1]);
+            let (low, high) = mesh.type_range(t.side, t.beta, k);
+            let tail = match t.side {
+                Side::Lower => b.cdf,
+                Side::Upper => a.sf,
+            };
+            let du = p.span(k, k + 1).0;
+            let cell = Cell {
+                du,
+                above: (p.above(i, slope, k), p.above(i, slope, k + 1)),
+                slope,
+                range: (low - t.centre, high - t.centre),
+                drift: (a.z - t.centre - slope)
+                    .abs()
+                    .max((b.z - t.centre - slope).abs())
+                    * du
+                    + t.beta * tail * (b.z - a.z),
+            };
+            let dk = deficit(&cell);
+            // What the cell's own numbers can resolve.
+            let resolvable = dk
+                > 16.0
+                    * f64::EPSILON
+                    * (cell.above.0.abs()
+                        + cell.above.1.abs()
+                        + (slope * du).abs()
+                        + p.span(k, k + 1).1.abs());
+            if dk > tau * du
+                && resolvable
+                && mesh.splittable(k)
+                && mesh.nodes.len() + split.len() < MAX_NODES
+            {
+                split.push(k);
+            } else {
+                bound = bound.max(dk);
+            }
+        }
+        if split.is_empty() {
+            let pools =
+                assemble(mesh, t, (&p, noise), &hull, &open).map_err(|e| fail(e.to_string()))?;
+            return Ok((pools, bound));
+        }
+        mesh.split(&split);
+    }
+}
+
+/// Relative accuracy asked of the curve's increment over one cell. Where
+/// the closed forms' rounding, divided by the cell's mass, would exceed this
+/// (relative to the type scale), the cell is integrated directly.
+const INCREMENT_REL: f64 = 1e-9;
+
+/// The curve at the mesh's nodes: `u_k` and `G_k = ∫_lo^{z_k} (g − centre) f`
+/// summed cell by cell from each cell's increments. An increment comes from
+/// the closed forms where they resolve it and is integrated directly where
+/// the cell holds too little mass for them: an increment far below the
+/// curve's size then adds nothing, rather than rounding noise that a hull
+/// would read as a steep slope.
+fn profile(mesh: &mut Mesh<'_>, t: &SideType<'_>) -> Profile {
+    let n = mesh.nodes.len();
+    let (mut du_all, mut dc_all) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut closed_prev = t.cumulative(&mesh.nodes[0]);
+    for k in 0..n - 1 {
+        let (a, b) = (mesh.nodes[k], mesh.nodes[k + 1]);
+        let closed = t.cumulative(&b);
+        // The mass from the nearer tail keeps its relative accuracy there.
+        let (mut du, tail) = if a.cdf <= 0.5 {
+            (b.cdf - a.cdf, a.cdf.max(b.cdf))
+        } else {
+            (a.sf - b.sf, a.sf.max(b.sf))
+        };
+        let mut dc = closed - closed_prev;
+        let rounding = 16.0 * f64::EPSILON * (t.magnitude(&a) + t.magnitude(&b));
+        let resolved = rounding <= INCREMENT_REL * t.scale * du
+            && 4.0 * f64::EPSILON * tail <= INCREMENT_REL * du;
+        if !resolved {
+            let [mass, lower, upper] = mesh.direct(k, t.beta, t.centre);
+            du = mass;
+            dc = match t.side {
+                Side::Lower => lower,
+                Side::Upper => upper,
+            };
+        }
+        du_all.push(du);
+        dc_all.push(dc);
+        closed_prev = closed;
+    }
+    Profile::new(du_all, dc_all)
+}
+
+/// The pools of one side, by construction in increasing order of level and
+/// joined to the raw type without a step down:
+///
+/// 1. each hull edge spanning more than one cell with a point above it by
+///    more than rounding, or with a cell that is not certified, is polished
+///    to an exact pool;
+/// 2. each single-cell hull edge over a cell that is not certified is
+///    pooled at the edge's slope (the raw type there is not known to
+///    rise);
+/// 3. neighbouring pools whose levels fall (which polishing can only do
+///    within rounding) are merged at their joint mean;
+/// 4. where a raw stretch between two pools starts below the pool before
+///    it or ends above the pool after it, that pool is extended to where
+///    the raw type crosses its level (the raw type rises on certified
+///    cells, so the crossing is a root).
+fn assemble(
+    mesh: &Mesh<'_>,
+    t: &SideType<'_>,
+    (p, noise): (&Profile, f64),
+    hull: &[usize],
+    open: &[usize],
+) -> Result<Vec<Pool>, crate::numerics::RootError> {
+    let z: Vec<f64> = mesh.nodes.iter().map(|n| n.z).collect();
+    let mut pools: Vec<Pool> = Vec::new();
+    for w in hull.windows(2) {
+        let (i, j) = (w[0], w[1]);
+        let slope = p.slope(i, j);
+        let uncertified = || {
+            let from = open.partition_point(|&k| k < i);
+            open.get(from).is_some_and(|&k| k < j)
+        };
+        let pool = if j > i + 1 {
+            if !((i + 1..j).any(|k| p.above(i, slope, k) > noise) || uncertified()) {
+                continue;
+            }
+            let (a, b, value) = t.polish(&z, i, j, slope)?;
+            Pool { a, b, value }
+        } else if uncertified() {
+            Pool {
+                a: z[i],
+                b: z[j],
+                value: slope + t.centre,
+            }
+        } else {
+            continue;
+        };
+        if let Some(prev) = pools.last_mut() {
+            // Neighbouring pools meet at most at a point.
+            if prev.b > pool.a {
+                prev.b = pool.a;
+            }
+        }
+        pools.push(pool);
+    }
+    pools.retain(|p| p.b > p.a);
+    // 3. Levels that fall are merged.
+    let mut merged: Vec<Pool> = Vec::with_capacity(pools.len());
+    for p in pools {
+        merged.push(p);
+        while merged.len() >= 2 && merged[merged.len() - 1].value < merged[merged.len() - 2].value {
+            let last = merged.pop().expect("two pools");
+            let prev = merged.last_mut().expect("two pools");
+            prev.b = last.b;
+            prev.value = t.level(prev.a, prev.b, &z) + t.centre;
+        }
+    }
+    // 4. Join the raw stretches.
+    let (lo, hi) = (z[0], z[z.len() - 1]);
+    for k in 0..=merged.len() {
+        let p = if k == 0 { lo } else { merged[k - 1].b };
+        let q = if k == merged.len() { hi } else { merged[k].a };
+        if q <= p {
+            continue;
+        }
+        let mut p = p;
+        if k > 0 {
+            let level = merged[k - 1].value - t.centre;
+            if t.g(p) < level {
+                p = if t.g(q) < level {
+                    q
+                } else {
+                    t.root(level, p, q)?
+                };
+                merged[k - 1].b = p;
+            }
+        }
+        if k < merged.len() && p < q {
+            let level = merged[k].value - t.centre;
+            if t.g(q) > level {
+                merged[k].a = if t.g(p) > level {
+                    p
+                } else {
+                    t.root(level, p, q)?
+                };
+            }
+        }
+    }
+    Ok(merged)
+}

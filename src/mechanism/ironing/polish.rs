@@ -1,0 +1,210 @@
+//! From a hull edge to the exact pool: the ends where the raw type crosses
+//! the pool's level, and the level as the pool's mean.
+//!
+//! A pool `[a, b]` of level `m` is where the line of slope `m` supports the
+//! cumulative curve at two points, so both ends are upward crossings of
+//! `g = m` and `m` is the `f`-weighted mean of `g` over `[a, b]`. Starting
+//! from the hull edge's slope, each step finds the ends for the current
+//! level (a root in the cells on either side of the edge's vertices) and
+//! takes the mean over them as the next level. The mean is stationary in
+//! each end where `g` equals it, so the steps converge quadratically.
+
+use super::mesh::{node, Node};
+use super::raw::raw;
+use super::Side;
+use crate::distribution::EndowmentDistribution;
+use crate::numerics::{brent, integrate_vec, RootError, Tolerances};
+
+/// Steps of the level iteration before it stops where it is (quadratic
+/// convergence needs three or four from a hull edge; a level that is still
+/// moving after this many is as good as the mesh's own, which the error
+/// bound covers).
+const MAX_STEPS: usize = 40;
+
+/// Relative accuracy asked of a pool's level. The closed-form mean is a
+/// difference of cumulative integrals; where its rounding (estimated from
+/// their size over the pool's mass) exceeds this, the level is integrated
+/// directly instead.
+const LEVEL_REL: f64 = 1e-12;
+
+/// One side's virtual type and what the closed forms need.
+pub(super) struct SideType<'a> {
+    pub d: &'a dyn EndowmentDistribution,
+    pub beta: f64,
+    pub side: Side,
+    /// Subtracted from every type, so that a support far from zero keeps
+    /// its digits in the cumulative integrals.
+    pub centre: f64,
+    pub lo: f64,
+    /// The scale of the types, `max(|lo|, |hi|, hi − lo)`.
+    pub scale: f64,
+    /// Relative tolerance on a root.
+    pub rel: f64,
+}
+
+impl SideType<'_> {
+    /// The raw type minus the centre.
+    pub fn g(&self, z: f64) -> f64 {
+        raw(self.d, self.beta, self.side, z) - self.centre
+    }
+
+    /// `∫_lo^z (g − centre) f`, in closed form from the node's values:
+    /// `M − cF + β ∫_lo^z F` for `L`, `M − cF − β ∫_lo^z (1 − F)` for `H`,
+    /// with `∫_lo^z F = zF − M`.
+    pub fn cumulative(&self, n: &Node) -> f64 {
+        let base = n.moment - self.centre * n.cdf;
+        let int_cdf = n.z * n.cdf - n.moment;
+        match self.side {
+            Side::Lower => base + self.beta * int_cdf,
+            Side::Upper => base - self.beta * ((n.z - self.lo) - int_cdf),
+        }
+    }
+
+    /// The size of the terms [`Self::cumulative`] adds up: its rounding is a
+    /// few ulps of this.
+    pub fn magnitude(&self, n: &Node) -> f64 {
+        let int_cdf = (n.z * n.cdf).abs() + n.moment.abs();
+        n.moment.abs() + (self.centre * n.cdf).abs() + self.beta * (int_cdf + (n.z - self.lo).abs())
+    }
+
+    /// The upward crossing of `g = m` in the cells either side of the mesh
+    /// point `z[k]`; the point itself where `g − m` does not change sign
+    /// there from negative to non-negative.
+    fn crossing(&self, m: f64, z: &[f64], k: usize) -> Result<f64, RootError> {
+        let h = |x: f64| self.g(x) - m;
+        let at = h(z[k]);
+        if at >= 0.0 {
+            if k > 0 && h(z[k - 1]) < 0.0 && at > 0.0 {
+                return self.root(m, z[k - 1], z[k]);
+            }
+            return Ok(z[k]);
+        }
+        if k + 1 < z.len() && h(z[k + 1]) >= 0.0 {
+            return self.root(m, z[k], z[k + 1]);
+        }
+        Ok(z[k])
+    }
+
+    /// The root of `g = m` on `[p, q]`, where `g − m` goes from negative to
+    /// non-negative.
+    pub fn root(&self, m: f64, p: f64, q: f64) -> Result<f64, RootError> {
+        brent(
+            |x| {
+                let v = self.g(x) - m;
+                // ±∞ where the density vanishes: a huge value keeps the sign
+                // and Brent's interpolation finite.
+                if v.is_infinite() {
+                    v.signum() * 1e150
+                } else {
+                    v
+                }
+            },
+            p,
+            q,
+            self.rel,
+            self.scale,
+        )
+    }
+
+    /// The mean of `g − centre` over `[a, b]` from the closed forms, and
+    /// whether its rounding exceeds [`LEVEL_REL`].
+    fn mean(&self, a: &Node, b: &Node) -> (f64, bool) {
+        let mass = b.cdf - a.cdf;
+        let mean = (self.cumulative(b) - self.cumulative(a)) / mass;
+        let rounding = 16.0 * f64::EPSILON * (self.magnitude(a) + self.magnitude(b)) / mass.abs();
+        // A NaN rounding (an empty pool) counts as rough.
+        let resolved = rounding <= LEVEL_REL * self.scale;
+        (mean, !resolved)
+    }
+
+    /// The mean of `g − centre` over `[a, b]` by quadrature of
+    /// `(z − c) f ± β F` (or `∓ β (1 − F)`), which has no division by `f`
+    /// and no cancellation between cumulative integrals. The mesh's points
+    /// inside `[a, b]` split the range, so a narrow feature the mesh
+    /// resolved is resolved here too.
+    fn direct_mean(&self, a: &Node, b: &Node, mesh: &[f64]) -> f64 {
+        let d = self.d;
+        let c = self.centre;
+        let integrand = |z: f64| {
+            let f = d.pdf(z);
+            [
+                f,
+                match self.side {
+                    Side::Lower => (z - c) * f + self.beta * d.cdf(z),
+                    Side::Upper => (z - c) * f - self.beta * d.sf(z),
+                },
+            ]
+        };
+        let tol = Tolerances {
+            quad_abs: 0.0,
+            ..Tolerances::DEFAULT
+        };
+        let from = mesh.partition_point(|&x| x <= a.z);
+        let to = mesh.partition_point(|&x| x < b.z);
+        let mut points = vec![a.z];
+        points.extend_from_slice(&mesh[from..to.max(from)]);
+        points.push(b.z);
+        let [mass, total] = points
+            .windows(2)
+            .filter(|w| w[1] > w[0])
+            .map(|w| integrate_vec(integrand, w[0], w[1], &tol))
+            .fold([0.0, 0.0], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
+        total / mass
+    }
+
+    /// The mean of `g − centre` over `[a, b]`: from the closed forms, or
+    /// integrated directly where their rounding would show.
+    pub fn level(&self, a: f64, b: f64, mesh: &[f64]) -> f64 {
+        let (na, nb) = (node(self.d, a), node(self.d, b));
+        let (closed, rough) = self.mean(&na, &nb);
+        if rough {
+            self.direct_mean(&na, &nb, mesh)
+        } else {
+            closed
+        }
+    }
+
+    /// The pool of the hull edge between mesh points `i < j`, from the
+    /// edge's slope `m` (type minus centre): its ends and its level
+    /// (a type, centre added back).
+    pub fn polish(
+        &self,
+        z: &[f64],
+        i: usize,
+        j: usize,
+        m: f64,
+    ) -> Result<(f64, f64, f64), RootError> {
+        let mut m = m;
+        let mut ends = (z[i], z[j]);
+        let mut nodes = (node(self.d, ends.0), node(self.d, ends.1));
+        for _ in 0..MAX_STEPS {
+            let a = self.crossing(m, z, i)?;
+            let b = self.crossing(m, z, j)?;
+            if b <= a {
+                break;
+            }
+            if a != ends.0 {
+                nodes.0 = node(self.d, a);
+            }
+            if b != ends.1 {
+                nodes.1 = node(self.d, b);
+            }
+            ends = (a, b);
+            if nodes.1.cdf <= nodes.0.cdf {
+                break;
+            }
+            let (closed, rough) = self.mean(&nodes.0, &nodes.1);
+            let next = if rough {
+                self.direct_mean(&nodes.0, &nodes.1, z)
+            } else {
+                closed
+            };
+            let step = next - m;
+            m = next;
+            if step.abs() <= LEVEL_REL * self.scale || step.is_nan() {
+                break;
+            }
+        }
+        Ok((ends.0, ends.1, m + self.centre))
+    }
+}

@@ -1,0 +1,176 @@
+//! Queries of the ironed types: their values, the generalised inverses that
+//! give the binding interval, and their integrals.
+
+use super::raw::{
+    integral_lower, integral_upper, lower_inverse, raw, raw_with_slope, solve_increasing,
+    upper_inverse,
+};
+use super::{reaches, Pool, Side, VirtualTypes};
+use crate::distribution::EndowmentDistribution;
+use crate::numerics::{RootError, RootMethod};
+
+impl VirtualTypes {
+    fn pools(&self, side: Side) -> &[Pool] {
+        match side {
+            Side::Lower => &self.lower,
+            Side::Upper => &self.upper,
+        }
+    }
+
+    /// The pool of `side` containing `z`, if any.
+    fn pool_at(&self, side: Side, z: f64) -> Option<&Pool> {
+        let pools = self.pools(side);
+        let k = pools.partition_point(|p| p.b < z);
+        pools.get(k).filter(|p| p.a <= z)
+    }
+
+    /// `L̂(z)` or `Ĥ(z)`.
+    pub fn value(&self, d: &dyn EndowmentDistribution, side: Side, z: f64) -> f64 {
+        match self.pool_at(side, z) {
+            Some(p) => p.value,
+            None => raw(d, self.beta, side, z),
+        }
+    }
+
+    /// `Z_a = inf { z : L̂(z) ≥ η }` (the support's upper end if none),
+    /// clamped to the support.
+    pub fn lower_inverse(
+        &self,
+        d: &dyn EndowmentDistribution,
+        eta: f64,
+        guess: f64,
+        rel: f64,
+        method: RootMethod,
+    ) -> Result<f64, RootError> {
+        if self.lower.is_empty() {
+            return lower_inverse(d, self.beta, self.ends.0, eta, guess, rel, method);
+        }
+        if eta <= d.support().0 {
+            return Ok(d.support().0);
+        }
+        self.first_reaching(d, Side::Lower, eta, guess, rel, method)
+    }
+
+    /// `Z_b = sup { z : Ĥ(z) ≤ η }` (the support's lower end if none),
+    /// clamped to the support.
+    pub fn upper_inverse(
+        &self,
+        d: &dyn EndowmentDistribution,
+        eta: f64,
+        guess: f64,
+        rel: f64,
+        method: RootMethod,
+    ) -> Result<f64, RootError> {
+        if self.upper.is_empty() {
+            return upper_inverse(d, self.beta, self.ends.1, eta, guess, rel, method);
+        }
+        if eta >= d.support().1 {
+            return Ok(d.support().1);
+        }
+        self.first_reaching(d, Side::Upper, eta, guess, rel, method)
+    }
+
+    /// The first type whose ironed `side` type reaches `eta` (see
+    /// [`reaches`]), walking the gaps and pools in order; the support's
+    /// upper end if none does.
+    fn first_reaching(
+        &self,
+        d: &dyn EndowmentDistribution,
+        side: Side,
+        eta: f64,
+        guess: f64,
+        rel: f64,
+        method: RootMethod,
+    ) -> Result<f64, RootError> {
+        let (lo, hi) = d.support();
+        let mut start = lo;
+        for p in self.pools(side) {
+            if let Some(z) = self.gap_crossing(d, side, eta, start, p.a, guess, rel, method)? {
+                return Ok(z);
+            }
+            if reaches(side, p.value, eta) {
+                return Ok(p.a);
+            }
+            start = p.b;
+        }
+        Ok(self
+            .gap_crossing(d, side, eta, start, hi, guess, rel, method)?
+            .unwrap_or(hi))
+    }
+
+    /// On a gap `[p, q]` between pools, where the raw type is
+    /// non-decreasing: the first point where it reaches `eta` (`L`: where
+    /// `L ≥ eta`; `H`: where `H > eta`, so that `sup {Ĥ ≤ eta}` is found as
+    /// `inf {Ĥ > eta}`), if it does.
+    #[allow(clippy::too_many_arguments)]
+    fn gap_crossing(
+        &self,
+        d: &dyn EndowmentDistribution,
+        side: Side,
+        eta: f64,
+        p: f64,
+        q: f64,
+        guess: f64,
+        rel: f64,
+        method: RootMethod,
+    ) -> Result<Option<f64>, RootError> {
+        let reached = |z: f64| reaches(side, raw(d, self.beta, side, z), eta);
+        if q <= p {
+            return Ok(None);
+        }
+        if reached(p) {
+            return Ok(Some(p));
+        }
+        if !reached(q) {
+            return Ok(None);
+        }
+        solve_increasing(
+            |z| raw_with_slope(d, self.beta, side, z),
+            eta,
+            p,
+            q,
+            guess.clamp(p, q),
+            rel,
+            method,
+            false,
+        )
+        .map(Some)
+    }
+
+    /// The pieces of `[a, b]` in order: `(from, to, Some(value))` on a pool
+    /// of `side`, `(from, to, None)` where the raw type applies.
+    pub fn pieces(&self, side: Side, a: f64, b: f64) -> Vec<(f64, f64, Option<f64>)> {
+        let mut out = Vec::new();
+        if b <= a {
+            return out;
+        }
+        let mut start = a;
+        for p in self.pools(side) {
+            if p.b <= start || p.a >= b {
+                continue;
+            }
+            if p.a > start {
+                out.push((start, p.a, None));
+            }
+            let end = p.b.min(b);
+            out.push((start.max(p.a), end, Some(p.value)));
+            start = end;
+        }
+        if start < b {
+            out.push((start, b, None));
+        }
+        out
+    }
+
+    /// `∫_a^b L̂(s) ds` or `∫_a^b Ĥ(s) ds`.
+    pub fn integral(&self, d: &dyn EndowmentDistribution, side: Side, a: f64, b: f64) -> f64 {
+        self.pieces(side, a, b)
+            .into_iter()
+            .map(|(p, q, v)| match (v, side) {
+                (Some(v), _) => v * (q - p),
+                (None, Side::Lower) => integral_lower(d, self.beta, p, q),
+                (None, Side::Upper) => integral_upper(d, self.beta, p, q),
+            })
+            .sum()
+    }
+}

@@ -1,0 +1,208 @@
+//! The raw virtual types `L` and `H`, their slopes, inverses and integrals,
+//! where they are non-decreasing.
+
+use super::Side;
+use crate::distribution::{breakpoints, EndowmentDistribution};
+use crate::numerics::{brent, integrate_pieces, newton_increasing, RootError, RootMethod};
+
+/// `L(z) = z + β F/f`.
+pub(crate) fn lower(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
+    if beta == 0.0 {
+        z
+    } else {
+        z + beta * d.cdf_pdf_ratio(z)
+    }
+}
+
+/// `H(z) = z − β (1 − F)/f`.
+pub(crate) fn upper(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
+    if beta == 0.0 {
+        z
+    } else {
+        z - beta * d.sf_pdf_ratio(z)
+    }
+}
+
+/// `L(z)` and its slope.
+fn lower_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
+    let r = d.cdf_pdf_ratio(z);
+    // d/dz (F/f) = 1 − (F/f)(f'/f)
+    let slope = 1.0 + beta * (1.0 - r * d.pdf_log_derivative(z));
+    (z + beta * r, slope)
+}
+
+/// `H(z)` and its slope.
+fn upper_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
+    let r = d.sf_pdf_ratio(z);
+    // d/dz ((1 − F)/f) = −1 − ((1 − F)/f)(f'/f)
+    let slope = 1.0 + beta * (1.0 + r * d.pdf_log_derivative(z));
+    (z - beta * r, slope)
+}
+
+/// Solves `g(z) = target` on `[lo, hi]` for a `g` that is non-decreasing
+/// there with `g(lo) < target < g(hi)` (the callers check).
+///
+/// With `unit_slope`, the caller knows `g' ≥ 1` (the raw `L` and `H` of a
+/// log-concave density: `F/f` does not decrease and `(1 − F)/f` does not
+/// increase), so `|z − z*| ≤ |g(z) − target|` and a residual within the
+/// root tolerance ends the search at once, without Newton's confirming
+/// probe.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
+    mut g: G,
+    target: f64,
+    lo: f64,
+    hi: f64,
+    guess: f64,
+    rel: f64,
+    method: RootMethod,
+    unit_slope: bool,
+) -> Result<f64, RootError> {
+    let scale = (hi - lo).max(lo.abs()).max(hi.abs());
+    let scale = (hi - lo).min(scale);
+    // Newton's tolerance is `rel · max(scale, |z|)`, never below this.
+    let done = if unit_slope { rel * scale } else { -1.0 };
+    match method {
+        RootMethod::Newton => newton_increasing(
+            |z| {
+                let (v, s) = g(z);
+                let r = v - target;
+                (if r.abs() <= done { 0.0 } else { r }, s)
+            },
+            lo,
+            hi,
+            guess,
+            rel,
+            scale,
+        ),
+        // `g` may be ±∞ at an end where the density vanishes; Brent's
+        // interpolation needs finite values, and a huge one acts as a sign.
+        _ => brent(
+            |z| {
+                let v = g(z).0 - target;
+                if v.is_infinite() {
+                    v.signum() * 1e150
+                } else {
+                    v
+                }
+            },
+            lo,
+            hi,
+            rel,
+            scale,
+        ),
+    }
+}
+
+/// `L⁻¹(η)` for a non-decreasing `L`, clamped to the support, given
+/// `l_hi = L(hi)` (the caller computes it once per class and weight).
+pub(crate) fn lower_inverse(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    l_hi: f64,
+    eta: f64,
+    guess: f64,
+    rel: f64,
+    method: RootMethod,
+) -> Result<f64, RootError> {
+    let (lo, hi) = d.support();
+    if eta <= lo {
+        return Ok(lo);
+    }
+    if beta == 0.0 {
+        return Ok(eta.min(hi));
+    }
+    if eta >= l_hi {
+        return Ok(hi);
+    }
+    solve_increasing(
+        |z| lower_with_slope(d, beta, z),
+        eta,
+        lo,
+        hi,
+        guess,
+        rel,
+        method,
+        d.log_concave(),
+    )
+}
+
+/// `H⁻¹(η)` for a non-decreasing `H`, clamped to the support, given
+/// `h_lo = H(lo)`.
+pub(crate) fn upper_inverse(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    h_lo: f64,
+    eta: f64,
+    guess: f64,
+    rel: f64,
+    method: RootMethod,
+) -> Result<f64, RootError> {
+    let (lo, hi) = d.support();
+    if eta >= hi {
+        return Ok(hi);
+    }
+    if beta == 0.0 {
+        return Ok(eta.max(lo));
+    }
+    if eta <= h_lo {
+        return Ok(lo);
+    }
+    solve_increasing(
+        |z| upper_with_slope(d, beta, z),
+        eta,
+        lo,
+        hi,
+        guess,
+        rel,
+        method,
+        d.log_concave(),
+    )
+}
+
+/// `∫_a^b L(s) ds = (b² − a²)/2 + β ∫_a^b F/f`, split at the kinks.
+pub(super) fn integral_lower(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let base = 0.5 * (b - a) * (b + a);
+    if beta == 0.0 {
+        base
+    } else {
+        base + beta * integrate_pieces(|s| d.cdf_pdf_ratio(s), &breakpoints(d, a, b))
+    }
+}
+
+/// `∫_a^b H(s) ds = (b² − a²)/2 − β ∫_a^b (1 − F)/f`, split at the kinks.
+pub(super) fn integral_upper(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
+    if b <= a {
+        return 0.0;
+    }
+    let base = 0.5 * (b - a) * (b + a);
+    if beta == 0.0 {
+        base
+    } else {
+        base - beta * integrate_pieces(|s| d.sf_pdf_ratio(s), &breakpoints(d, a, b))
+    }
+}
+
+/// `g` of one side.
+pub(crate) fn raw(d: &dyn EndowmentDistribution, beta: f64, side: Side, z: f64) -> f64 {
+    match side {
+        Side::Lower => lower(d, beta, z),
+        Side::Upper => upper(d, beta, z),
+    }
+}
+
+/// `g` of one side and its slope.
+pub(super) fn raw_with_slope(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    side: Side,
+    z: f64,
+) -> (f64, f64) {
+    match side {
+        Side::Lower => lower_with_slope(d, beta, z),
+        Side::Upper => upper_with_slope(d, beta, z),
+    }
+}
