@@ -963,3 +963,70 @@ fn a_cluster_a_millionth_of_the_support_wide_is_ironed() {
         }
     }
 }
+
+/// The cluster market's mechanism with the interim allocation of the
+/// *un-ironed* clamp `median(H, η, L)`: `x̄(z) = −(1 − w)(V(z) − η)` with
+/// `w = κ/K = 1/3`, everything else delegated.
+struct RawClamp(OptimalMechanism);
+
+impl exchange_design::mechanism::DirectMechanism for RawClamp {
+    fn market(&self) -> &Market {
+        self.0.market()
+    }
+    fn revenue(&self) -> f64 {
+        self.0.revenue()
+    }
+    fn efficiency(&self) -> f64 {
+        self.0.efficiency()
+    }
+    fn interim_allocation(
+        &self,
+        class: usize,
+        z: f64,
+    ) -> Result<f64, exchange_design::mechanism::MechanismError> {
+        let c = self.0.class(class);
+        let v = c.virtual_value();
+        let clamp = v.lower(z).min(v.upper(z).max(c.eta()));
+        Ok(-(2.0 / 3.0) * (clamp - c.eta()))
+    }
+    fn interim_second_moment(
+        &self,
+        class: usize,
+        z: f64,
+    ) -> Result<f64, exchange_design::mechanism::MechanismError> {
+        self.0.interim_second_moment(class, z)
+    }
+    fn interim_transfer(
+        &self,
+        class: usize,
+        z: f64,
+    ) -> Result<f64, exchange_design::mechanism::MechanismError> {
+        self.0.interim_transfer(class, z)
+    }
+    fn utility_gain(
+        &self,
+        class: usize,
+        z: f64,
+    ) -> Result<f64, exchange_design::mechanism::MechanismError> {
+        self.0.utility_gain(class, z)
+    }
+}
+
+/// Lemma 1's check looks where the density has features: it passes the
+/// ironed mechanism of the cluster market (the cluster at 0.705 falls
+/// between two points of its even grid) and catches the un-ironed clamp,
+/// whose allocation rises across the cluster.
+#[test]
+fn the_feasibility_check_sees_a_narrow_cluster() {
+    let mech = OptimalMechanism::solve(&clustered(0.705, 0.0002), 1.0).unwrap();
+    check_feasibility(&mech).unwrap();
+    let violation = check_feasibility(&RawClamp(mech)).unwrap_err();
+    match violation {
+        exchange_design::mechanism::FeasibilityViolation::AllocationIncreasing {
+            z_low,
+            z_high,
+            ..
+        } => assert!(z_low > 0.69 && z_high < 0.72, "{z_low} {z_high}"),
+        other => panic!("expected a rising allocation, got {other}"),
+    }
+}

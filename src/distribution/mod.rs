@@ -20,6 +20,7 @@
 mod beta;
 mod bounds;
 mod error;
+mod features;
 mod log_concave;
 mod mixture;
 mod piecewise_linear;
@@ -40,6 +41,7 @@ pub use self::truncated_normal::TruncatedNormal;
 pub use self::uniform::Uniform;
 
 pub(crate) use self::error::{finite, support};
+pub(crate) use self::features::feature_points;
 pub(crate) use self::log_concave::{segment_integrals, segment_second};
 
 use crate::numerics::{integrate_pieces, newton_bracketed};

@@ -10,6 +10,7 @@
 //! envelope condition `G(z) = G(lo) − (1/κ) ∫_lo^z x̄`.
 
 use super::{DirectMechanism, MechanismError};
+use crate::distribution::feature_points;
 use crate::numerics::{integrate, Tolerances, FEASIBILITY_GRID_POINTS};
 use thiserror::Error;
 
@@ -134,7 +135,10 @@ fn evaluate_row(
     })
 }
 
-/// Checks Lemma 1 on a grid of [`FEASIBILITY_GRID_POINTS`](crate::numerics::FEASIBILITY_GRID_POINTS) types per class:
+/// Checks Lemma 1 on a grid of types per class: [`FEASIBILITY_GRID_POINTS`](crate::numerics::FEASIBILITY_GRID_POINTS)
+/// evenly spaced types, the density's kinks, and more types wherever the
+/// density's bounds show it varying fast (so a narrow cluster of traders
+/// between two grid points is checked too):
 /// interim allocation weakly decreasing, transfers consistent with eq. (4),
 /// and individual rationality. Returns the first violation found (class by
 /// class, conditions in that order).
@@ -159,16 +163,9 @@ pub fn check_feasibility(mech: &dyn DirectMechanism) -> Result<(), FeasibilityVi
         let (lo, hi) = c.distribution().support();
         let width = hi - lo;
         let gain_tol = Tolerances::DEFAULT.feasibility_rel * width * width / kappa;
-        let n = FEASIBILITY_GRID_POINTS;
-        let rows = (0..n)
-            .map(|k| {
-                let z = if k + 1 == n {
-                    hi
-                } else {
-                    lo + width * k as f64 / (n - 1) as f64
-                };
-                evaluate_row(mech, class, kappa, z)
-            })
+        let rows = feature_points(c.distribution(), FEASIBILITY_GRID_POINTS)
+            .into_iter()
+            .map(|z| evaluate_row(mech, class, kappa, z))
             .collect::<Result<Vec<_>, _>>()?;
 
         // Condition 3: weakly decreasing interim allocation.

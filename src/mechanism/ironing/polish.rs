@@ -10,10 +10,10 @@
 //! each end where `g` equals it, so the steps converge quadratically.
 
 use super::mesh::{node, Node};
-use super::raw::raw;
+use super::raw::{raw, raw_with_slope};
 use super::Side;
 use crate::distribution::EndowmentDistribution;
-use crate::numerics::{brent, integrate_vec, RootError, Tolerances};
+use crate::numerics::{brent, integrate_vec, newton_increasing, RootError, Tolerances};
 
 /// Steps of the level iteration before it stops where it is (quadratic
 /// convergence needs three or four from a hull edge; a level that is still
@@ -70,19 +70,36 @@ impl SideType<'_> {
     /// The upward crossing of `g = m` in the cells either side of the mesh
     /// point `z[k]`; the point itself where `g − m` does not change sign
     /// there from negative to non-negative.
-    fn crossing(&self, m: f64, z: &[f64], k: usize) -> Result<f64, RootError> {
+    fn crossing(&self, m: f64, z: &[f64], k: usize, guess: f64) -> Result<f64, RootError> {
         let h = |x: f64| self.g(x) - m;
         let at = h(z[k]);
         if at >= 0.0 {
             if k > 0 && h(z[k - 1]) < 0.0 && at > 0.0 {
-                return self.root(m, z[k - 1], z[k]);
+                return self.newton(m, z[k - 1], z[k], guess);
             }
             return Ok(z[k]);
         }
         if k + 1 < z.len() && h(z[k + 1]) >= 0.0 {
-            return self.root(m, z[k], z[k + 1]);
+            return self.newton(m, z[k], z[k + 1], guess);
         }
         Ok(z[k])
+    }
+
+    /// The root of `g = m` on `[p, q]`, where `g − m` goes from negative to
+    /// non-negative, by Newton's method from `guess` (clamped to the
+    /// bracket), safeguarded by bisection.
+    fn newton(&self, m: f64, p: f64, q: f64, guess: f64) -> Result<f64, RootError> {
+        newton_increasing(
+            |x| {
+                let (v, s) = raw_with_slope(self.d, self.beta, self.side, x);
+                (v - self.centre - m, s)
+            },
+            p,
+            q,
+            guess.clamp(p, q),
+            self.rel,
+            self.scale,
+        )
     }
 
     /// The root of `g = m` on `[p, q]`, where `g − m` goes from negative to
@@ -178,8 +195,8 @@ impl SideType<'_> {
         let mut ends = (z[i], z[j]);
         let mut nodes = (node(self.d, ends.0), node(self.d, ends.1));
         for _ in 0..MAX_STEPS {
-            let a = self.crossing(m, z, i)?;
-            let b = self.crossing(m, z, j)?;
+            let a = self.crossing(m, z, i, ends.0)?;
+            let b = self.crossing(m, z, j, ends.1)?;
             if b <= a {
                 break;
             }

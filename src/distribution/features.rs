@@ -1,0 +1,92 @@
+//! Points that resolve a density's features, for checks that evaluate a
+//! mechanism on a grid of types (Lemma 1's feasibility check).
+
+use super::EndowmentDistribution;
+
+/// The most points a cell may be split into while resolving features: a
+/// cluster of traders a millionth of the support wide needs about twenty
+/// halvings to be resolved, and each of its two flanks a few dozen cells.
+const MAX_EXTRA_POINTS: usize = 4096;
+
+/// How much the density may vary across a cell, as the ratio of its upper to
+/// its lower bound there, before the cell is split.
+const MAX_VARIATION: f64 = 1.5;
+
+/// `n ≥ 2` evenly spaced points of the support, its kinks, and more points
+/// wherever the density's bounds ([`EndowmentDistribution::density_bounds`])
+/// show it varying by more than half across a cell: such a cell is halved
+/// until it does not, or until it is a billionth of the support wide. A
+/// narrow cluster of traders, which an even grid could step over, is
+/// resolved. A distribution without bounds gets the even grid and its
+/// kinks. Sorted, without duplicates, ends included.
+pub(crate) fn feature_points(d: &dyn EndowmentDistribution, n: usize) -> Vec<f64> {
+    let (lo, hi) = d.support();
+    let width = hi - lo;
+    let mut points: Vec<f64> = (0..n)
+        .map(|k| {
+            if k + 1 == n {
+                hi
+            } else {
+                lo + width * k as f64 / (n - 1) as f64
+            }
+        })
+        .collect();
+    points.extend(d.kinks().iter().copied().filter(|&k| k > lo && k < hi));
+    points.sort_by(f64::total_cmp);
+    points.dedup();
+    let mut extra = Vec::new();
+    let mut cells: Vec<(f64, f64)> = points.windows(2).map(|w| (w[0], w[1])).collect();
+    while let Some((a, b)) = cells.pop() {
+        if extra.len() >= MAX_EXTRA_POINTS || b - a <= 1e-9 * width {
+            continue;
+        }
+        let Some(bounds) = d.density_bounds(a, b) else {
+            continue;
+        };
+        let varies = bounds.max > MAX_VARIATION * bounds.min && bounds.max > 0.0;
+        if varies {
+            let mid = 0.5 * (a + b);
+            extra.push(mid);
+            cells.push((a, mid));
+            cells.push((mid, b));
+        }
+    }
+    points.extend(extra);
+    points.sort_by(f64::total_cmp);
+    points.dedup();
+    points
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::{Mixture, TruncatedNormal, Uniform};
+    use std::sync::Arc;
+
+    /// A cluster a millionth of the support wide between two points of the
+    /// even grid gets points within a standard deviation of its centre.
+    #[test]
+    fn a_narrow_cluster_between_grid_points_is_resolved() {
+        let at = 0.7051;
+        let d = Mixture::new(vec![
+            (
+                0.998,
+                Arc::new(Uniform::new(-1.0, 1.0).unwrap()) as Arc<dyn EndowmentDistribution>,
+            ),
+            (
+                0.002,
+                Arc::new(TruncatedNormal::new(at, 2e-6, -1.0, 1.0).unwrap()),
+            ),
+        ])
+        .unwrap();
+        let points = feature_points(&d, 257);
+        assert!(points.iter().filter(|&&z| (z - at).abs() < 2e-6).count() >= 2);
+        assert!(points.windows(2).all(|w| w[0] < w[1]));
+        assert_eq!((points[0], points[points.len() - 1]), (-1.0, 1.0));
+        // A uniform density needs nothing beyond the even grid.
+        assert_eq!(
+            feature_points(&Uniform::new(-1.0, 1.0).unwrap(), 257).len(),
+            257
+        );
+    }
+}
