@@ -349,9 +349,9 @@ fn piecewise_linear_rejects_bad_tables() {
             &["density"],
         ),
         case(
-            "PiecewiseLinear: interior zero",
-            piecewise(vec![0.0, 1.0, 2.0, 3.0], vec![1.0, 1.0, 0.0, 1.0]),
-            |e| matches!(e, E::VanishingDensity { at } if *at == 2.0),
+            "PiecewiseLinear: no mass on the last segment",
+            piecewise(vec![0.0, 1.0, 2.0, 3.0], vec![1.0, 1.0, 0.0, 0.0]),
+            |e| matches!(e, E::VanishingDensity { at } if *at == 3.0),
             &["density"],
         ),
     ];

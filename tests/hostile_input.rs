@@ -297,7 +297,8 @@ fn piecewise_linear_constructor_table() {
         (vec![0.0, 1.0], vec![1e308, 1e308], NotNormalisable), // mass overflows
         (vec![0.0, 1e-300], vec![1e-300, 1e-300], Unrepresentable), // width below 1e-150
         (vec![0.0, 1.0], vec![1e-320, 1e-320], Ok), // a subnormal table: only the shape matters
-        (vec![0.0, 1.0, 2.0], vec![1.0, 0.0, 1.0], Vanishing),
+        (vec![0.0, 1.0, 2.0], vec![0.0, 0.0, 1.0], Vanishing), // no mass on the first segment
+        (vec![0.0, 1.0, 2.0], vec![1.0, 0.0, 1.0], Ok), // a zero inside: a gap of one point
         // Legal: zero at an end, subnormal and huge values (only the shape
         // matters), negative grids.
         (vec![0.0, 1.0], vec![0.0, 1.0], Ok),

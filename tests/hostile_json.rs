@@ -112,7 +112,7 @@ fn fields_are_named_in_errors() {
         (one_trader(r#"{"family": "triangular", "lo": 0, "mode": 2, "hi": 1}"#), "traders[0].distribution.mode"),
         (one_trader(r#"{"family": "piecewise_linear", "z": [0, 1], "density": [1, -1]}"#), "density"),
         (one_trader(r#"{"family": "piecewise_linear", "z": [0, 1, 1], "density": [1, 1, 1]}"#), "traders[0].distribution.z"),
-        (one_trader(r#"{"family": "piecewise_linear", "z": [0, 1, 2], "density": [1, 0, 1]}"#), "density"),
+        (one_trader(r#"{"family": "piecewise_linear", "z": [0, 1, 2], "density": [1, 0, 0]}"#), "density"),
         (r#"{"alpha": 0.5, "traders": [{"kappa": 0, "count": 2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].kappa"),
         (r#"{"alpha": 0.5, "traders": [{"kappa": -3, "count": 2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].kappa"),
         (r#"{"alpha": 0.5, "traders": [{"kappa": 1, "count": 0, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]}"#.into(), "traders[0].count"),

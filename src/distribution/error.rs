@@ -130,9 +130,12 @@ pub enum DistributionError {
         /// The total mass found.
         total: f64,
     },
-    /// The density is zero somewhere strictly inside the support. The model
-    /// needs f > 0 on the open support (a zero only at an end is allowed).
-    #[error("the density vanishes at z = {at}, inside the support; the density must be positive between the support's ends (split the market or narrow the support)")]
+    /// The density is zero where it must be positive: inside the support of
+    /// a user-defined distribution (checked by `validate`), or on the whole
+    /// first or last segment of a tabulated density (whose support would then
+    /// end where no trader is). Built-in mixtures and tabulated densities may
+    /// vanish on inner stretches: those are gaps, which the mechanism pools.
+    #[error("the density vanishes at z = {at} where it must be positive: a user-defined density must be positive inside its support, and a tabulated density may not vanish on its whole first or last segment (narrow the support to where the traders are)")]
     VanishingDensity {
         /// A point where the density is zero.
         at: f64,

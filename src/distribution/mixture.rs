@@ -49,11 +49,12 @@ impl Mixture {
     /// - [`DistributionError::InvalidWeight`] for a weight that is not a
     ///   positive finite number (naming the component);
     /// - the support errors of [`DistributionError`] for a component whose
-    ///   support is not a finite interval, or whose hull cannot be computed with;
-    /// - [`DistributionError::DisjointSupports`] when the supports leave a gap
-    ///   inside their hull;
-    /// - [`DistributionError::VanishingDensity`] when the supports only touch
-    ///   at a point where every density is zero.
+    ///   support is not a finite interval, or whose hull cannot be computed with.
+    ///
+    /// Components' supports may be disjoint: the mixture's support is their
+    /// hull, and the stretches between them hold no probability (a market
+    /// of two separate populations). The mechanism pools such a gap with
+    /// its neighbours (`docs/theory.md`, "Ironing").
     ///
     /// # Example
     /// ```
@@ -100,21 +101,8 @@ impl Mixture {
             .map(|s| s.1)
             .fold(f64::NEG_INFINITY, f64::max);
         support(lo, hi)?;
-        // Sweep the supports in order of their lower ends: a lower end beyond
-        // everything covered so far is a gap.
-        let mut order: Vec<usize> = (0..supports.len()).collect();
-        order.sort_by(|&i, &j| supports[i].0.total_cmp(&supports[j].0));
-        let mut reach = lo;
-        for &i in &order {
-            let (a, b) = supports[i];
-            if a > reach {
-                return Err(DistributionError::DisjointSupports {
-                    gap_lo: reach,
-                    gap_hi: a,
-                });
-            }
-            reach = reach.max(b);
-        }
+        // Supports may leave gaps between them: a stretch no trader holds,
+        // which the mechanism handles (see `mechanism::ironing`).
         let mut kinks: Vec<f64> = Vec::new();
         for (d, &(a, b)) in components.iter().zip(&supports) {
             kinks.extend([a, b]);
@@ -123,27 +111,14 @@ impl Mixture {
         kinks.retain(|&k| k > lo && k < hi);
         kinks.sort_by(f64::total_cmp);
         kinks.dedup();
-        let mixture = Mixture {
+        Ok(Mixture {
             weights,
             components,
             supports,
             lo,
             hi,
             kinks,
-        };
-        // The density is positive inside every component's support; it can
-        // vanish only at an end that no component's open support covers.
-        for &(a, b) in &mixture.supports {
-            for e in [a, b] {
-                let interior = e > lo && e < hi;
-                let covered = mixture.supports.iter().any(|&(c, d)| c < e && e < d);
-                let density = mixture.pdf(e);
-                if interior && !covered && (density.is_nan() || density <= 0.0) {
-                    return Err(DistributionError::VanishingDensity { at: e });
-                }
-            }
-        }
-        Ok(mixture)
+        })
     }
 
     /// Builds the mixture of owned components of one type (wrapping each in

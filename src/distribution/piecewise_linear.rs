@@ -133,8 +133,14 @@ impl PiecewiseLinear {
             return Err(DistributionError::NotNormalisable { total });
         }
         let n = z.len() - 1;
-        if let Some(i) = (1..n).find(|&i| density[i] == 0.0) {
-            return Err(DistributionError::VanishingDensity { at: z[i] });
+        // Zeros inside the grid are gaps (stretches no trader holds), which
+        // the mechanism handles; a first or last segment without mass would
+        // put an end of the support where nobody is.
+        if density[0] == 0.0 && density[1] == 0.0 {
+            return Err(DistributionError::VanishingDensity { at: z[0] });
+        }
+        if density[n] == 0.0 && density[n - 1] == 0.0 {
+            return Err(DistributionError::VanishingDensity { at: z[n] });
         }
         let f: Vec<f64> = density.iter().map(|&v| v / total).collect();
         if f.iter().any(|v| !v.is_finite()) {

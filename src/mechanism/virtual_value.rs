@@ -44,7 +44,7 @@ pub(crate) fn at_eta(
     method: RootMethod,
 ) -> Result<AtEta, RootError> {
     let beta = types.beta;
-    if beta == 0.0 {
+    if beta == 0.0 && types.is_regular() {
         // V(z) = z whatever η (L = H = the identity, the first best): the
         // interval shrinks to η clamped to the support, m(η) = E[Z] and
         // m' = 0, with no integral to evaluate.

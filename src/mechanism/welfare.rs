@@ -75,7 +75,7 @@ pub(crate) fn class_moments(
     tol: &Tolerances,
     tails: &mut TailIntegrals,
 ) -> ClassMoments {
-    if types.beta == 0.0 {
+    if types.beta == 0.0 && types.is_regular() {
         moments_at_zero_weight(d, at, c)
     } else {
         moments_by_quadrature(d, types, at, c, tol, tails)

@@ -89,15 +89,16 @@ impl Profile {
 
 /// The indices of the points on the lower convex hull of the profile's
 /// points, in order. Of points with equal `u` (a stretch of the support
-/// without probability) only the lowest can be a vertex; points on a hull
-/// edge (collinear within rounding) are not vertices.
-pub(super) fn lower_hull(p: &Profile) -> Vec<usize> {
+/// without probability) only the lowest can be a vertex, the last of equals
+/// if `ties_to_later`, else the first; points on a hull edge (collinear
+/// within rounding) are not vertices.
+pub(super) fn lower_hull(p: &Profile, ties_to_later: bool) -> Vec<usize> {
     let mut hull: Vec<usize> = Vec::with_capacity(p.len());
     for k in 0..p.len() {
         if let Some(&last) = hull.last() {
             let (du, dc) = p.span(last, k);
             if du == 0.0 {
-                if dc <= 0.0 {
+                if dc < 0.0 || (dc == 0.0 && ties_to_later) {
                     hull.pop();
                 } else {
                     continue;
@@ -205,7 +206,7 @@ mod tests {
             c.iter_mut().for_each(|v| *v -= c0);
             let u0 = u[0];
             let u: Vec<f64> = u.iter().map(|v| v - u0).collect();
-            let hull = lower_hull(&Profile::new(du, dc));
+            let hull = lower_hull(&Profile::new(du, dc), true);
             // The hull as a function of u, evaluated at every point.
             let at = |x: f64| -> f64 {
                 let w = hull.windows(2).find(|w| u[w[0]] <= x && x <= u[w[1]]);

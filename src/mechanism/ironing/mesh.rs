@@ -164,6 +164,15 @@ impl<'a> Mesh<'a> {
     /// cell `k` (see the module documentation).
     pub fn certified(&self, side: Side, beta: f64, k: usize) -> bool {
         let b = &self.bounds[k];
+        if b.max.is_nan() || b.max <= 0.0 {
+            // A stretch without probability: the raw type is infinite there,
+            // and the cell must lie inside a pool.
+            return false;
+        }
+        if beta == 0.0 {
+            // Both types are the identity where there is probability.
+            return true;
+        }
         let squared = b.min * b.min;
         match side {
             Side::Upper => {

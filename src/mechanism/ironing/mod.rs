@@ -155,7 +155,7 @@ impl VirtualTypes {
         beta: f64,
         tol: &Tolerances,
     ) -> Result<Self, IroningFailure> {
-        if beta == 0.0 || d.log_concave() {
+        if d.log_concave() {
             return Ok(Self::regular(d, beta));
         }
         let (lo, hi) = d.support();
@@ -179,6 +179,11 @@ impl VirtualTypes {
             upper: upper_pools,
             bound: lower_bound.max(upper_bound),
         })
+    }
+
+    /// Whether nothing is ironed: both types are the raw ones.
+    pub fn is_regular(&self) -> bool {
+        self.lower.is_empty() && self.upper.is_empty()
     }
 
     /// A bound on how far the cumulative curve `G` of either computed ironed
@@ -217,7 +222,11 @@ fn iron(
                 mesh.nodes[k].z
             )));
         }
-        let hull = lower_hull(&p);
+        // Across a gap the upper type's curve falls (by β ∫ (1 − F)) and the
+        // lower type's rises; at β = 0 it is flat, and the tie goes the same
+        // way: `Ĥ` pools a gap with the types below it, `L̂` with those above
+        // (the limit of β → 0⁺).
+        let hull = lower_hull(&p, t.side == Side::Upper);
         let mut split = Vec::new();
         let mut bound = 0.0_f64;
         let mut e = 0;
@@ -320,6 +329,43 @@ fn profile(mesh: &mut Mesh<'_>, t: &SideType<'_>) -> Profile {
     Profile::new(du_all, dc_all)
 }
 
+/// Rounds of joining raw stretches to pools (each extension moves a level
+/// by less than the last; two rounds settle every market in the tests).
+const MAX_JOINS: usize = 8;
+
+/// Extends `pool` to `[a, b]`; its level becomes its new mean unless the
+/// extension adds no probability the pool's level can feel (below
+/// `LEVEL_REL` of its mass), where recomputing it would only add rounding.
+/// Whether the level moved.
+fn extend(pool: &mut Pool, a: f64, b: f64, t: &SideType<'_>, z: &[f64]) -> bool {
+    let d = t.d;
+    let added = (d.cdf(pool.a) - d.cdf(a)).max(0.0) + (d.cdf(b) - d.cdf(pool.b)).max(0.0);
+    let mass = d.cdf(b) - d.cdf(a);
+    pool.a = a;
+    pool.b = b;
+    if added > 1e-12 * mass {
+        pool.value = t.level(a, b, z) + t.centre;
+        true
+    } else {
+        false
+    }
+}
+
+/// Neighbouring pools whose levels fall, merged at their joint mean.
+fn merge_falling(pools: Vec<Pool>, t: &SideType<'_>, z: &[f64]) -> Vec<Pool> {
+    let mut merged: Vec<Pool> = Vec::with_capacity(pools.len());
+    for p in pools {
+        merged.push(p);
+        while merged.len() >= 2 && merged[merged.len() - 1].value < merged[merged.len() - 2].value {
+            let last = merged.pop().expect("two pools");
+            let prev = merged.last_mut().expect("two pools");
+            prev.b = last.b;
+            prev.value = t.level(prev.a, prev.b, z) + t.centre;
+        }
+    }
+    merged
+}
+
 /// The pools of one side, by construction in increasing order of level and
 /// joined to the raw type without a step down:
 ///
@@ -375,46 +421,49 @@ fn assemble(
         pools.push(pool);
     }
     pools.retain(|p| p.b > p.a);
-    // 3. Levels that fall are merged.
-    let mut merged: Vec<Pool> = Vec::with_capacity(pools.len());
-    for p in pools {
-        merged.push(p);
-        while merged.len() >= 2 && merged[merged.len() - 1].value < merged[merged.len() - 2].value {
-            let last = merged.pop().expect("two pools");
-            let prev = merged.last_mut().expect("two pools");
-            prev.b = last.b;
-            prev.value = t.level(prev.a, prev.b, &z) + t.centre;
-        }
-    }
-    // 4. Join the raw stretches.
+    // 3 and 4, until neither changes anything: an extended pool takes its
+    // new mean as its level (every pool's level must be the mean of the
+    // raw type over it, which the level equations rely on), and that can
+    // call for a merge or a further extension.
     let (lo, hi) = (z[0], z[z.len() - 1]);
-    for k in 0..=merged.len() {
-        let p = if k == 0 { lo } else { merged[k - 1].b };
-        let q = if k == merged.len() { hi } else { merged[k].a };
-        if q <= p {
-            continue;
-        }
-        let mut p = p;
-        if k > 0 {
-            let level = merged[k - 1].value - t.centre;
-            if t.g(p) < level {
-                p = if t.g(q) < level {
-                    q
-                } else {
-                    t.root(level, p, q)?
-                };
-                merged[k - 1].b = p;
+    let mut merged = pools;
+    for _ in 0..MAX_JOINS {
+        merged = merge_falling(merged, t, &z);
+        let mut changed = false;
+        for k in 0..=merged.len() {
+            let p = if k == 0 { lo } else { merged[k - 1].b };
+            let q = if k == merged.len() { hi } else { merged[k].a };
+            if q <= p {
+                continue;
+            }
+            let mut p = p;
+            if k > 0 {
+                let level = merged[k - 1].value - t.centre;
+                if t.g(p) < level {
+                    p = if t.g(q) < level {
+                        q
+                    } else {
+                        t.root(level, p, q)?
+                    };
+                    let pool = &mut merged[k - 1];
+                    changed |= extend(pool, pool.a, p, t, &z);
+                }
+            }
+            if k < merged.len() && p < q {
+                let level = merged[k].value - t.centre;
+                if t.g(q) > level {
+                    let pool = &mut merged[k];
+                    let a = if t.g(p) > level {
+                        p
+                    } else {
+                        t.root(level, p, q)?
+                    };
+                    changed |= extend(pool, a, pool.b, t, &z);
+                }
             }
         }
-        if k < merged.len() && p < q {
-            let level = merged[k].value - t.centre;
-            if t.g(q) > level {
-                merged[k].a = if t.g(p) > level {
-                    p
-                } else {
-                    t.root(level, p, q)?
-                };
-            }
+        if !changed {
+            break;
         }
     }
     Ok(merged)

@@ -25,6 +25,10 @@ pub(crate) fn upper(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
 
 /// `L(z)` and its slope.
 fn lower_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
+    if beta == 0.0 {
+        // The identity, also where the density vanishes (0 · ∞ is not 0).
+        return (z, 1.0);
+    }
     let r = d.cdf_pdf_ratio(z);
     // d/dz (F/f) = 1 − (F/f)(f'/f)
     let slope = 1.0 + beta * (1.0 - r * d.pdf_log_derivative(z));
@@ -33,6 +37,9 @@ fn lower_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f
 
 /// `H(z)` and its slope.
 fn upper_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
+    if beta == 0.0 {
+        return (z, 1.0);
+    }
     let r = d.sf_pdf_ratio(z);
     // d/dz ((1 − F)/f) = −1 − ((1 − F)/f)(f'/f)
     let slope = 1.0 + beta * (1.0 + r * d.pdf_log_derivative(z));
