@@ -194,8 +194,10 @@ pub enum DistributionError {
         /// The weight given.
         value: f64,
     },
-    /// The components' supports leave a gap inside their hull, where the
-    /// mixture's density would be zero.
+    /// The components' supports leave a gap inside their hull. No longer
+    /// returned: [`Mixture`](crate::distribution::Mixture) accepts gaps, which
+    /// the mechanism pools; the variant stays so that matching code keeps
+    /// compiling.
     #[error("the components' supports leave the gap ({gap_lo}, {gap_hi}) uncovered; the supports of a mixture's components must overlap or touch (split the market instead)")]
     DisjointSupports {
         /// Lower end of the gap.

@@ -79,16 +79,20 @@ impl PiecewiseLinear {
     /// * [`DistributionError::GridNotIncreasing`] unless `z` is strictly increasing;
     /// * [`DistributionError::NegativeDensity`] for a negative value;
     /// * [`DistributionError::NotNormalisable`] if the total mass is 0 or not finite;
-    /// * [`DistributionError::VanishingDensity`] if the density is 0 at an
-    ///   interior grid point (zeros are allowed only at the two ends).
+    /// * [`DistributionError::VanishingDensity`] if the density is 0 on the
+    ///   whole first or last segment (the support would end where nobody
+    ///   is). Zeros inside are allowed: a stretch where the density is zero
+    ///   is a gap, which the mechanism pools with its neighbours.
     ///
     /// # Example
     /// ```
     /// use exchange_design::distribution::{DistributionError, PiecewiseLinear};
     /// assert!(PiecewiseLinear::new(vec![0.0, 1.0], vec![0.0, 1.0]).is_ok());
+    /// // Nobody between 1 and 2: a gap.
+    /// assert!(PiecewiseLinear::new(vec![0.0, 1.0, 2.0, 3.0], vec![1.0, 0.0, 0.0, 1.0]).is_ok());
     /// assert!(matches!(
-    ///     PiecewiseLinear::new(vec![0.0, 1.0, 2.0], vec![1.0, 0.0, 1.0]),
-    ///     Err(DistributionError::VanishingDensity { at }) if at == 1.0
+    ///     PiecewiseLinear::new(vec![0.0, 1.0, 2.0], vec![1.0, 0.0, 0.0]),
+    ///     Err(DistributionError::VanishingDensity { at }) if at == 2.0
     /// ));
     /// assert!(matches!(
     ///     PiecewiseLinear::new(vec![0.0, 1.0], vec![1.0]),
