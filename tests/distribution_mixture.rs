@@ -233,3 +233,42 @@ fn the_spec_takes_mixtures_and_names_the_component_at_fault() {
     let err = solve_example::run_text(&deep).unwrap_err();
     assert!(err.contains("nested more than 8 deep"), "{err}");
 }
+
+/// The one-pass `density_and_ratio` agrees with the separate density,
+/// hazard ratios and survival function, inside components, at their ends,
+/// in a gap and outside the support.
+#[test]
+fn density_and_ratio_agrees_with_the_separate_functions() {
+    use exchange_design::distribution::{EndowmentDistribution, HazardRatio, TruncatedNormal};
+    let m = Mixture::new(vec![
+        (
+            1.0,
+            std::sync::Arc::new(Uniform::new(-1.0, 0.0).unwrap())
+                as std::sync::Arc<dyn EndowmentDistribution>,
+        ),
+        (
+            2.0,
+            std::sync::Arc::new(TruncatedNormal::new(0.3, 0.2, -0.5, 0.8).unwrap()),
+        ),
+        (
+            0.5,
+            std::sync::Arc::new(Triangular::new(1.0, 1.2, 2.0).unwrap()),
+        ),
+    ])
+    .unwrap();
+    let points = [
+        -1.0, -0.7, -0.5, -0.2, 0.0, 0.3, 0.8, 0.9, 1.0, 1.5, 2.0, 2.5, -3.0,
+    ];
+    for z in points {
+        for (which, r) in [
+            (HazardRatio::CdfOverPdf, m.cdf_pdf_ratio(z)),
+            (HazardRatio::SfOverPdf, m.sf_pdf_ratio(z)),
+        ] {
+            let (f, ratio, sf) = m.density_and_ratio(z, which);
+            let close = |a: f64, b: f64| a == b || (a - b).abs() <= 1e-14 * a.abs().max(b.abs());
+            assert!(close(f, m.pdf(z)), "pdf at {z}: {f} vs {}", m.pdf(z));
+            assert!(close(sf, m.sf(z)), "sf at {z}: {sf} vs {}", m.sf(z));
+            assert!(close(ratio, r), "{which:?} at {z}: {ratio} vs {r}");
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! A finite mixture of endowment distributions.
 
 use super::DensityBounds;
-use super::{ratio, support, DistributionError, EndowmentDistribution};
+use super::{ratio, support, DistributionError, EndowmentDistribution, HazardRatio};
 use std::sync::Arc;
 
 /// The mixture `Σ wᵢ Fᵢ` of endowment distributions with positive weights
@@ -359,6 +359,44 @@ impl EndowmentDistribution for Mixture {
                 }
             })
             .sum()
+    }
+
+    /// One pass over the components for the density, both tails and the
+    /// ratio (the default would evaluate each component's density twice and
+    /// its CDF and survival function separately); where one component alone
+    /// has mass on the ratio's side, its own ratio keeps its accuracy.
+    fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
+        let lower = which == HazardRatio::CdfOverPdf;
+        if z.is_nan() {
+            return (f64::NAN, f64::NAN, f64::NAN);
+        }
+        let (mut f, mut cdf, mut sf) = (0.0, 0.0, 0.0);
+        for (w, d, a, b) in self.parts() {
+            if z <= a {
+                sf += w;
+            } else if z >= b {
+                cdf += w;
+            } else {
+                f += w * d.pdf(z);
+                cdf += w * d.cdf(z);
+                sf += w * d.sf(z);
+            }
+            // The density counts on [a, b) (and at b = hi), as in `pdf`.
+            if z == a || (z == b && b == self.hi) {
+                f += w * d.pdf(z);
+            }
+        }
+        let r = match self.sole(z, lower) {
+            Some(d) => {
+                if lower {
+                    d.cdf_pdf_ratio(z)
+                } else {
+                    d.sf_pdf_ratio(z)
+                }
+            }
+            None => ratio(if lower { cdf.min(1.0) } else { sf.min(1.0) }, f),
+        };
+        (f, r, sf.min(1.0))
     }
 
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
