@@ -330,6 +330,10 @@ fn exact_ironing_agrees_with_the_grid_oracle() {
                 gaps[2] < 1e-7 && gaps[2] <= gaps[1].max(1e-9) && gaps[1] <= gaps[0].max(1e-9),
                 "{name}, alpha = {alpha}: oracle gaps {gaps:?} at 4000, 16000, 64000 cells"
             );
+            // The stated bound on what the ironing's tolerance can do to the
+            // objective is far below what the oracle can resolve.
+            let bound = mech.status().ironing_bound;
+            assert!((0.0..1e-8).contains(&bound), "{name}: ironing bound {bound:e}");
             assert_monotone(&mech);
             {
                 let c = mech.class(0);
