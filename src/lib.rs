@@ -124,6 +124,7 @@
 #![warn(missing_docs)]
 
 pub mod benchmarks;
+pub mod deployment;
 pub mod distribution;
 pub mod estimation;
 pub mod implementation;
