@@ -477,3 +477,254 @@ fn a_truth_outside_the_design_support_is_refused_with_the_mass_outside() {
         .unwrap_err();
     assert!(matches!(err, DeploymentError::InvalidFees(_)));
 }
+
+mod robust {
+    use super::*;
+    use exchange_design::deployment::robust_fees;
+    use proptest::prelude::*;
+
+    /// A random class: κ, support, family, count.
+    fn class() -> impl Strategy<Value = (f64, f64, f64, u8, f64, u64)> {
+        (
+            0.3..2.0f64,
+            -1.5..0.5f64,
+            0.5..2.5f64,
+            0u8..3,
+            0.1..0.9f64,
+            1u64..3,
+        )
+    }
+
+    fn build(lo: f64, w: f64, fam: u8, shape: f64) -> Dist {
+        let hi = lo + w;
+        match fam {
+            0 => Arc::new(Uniform::new(lo, hi).unwrap()),
+            1 => Arc::new(Triangular::new(lo, lo + shape * w, hi).unwrap()),
+            _ => Arc::new(TruncatedNormal::new(lo + shape * w, 0.3 * w, lo, hi).unwrap()),
+        }
+    }
+
+    /// A plausible truth for a class on `[lo, lo + w]`: a triangle with its
+    /// mode anywhere, on a sub-interval.
+    fn truth(lo: f64, w: f64, a: f64, b: f64, mode: f64) -> Dist {
+        let (x, y) = (lo + 0.3 * a * w, lo + w - 0.3 * b * w);
+        Arc::new(Triangular::new(x, x + mode * (y - x), y).unwrap())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        /// Robust fees leave no type of any class with a negative gain under
+        /// any plausible market (checked on a grid, not only at the reported
+        /// minimiser), and each class's fee is tight: some type under some
+        /// plausible market, or the design's own, has gain 0.
+        #[test]
+        fn robust_fees_keep_everyone_in_and_are_tight(
+            classes in prop::collection::vec(class(), 2..4),
+            alpha in 0.0..1.0f64,
+            truths in prop::collection::vec(
+                prop::collection::vec((0.0..1.0f64, 0.0..1.0f64, 0.05..0.95f64), 3),
+                1..4,
+            ),
+        ) {
+            let market = Market::new(
+                classes
+                    .iter()
+                    .map(|&(kappa, lo, w, fam, shape, n)| {
+                        TraderClass::from_shared(kappa, build(lo, w, fam, shape), n)
+                    })
+                    .collect(),
+            )
+            .unwrap();
+            prop_assume!(market.n_traders() >= 2);
+            let design = Design::new(OptimalMechanism::solve(&market, alpha).unwrap()).unwrap();
+            let plausible: Vec<Vec<Dist>> = truths
+                .iter()
+                .map(|t| {
+                    classes
+                        .iter()
+                        .zip(t)
+                        .map(|(&(_, lo, w, ..), &(a, b, m))| truth(lo, w, a, b, m))
+                        .collect()
+                })
+                .collect();
+            let robust = robust_fees(&design, &plausible).unwrap();
+            let design_market: Vec<Dist> = market
+                .classes()
+                .iter()
+                .map(TraderClass::shared_distribution)
+                .collect();
+            let at_design = design.assess_with_fees(&design_market, robust.fees()).unwrap();
+            for (k, r) in robust.reductions().iter().enumerate() {
+                prop_assert!(*r >= 0.0);
+                prop_assert!((design.fees()[k] - r - robust.fees()[k]).abs() < 1e-15);
+                let mut tightest = at_design.class(k).min_gain();
+                for (t, a) in robust.assessments().iter().enumerate() {
+                    let c = a.class(k);
+                    prop_assert!(c.min_gain() >= -1e-12, "truth {t}, class {k}: {}", c.min_gain());
+                    prop_assert_eq!(c.abstain_probability(), 0.0);
+                    let (lo, hi) = c.gain_curve().support();
+                    for z in common::grid(lo, hi, 200) {
+                        let g = c.gain_curve().gain(z).unwrap();
+                        prop_assert!(g >= -1e-12, "truth {t}, class {k}, z = {z}: {g}");
+                    }
+                    tightest = tightest.min(c.min_gain());
+                }
+                prop_assert!(tightest.abs() < 1e-9, "class {k}: smallest gain {tightest}");
+            }
+            // The cost is what the design's market loses.
+            let base = design.assess(&design_market).unwrap();
+            prop_assert!(
+                (base.revenue() - at_design.revenue() - robust.revenue_cost()).abs() < 1e-9
+            );
+        }
+    }
+}
+
+mod bootstrapping {
+    use super::*;
+    use exchange_design::deployment::{bootstrap, BootstrapConfig, SampledClass};
+    use exchange_design::estimation::Method;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    fn draws(d: &dyn EndowmentDistribution, n: usize, seed: u64) -> Vec<f64> {
+        let mut rng = SplitMix(seed);
+        (0..n).map(|_| d.quantile(rng.uniform())).collect()
+    }
+
+    fn classes() -> Vec<SampledClass> {
+        let a = Uniform::new(-1.0, 1.0).unwrap();
+        let b = two_modes(-1.0, 1.0);
+        vec![
+            SampledClass::new(
+                0.5,
+                2,
+                draws(&a, 400, 1),
+                Method::LogConcave,
+                Some((-1.0, 1.0)),
+            ),
+            SampledClass::new(
+                1.0,
+                2,
+                draws(b.as_ref(), 400, 2),
+                Method::Kde,
+                Some((-1.0, 1.0)),
+            ),
+        ]
+    }
+
+    fn fingerprint(b: &exchange_design::deployment::Bootstrap) -> Vec<u64> {
+        let mut v: Vec<f64> = Vec::new();
+        v.extend(b.revenue().values());
+        v.extend(b.efficiency().values());
+        for band in b.fees().iter().chain(b.binding_lo()).chain(b.binding_hi()) {
+            v.extend(band.values());
+        }
+        v.extend(b.assessed_revenues());
+        v.push(b.stay_away_probability());
+        if let Some(r) = b.robust_fees() {
+            v.extend(r.fees());
+        }
+        v.into_iter().map(f64::to_bits).collect()
+    }
+
+    #[test]
+    fn reproducible_from_its_seed_and_independent_of_threads() {
+        let config = BootstrapConfig {
+            replicates: 12,
+            seed: 42,
+            robust_fees: true,
+            ..Default::default()
+        };
+        let calls = AtomicUsize::new(0);
+        let last = AtomicUsize::new(0);
+        let first = bootstrap(&classes(), 0.5, &config, &|done, total| {
+            assert_eq!(total, 12);
+            calls.fetch_add(1, Ordering::Relaxed);
+            last.fetch_max(done, Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(calls.load(Ordering::Relaxed), 12);
+        assert_eq!(last.load(Ordering::Relaxed), 12);
+        assert_eq!(first.revenue().samples() + first.failed_solves(), 12);
+        let again = bootstrap(&classes(), 0.5, &config, &|_, _| {}).unwrap();
+        assert_eq!(fingerprint(&first), fingerprint(&again));
+        let other = bootstrap(
+            &classes(),
+            0.5,
+            &BootstrapConfig {
+                seed: 43,
+                ..config.clone()
+            },
+            &|_, _| {},
+        )
+        .unwrap();
+        assert_ne!(fingerprint(&first), fingerprint(&other));
+        #[cfg(feature = "parallel")]
+        {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap();
+            let serial = pool.install(|| bootstrap(&classes(), 0.5, &config, &|_, _| {}).unwrap());
+            assert_eq!(fingerprint(&first), fingerprint(&serial));
+        }
+        // Bands are ordered and bracket the full-sample design's numbers
+        // loosely (the design is one plausible replicate).
+        let r = first.revenue().values();
+        assert!(r[0] <= r[1] && r[1] <= r[2]);
+        // Robust fees over the replicates keep every type in.
+        for a in first.robust_fees().unwrap().assessments() {
+            assert!(a.classes().iter().all(|c| c.min_gain() >= -1e-12));
+        }
+    }
+
+    /// A class with one observed value repeated nine times in ten: about a
+    /// third of the resamples hold a single value and cannot be estimated.
+    /// They are counted and reported, and the bands use the others.
+    #[test]
+    fn failed_replicates_are_counted_not_hidden() {
+        let mut few = vec![0.2; 9];
+        few.push(-0.4);
+        let classes = vec![
+            SampledClass::new(0.5, 2, few, Method::TruncatedNormal, Some((-1.0, 1.0))),
+            SampledClass::new(
+                0.5,
+                2,
+                draws(&Uniform::new(-1.0, 1.0).unwrap(), 200, 3),
+                Method::LogConcave,
+                Some((-1.0, 1.0)),
+            ),
+        ];
+        let config = BootstrapConfig {
+            replicates: 40,
+            seed: 5,
+            ..Default::default()
+        };
+        let b = bootstrap(&classes, 0.5, &config, &|_, _| {}).unwrap();
+        let failed = b.failed_solves();
+        assert!(failed > 0, "some resample must be all equal");
+        assert!(
+            b.failures().iter().all(|f| f.reason.contains("class 0")),
+            "{:?}",
+            b.failures()
+        );
+        assert_eq!(b.revenue().samples() + failed, 40);
+        assert_eq!(b.assessed_revenue().samples() + b.failed_assessments(), 40);
+    }
+
+    #[test]
+    fn bad_configuration_is_an_error() {
+        let zero = BootstrapConfig {
+            replicates: 0,
+            ..Default::default()
+        };
+        assert!(bootstrap(&classes(), 0.5, &zero, &|_, _| {}).is_err());
+        let bad = BootstrapConfig {
+            percentiles: vec![5.0, 101.0],
+            ..Default::default()
+        };
+        let err = bootstrap(&classes(), 0.5, &bad, &|_, _| {}).unwrap_err();
+        assert!(err.to_string().contains("101"));
+    }
+}
