@@ -728,3 +728,105 @@ mod bootstrapping {
         assert!(err.to_string().contains("101"));
     }
 }
+
+#[path = "../examples/solve.rs"]
+#[allow(dead_code)]
+mod solve_example;
+
+mod json {
+    use super::solve_example;
+
+    const MARKET: &str = r#""alpha": 0.5, "traders": [
+        {"kappa": 0.5, "count": 3, "distribution": {"family": "uniform", "lo": -1, "hi": 1}},
+        {"kappa": 1.0, "count": 1, "distribution": {"family": "triangular", "lo": -1, "mode": 0, "hi": 1}}]"#;
+
+    fn error(extra: &str) -> String {
+        let text = format!("{{{MARKET}, {extra}}}");
+        let e = solve_example::run_text(&text).expect_err("must be rejected");
+        assert!(!e.contains('\n'), "one line: {e}");
+        e
+    }
+
+    #[test]
+    fn bad_deployment_input_names_the_field() {
+        let one = r#""assess": {"traders": [{"distribution": {"family": "uniform", "lo": -1, "hi": 1}}]}"#;
+        assert!(error(one).starts_with("assess.traders:"), "{}", error(one));
+        let bad = r#""assess": {"traders": [
+            {"distribution": {"family": "uniform", "lo": -1, "hi": 1}},
+            {"distribution": {"family": "truncated_normal", "mu": 0, "sigma": -1, "lo": -1, "hi": 1}}]}"#;
+        assert!(
+            error(bad).starts_with("assess.traders[1].distribution.sigma:"),
+            "{}",
+            error(bad)
+        );
+        let outside = r#""assess": {"traders": [
+            {"distribution": {"family": "uniform", "lo": -1, "hi": 1.5}},
+            {"distribution": {"family": "uniform", "lo": -1, "hi": 1}}]}"#;
+        let e = error(outside);
+        assert!(
+            e.starts_with("assess.traders[0].distribution:") && e.contains("0.2"),
+            "{e}"
+        );
+        let zero = r#""bootstrap": {"replicates": 0}"#;
+        assert!(
+            error(zero).starts_with("bootstrap.replicates:"),
+            "{}",
+            error(zero)
+        );
+        let not_sampled = r#""bootstrap": {"replicates": 10}"#;
+        assert!(
+            error(not_sampled).starts_with("traders[0].distribution.family:"),
+            "{}",
+            error(not_sampled)
+        );
+        let unknown = r#""bootstrap": {"replicate": 10}"#;
+        assert!(
+            error(unknown).starts_with("bootstrap"),
+            "{}",
+            error(unknown)
+        );
+        let percent = r#""bootstrap": {"percentiles": [5, 150]}"#;
+        let e = error(percent);
+        assert!(e.contains("percentiles") || e.starts_with("traders"), "{e}");
+    }
+
+    /// The report's `assessment` is the library's assessment of the same
+    /// design under the same truths.
+    #[test]
+    fn the_assessment_section_matches_the_library() {
+        use exchange_design::deployment::Design;
+        use exchange_design::distribution::{EndowmentDistribution, Triangular, Uniform};
+        use exchange_design::market::{Market, TraderClass};
+        use exchange_design::mechanism::OptimalMechanism;
+        use std::sync::Arc;
+        let text = format!(
+            "{{{MARKET}, \"assess\": {{\"traders\": [
+            {{\"distribution\": {{\"family\": \"triangular\", \"lo\": -1, \"mode\": 0.5, \"hi\": 1}}}},
+            {{\"distribution\": {{\"family\": \"uniform\", \"lo\": -0.5, \"hi\": 1}}}}]}}}}"
+        );
+        let report: serde_json::Value =
+            serde_json::from_str(&solve_example::run_text(&text).unwrap()).unwrap();
+        let market = Market::new(vec![
+            TraderClass::new(0.5, Uniform::new(-1.0, 1.0).unwrap(), 3),
+            TraderClass::new(1.0, Triangular::new(-1.0, 0.0, 1.0).unwrap(), 1),
+        ])
+        .unwrap();
+        let design = Design::new(OptimalMechanism::solve(&market, 0.5).unwrap()).unwrap();
+        let truth: Vec<Arc<dyn EndowmentDistribution>> = vec![
+            Arc::new(Triangular::new(-1.0, 0.5, 1.0).unwrap()),
+            Arc::new(Uniform::new(-0.5, 1.0).unwrap()),
+        ];
+        let a = design.assess(&truth).unwrap();
+        let r = &report["assessment"];
+        assert_eq!(r["revenue"].as_f64().unwrap(), a.revenue());
+        assert_eq!(r["objective"].as_f64().unwrap(), a.objective());
+        for (k, c) in a.classes().iter().enumerate() {
+            let rc = &r["classes"][k];
+            assert_eq!(rc["min_gain"].as_f64().unwrap(), c.min_gain());
+            assert_eq!(
+                rc["abstain_probability"].as_f64().unwrap(),
+                c.abstain_probability()
+            );
+        }
+    }
+}
