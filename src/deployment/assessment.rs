@@ -40,6 +40,11 @@
 //! parts): one adaptive quadrature per class, split at the kinks of `V_i`
 //! and of both densities.
 //!
+//! Revenue and efficiency are those of the auction with *every* trader
+//! taking part, as the equilibrium prescribes; the per-class
+//! `abstain_probability` says how many would rather not, which is the
+//! warning that those numbers are optimistic.
+//!
 //! **Types outside the design's support.** The designed side payments
 //! extend `V_i⁻¹` by the ends of the support, so a type above the support
 //! has a payoff linear in its quantity beyond that point: it has no best
