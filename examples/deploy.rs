@@ -2,10 +2,12 @@
 //! robust fees, and the designed auction judged under a shifted truth.
 //!
 //! ```text
-//! cargo run --release --example deploy [-- --out DIR --replicates B]
+//! cargo run --release --example deploy [-- --out DIR --replicates B --samples N --method M]
 //! ```
 //!
-//! Defaults: `DIR = target/deploy`, `B = 1000`. Three kinds of traders
+//! Defaults: `DIR = target/deploy`, `B = 1000`, `N = 2000`, `M = mixed`
+//! (`kde` or `log_concave` estimate every class with that method; used for
+//! the timings in `docs/performance.md`). Three kinds of traders
 //! (seeded samples, 2000 each, endowments on [−1, 1]): *hedgers* (κ = 0.5,
 //! three of them) with two modes at ±0.45, estimated by a kernel density
 //! estimate (ironed); *dealers* (κ = 1, two) around 0.1, a truncated
@@ -42,28 +44,21 @@ const COLORS: [RGBColor; 3] = [
     RGBColor(20, 150, 60),
 ];
 
-fn normal(mu: f64, sigma: f64) -> Res<Dist> {
-    Ok(Arc::new(TruncatedNormal::new(mu, sigma, -1.0, 1.0)?))
-}
-
-fn two_modes(shift: f64) -> Res<Dist> {
-    Ok(Arc::new(Mixture::new(vec![
-        (0.5, normal(-0.45 + shift, 0.18)?),
-        (0.5, normal(0.45 + shift, 0.18)?),
-    ])?))
+fn normal(mu: f64, sigma: f64, (lo, hi): (f64, f64)) -> Res<Dist> {
+    Ok(Arc::new(TruncatedNormal::new(mu, sigma, lo, hi)?))
 }
 
 /// The populations the samples come from, with each class's location
-/// shifted by `shift[k]`.
-fn populations(shift: [f64; 3]) -> Res<Vec<Dist>> {
+/// shifted by `shift[k]` and its support `on[k]`.
+fn populations(shift: [f64; 3], on: [(f64, f64); 3]) -> Res<Vec<Dist>> {
+    let (lo, hi) = on[2];
     Ok(vec![
-        two_modes(shift[0])?,
-        normal(0.1 + shift[1], 0.35)?,
-        Arc::new(Triangular::new(
-            -1.0,
-            (0.3 + shift[2]).clamp(-1.0, 1.0),
-            1.0,
-        )?),
+        Arc::new(Mixture::new(vec![
+            (0.5, normal(-0.45 + shift[0], 0.18, on[0])?),
+            (0.5, normal(0.45 + shift[0], 0.18, on[0])?),
+        ])?),
+        normal(0.1 + shift[1], 0.35, on[1])?,
+        Arc::new(Triangular::new(lo, (0.3 + shift[2]).clamp(lo, hi), hi)?),
     ])
 }
 
@@ -74,12 +69,16 @@ fn draw(d: &dyn EndowmentDistribution, n: usize, rng: &mut StdRng) -> Vec<f64> {
 struct Args {
     out: PathBuf,
     replicates: usize,
+    samples: usize,
+    method: Option<Method>,
 }
 
 fn args() -> Res<Args> {
     let mut a = Args {
         out: PathBuf::from("target/deploy"),
         replicates: 1000,
+        samples: SAMPLES,
+        method: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -92,9 +91,28 @@ fn args() -> Res<Args> {
                     .parse()
                     .map_err(|e| format!("--replicates: {e}"))?
             }
+            "--samples" => {
+                a.samples = it
+                    .next()
+                    .ok_or("--samples needs a number")?
+                    .parse()
+                    .map_err(|e| format!("--samples: {e}"))?
+            }
+            "--method" => {
+                a.method = match it.next().as_deref() {
+                    Some("kde") => Some(Method::Kde),
+                    Some("log_concave") => Some(Method::LogConcave),
+                    Some("mixed") => None,
+                    other => {
+                        return Err(
+                            format!("--method {other:?}: give kde, log_concave or mixed").into(),
+                        )
+                    }
+                }
+            }
             "-h" | "--help" => {
                 println!(
-                    "usage: deploy [--out DIR] [--replicates B]   (defaults: target/deploy, 1000)"
+                    "usage: deploy [--out DIR] [--replicates B] [--samples N] [--method kde|log_concave|mixed]   (defaults: target/deploy, 1000, 2000, mixed)"
                 );
                 std::process::exit(0);
             }
@@ -115,8 +133,11 @@ fn run() -> Res<()> {
     let args = args()?;
     std::fs::create_dir_all(&args.out)?;
     let mut rng = StdRng::seed_from_u64(2026);
-    let truth0 = populations([0.0; 3])?;
-    let methods = [Method::Kde, Method::TruncatedNormal, Method::Kde];
+    let truth0 = populations([0.0; 3], [(-1.0, 1.0); 3])?;
+    let methods = match args.method {
+        Some(m) => [m; 3],
+        None => [Method::Kde, Method::TruncatedNormal, Method::Kde],
+    };
     let kappas = [0.5, 1.0, 0.8];
     let counts = [3, 2, 2];
     let classes: Vec<SampledClass> = (0..3)
@@ -124,7 +145,7 @@ fn run() -> Res<()> {
             SampledClass::new(
                 kappas[k],
                 counts[k],
-                draw(truth0[k].as_ref(), SAMPLES, &mut rng),
+                draw(truth0[k].as_ref(), args.samples, &mut rng),
                 methods[k],
                 Some((-1.0, 1.0)),
             )
@@ -150,12 +171,19 @@ fn run() -> Res<()> {
     let design = boot.design();
     let mech = design.mechanism();
     println!(
-        "design at alpha = {ALPHA} from {SAMPLES} samples per class; bootstrap of {} replicates in {:.1} s ({} failed solves, {} failed assessments)\n",
+        "design at alpha = {ALPHA} from {} samples per class; bootstrap of {} replicates in {:.1} s ({} failed solves, {} failed assessments)\n",
+        args.samples,
         boot.replicates(),
         start.elapsed().as_secs_f64(),
         boot.failed_solves(),
         boot.failed_assessments()
     );
+    for f in boot.failures().iter().take(5) {
+        println!(
+            "replicate {} failed at {}: {}",
+            f.replicate, f.stage, f.reason
+        );
+    }
     println!(
         "{:<34} {:>9} {:>9} {:>9} {:>9}",
         "", "design", "5%", "50%", "95%"
@@ -217,7 +245,14 @@ fn run() -> Res<()> {
 
     // A truth where dealers hold 0.2 less than estimated (a tenth of the
     // support's width); hedgers and funds as estimated.
-    let shifted = populations([0.0, -0.2, 0.0])?;
+    // On the designed supports (a log-concave estimate lives on the data's
+    // range, and a truth outside the designed support is refused).
+    let on: Vec<(f64, f64)> = mech
+        .classes()
+        .iter()
+        .map(|c| c.virtual_value().distribution().support())
+        .collect();
+    let shifted = populations([0.0, -0.2, 0.0], [on[0], on[1], on[2]])?;
     let as_designed = design.assess(&shifted)?;
     let with_robust = design.assess_with_fees(&shifted, robust.fees())?;
     let shifted_robust = robust_fees(design, std::slice::from_ref(&shifted))?;
