@@ -561,12 +561,19 @@ impl ClassAssessment {
         let (flo, fhi) = curve.vv.distribution().support();
         // The gain is convex, smallest where V(z) equals this level.
         let level = curve.level_of_minimum();
+        // V is continuous and increasing: bracket the level on the truth's
+        // support (any point of a flat stretch at the level will do).
+        let rel = Tolerances::DEFAULT.root_rel;
         let z_star = if curve.vv.value(glo) >= level {
             glo
         } else if curve.vv.value(ghi) <= level {
             ghi
         } else {
-            curve.vv.inverse(level).clamp(glo, ghi)
+            brent(|z| curve.vv.value(z) - level, glo, ghi, rel, ghi - glo)
+                .map_err(|_| DeploymentError::NonFinite {
+                    what: "type with the smallest gain",
+                })?
+                .clamp(glo, ghi)
         };
         let min_gain = curve.gain_unchecked(z_star);
         let scale = (fhi - flo).powi(2) / curve.kappa;
@@ -575,7 +582,6 @@ impl ClassAssessment {
         let mut abstain_probability = 0.0;
         if min_gain < threshold {
             let g = |z: f64| curve.gain_unchecked(z) - threshold;
-            let rel = Tolerances::DEFAULT.root_rel;
             let root = |a: f64, b: f64| {
                 brent(g, a, b, rel, fhi - flo).map_err(|_| DeploymentError::NonFinite {
                     what: "end of the set of types that stay away",
@@ -805,5 +811,54 @@ impl Assessment {
     /// ```
     pub fn someone_stays_away(&self) -> bool {
         self.classes.iter().any(|c| c.abstain.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::{Triangular, Uniform};
+    use crate::market::Market;
+
+    /// Example 1 (κ = 1/2, U[−1, 1], N = 3, α = 1), truth U[−1, 1] shifted
+    /// into U[−1/2, 1]: the moments of the designed V under the truth in
+    /// closed form. V(z) = 2z + 1 below −1/2, 0 on [−1/2, 1/2], 2z − 1 above.
+    #[test]
+    fn truth_moments_in_closed_form() {
+        let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+        let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
+        let vv = mech.class(0).virtual_value();
+        let g = Uniform::new(-0.5, 1.0).unwrap();
+        let t = TruthMoments::of(vv, &g, &Tolerances::DEFAULT);
+        // On [1/2, 1], V = 2z − 1 with density 2/3.
+        let d = 2.0 / 3.0;
+        let mean_v = d * (1.0 - 0.25 - 0.5); // ∫ (2z − 1) = [z² − z]
+        let second_v = d * (1.0 / 6.0); // ∫_{1/2}^{1} (2z − 1)² = 1/6
+        let zv = d * ((2.0 / 3.0) * (1.0 - 0.125) - 0.5 * (1.0 - 0.25));
+        assert!((t.mean_v - mean_v).abs() < 1e-14, "{}", t.mean_v);
+        assert!((t.second_v - second_v).abs() < 1e-14);
+        assert!((t.zv - zv).abs() < 1e-14);
+        assert!((t.mean_z - 0.25).abs() < 1e-14);
+        // ∫ V (1 − G): ∫_{−1}^{−1/2} (2s + 1) ds = −1/4, plus
+        // ∫_{1/2}^{1} (2s − 1)(1 − s)·(2/3) ds = (2/3)(1/24).
+        let want = -0.25 + d / 24.0;
+        assert!((t.int_v_sf - want).abs() < 1e-14, "{}", t.int_v_sf);
+    }
+
+    /// The gain is convex with slope −x̄(z)/κ (envelope theorem), checked
+    /// by central differences against the closed-form slope.
+    #[test]
+    fn gain_slope_is_minus_expected_trade_over_kappa() {
+        let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+        let d = Design::new(OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
+        let g: Arc<dyn EndowmentDistribution> = Arc::new(Triangular::new(-1.0, 0.4, 1.0).unwrap());
+        let a = d.assess(&[g]).unwrap();
+        let c = a.class(0).gain_curve();
+        let h = 1e-5;
+        for z in [-0.9, -0.5, -0.1, 0.2, 0.6, 0.95] {
+            let slope = (c.gain(z + h).unwrap() - c.gain(z - h).unwrap()) / (2.0 * h);
+            let want = -c.mean_x(c.vv.value(z)) / c.kappa;
+            assert!((slope - want).abs() < 1e-6, "z = {z}: {slope} vs {want}");
+        }
     }
 }

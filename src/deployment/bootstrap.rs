@@ -515,3 +515,17 @@ fn replicate(
     out.market = Some(dists);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replicate_seeds_differ() {
+        let mut seen: Vec<u64> = (0..10_000).map(|b| replicate_seed(42, b)).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 10_000);
+        assert_ne!(replicate_seed(1, 0), replicate_seed(2, 0));
+    }
+}
