@@ -102,8 +102,8 @@
 //! **6. Before you deploy.** [`deployment::Design::assess`] judges the
 //! designed auction under true distributions that differ from the
 //! estimates (revenue, efficiency, who would stay away);
-//! [`deployment::robust_fees`] lowers the fees just enough to keep every
-//! type in; [`deployment::bootstrap`] gives percentile bands for a design
+//! [`deployment::robust_fees()`] lowers the fees just enough to keep every
+//! type in; [`deployment::bootstrap()`] gives percentile bands for a design
 //! estimated from samples.
 //!
 //! # Examples

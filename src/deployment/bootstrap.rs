@@ -9,7 +9,7 @@
 //! market is also a plausible truth: the full-sample design is
 //! [assessed](super::assessment) under it, which gives a band of what the
 //! deployed design would *earn*, and how often some type would stay away.
-//! Optionally, the [robust fees](super::robust_fees) over all replicates.
+//! Optionally, the [robust fees](mod@super::robust_fees) over all replicates.
 //!
 //! **Reproducible.** Replicate `b` draws from its own generator, seeded by
 //! mixing the user's seed with `b`; replicates are computed in parallel

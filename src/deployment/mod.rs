@@ -9,12 +9,12 @@
 //!   unchanged) under a true market, exactly, by quadrature: revenue,
 //!   efficiency, objective, and per class the interim gain of taking part,
 //!   its minimum, who would stay away and the mean gain.
-//! * [`robust_fees`]: the participation fees lowered by the least amount
+//! * [`mod@robust_fees`]: the participation fees lowered by the least amount
 //!   that keeps every type of every class in under every plausible market.
-//! * [`bootstrap`]: for classes given by samples, resampled, re-estimated
+//! * [`mod@bootstrap`]: for classes given by samples, resampled, re-estimated
 //!   and re-solved designs: percentile bands of the designed numbers, and
 //!   the full-sample design assessed under each replicate.
-//! * [`fee_table`]: a class's side payment `S_i(p, q)` tabulated on a grid,
+//! * [`mod@fee_table`]: a class's side payment `S_i(p, q)` tabulated on a grid,
 //!   ready to publish.
 //!
 //! The assessment relies on the auction's equilibrium being ex post: the
