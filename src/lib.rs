@@ -99,6 +99,13 @@
 //! # }
 //! ```
 //!
+//! **6. Before you deploy.** [`deployment::Design::assess`] judges the
+//! designed auction under true distributions that differ from the
+//! estimates (revenue, efficiency, who would stay away);
+//! [`deployment::robust_fees()`] lowers the fees just enough to keep every
+//! type in; [`deployment::bootstrap()`] gives percentile bands for a design
+//! estimated from samples.
+//!
 //! # Examples
 //!
 //! * `cargo run --release --example paper` reproduces the paper's Example 1:
@@ -118,12 +125,16 @@
 //!
 //! Layers, lowest first (nothing lower imports anything higher):
 //! [`numerics`] → [`distribution`] → [`market`] → [`mechanism`] → [`benchmarks`] → [`spec`],
-//! with [`implementation`] (Theorem 2's double auction) on top of [`mechanism`].
+//! with [`implementation`] (Theorem 2's double auction) on top of [`mechanism`],
+//! and [`deployment`] (the designed auction judged under a true market, robust
+//! fees, the bootstrap) on top of [`implementation`] and [`estimation`], below
+//! [`spec`].
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod benchmarks;
+pub mod deployment;
 pub mod distribution;
 pub mod estimation;
 pub mod implementation;

@@ -28,6 +28,12 @@ use std::sync::Arc;
 use std::time::Instant;
 use thiserror::Error;
 
+mod deploy;
+pub use self::deploy::{
+    AssessSpec, AssessTraderSpec, AssessmentReport, BootstrapReport, BootstrapSpec,
+    ClassAssessmentReport, ClassBootstrapReport, FailureReport, RobustFeesReport,
+};
+
 /// A distribution family with its parameters, tagged by `family`.
 ///
 /// # Example
@@ -467,6 +473,8 @@ pub struct TraderSpec {
 ///     alpha: 0.5,
 ///     traders: vec![TraderSpec { kappa: 0.5, count: 5, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } }],
 ///     fee_queries: None,
+///     assess: None,
+///     bootstrap: None,
 /// };
 /// let report = spec.run()?;
 /// assert_eq!(report.n_traders, 5);
@@ -491,6 +499,20 @@ pub struct Spec {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub fee_queries: Option<Vec<FeeQuery>>,
+    /// Optional: assess the designed auction under these true
+    /// distributions (one per class); reported in [`Report::assessment`].
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub assess: Option<AssessSpec>,
+    /// Optional: bootstrap the design (every class must be estimated from
+    /// samples); reported in [`Report::bootstrap`].
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub bootstrap: Option<BootstrapSpec>,
 }
 
 /// One side-payment query: what a trader of class `class` pays besides
@@ -522,7 +544,7 @@ pub struct FeeQuery {
 /// # Example
 /// ```
 /// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
-/// let spec = Spec { alpha: 2.0, traders: vec![], fee_queries: None };
+/// let spec = Spec { alpha: 2.0, traders: vec![], fee_queries: None, assess: None, bootstrap: None };
 /// assert!(spec.run().unwrap_err().to_string().starts_with("alpha"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -677,7 +699,7 @@ impl Spec {
     /// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
     /// let spec = Spec { alpha: 0.5, traders: vec![
     ///     TraderSpec { kappa: -1.0, count: 2, distribution: DistributionSpec::Uniform { lo: 0.0, hi: 1.0 } },
-    /// ], fee_queries: None };
+    /// ], fee_queries: None, assess: None, bootstrap: None };
     /// assert!(spec.market().unwrap_err().to_string().starts_with("traders[0].kappa"));
     /// ```
     pub fn market(&self) -> Result<Market, SpecError> {
@@ -704,12 +726,35 @@ impl Spec {
     /// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
     /// let spec = Spec { alpha: 1.0, traders: vec![
     ///     TraderSpec { kappa: 0.5, count: 3, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-    /// ], fee_queries: None };
+    /// ], fee_queries: None, assess: None, bootstrap: None };
     /// let r = spec.run()?;
     /// assert!((r.classes[0].no_trade_probability - 0.5).abs() < 1e-10);
     /// # Ok::<(), exchange_design::spec::SpecError>(())
     /// ```
     pub fn run(&self) -> Result<Report, SpecError> {
+        self.run_with_progress(&|_, _| {})
+    }
+
+    /// [`Spec::run`], calling `progress(done, total)` once per finished
+    /// bootstrap replicate (when the spec asks for a bootstrap).
+    ///
+    /// # Errors
+    /// As [`Spec::run`].
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
+    /// let spec = Spec { alpha: 1.0, traders: vec![
+    ///     TraderSpec { kappa: 0.5, count: 3, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
+    /// ], fee_queries: None, assess: None, bootstrap: None };
+    /// let r = spec.run_with_progress(&|done, total| assert!(done <= total))?;
+    /// assert!(r.bootstrap.is_none());
+    /// # Ok::<(), exchange_design::spec::SpecError>(())
+    /// ```
+    pub fn run_with_progress(
+        &self,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Report, SpecError> {
         if !(0.0..=1.0).contains(&self.alpha) {
             return Err(invalid(
                 "alpha",
@@ -774,6 +819,19 @@ impl Spec {
             }
             report.fees = Some(fees);
         }
+        if let Some(a) = &self.assess {
+            let design =
+                crate::deployment::Design::new(mech.clone()).map_err(|e| invalid("traders", e))?;
+            report.assessment = Some(deploy::assess(&design, a)?);
+        }
+        if let Some(b) = &self.bootstrap {
+            report.bootstrap = Some(deploy::run_bootstrap(
+                &self.traders,
+                self.alpha,
+                b,
+                progress,
+            )?);
+        }
         Ok(report)
     }
 }
@@ -785,7 +843,7 @@ impl Spec {
 /// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
 /// let spec = Spec { alpha: 0.0, traders: vec![
 ///     TraderSpec { kappa: 1.0, count: 2, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-/// ], fee_queries: None };
+/// ], fee_queries: None, assess: None, bootstrap: None };
 /// let c = &spec.run().unwrap().classes[0];
 /// assert_eq!((c.kappa, c.count), (1.0, 2));
 /// ```
@@ -830,7 +888,7 @@ pub struct ClassReport {
 /// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
 /// let spec = Spec { alpha: 0.5, traders: vec![
 ///     TraderSpec { kappa: 0.5, count: 3, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-/// ], fee_queries: None };
+/// ], fee_queries: None, assess: None, bootstrap: None };
 /// let sp = spec.run().unwrap().classes[0].side_payment.unwrap();
 /// // c = −1/κ + K/κ − K/(K − κ) with κ = 1/2, K = 3/2.
 /// assert!((sp.c - (-2.0 + 3.0 - 1.5)).abs() < 1e-12);
@@ -851,7 +909,7 @@ pub struct SidePaymentReport {
 /// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
 /// let spec = Spec { alpha: 0.0, traders: vec![
 ///     TraderSpec { kappa: 1.0, count: 2, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-/// ], fee_queries: None };
+/// ], fee_queries: None, assess: None, bootstrap: None };
 /// assert!(spec.run().unwrap().first_best.budget_balanced);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -873,7 +931,7 @@ pub struct FirstBestReport {
 /// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
 /// let spec = Spec { alpha: 0.5, traders: vec![
 ///     TraderSpec { kappa: 0.5, count: 5, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-/// ], fee_queries: None };
+/// ], fee_queries: None, assess: None, bootstrap: None };
 /// let da = spec.run().unwrap().double_auction.unwrap();
 /// assert!((da.fee_revenue - 0.25).abs() < 1e-10); // Example 1, N = 5
 /// ```
@@ -895,7 +953,7 @@ pub struct DoubleAuctionReport {
 /// # use exchange_design::spec::{DistributionSpec, Spec, TraderSpec};
 /// let spec = Spec { alpha: 0.5, traders: vec![
 ///     TraderSpec { kappa: 1.0, count: 4, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
-/// ], fee_queries: None };
+/// ], fee_queries: None, assess: None, bootstrap: None };
 /// let r = spec.run().unwrap();
 /// assert_eq!((r.alpha, r.beta, r.lambda), (0.5, 0.5, 0.0));
 /// ```
@@ -931,6 +989,18 @@ pub struct Report {
         serde(default, skip_serializing_if = "Option::is_none")
     )]
     pub fees: Option<Vec<f64>>,
+    /// The designed auction under the spec's `assess` distributions.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub assessment: Option<AssessmentReport>,
+    /// The bootstrap requested by the spec's `bootstrap`.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub bootstrap: Option<BootstrapReport>,
 }
 
 impl Report {
@@ -1001,6 +1071,8 @@ impl Report {
                 price_impact: da.classes().iter().map(|c| c.price_impact()).collect(),
             }),
             fees: None,
+            assessment: None,
+            bootstrap: None,
         }
     }
 }

@@ -51,6 +51,8 @@ pub fn heterogeneous_spec(n: usize, seed: u64, alpha: f64, supports: Supports) -
         alpha,
         traders,
         fee_queries: None,
+        assess: None,
+        bootstrap: None,
     }
 }
 
@@ -80,5 +82,7 @@ fn offset_spec(n: usize, rng: &mut StdRng, alpha: f64) -> Spec {
         alpha,
         traders,
         fee_queries: None,
+        assess: None,
+        bootstrap: None,
     }
 }

@@ -201,6 +201,12 @@ impl ClassSidePayment {
         &self.vv
     }
 
+    /// `V_i(lo)`, the lower end of Young's identity in `T_i` (for the
+    /// deployment layer, which integrates `T_i` against other distributions).
+    pub(crate) fn virtual_value_at_lowest_type(&self) -> f64 {
+        self.v_lo
+    }
+
     /// `T_i(l)` given `y = V⁻¹(l)` (Young's identity).
     fn t_given_inverse(&self, l: f64, y: f64) -> f64 {
         let (lo, hi) = self.vv.distribution().support();

@@ -1,0 +1,864 @@
+//! The designed auction judged under a true market.
+//!
+//! A [`Design`] is a solved mechanism together with the side payments that
+//! implement it (Theorem 2). [`Design::assess`] takes a *true* distribution
+//! for each class (same classes, risk capacities and counts as designed;
+//! other distributions) and computes, by quadrature, what the auction does
+//! when the traders' types are really drawn from them.
+//!
+//! **Why the schedules stay the same.** In the auction every trader of type
+//! `z` submits `q_i(p) = −V_i(z) − w_i p`, and that schedule is a best
+//! response to *every* realisation of the others' schedules (an ex-post
+//! equilibrium). It therefore stays an equilibrium whatever the others'
+//! types are drawn from: only the distribution of the outcome changes. The
+//! auction clears at `p = −Σ_j V_j(Z_j)`, trader `i` gets
+//! `X_i = −V_i(Z_i) + w_i Σ_j V_j(Z_j)` and pays `p X_i + S_i(p, X_i)`, with
+//! `V`, `S` and the fees `τ` those designed for the estimate. (The *direct*
+//! mechanism with its interim transfers is not incentive compatible under
+//! another distribution, so the auction, not the direct mechanism, is what
+//! is assessed.)
+//!
+//! **What is computed.** With `A = Σ_{j≠i} V_j(Z_j)` the others' aggregate
+//! virtual value (mean `μ`, variance `σ²` under the truth), a type `z` of
+//! class `i` with `v = V_i(z)` expects to buy `x̄ = −(1 − w)v + wμ` and
+//!
+//! ```text
+//! E[X² | z]  = x̄² + w²σ²
+//! E[pX | z]  = (1 − w)v² + (1 − 2w) v μ − w(σ² + μ²)
+//! payment(z) = E[pX | z] + c E[X² | z]/2 − T_i(v) + τ_i
+//! gain(z)    = −(2 z x̄ + E[X² | z])/(2κ) − payment(z)
+//! ```
+//!
+//! where `T_i(V(z))` is evaluated with `V⁻¹(V(z)) = z` (Young's identity).
+//! The gain is the expected utility of taking part (final position
+//! `z + X_i`, paying `p X_i + S_i`) minus that of not trading at all. By the
+//! envelope theorem its slope is `−x̄(z)/κ`, increasing in `z`: the gain is
+//! convex, and it is smallest where `V_i(z) = wμ/(1 − w)` (clamped to the
+//! truth's support). Everything the report needs is then a handful of
+//! moments of the designed `V_i` under the true `G_i` (`E V`, `E V²`,
+//! `E Z V`, `E Z`, `E Z²` and `∫ V (1 − G)`, the last giving `E T_i` by
+//! parts): one adaptive quadrature per class, split at the kinks of `V_i`
+//! and of both densities.
+//!
+//! Revenue and efficiency are those of the auction with *every* trader
+//! taking part, as the equilibrium prescribes; the per-class
+//! `abstain_probability` says how many would rather not, which is the
+//! warning that those numbers are optimistic.
+//!
+//! **Types outside the design's support.** The designed side payments
+//! extend `V_i⁻¹` by the ends of the support, so a type above the support
+//! has a payoff linear in its quantity beyond that point: it has no best
+//! response. A truth that puts any type outside the design's support is
+//! therefore refused with [`DeploymentError::OutsideDesignSupport`], which
+//! names the class and the probability outside. Nothing is clamped.
+//!
+//! **Tolerance.** Under the design's own market the gain is exactly zero on
+//! the binding interval; rounding makes it `±1e-16`. A type counts as
+//! staying away when its gain is below `−GAIN_TOLERANCE · width²/κ`
+//! ([`GAIN_TOLERANCE`]).
+
+use super::DeploymentError;
+use crate::distribution::{breakpoints, validate, EndowmentDistribution};
+use crate::implementation::{ClassSidePayment, SidePayments};
+use crate::mechanism::{OptimalMechanism, VirtualValue};
+use crate::numerics::{brent, integrate_vec, parallel, Tolerances};
+use std::sync::Arc;
+
+/// Gains above `−GAIN_TOLERANCE · width²/κ` (the scale of a utility gain)
+/// count as zero when deciding who would stay away.
+pub const GAIN_TOLERANCE: f64 = 1e-12;
+
+/// A designed exchange: the optimal mechanism and the side payments that
+/// implement it in a double auction.
+///
+/// # Example
+/// ```
+/// use exchange_design::deployment::Design;
+/// use exchange_design::distribution::{EndowmentDistribution, Triangular, Uniform};
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::OptimalMechanism;
+/// use std::sync::Arc;
+/// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let design = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+/// // Under the design's own market: the design's revenue, nobody stays away.
+/// let same = design.assess(&[m.classes()[0].shared_distribution()])?;
+/// assert!((same.revenue() - design.mechanism().revenue()).abs() < 1e-10);
+/// assert!(same.class(0).abstain_probability() == 0.0);
+/// // Endowments really skewed upwards: some types would rather not trade.
+/// let g: Arc<dyn EndowmentDistribution> = Arc::new(Triangular::new(-1.0, 0.6, 1.0)?);
+/// let shifted = design.assess(&[g])?;
+/// assert!(shifted.class(0).min_gain() < 0.0);
+/// assert!(shifted.class(0).abstain_probability() > 0.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Design {
+    mech: OptimalMechanism,
+    rules: SidePayments,
+}
+
+impl Design {
+    /// The design of a solved mechanism: builds its side payments.
+    ///
+    /// # Errors
+    /// [`DeploymentError::Implementation`] when the side payments are not
+    /// finite (a numerically extreme market).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// assert_eq!(d.fees().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(mech: OptimalMechanism) -> Result<Self, DeploymentError> {
+        let rules = SidePayments::new(&mech)?;
+        Ok(Self { mech, rules })
+    }
+
+    /// The optimal direct mechanism.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// assert_eq!(d.mechanism().alpha(), 0.5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn mechanism(&self) -> &OptimalMechanism {
+        &self.mech
+    }
+
+    /// The side payments of the auction that implements it.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// assert_eq!(d.side_payments().classes().len(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn side_payments(&self) -> &SidePayments {
+        &self.rules
+    }
+
+    /// The designed participation fees `τ_i`, in class order.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// assert_eq!(d.fees()[0], d.side_payments().class(0).tau());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fees(&self) -> Vec<f64> {
+        self.rules.classes().iter().map(|c| c.tau()).collect()
+    }
+
+    /// The designed auction (fees as designed) under the true
+    /// distributions `truth` (one per class, in market order).
+    ///
+    /// # Errors
+    /// [`DeploymentError::ClassCount`] for a different number of classes,
+    /// [`DeploymentError::InvalidTruth`] for a distribution that fails
+    /// [`validate`], [`DeploymentError::OutsideDesignSupport`] for a truth
+    /// with types outside the design's support,
+    /// [`DeploymentError::NonFinite`] for a result that is not finite.
+    ///
+    /// # Example
+    /// See [`Design`].
+    pub fn assess(
+        &self,
+        truth: &[Arc<dyn EndowmentDistribution>],
+    ) -> Result<Assessment, DeploymentError> {
+        self.assess_with_fees(truth, &self.fees())
+    }
+
+    /// [`Design::assess`] with the participation fees replaced by `fees`
+    /// (one per class). Fees enter each payment additively and change no
+    /// schedule, so nothing else moves.
+    ///
+    /// # Errors
+    /// As [`Design::assess`], and [`DeploymentError::InvalidFees`] for a
+    /// fee vector of the wrong length or with a non-finite entry.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// let truth = [m.classes()[0].shared_distribution()];
+    /// let cheaper = d.assess_with_fees(&truth, &[d.fees()[0] - 0.1])?;
+    /// // Three traders each pay 0.1 less and each gains 0.1 more.
+    /// assert!((cheaper.revenue() - (d.mechanism().revenue() - 0.3)).abs() < 1e-10);
+    /// assert!((cheaper.class(0).min_gain() - 0.1).abs() < 1e-10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn assess_with_fees(
+        &self,
+        truth: &[Arc<dyn EndowmentDistribution>],
+        fees: &[f64],
+    ) -> Result<Assessment, DeploymentError> {
+        let n = self.rules.classes().len();
+        if truth.len() != n {
+            return Err(DeploymentError::ClassCount {
+                expected: n,
+                given: truth.len(),
+            });
+        }
+        if fees.len() != n {
+            return Err(DeploymentError::InvalidFees(format!(
+                "{} fee(s) given for {n} class(es); give one per class",
+                fees.len()
+            )));
+        }
+        if let Some((k, f)) = fees.iter().enumerate().find(|(_, f)| !f.is_finite()) {
+            return Err(DeploymentError::InvalidFees(format!(
+                "the fee of class {k} is {f}; give a finite number"
+            )));
+        }
+        for (class, (g, rule)) in truth.iter().zip(self.rules.classes()).enumerate() {
+            check_truth(class, g.as_ref(), rule.virtual_value().distribution())?;
+        }
+        let tol = Tolerances::DEFAULT;
+        let pairs: Vec<(&ClassSidePayment, &Arc<dyn EndowmentDistribution>)> =
+            self.rules.classes().iter().zip(truth).collect();
+        let moments: Vec<TruthMoments> = parallel::map_each(&pairs, |(rule, g)| {
+            TruthMoments::of(rule.virtual_value(), g.as_ref(), &tol)
+        });
+        // Aggregate over all traders, in class order.
+        let (mut sum_mean, mut sum_var) = (0.0, 0.0);
+        for (rule, m) in self.rules.classes().iter().zip(&moments) {
+            let n = rule.count() as f64;
+            sum_mean += n * m.mean_v;
+            sum_var += n * m.var_v();
+        }
+        let k_total = self.mech.market().total_kappa();
+        let curves: Vec<GainCurve> = self
+            .rules
+            .classes()
+            .iter()
+            .zip(&moments)
+            .zip(truth)
+            .zip(fees)
+            .map(|(((rule, m), g), &tau)| GainCurve {
+                vv: rule.virtual_value().clone(),
+                truth: Arc::clone(g),
+                kappa: rule.kappa(),
+                weight: rule.weight(),
+                c: rule.c(),
+                k_total,
+                k_others: k_total - rule.kappa(),
+                v_lo: rule.virtual_value_at_lowest_type(),
+                tau,
+                others_mean: sum_mean - m.mean_v,
+                others_var: (sum_var - m.var_v()).max(0.0),
+            })
+            .collect();
+        let alpha = self.mech.alpha();
+        let classes: Vec<ClassAssessment> = curves
+            .into_iter()
+            .zip(&moments)
+            .zip(self.rules.classes())
+            .map(|((curve, m), rule)| ClassAssessment::new(curve, m, rule.count()))
+            .collect::<Result<_, _>>()?;
+        let revenue: f64 = classes
+            .iter()
+            .map(|c| c.count as f64 * c.revenue_per_trader)
+            .sum();
+        let efficiency: f64 = -classes
+            .iter()
+            .map(|c| c.count as f64 * c.holding_cost)
+            .sum::<f64>();
+        for (what, v) in [("revenue", revenue), ("efficiency", efficiency)] {
+            if !v.is_finite() {
+                return Err(DeploymentError::NonFinite { what });
+            }
+        }
+        Ok(Assessment {
+            alpha,
+            revenue,
+            efficiency,
+            classes,
+        })
+    }
+}
+
+/// Refuses a truth that is invalid or reaches outside the design's support.
+fn check_truth(
+    class: usize,
+    g: &dyn EndowmentDistribution,
+    f: &dyn EndowmentDistribution,
+) -> Result<(), DeploymentError> {
+    if !g.validated_by_construction() {
+        validate(g).map_err(|e| DeploymentError::InvalidTruth {
+            class,
+            reason: e.to_string(),
+        })?;
+    }
+    let (lo, hi) = f.support();
+    let (glo, ghi) = g.support();
+    if glo < lo || ghi > hi {
+        let below = if glo < lo { g.cdf(lo) } else { 0.0 };
+        let above = if ghi > hi { g.sf(hi) } else { 0.0 };
+        return Err(DeploymentError::OutsideDesignSupport {
+            class,
+            mass_outside: below + above,
+            design_lo: lo,
+            design_hi: hi,
+            truth_lo: glo,
+            truth_hi: ghi,
+        });
+    }
+    Ok(())
+}
+
+/// Moments of a designed virtual value `V_i` under a true distribution `G_i`.
+#[derive(Debug, Clone, Copy, Default)]
+struct TruthMoments {
+    /// `E_G V`.
+    mean_v: f64,
+    /// `E_G V²`.
+    second_v: f64,
+    /// `E_G Z V`.
+    zv: f64,
+    /// `E_G Z`.
+    mean_z: f64,
+    /// `E_G Z²`.
+    second_z: f64,
+    /// `∫_{lo}^{hi} V(s) (1 − G(s)) ds` over the design's support, which is
+    /// `E_G ∫_{lo}^{Z} V`.
+    int_v_sf: f64,
+}
+
+impl TruthMoments {
+    fn of(vv: &VirtualValue, g: &dyn EndowmentDistribution, tol: &Tolerances) -> Self {
+        let f = vv.distribution();
+        let (glo, ghi) = g.support();
+        let (za, zb) = vv.binding_interval();
+        let mut pts = breakpoints(g, glo, ghi);
+        let inner = |z: f64| z > glo && z < ghi;
+        pts.extend(f.kinks().iter().copied().filter(|&z| inner(z)));
+        pts.extend([za, zb].into_iter().filter(|&z| inner(z)));
+        pts.extend(
+            vv.ironed_intervals()
+                .into_iter()
+                .flat_map(|(a, b)| [a, b])
+                .filter(|&z| inner(z)),
+        );
+        pts.sort_by(f64::total_cmp);
+        pts.dedup();
+        let mut acc = [0.0; 6];
+        for w in pts.windows(2) {
+            let r = integrate_vec(
+                |z| {
+                    let v = vv.value(z);
+                    let dens = g.pdf(z);
+                    [
+                        dens * v,
+                        dens * v * v,
+                        dens * z * v,
+                        dens * z,
+                        dens * z * z,
+                        v * g.sf(z),
+                    ]
+                },
+                w[0],
+                w[1],
+                tol,
+            );
+            for (a, b) in acc.iter_mut().zip(r) {
+                *a += b;
+            }
+        }
+        Self {
+            mean_v: acc[0],
+            second_v: acc[1],
+            zv: acc[2],
+            mean_z: acc[3],
+            second_z: acc[4],
+            // Below the truth's support 1 − G = 1.
+            int_v_sf: vv.integral(glo) + acc[5],
+        }
+    }
+
+    fn var_v(&self) -> f64 {
+        (self.second_v - self.mean_v * self.mean_v).max(0.0)
+    }
+}
+
+/// The interim gain `gain_i(z)` of one class under a true market: the
+/// expected utility of a type `z` that takes part in the designed auction
+/// (the others' types drawn from the truth) minus that of not trading.
+///
+/// # Example
+/// ```
+/// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+/// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let mech = OptimalMechanism::solve(&m, 0.5)?;
+/// let d = Design::new(mech.clone())?;
+/// let a = d.assess(&[m.classes()[0].shared_distribution()])?;
+/// // Under the design's market it is the mechanism's utility gain.
+/// let g = a.class(0).gain_curve();
+/// assert!((g.gain(0.8)? - mech.utility_gain(0, 0.8)?).abs() < 1e-10);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct GainCurve {
+    vv: VirtualValue,
+    truth: Arc<dyn EndowmentDistribution>,
+    kappa: f64,
+    weight: f64,
+    c: f64,
+    k_total: f64,
+    k_others: f64,
+    v_lo: f64,
+    tau: f64,
+    others_mean: f64,
+    others_var: f64,
+}
+
+impl GainCurve {
+    /// `gain_i(z)` for a type in the design's support.
+    ///
+    /// # Errors
+    /// [`DeploymentError::InvalidConfig`] for a type that is not finite or
+    /// lies outside the design's support (such a type has no best response).
+    ///
+    /// # Example
+    /// See [`GainCurve`].
+    pub fn gain(&self, z: f64) -> Result<f64, DeploymentError> {
+        let (lo, hi) = self.vv.distribution().support();
+        if !(z.is_finite() && (lo..=hi).contains(&z)) {
+            return Err(DeploymentError::InvalidConfig(format!(
+                "type z = {z} is outside the design's support [{lo}, {hi}]"
+            )));
+        }
+        Ok(self.gain_unchecked(z))
+    }
+
+    /// The truth's support, where the gain is assessed.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::{EndowmentDistribution, Uniform}, market::Market, mechanism::OptimalMechanism};
+    /// # use std::sync::Arc;
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// let g: Arc<dyn EndowmentDistribution> = Arc::new(Uniform::new(-0.5, 1.0)?);
+    /// assert_eq!(d.assess(&[g])?.class(0).gain_curve().support(), (-0.5, 1.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn support(&self) -> (f64, f64) {
+        self.truth.support()
+    }
+
+    /// The participation fee the gain is computed with.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// let a = d.assess(&[m.classes()[0].shared_distribution()])?;
+    /// assert_eq!(a.class(0).gain_curve().fee(), d.fees()[0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fee(&self) -> f64 {
+        self.tau
+    }
+
+    /// `V_i(z)` where the gain is smallest: `x̄(z) = 0`.
+    fn level_of_minimum(&self) -> f64 {
+        self.weight * self.others_mean / (1.0 - self.weight)
+    }
+
+    /// `E[X | z]` from `v = V(z)`.
+    fn mean_x(&self, v: f64) -> f64 {
+        -(1.0 - self.weight) * v + self.weight * self.others_mean
+    }
+
+    /// `(payment without τ, holding gain)` of a type `z` in the design's
+    /// support.
+    fn parts(&self, z: f64) -> (f64, f64) {
+        let w = self.weight;
+        let v = self.vv.value(z);
+        let (mu, s2) = (self.others_mean, self.others_var);
+        let x_bar = self.mean_x(v);
+        let e_x2 = x_bar * x_bar + w * w * s2;
+        let e_px = (1.0 - w) * v * v + (1.0 - 2.0 * w) * v * mu - w * (s2 + mu * mu);
+        let payment = e_px + 0.5 * self.c * e_x2 - self.t_at(v, z);
+        let holding = -(2.0 * z * x_bar + e_x2) / (2.0 * self.kappa);
+        (payment, holding)
+    }
+
+    /// `T_i(v)` with `V⁻¹(v) = z` (Young's identity).
+    fn t_at(&self, v: f64, z: f64) -> f64 {
+        let (lo, _) = self.vv.distribution().support();
+        let j = v * z - lo * self.v_lo - self.vv.integral(z);
+        (0.5 * self.k_total * v * v - j) * self.k_others / (self.kappa * self.k_total)
+    }
+
+    fn gain_unchecked(&self, z: f64) -> f64 {
+        let (payment, holding) = self.parts(z);
+        holding - payment - self.tau
+    }
+
+    /// `E_G[payment]`, `E_G[gain]` and `E_G[(Z + X)²]/(2κ)` of one trader.
+    fn expectations(&self, m: &TruthMoments) -> (f64, f64, f64) {
+        let w = self.weight;
+        let (mu, s2) = (self.others_mean, self.others_var);
+        let (lo, _) = self.vv.distribution().support();
+        let e_xbar2 =
+            (1.0 - w).powi(2) * m.second_v - 2.0 * (1.0 - w) * w * mu * m.mean_v + w * w * mu * mu;
+        let e_x2 = e_xbar2 + w * w * s2;
+        let e_px = (1.0 - w) * m.second_v + (1.0 - 2.0 * w) * m.mean_v * mu - w * (s2 + mu * mu);
+        let e_zx = -(1.0 - w) * m.zv + w * mu * m.mean_z;
+        let e_j = m.zv - lo * self.v_lo - m.int_v_sf;
+        let e_t =
+            (0.5 * self.k_total * m.second_v - e_j) * self.k_others / (self.kappa * self.k_total);
+        let payment = e_px + 0.5 * self.c * e_x2 - e_t + self.tau;
+        let holding_gain = -(2.0 * e_zx + e_x2) / (2.0 * self.kappa);
+        let holding_cost = (m.second_z + 2.0 * e_zx + e_x2) / (2.0 * self.kappa);
+        (payment, holding_gain - payment, holding_cost)
+    }
+}
+
+/// The assessment of one class under a true market.
+///
+/// # Example
+/// ```
+/// # use exchange_design::{deployment::Design, distribution::{EndowmentDistribution, Triangular, Uniform}, market::Market, mechanism::OptimalMechanism};
+/// # use std::sync::Arc;
+/// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+/// let g: Arc<dyn EndowmentDistribution> = Arc::new(Triangular::new(-1.0, 0.8, 1.0)?);
+/// let c = d.assess(&[g])?.class(0).clone();
+/// assert!(c.min_gain() <= c.gain_curve().gain(c.min_gain_at())? + 1e-15);
+/// assert!(c.mean_gain() >= c.min_gain());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct ClassAssessment {
+    curve: GainCurve,
+    count: u64,
+    min_gain: f64,
+    min_gain_at: f64,
+    abstain: Option<(f64, f64)>,
+    abstain_probability: f64,
+    mean_gain: f64,
+    revenue_per_trader: f64,
+    holding_cost: f64,
+}
+
+impl ClassAssessment {
+    fn new(curve: GainCurve, m: &TruthMoments, count: u64) -> Result<Self, DeploymentError> {
+        let (glo, ghi) = curve.truth.support();
+        let (flo, fhi) = curve.vv.distribution().support();
+        // The gain is convex, smallest where V(z) equals this level.
+        let level = curve.level_of_minimum();
+        // V is continuous and increasing: bracket the level on the truth's
+        // support (any point of a flat stretch at the level will do).
+        let rel = Tolerances::DEFAULT.root_rel;
+        let z_star = if curve.vv.value(glo) >= level {
+            glo
+        } else if curve.vv.value(ghi) <= level {
+            ghi
+        } else {
+            brent(|z| curve.vv.value(z) - level, glo, ghi, rel, ghi - glo)
+                .map_err(|_| DeploymentError::NonFinite {
+                    what: "type with the smallest gain",
+                })?
+                .clamp(glo, ghi)
+        };
+        let min_gain = curve.gain_unchecked(z_star);
+        let scale = (fhi - flo).powi(2) / curve.kappa;
+        let threshold = -GAIN_TOLERANCE * scale;
+        let mut abstain = None;
+        let mut abstain_probability = 0.0;
+        if min_gain < threshold {
+            let g = |z: f64| curve.gain_unchecked(z) - threshold;
+            let root = |a: f64, b: f64| {
+                brent(g, a, b, rel, fhi - flo).map_err(|_| DeploymentError::NonFinite {
+                    what: "end of the set of types that stay away",
+                })
+            };
+            let left = if g(glo) <= 0.0 {
+                glo
+            } else {
+                root(glo, z_star)?
+            };
+            let right = if g(ghi) <= 0.0 {
+                ghi
+            } else {
+                root(z_star, ghi)?
+            };
+            let t = curve.truth.as_ref();
+            abstain_probability = (t.cdf(right) - t.cdf(left)).clamp(0.0, 1.0);
+            abstain = Some((left, right));
+        }
+        let (revenue_per_trader, mean_gain, holding_cost) = curve.expectations(m);
+        for (what, v) in [
+            ("minimum gain", min_gain),
+            ("mean gain", mean_gain),
+            ("revenue", revenue_per_trader),
+            ("holding cost", holding_cost),
+        ] {
+            if !v.is_finite() {
+                return Err(DeploymentError::NonFinite { what });
+            }
+        }
+        Ok(Self {
+            curve,
+            count,
+            min_gain,
+            min_gain_at: z_star,
+            abstain,
+            abstain_probability,
+            mean_gain,
+            revenue_per_trader,
+            holding_cost,
+        })
+    }
+
+    /// The smallest interim gain over the truth's support.
+    ///
+    /// # Example
+    /// See [`ClassAssessment`].
+    pub fn min_gain(&self) -> f64 {
+        self.min_gain
+    }
+
+    /// A type where the smallest gain is attained.
+    ///
+    /// # Example
+    /// See [`ClassAssessment`].
+    pub fn min_gain_at(&self) -> f64 {
+        self.min_gain_at
+    }
+
+    /// `G_i({z : gain_i(z) < 0})`: the share of the class that would rather
+    /// not trade (gains above `−GAIN_TOLERANCE · width²/κ` count as zero).
+    ///
+    /// # Example
+    /// See [`Design`].
+    pub fn abstain_probability(&self) -> f64 {
+        self.abstain_probability
+    }
+
+    /// The interval of types with negative gain (the gain is convex, so it
+    /// is one interval), or `None`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// assert!(d.assess(&[m.classes()[0].shared_distribution()])?.class(0).abstain_interval().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn abstain_interval(&self) -> Option<(f64, f64)> {
+        self.abstain
+    }
+
+    /// `E_G[gain_i(Z_i)]`.
+    ///
+    /// # Example
+    /// See [`ClassAssessment`].
+    pub fn mean_gain(&self) -> f64 {
+        self.mean_gain
+    }
+
+    /// Expected payment `E_G[p X_i + S_i(p, X_i)]` of one trader.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// let a = d.assess(&[m.classes()[0].shared_distribution()])?;
+    /// assert!((3.0 * a.class(0).revenue_per_trader() - a.revenue()).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn revenue_per_trader(&self) -> f64 {
+        self.revenue_per_trader
+    }
+
+    /// Expected holding cost `E_G[(Z_i + X_i)²]/(2κ_i)` of one trader.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// let a = d.assess(&[m.classes()[0].shared_distribution()])?;
+    /// assert!((3.0 * a.class(0).holding_cost() + a.efficiency()).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn holding_cost(&self) -> f64 {
+        self.holding_cost
+    }
+
+    /// Number of traders in the class.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// assert_eq!(d.assess(&[m.classes()[0].shared_distribution()])?.class(0).count(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The gain function `gain_i(z)`.
+    ///
+    /// # Example
+    /// See [`GainCurve`].
+    pub fn gain_curve(&self) -> &GainCurve {
+        &self.curve
+    }
+}
+
+/// The designed auction under a true market: revenue, efficiency,
+/// objective and, per class, who gains and who would stay away.
+///
+/// # Example
+/// See [`Design`].
+#[derive(Debug, Clone)]
+pub struct Assessment {
+    alpha: f64,
+    revenue: f64,
+    efficiency: f64,
+    classes: Vec<ClassAssessment>,
+}
+
+impl Assessment {
+    /// Expected revenue: the expected sum of all traders' payments.
+    ///
+    /// # Example
+    /// See [`Design`].
+    pub fn revenue(&self) -> f64 {
+        self.revenue
+    }
+
+    /// Efficiency in the crate's convention: minus the traders' total
+    /// expected holding cost `Σ_i E[(Z_i + X_i)²]/(2κ_i)`, under the truth.
+    ///
+    /// # Example
+    /// See [`ClassAssessment::holding_cost`].
+    pub fn efficiency(&self) -> f64 {
+        self.efficiency
+    }
+
+    /// `α R + (1 − α) E` with the design's `α`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.3)?)?;
+    /// let a = d.assess(&[m.classes()[0].shared_distribution()])?;
+    /// assert!((a.objective() - d.mechanism().objective()).abs() < 1e-10);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn objective(&self) -> f64 {
+        self.alpha * self.revenue + (1.0 - self.alpha) * self.efficiency
+    }
+
+    /// The per-class results, in market order.
+    ///
+    /// # Example
+    /// See [`Assessment::class`].
+    pub fn classes(&self) -> &[ClassAssessment] {
+        &self.classes
+    }
+
+    /// The result of class `class`, like slice indexing.
+    ///
+    /// # Panics
+    /// If `class` is out of range (the crate's convention).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// let a = d.assess(&[m.classes()[0].shared_distribution()])?;
+    /// assert_eq!(a.classes().len(), 1);
+    /// assert!(a.class(0).min_gain().abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn class(&self, class: usize) -> &ClassAssessment {
+        &self.classes[class]
+    }
+
+    /// Whether some type of some class would rather not trade.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
+    /// assert!(!d.assess(&[m.classes()[0].shared_distribution()])?.someone_stays_away());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn someone_stays_away(&self) -> bool {
+        self.classes.iter().any(|c| c.abstain.is_some())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::{Triangular, Uniform};
+    use crate::market::Market;
+
+    /// Example 1 (κ = 1/2, U[−1, 1], N = 3, α = 1), truth U[−1, 1] shifted
+    /// into U[−1/2, 1]: the moments of the designed V under the truth in
+    /// closed form. V(z) = 2z + 1 below −1/2, 0 on [−1/2, 1/2], 2z − 1 above.
+    #[test]
+    fn truth_moments_in_closed_form() {
+        let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+        let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
+        let vv = mech.class(0).virtual_value();
+        let g = Uniform::new(-0.5, 1.0).unwrap();
+        let t = TruthMoments::of(vv, &g, &Tolerances::DEFAULT);
+        // On [1/2, 1], V = 2z − 1 with density 2/3.
+        let d = 2.0 / 3.0;
+        let mean_v = d * (1.0 - 0.25 - 0.5); // ∫ (2z − 1) = [z² − z]
+        let second_v = d * (1.0 / 6.0); // ∫_{1/2}^{1} (2z − 1)² = 1/6
+        let zv = d * ((2.0 / 3.0) * (1.0 - 0.125) - 0.5 * (1.0 - 0.25));
+        assert!((t.mean_v - mean_v).abs() < 1e-14, "{}", t.mean_v);
+        assert!((t.second_v - second_v).abs() < 1e-14);
+        assert!((t.zv - zv).abs() < 1e-14);
+        assert!((t.mean_z - 0.25).abs() < 1e-14);
+        // ∫ V (1 − G): ∫_{−1}^{−1/2} (2s + 1) ds = −1/4, plus
+        // ∫_{1/2}^{1} (2s − 1)(1 − s)·(2/3) ds = (2/3)(1/24).
+        let want = -0.25 + d / 24.0;
+        assert!((t.int_v_sf - want).abs() < 1e-14, "{}", t.int_v_sf);
+    }
+
+    /// The gain is convex with slope −x̄(z)/κ (envelope theorem), checked
+    /// by central differences against the closed-form slope.
+    #[test]
+    fn gain_slope_is_minus_expected_trade_over_kappa() {
+        let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+        let d = Design::new(OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
+        let g: Arc<dyn EndowmentDistribution> = Arc::new(Triangular::new(-1.0, 0.4, 1.0).unwrap());
+        let a = d.assess(&[g]).unwrap();
+        let c = a.class(0).gain_curve();
+        let h = 1e-5;
+        for z in [-0.9, -0.5, -0.1, 0.2, 0.6, 0.95] {
+            let slope = (c.gain(z + h).unwrap() - c.gain(z - h).unwrap()) / (2.0 * h);
+            let want = -c.mean_x(c.vv.value(z)) / c.kappa;
+            assert!((slope - want).abs() < 1e-6, "z = {z}: {slope} vs {want}");
+        }
+    }
+}
