@@ -333,7 +333,10 @@ fn exact_ironing_agrees_with_the_grid_oracle() {
             // The stated bound on what the ironing's tolerance can do to the
             // objective is far below what the oracle can resolve.
             let bound = mech.status().ironing_bound;
-            assert!((0.0..1e-8).contains(&bound), "{name}: ironing bound {bound:e}");
+            assert!(
+                (0.0..1e-8).contains(&bound),
+                "{name}: ironing bound {bound:e}"
+            );
             assert_monotone(&mech);
             {
                 let c = mech.class(0);

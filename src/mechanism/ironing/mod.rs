@@ -73,6 +73,12 @@ use std::fmt;
 /// searches build comes near it (they stay below a few thousand).
 const MAX_NODES: usize = 1 << 15;
 
+/// Width, relative to the type scale, below which a cell that is not
+/// certified and lies alone under a hull edge is pooled at its chord
+/// instead of split further: a millionth, far below any feature a market's
+/// answer depends on, and about twenty halvings from the first mesh.
+const STAIRCASE_WIDTH: f64 = 1e-6;
+
 /// Which virtual type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Side {
@@ -267,8 +273,12 @@ fn iron(
                         + cell.above.1.abs()
                         + (slope * du).abs()
                         + p.span(k, k + 1).1.abs());
-            if dk > tau * du
-                && resolvable
+            // A cell that is a hull edge of its own would be pooled at its
+            // chord's slope: it is split until certified or narrow, however
+            // little probability it holds, so that a pool is never made of
+            // a cell whose bounds were merely loose.
+            let alone = i == k && j == k + 1 && b.z - a.z > STAIRCASE_WIDTH * t.scale;
+            if ((dk > tau * du && resolvable) || alone)
                 && mesh.splittable(k)
                 && mesh.nodes.len() + split.len() < MAX_NODES
             {
