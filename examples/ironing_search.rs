@@ -412,7 +412,8 @@ fn sanity(spec: &Spec, mech: &OptimalMechanism, rng: &mut Lcg) -> Result<(), Str
         let (lo, hi) = d.support();
         let scale = (hi - lo).max(lo.abs()).max(hi.abs());
         let mut zs: Vec<f64> = (0..GRID)
-            .map(|i| lo + (hi - lo) * i as f64 / (GRID - 1) as f64)
+            // Clamped: `lo + (hi − lo)` can round to just above `hi`.
+            .map(|i| (lo + (hi - lo) * i as f64 / (GRID - 1) as f64).min(hi))
             .collect();
         let mut centres = Vec::new();
         probes(&t.distribution, &mut centres);
