@@ -301,6 +301,8 @@ fn market(rng: &mut Lcg, r: &Ranges) -> Spec {
         alpha,
         traders,
         fee_queries: None,
+        assess: None,
+        bootstrap: None,
     }
 }
 
@@ -340,6 +342,8 @@ fn tables_market(z: Vec<f64>, density: Vec<f64>, alpha: f64) -> Spec {
             },
         ],
         fee_queries: None,
+        assess: None,
+        bootstrap: None,
     }
 }
 
