@@ -81,8 +81,9 @@ pub enum EstimationError {
         /// Why, and what to do instead.
         reason: &'static str,
     },
-    /// The iteration did not reach its convergence criterion.
-    #[error("method `{method}` did not converge in {iterations} iterations (criterion {residual:e}); rescale the samples or use another method")]
+    /// The iteration stopped before its optimality certificate held: a
+    /// failure of the optimiser, not a property of the data.
+    #[error("method `{method}` stopped after {iterations} iterations without reaching its optimality certificate (criterion {residual:e}); this is an optimiser failure, please report the samples, and use another method meanwhile")]
     NotConverged {
         /// The method.
         method: &'static str,

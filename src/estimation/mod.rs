@@ -41,7 +41,9 @@ pub use self::error::EstimationError;
 
 pub use self::kde::{bandwidth, kde, Bandwidth};
 pub use self::log_concave::{log_concave_mle, LOG_CONCAVE_TOLERANCE};
-pub use self::parametric::{fit_beta, fit_truncated_normal, SCORE_TOLERANCE};
+pub use self::parametric::{
+    fit_beta, fit_truncated_normal, CERTIFIED_DECREMENT, DECREMENT_TOLERANCE, SCORE_TOLERANCE,
+};
 
 use crate::distribution::{self, EndowmentDistribution};
 use std::sync::Arc;
