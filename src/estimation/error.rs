@@ -39,6 +39,23 @@ pub enum EstimationError {
         /// The common value.
         value: f64,
     },
+    /// The samples' scale is outside what the estimators can square
+    /// without overflow or underflow.
+    #[error("the samples span {spread:e} with magnitudes up to {magnitude:e}, outside [1e-100, 1e100] where their squares over- or underflow; rescale the samples (and the support) to units near 1")]
+    ScaleOutOfRange {
+        /// `max − min` of the samples.
+        spread: f64,
+        /// The largest `|sample|`.
+        magnitude: f64,
+    },
+    /// The samples differ only in their last few digits.
+    #[error("the samples span only {spread:e} at magnitude {magnitude:e}: they take a few thousand representable values at most, too few to estimate a density; record them relative to an offset (e.g. subtract the median before rounding)")]
+    SpreadAtResolution {
+        /// `max − min` of the samples.
+        spread: f64,
+        /// The largest `|sample|`.
+        magnitude: f64,
+    },
     /// A sample lies outside the given support.
     #[error("sample {index} is {value}, outside the support [{lo}, {hi}]; widen the support or drop the sample")]
     OutsideSupport {
