@@ -44,8 +44,10 @@ fn log_density_is_concave_and_never_ironed() {
     let slopes: Vec<f64> = (1..k.len())
         .map(|i| (p[i] - p[i - 1]) / (k[i] - k[i - 1]))
         .collect();
+    // Concave to rounding (far tighter than the constructor's own 1e-9
+    // slack): each slope at most the one before it, up to 1e-12 relative.
     for w in slopes.windows(2) {
-        assert!(w[1] <= w[0] + 1e-9 * w[0].abs().max(1.0), "{w:?}");
+        assert!(w[1] <= w[0] + 1e-12 * w[0].abs().max(1.0), "{w:?}");
     }
     // Knots at data points; the support is the data's range.
     let mut sorted = x.clone();
@@ -54,7 +56,6 @@ fn log_density_is_concave_and_never_ironed() {
     assert!(k
         .iter()
         .all(|v| sorted.binary_search_by(|s| s.total_cmp(v)).is_ok()));
-    assert!(d.log_concave());
     assert!(check_condition2(&d).is_ok());
 }
 
@@ -168,7 +169,6 @@ fn smoothed_keeps_the_sample_mean_and_variance() {
         let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
         for support in [None, Some((-40.0, 40.0))] {
             let d = log_concave_smoothed(&x, support).unwrap();
-            assert!(d.log_concave());
             assert!(
                 (d.mean() - mean).abs() < 1e-7 * var.sqrt(),
                 "n {n} {support:?}: mean {} vs {mean} (var {} vs {var})",
