@@ -57,7 +57,7 @@
 //! Before, the table spanned the support with a floor of `1e-6` of the peak
 //! density, which held up to 0.44 % of the mass and multiplied the revenue
 //! of a mechanism designed on it by up to 62 000 (issue 20). The mass
-//! beyond the junctions is [`crate::estimation::Fit::tail_mass`]. Without a
+//! beyond the junctions is `tail_mass` of [`crate::estimation::Parameters::Kde`]. Without a
 //! support, the estimate lives on the data's range widened by five
 //! bandwidths, all core.
 //!

@@ -441,9 +441,9 @@ fn solve_tridiagonal(d: &[f64], e: &[f64], r: &[f64]) -> Vec<f64> {
 /// use exchange_design::distribution::EndowmentDistribution;
 /// use exchange_design::estimation::log_concave_smoothed;
 /// let x: Vec<f64> = (0..50).map(|i| (i as f64 * 0.37).sin()).collect();
-/// let d = log_concave_smoothed(&x, Some((-3.0, 3.0)))?;
-/// assert_eq!(d.support(), (-3.0, 3.0));
-/// assert!(d.pdf(-2.9) > 0.0 && d.log_concave());
+/// let d = log_concave_smoothed(&x, Some((-5.0, 5.0)))?;
+/// assert_eq!(d.support(), (-5.0, 5.0));
+/// assert!(d.pdf(-4.9) > 0.0 && d.log_concave());
 /// // Mean and variance are the sample's (divisor n − 1).
 /// let mean = x.iter().sum::<f64>() / 50.0;
 /// let var = x.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / 49.0;

@@ -105,7 +105,7 @@ pub enum Parameters {
 /// # Example
 /// ```
 /// use exchange_design::estimation::{estimate_with_fit, Method, Parameters};
-/// let x: Vec<f64> = (0..100).map(|i| (i as f64 * 0.37).sin()).collect();
+/// let x: Vec<f64> = (0..100).map(|i| (i as f64 * 0.37).sin().powi(3)).collect();
 /// let e = estimate_with_fit(Method::TruncatedNormal, &x, Some((-1.0, 1.0)))?;
 /// let Parameters::TruncatedNormal { sigma, .. } = e.fit.parameters else { unreachable!() };
 /// assert!(sigma > 0.0 && e.fit.log_likelihood.is_finite());
