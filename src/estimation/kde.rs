@@ -54,6 +54,10 @@
 //! mechanism irons a pool of mass about `p` there; its effect on the
 //! objective grows like `p (L/s)²`, hence the choice of `p` (the lower
 //! clamp keeps the pool's mass resolvable in `1 − F` near the top end).
+//! The junction is searched within the core, so the rule holds while the
+//! support reaches less than about `10¹⁰` bandwidths beyond the data (at
+//! ten bandwidths the kernel sum is below `e^{−50}/(h√(2π))`); beyond that
+//! the tail holds more, which the reported tail mass shows.
 //! Before, the table spanned the support with a floor of `1e-6` of the peak
 //! density, which held up to 0.44 % of the mass and multiplied the revenue
 //! of a mechanism designed on it by up to 62 000 (issue 20). The mass

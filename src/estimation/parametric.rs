@@ -94,6 +94,8 @@ fn newton2(
     let mut x = start;
     // Best point of the full-step phase, with its decrement.
     let (mut best, mut best_x, mut stall) = (f64::INFINITY, start, 0);
+    // The last decrement, reported if the step cap is reached.
+    let mut last = f64::INFINITY;
     let fail = |x: [f64; 2], step: usize, lambda2: f64| {
         Err((
             x,
@@ -124,6 +126,7 @@ fn newton2(
         if !lambda2.is_finite() {
             return fail(x, step, lambda2);
         }
+        last = lambda2;
         if newton && lambda2 <= DECREMENT_TOLERANCE {
             return Ok(x);
         }
@@ -164,7 +167,7 @@ fn newton2(
     if best <= CERTIFIED_DECREMENT {
         return Ok(best_x);
     }
-    fail(x, MAX_STEPS, best)
+    fail(x, MAX_STEPS, last)
 }
 
 /// The maximum likelihood [`TruncatedNormal`] on `support = (lo, hi)`.
