@@ -8,6 +8,18 @@ use crate::distribution::EndowmentDistribution;
 use std::sync::Arc;
 
 /// An estimate and its [`Fit`] report, from [`estimate_with_fit`].
+///
+/// # Example
+/// ```
+/// use exchange_design::estimation::{estimate_with_fit, Method};
+/// use exchange_design::market::TraderClass;
+/// let x: Vec<f64> = (0..100).map(|i| (i as f64 * 0.37).sin().powi(3)).collect();
+/// let e = estimate_with_fit(Method::LogConcave, &x, Some((-1.0, 1.0)))?;
+/// assert_eq!(e.fit.n, 100);
+/// let class = TraderClass::new(0.5, e.distribution, 3);
+/// assert_eq!(class.count(), 3);
+/// # Ok::<(), exchange_design::estimation::EstimationError>(())
+/// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Estimated {
@@ -51,6 +63,16 @@ pub struct Fit {
 }
 
 /// The fitted parameters of a [`Fit`], by method.
+///
+/// # Example
+/// ```
+/// use exchange_design::estimation::{estimate_with_fit, Method, Parameters};
+/// let x: Vec<f64> = (1..60).map(|i| (i as f64 / 60.0).powf(0.7)).collect();
+/// let e = estimate_with_fit(Method::Beta, &x, Some((0.0, 1.0)))?;
+/// let Parameters::Beta { a, b } = e.fit.parameters else { unreachable!() };
+/// assert!(a >= 1.0 && b >= 1.0);
+/// # Ok::<(), exchange_design::estimation::EstimationError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(
     feature = "serde",
