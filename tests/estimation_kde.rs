@@ -490,3 +490,67 @@ fn tail_mass_follows_its_rule() {
         );
     }
 }
+
+/// The tabulation grid is as documented: spacing at most `h/4` on the
+/// core (the interpolation bound above holds for any spacing, so it
+/// cannot check this by itself).
+#[test]
+fn grid_spacing_is_at_most_a_quarter_bandwidth() {
+    let truth = TruncatedNormal::new(0.5, 0.01, 0.0, 1.0).unwrap();
+    for (support, seed) in [(Some((0.0, 1.0)), 8), (None, 9)] {
+        let x = sample(&truth, 1_000, seed);
+        let h = bandwidth(&x, support, Bandwidth::ImprovedSheatherJones).unwrap();
+        let d = kde(&x, support, Bandwidth::ImprovedSheatherJones).unwrap();
+        let z = d.grid();
+        // Interior spacings (the tails, if any, are single segments).
+        let widths: Vec<f64> = z.windows(2).map(|w| w[1] - w[0]).collect();
+        let core =
+            &widths[usize::from(support.is_some())..widths.len() - usize::from(support.is_some())];
+        assert!(
+            core.iter().all(|&w| w <= h / 4.0 * (1.0 + 1e-12)),
+            "{support:?}: h {h}"
+        );
+        // And no coarser than needed: at least 4 nodes per bandwidth means
+        // at most about 8 (the grid is rounded up to whole cells).
+        assert!(core.iter().all(|&w| w >= h / 4.5), "{support:?}: h {h}");
+    }
+}
+
+/// Between samples so far apart that no kernel reaches (cut at twelve
+/// bandwidths), the log-density is the straight chord between the nearest
+/// nodes the kernels reach: positive, and with zero second differences.
+#[test]
+fn gaps_between_distant_clusters_are_log_linear() {
+    // Unequal clusters, so the chord is not flat.
+    let mut x: Vec<f64> = (0..300)
+        .map(|i| -5.0 + 0.01 * (i as f64 * 0.7).sin())
+        .collect();
+    x.extend((0..100).map(|i| 5.0 + 0.01 * (i as f64 * 0.3).cos()));
+    let d = kde(&x, Some((-6.0, 6.0)), Bandwidth::ImprovedSheatherJones).unwrap();
+    let h = bandwidth(&x, Some((-6.0, 6.0)), Bandwidth::ImprovedSheatherJones).unwrap();
+    let (z, f) = (d.grid(), d.density());
+    assert!(f[1..f.len() - 1].iter().all(|&v| v > 0.0));
+    // Nodes farther than the kernels' cut (12 bandwidths) from every
+    // sample: the bridged run. Their neighbours are in the run or are its
+    // two ends, which the chord passes through.
+    let gap: Vec<usize> = (1..z.len() - 1)
+        .filter(|&i| {
+            x.iter()
+                .all(|&v| (z[i] - v).abs() > 12.0 * h * (1.0 + 1e-9))
+        })
+        .filter(|&i| z[i] > -5.0 && z[i] < 5.0)
+        .collect();
+    assert!(gap.len() > 100, "{} gap nodes", gap.len());
+    for &i in &gap {
+        let (a, b, c) = (f[i - 1].ln(), f[i].ln(), f[i + 1].ln());
+        let (ha, hb) = (z[i] - z[i - 1], z[i + 1] - z[i]);
+        // Second divided difference of ln f, relative to the slope.
+        let second = ((c - b) / hb - (b - a) / ha).abs();
+        let slope = ((c - b) / hb).abs().max(((b - a) / ha).abs()).max(1.0);
+        assert!(
+            second <= 1e-9 * slope,
+            "at {}: {second} (slope {slope})",
+            z[i]
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! `∫(F̂ − F_n) ≤ 0` with equality at the knots), a maximum against other
 //! log-concave candidates, and consistency.
 
+mod common;
 use exchange_design::distribution::{
     check_condition2, EndowmentDistribution, LogConcave, TruncatedNormal,
 };
@@ -229,6 +230,79 @@ fn every_query_accepts_the_whole_declared_support() {
             assert!(v.is_finite(), "{name} at {z}: virtual value {v}");
             // Market clearing, a law of the model: Σ allocations = 0.
             assert!(q.iter().sum::<f64>().abs() < 1e-9, "{name} at {z}: {q:?}");
+        }
+    }
+}
+
+/// Issue 20 (8): the smoothed estimate is the MLE convolved with
+/// N(0, τ²), checked against that convolution integrated here
+/// (Gauss–Legendre on each of the MLE's segments, 40 panels each) at the
+/// table's own nodes within 3 τ of the data: one constant ratio (the
+/// table's normalisation) to 1e-9, within 1e-6 of 1.
+#[test]
+fn smoothed_is_the_convolution() {
+    use exchange_design::estimation::{estimate_with_fit, Method, Parameters};
+    // Two modes far apart: the MLE is flat between them, τ is large and the
+    // MLE's knots are close on its scale (the narrow-interval formula).
+    let two: Vec<f64> = sample(&truth(), 2_000, 23)
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if i % 2 == 0 {
+                v * 0.3 - 1.5
+            } else {
+                v * 0.3 + 1.5
+            }
+        })
+        .collect();
+    for (n, x) in [
+        (40, sample(&truth(), 40, 21)),
+        (2_000, sample(&truth(), 2_000, 22)),
+        (2_000, two),
+    ] {
+        let mle = log_concave_mle(&x, None).unwrap();
+        let e = estimate_with_fit(Method::LogConcave, &x, Some((-40.0, 40.0))).unwrap();
+        let Parameters::LogConcave {
+            smoothing_sd: tau, ..
+        } = e.fit.parameters
+        else {
+            panic!()
+        };
+        let k = mle.knots().to_vec();
+        let conv = |z: f64| {
+            k.windows(2)
+                .map(|w| {
+                    common::reference_integral_panels(
+                        |y| {
+                            let u = (z - y) / tau;
+                            mle.pdf(y) * (-0.5 * u * u).exp()
+                                / (tau * (2.0 * std::f64::consts::PI).sqrt())
+                        },
+                        w[0],
+                        w[1],
+                        40,
+                    )
+                })
+                .sum::<f64>()
+        };
+        let d = &e.distribution;
+        let (lo, hi) = (k[0] - 3.0 * tau, k[k.len() - 1] + 3.0 * tau);
+        // The table's nodes: where pdf is exact to rounding.
+        let lc =
+            exchange_design::estimation::log_concave_smoothed(&x, Some((-40.0, 40.0))).unwrap();
+        let nodes: Vec<f64> = lc
+            .knots()
+            .iter()
+            .copied()
+            .filter(|&z| z > lo && z < hi)
+            .step_by(7)
+            .collect();
+        assert!(nodes.len() > 20, "{} nodes", nodes.len());
+        let ratios: Vec<f64> = nodes.iter().map(|&z| d.pdf(z) / conv(z)).collect();
+        let c = ratios[0];
+        assert!((c - 1.0).abs() < 1e-6, "n {n}: normalisation {c}");
+        for (z, r) in nodes.iter().zip(&ratios) {
+            assert!((r / c - 1.0).abs() < 1e-9, "n {n} at {z}: {r} vs {c}");
         }
     }
 }

@@ -590,3 +590,51 @@ fn concave_majorant(z: &[f64], v: &[f64]) -> (Vec<f64>, Vec<f64>) {
     }
     (hz, hv)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{ln_normal_interval, ln_upper_tail};
+
+    /// `P(u₁ < U < u₂)` from `erfc` directly (accurate where the difference
+    /// does not cancel much).
+    fn direct(u1: f64, u2: f64) -> f64 {
+        let q = |x: f64| 0.5 * libm::erfc(x * std::f64::consts::FRAC_1_SQRT_2);
+        q(u1) - q(u2)
+    }
+
+    #[test]
+    fn normal_interval_against_erfc() {
+        // Narrow intervals (the series branch), moderate ones, both tails.
+        for &(u1, u2, tol) in &[
+            (0.3, 0.3 + 1e-3, 1e-10),
+            // At the edge of the series branch (w = 0.049): its w⁴ term is 3e-9.
+            (0.951, 1.0, 1e-12),
+            (-1.7, -1.7 + 2e-3, 1e-10),
+            (2.5, 2.5 + 1e-4, 1e-9),
+            (-0.4, 0.9, 1e-14),
+            (1.0, 3.0, 1e-14),
+            (-6.0, -2.0, 1e-13),
+            (9.0, 11.0, 1e-13),
+        ] {
+            let got = ln_normal_interval(u1, u2).exp();
+            let want = direct(u1, u2);
+            assert!(
+                (got / want - 1.0).abs() < tol,
+                "({u1}, {u2}): {got} vs {want}"
+            );
+        }
+    }
+
+    #[test]
+    fn upper_tail_branches_agree() {
+        // The asymptotic series (x ≥ 30) against erfc where both are valid.
+        for x in [30.0, 31.5, 35.0] {
+            let want = (0.5 * libm::erfc(x * std::f64::consts::FRAC_1_SQRT_2)).ln();
+            let got = ln_upper_tail(x);
+            assert!(
+                (got - want).abs() < 1e-12 * want.abs(),
+                "x {x}: {got} vs {want}"
+            );
+        }
+    }
+}
