@@ -19,7 +19,7 @@ use crate::distribution::{
     Beta, DistributionError, EndowmentDistribution, Mixture, PiecewiseLinear, Triangular,
     TruncatedNormal, Uniform,
 };
-use crate::estimation::{estimate, EstimationError, Method};
+use crate::estimation::{estimate, estimate_with_fit, EstimationError, Method};
 use crate::implementation::{ImplementationError, SidePayments};
 use crate::market::{Market, MarketError, TraderClass};
 use crate::mechanism::{MechanismError, OptimalMechanism};
@@ -794,6 +794,21 @@ impl Spec {
                 tau: sp.tau(),
             });
         }
+        // The fit of each estimated class (the estimators are
+        // deterministic, so this is the estimate the market was built on).
+        for (c, t) in report.classes.iter_mut().zip(&self.traders) {
+            if let DistributionSpec::Estimate {
+                method,
+                samples,
+                support,
+            } = &t.distribution
+            {
+                let support = support.map(|[lo, hi]| (lo, hi));
+                c.estimate = estimate_with_fit(*method, samples, support)
+                    .ok()
+                    .map(|e| e.fit);
+            }
+        }
         if let Some(queries) = &self.fee_queries {
             let mut fees = Vec::with_capacity(queries.len());
             for (i, q) in queries.iter().enumerate() {
@@ -871,6 +886,15 @@ pub struct ClassReport {
     /// for a class whose virtual types are monotone.
     #[cfg_attr(feature = "serde", serde(default))]
     pub ironed_intervals: Vec<[f64; 2]>,
+    /// For a class whose distribution is an `"estimate"`: how it was
+    /// fitted (method, `n`, distinct `n`, support, log-likelihood and
+    /// fitted parameters, [`crate::estimation::Fit`]); filled by
+    /// [`Spec::run`], absent for other classes.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub estimate: Option<crate::estimation::Fit>,
     /// The class's side-payment constants (Theorem 2); filled by
     /// [`Spec::run`].
     #[cfg_attr(
@@ -1051,6 +1075,7 @@ impl Report {
                         .into_iter()
                         .map(|(a, b)| [a, b])
                         .collect(),
+                    estimate: None,
                     side_payment: None,
                 }
             }),

@@ -173,3 +173,33 @@ fn the_ironed_sample_reports_its_pooled_intervals() {
         assert!(a < b && (a.abs() - 0.7).abs() < 0.2);
     }
 }
+
+/// Issue 20 (7): the report of an estimated class shows its fit.
+#[test]
+fn the_estimate_sample_reports_its_fits() {
+    let (_, spec, r) = samples()
+        .into_iter()
+        .find(|(name, _, _)| name == "estimate.json")
+        .unwrap();
+    let kde = &r["classes"][0]["estimate"];
+    let given = spec["traders"][0]["distribution"]["samples"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(kde["method"], "kde");
+    assert_eq!(kde["n"].as_u64().unwrap() as usize, given);
+    assert!(kde["distinct"].as_u64().unwrap() <= kde["n"].as_u64().unwrap());
+    assert_eq!(kde["support"], serde_json::json!([0.0, 2.0]));
+    assert!(kde["log_likelihood"].as_f64().unwrap().is_finite());
+    let p = &kde["parameters"]["kde"];
+    assert!(p["bandwidth"].as_f64().unwrap() > 0.0);
+    assert!(p["rule"] == "improved_sheather_jones" || p["rule"] == "silverman");
+    let lc = &r["classes"][1]["estimate"];
+    assert_eq!(lc["method"], "log_concave");
+    assert!(
+        lc["parameters"]["log_concave"]["smoothing_sd"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
+}

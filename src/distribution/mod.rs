@@ -331,6 +331,82 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
     }
 }
 
+/// A shared distribution is a distribution: every method forwards to the
+/// one behind the `Arc`. So an estimate, returned as
+/// `Arc<dyn EndowmentDistribution>`, goes straight into
+/// [`TraderClass::new`](crate::market::TraderClass::new).
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::{EndowmentDistribution, Uniform};
+/// use std::sync::Arc;
+/// let d: Arc<dyn EndowmentDistribution> = Arc::new(Uniform::new(0.0, 2.0).unwrap());
+/// fn mean_of<D: EndowmentDistribution>(d: &D) -> f64 { d.mean() }
+/// assert_eq!(mean_of(&d), 1.0);
+/// ```
+impl<D: EndowmentDistribution + ?Sized> EndowmentDistribution for std::sync::Arc<D> {
+    fn support(&self) -> (f64, f64) {
+        (**self).support()
+    }
+    fn cdf(&self, z: f64) -> f64 {
+        (**self).cdf(z)
+    }
+    fn pdf(&self, z: f64) -> f64 {
+        (**self).pdf(z)
+    }
+    fn sf(&self, z: f64) -> f64 {
+        (**self).sf(z)
+    }
+    fn log_concave(&self) -> bool {
+        (**self).log_concave()
+    }
+    fn kinks(&self) -> &[f64] {
+        (**self).kinks()
+    }
+    fn pdf_derivative(&self, z: f64) -> f64 {
+        (**self).pdf_derivative(z)
+    }
+    fn partial_moment(&self, a: f64) -> f64 {
+        (**self).partial_moment(a)
+    }
+    fn mean(&self) -> f64 {
+        (**self).mean()
+    }
+    fn second_moment(&self) -> f64 {
+        (**self).second_moment()
+    }
+    fn variance(&self) -> f64 {
+        (**self).variance()
+    }
+    fn cdf_integral(&self, a: f64) -> f64 {
+        (**self).cdf_integral(a)
+    }
+    fn sf_integral(&self, a: f64) -> f64 {
+        (**self).sf_integral(a)
+    }
+    fn quantile(&self, u: f64) -> f64 {
+        (**self).quantile(u)
+    }
+    fn validated_by_construction(&self) -> bool {
+        (**self).validated_by_construction()
+    }
+    fn uniform_support(&self) -> Option<(f64, f64)> {
+        (**self).uniform_support()
+    }
+    fn pdf_log_derivative(&self, z: f64) -> f64 {
+        (**self).pdf_log_derivative(z)
+    }
+    fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
+        (**self).density_and_ratio(z, which)
+    }
+    fn cdf_pdf_ratio(&self, z: f64) -> f64 {
+        (**self).cdf_pdf_ratio(z)
+    }
+    fn sf_pdf_ratio(&self, z: f64) -> f64 {
+        (**self).sf_pdf_ratio(z)
+    }
+}
+
 /// `num / den` for a non-negative numerator and density, with the limits the
 /// hazard ratios take where the density vanishes.
 pub(crate) fn ratio(num: f64, den: f64) -> f64 {

@@ -39,6 +39,23 @@ pub enum EstimationError {
         /// The common value.
         value: f64,
     },
+    /// The samples' scale is outside what the estimators can square
+    /// without overflow or underflow.
+    #[error("the samples span {spread:e} with magnitudes up to {magnitude:e}, outside [1e-100, 1e100] where their squares over- or underflow; rescale the samples (and the support) to units near 1")]
+    ScaleOutOfRange {
+        /// `max − min` of the samples.
+        spread: f64,
+        /// The largest `|sample|`.
+        magnitude: f64,
+    },
+    /// The samples differ only in their last few digits.
+    #[error("the samples span only {spread:e} at magnitude {magnitude:e}: they take a few thousand representable values at most, too few to estimate a density; record them relative to an offset (e.g. subtract the median before rounding)")]
+    SpreadAtResolution {
+        /// `max − min` of the samples.
+        spread: f64,
+        /// The largest `|sample|`.
+        magnitude: f64,
+    },
     /// A sample lies outside the given support.
     #[error("sample {index} is {value}, outside the support [{lo}, {hi}]; widen the support or drop the sample")]
     OutsideSupport {
@@ -81,8 +98,9 @@ pub enum EstimationError {
         /// Why, and what to do instead.
         reason: &'static str,
     },
-    /// The iteration did not reach its convergence criterion.
-    #[error("method `{method}` did not converge in {iterations} iterations (criterion {residual:e}); rescale the samples or use another method")]
+    /// The iteration stopped before its optimality certificate held: a
+    /// failure of the optimiser, not a property of the data.
+    #[error("method `{method}` stopped after {iterations} iterations without reaching its optimality certificate (criterion {residual:e}); this is an optimiser failure, please report the samples, and use another method meanwhile")]
     NotConverged {
         /// The method.
         method: &'static str,

@@ -14,14 +14,25 @@
 //!   `(mean ln v, mean ln(1 − v))` with `v = (x − lo)/(hi − lo)`; the score
 //!   is `(mean ln v − ψ(a) + ψ(a + b), mean ln(1 − v) − ψ(b) + ψ(a + b))`.
 //!
-//! Convergence: every score coordinate at most [`SCORE_TOLERANCE`] (in
-//! standardised units), or, once the Newton decrement is below the rounding
-//! of the log-likelihood, three full steps that no longer lower the score
-//! (or 200 steps) with the score at most `1e4 ×` [`SCORE_TOLERANCE`].
+//! Convergence (an optimality certificate, not a step cap): the
+//! iteration ends at the first point where either every score coordinate
+//! is at most [`SCORE_TOLERANCE`] or the Newton decrement
+//! `λ² = gᵀ I⁻¹ g` (score `g`, Fisher information `I` = minus the Hessian)
+//! is at most [`DECREMENT_TOLERANCE`]. The decrement does not depend on
+//! the parametrisation: `λ²/2` bounds (to second order) how far the mean
+//! log-likelihood lies below its maximum, and `λ` is the distance to the
+//! maximiser in the Fisher metric of one observation. Once `λ²` is below
+//! [`CERTIFIED_DECREMENT`] the change of the log-likelihood is at its
+//! rounding, so an Armijo test on it would reject good steps at random:
+//! from there on full Newton steps are taken, and when two in a row no
+//! longer lower `λ²` (rounding of the score's sums) the best point seen is
+//! returned, certified by its own `λ² ≤` [`CERTIFIED_DECREMENT`]. Only an
+//! ascent that cannot bring `λ²` to that level is an error.
 //! No optimiser crate is used: see `docs/design.md`.
 
 use super::{checked_sorted, EstimationError};
-use crate::distribution::{Beta, EndowmentDistribution, TruncatedNormal};
+use crate::distribution::{Beta, DistributionError, TruncatedNormal};
+use crate::numerics::{integrate_vec, Tolerances};
 use statrs::function::beta::ln_beta;
 use statrs::function::gamma::digamma;
 
@@ -34,11 +45,34 @@ use statrs::function::gamma::digamma;
 /// ```
 pub const SCORE_TOLERANCE: f64 = 1e-12;
 
-/// Cap on Newton steps.
+/// Newton decrement `λ² = gᵀ I⁻¹ g` at which the ascent has converged
+/// outright (the log-likelihood is within `λ²/2 = 5e-25` per observation
+/// of its maximum).
+///
+/// # Example
+/// ```
+/// use exchange_design::estimation::{CERTIFIED_DECREMENT, DECREMENT_TOLERANCE};
+/// assert!(DECREMENT_TOLERANCE < CERTIFIED_DECREMENT);
+/// ```
+pub const DECREMENT_TOLERANCE: f64 = 1e-24;
+
+/// The largest Newton decrement `λ²` accepted when rounding stops the
+/// ascent first. At `λ² ≤ 1e-12` the total log-likelihood of `n` samples
+/// is within `n · 5e-13` of its maximum, and the parameters are within
+/// `√(n λ²) = 1e-6 √n` standard errors of the exact maximiser (a
+/// thousandth of a standard error up to `n = 10⁶`).
+///
+/// # Example
+/// ```
+/// assert!(exchange_design::estimation::CERTIFIED_DECREMENT <= 1e-12);
+/// ```
+pub const CERTIFIED_DECREMENT: f64 = 1e-12;
+
+/// Cap on Newton steps (a safeguard; not reached in the sweep of
+/// `docs/estimation.md`).
 const MAX_STEPS: usize = 200;
-/// Newton decrement below which steps are taken whole: the change of the
-/// log-likelihood is then below its rounding.
-const NEAR_DECREMENT: f64 = 1e-20;
+/// Smallest step fraction tried by the line search.
+const MIN_STEP: f64 = 1e-12;
 /// The iteration is kept to `σ` below this many sample standard deviations.
 const MAX_SIGMA_RATIO: f64 = 1e6;
 /// An ascent that fails with `σ` beyond this many sample standard
@@ -48,7 +82,8 @@ const FLAT_SIGMA: f64 = 10.0;
 
 /// Maximises a concave `objective` of two parameters given its score and
 /// Hessian (`(g, h)` with `h` negative definite), by Newton steps with
-/// backtracking inside the domain `feasible`.
+/// backtracking inside the domain `feasible`, ending on the certificate of
+/// the module documentation.
 fn newton2(
     method: &'static str,
     start: [f64; 2],
@@ -57,75 +92,82 @@ fn newton2(
     feasible: impl Fn([f64; 2]) -> bool,
 ) -> Result<[f64; 2], ([f64; 2], EstimationError)> {
     let mut x = start;
-    let (mut best, mut stall) = (f64::INFINITY, 0);
+    // Best point of the full-step phase, with its decrement.
+    let (mut best, mut best_x, mut stall) = (f64::INFINITY, start, 0);
+    // The last decrement, reported if the step cap is reached.
+    let mut last = f64::INFINITY;
+    let fail = |x: [f64; 2], step: usize, lambda2: f64| {
+        Err((
+            x,
+            EstimationError::NotConverged {
+                method,
+                iterations: step,
+                residual: lambda2,
+            },
+        ))
+    };
     for step in 0..MAX_STEPS {
         let (g, h) = score(x);
         let gmax = g[0].abs().max(g[1].abs());
-        if !gmax.is_finite() {
-            break;
-        }
         if gmax <= SCORE_TOLERANCE {
             return Ok(x);
         }
-        // Solve (−h) d = g.
+        // Solve I d = g with I = −h.
         let (a, b, c) = (-h[0][0], -h[0][1], -h[1][1]);
         let det = a * c - b * b;
-        let d = if a > 0.0 && det > 0.0 {
+        let newton = a > 0.0 && det > 0.0 && det.is_finite();
+        let d = if newton {
             [(c * g[0] - b * g[1]) / det, (a * g[1] - b * g[0]) / det]
         } else {
             // Not negative definite in floating point: gradient ascent step.
             [g[0], g[1]]
         };
-        let decrement = d[0] * g[0] + d[1] * g[1];
+        let lambda2 = d[0] * g[0] + d[1] * g[1];
+        if !lambda2.is_finite() {
+            return fail(x, step, lambda2);
+        }
+        last = lambda2;
+        if newton && lambda2 <= DECREMENT_TOLERANCE {
+            return Ok(x);
+        }
         let at = |t: f64| [x[0] + t * d[0], x[1] + t * d[1]];
         let mut t = 1.0;
-        while !feasible(at(t)) && t > 1e-12 {
+        while !feasible(at(t)) && t > MIN_STEP {
             t *= 0.5;
         }
-        if decrement >= NEAR_DECREMENT {
-            let l0 = objective(x);
-            let accepted = |t: f64| {
-                let l1 = objective(at(t));
-                l1.is_finite() && l1 >= l0 + 1e-4 * t * decrement
-            };
-            while t > 1e-12 && !accepted(t) {
-                t *= 0.5;
+        if newton && lambda2 <= CERTIFIED_DECREMENT {
+            // Full steps; stop when they no longer lower the decrement.
+            if lambda2 < best {
+                (best, best_x, stall) = (lambda2, x, 0);
+            } else {
+                stall += 1;
+                if stall >= 2 {
+                    return Ok(best_x);
+                }
             }
+            if t <= MIN_STEP {
+                return Ok(best_x);
+            }
+            x = at(t);
+            continue;
         }
-        if t <= 1e-12 {
-            return stop(method, step, gmax).map(|()| x).map_err(|e| (x, e));
+        let l0 = objective(x);
+        let accepted = |t: f64| {
+            let l1 = objective(at(t));
+            l1.is_finite() && l1 >= l0 + 1e-4 * t * lambda2
+        };
+        while t > MIN_STEP && !accepted(t) {
+            t *= 0.5;
+        }
+        if t <= MIN_STEP {
+            return fail(x, step, lambda2);
         }
         x = at(t);
-        if decrement < NEAR_DECREMENT {
-            if gmax >= best {
-                stall += 1;
-                if stall >= 3 {
-                    return stop(method, step, gmax).map(|()| x).map_err(|e| (x, e));
-                }
-            } else {
-                best = gmax;
-            }
-        }
     }
-    let (g, _) = score(x);
-    stop(method, MAX_STEPS, g[0].abs().max(g[1].abs()))
-        .map(|()| x)
-        .map_err(|e| (x, e))
-}
-
-/// Ends an iteration that rounding or the step cap stopped: accepted if the
-/// score is within `1e4 ×` [`SCORE_TOLERANCE`] (1e-8 in units of the sample
-/// standard deviation: five orders below the sampling error of 10⁵ samples).
-fn stop<T: Default>(method: &'static str, step: usize, gmax: f64) -> Result<T, EstimationError> {
-    if gmax <= 1e4 * SCORE_TOLERANCE {
-        Ok(T::default())
-    } else {
-        Err(EstimationError::NotConverged {
-            method,
-            iterations: step,
-            residual: gmax,
-        })
+    if best <= CERTIFIED_DECREMENT {
+        return Ok(best_x);
     }
+    fail(x, MAX_STEPS, last)
 }
 
 /// The maximum likelihood [`TruncatedNormal`] on `support = (lo, hi)`.
@@ -160,48 +202,33 @@ pub fn fit_truncated_normal(
     let (lo, hi) = ((support.0 - m) / s, (support.1 - m) / s);
     let t1 = u.iter().sum::<f64>() / n;
     let t2 = u.iter().map(|v| v * v).sum::<f64>() / n;
-    // Natural parameters η = (μ/σ², −1/(2σ²)) ↔ (μ, σ).
-    let model = |eta: [f64; 2]| {
-        let sigma = (-0.5 / eta[1]).sqrt();
-        TruncatedNormal::new(eta[0] * sigma * sigma, sigma, lo, hi).ok()
-    };
-    let objective = |eta: [f64; 2]| match model(eta) {
-        Some(d) => u.iter().map(|&v| d.pdf(v).ln()).sum::<f64>() / n,
+    // Natural parameters η = (μ/σ², −1/(2σ²)); every quantity below comes
+    // from the moments of `family`, about the mode (no cancellation of
+    // raw moments, so it stays accurate for a fit far in a normal's tail).
+    let objective = |eta: [f64; 2]| match family(eta, lo, hi) {
+        Some(f) => {
+            let c = f.mode;
+            eta[0] * (t1 - c) + eta[1] * (t2 - c * c) - f.log_mass
+        }
         None => f64::NEG_INFINITY,
     };
     let score = |eta: [f64; 2]| {
-        let Some(d) = model(eta) else {
+        let Some(f) = family(eta, lo, hi) else {
             return ([f64::NAN; 2], [[f64::NAN; 2]; 2]);
         };
-        let sigma = (-0.5 / eta[1]).sqrt();
-        let mu = eta[0] * sigma * sigma;
-        let (e1, e2) = (d.mean(), d.second_moment());
-        // Moments of the standardised Y = (U − μ)/σ on [α, β] by the
-        // recursion m_k = (k − 1) m_{k−2} − [β^{k−1} φ(β) − α^{k−1} φ(α)]/Z,
-        // with φ(·)/Z = σ f(end). Used only for the Hessian.
-        let (al, be) = ((lo - mu) / sigma, (hi - mu) / sigma);
-        let (fa, fb) = (sigma * d.pdf(lo), sigma * d.pdf(hi));
-        let m1 = (e1 - mu) / sigma;
-        let m2 = d.variance() / (sigma * sigma) + m1 * m1;
-        let m3 = 2.0 * m1 - (be * be * fb - al * al * fa);
-        let m4 = 3.0 * m2 - (be.powi(3) * fb - al.powi(3) * fa);
-        // Raw moments of U = μ + σY.
-        let r3 = mu.powi(3)
-            + 3.0 * mu * mu * sigma * m1
-            + 3.0 * mu * sigma * sigma * m2
-            + sigma.powi(3) * m3;
-        let r4 = mu.powi(4)
-            + 4.0 * mu.powi(3) * sigma * m1
-            + 6.0 * mu * mu * sigma * sigma * m2
-            + 4.0 * mu * sigma.powi(3) * m3
-            + sigma.powi(4) * m4;
-        let v11 = d.variance();
-        let v12 = r3 - e1 * e2;
-        let v22 = r4 - e2 * e2;
-        ([t1 - e1, t2 - e2], [[-v11, -v12], [-v12, -v22]])
+        let (c, [m1, m2, m3, m4]) = (f.mode, f.moments);
+        // U = c + V: E U = c + m1, E U² = c² + 2c m1 + m2.
+        let g = [(t1 - c) - m1, (t2 - c * c) - 2.0 * c * m1 - m2];
+        // Cov of (U, U²) = cov of (V, V² + 2cV).
+        let var = m2 - m1 * m1;
+        let cov_v_v2 = m3 - m1 * m2;
+        let var_v2 = m4 - m2 * m2;
+        let v12 = cov_v_v2 + 2.0 * c * var;
+        let v22 = var_v2 + 4.0 * c * cov_v_v2 + 4.0 * c * c * var;
+        (g, [[-var, -v12], [-v12, -v22]])
     };
     let feasible = |eta: [f64; 2]| {
-        eta[1] < 0.0 && (-0.5 / eta[1]).sqrt() < MAX_SIGMA_RATIO && model(eta).is_some()
+        eta[1] < 0.0 && (-0.5 / eta[1]).sqrt() < MAX_SIGMA_RATIO && family(eta, lo, hi).is_some()
     };
     let eta = newton2(METHOD, [0.0, -0.5], objective, score, feasible).map_err(|(eta, e)| {
         // The ascent stopped with σ far beyond the samples' spread: it was
@@ -209,7 +236,7 @@ pub fn fit_truncated_normal(
         if (-0.5 / eta[1]).sqrt() > FLAT_SIGMA {
             EstimationError::NoEstimate {
                 method: METHOD,
-                reason: "the likelihood increases towards sigma = infinity (the samples are flatter than any normal truncated to this support); use `kde` or `log_concave`",
+                reason: "the likelihood increases towards sigma = infinity: the samples are flatter than any normal truncated to this support (their best fit is the family's limit, a truncated exponential or uniform); use `kde` or `log_concave`",
             }
         } else {
             e
@@ -217,8 +244,59 @@ pub fn fit_truncated_normal(
     })?;
     let sigma = (-0.5 / eta[1]).sqrt();
     let mu = eta[0] * sigma * sigma;
-    TruncatedNormal::new(m + s * mu, s * sigma, support.0, support.1)
-        .map_err(EstimationError::Distribution)
+    TruncatedNormal::new(m + s * mu, s * sigma, support.0, support.1).map_err(|e| match e {
+        DistributionError::NoMassInSupport { .. } => EstimationError::NoEstimate {
+            method: METHOD,
+            reason: "the maximum likelihood normal has its mean so far outside the support (more than about 37 standard deviations) that its mass there underflows and `TruncatedNormal` cannot represent it (the samples look like a truncated exponential); use `log_concave` or `kde`",
+        },
+        e => EstimationError::Distribution(e),
+    })
+}
+
+/// The density `∝ exp(η₁u + η₂u²)` on `[lo, hi]` (`η₂ < 0`): its mode
+/// `c` (μ clamped to the support), `ln ∫ exp(η₁(u − c) + η₂(u² − c²)) du`
+/// and the moments `E (U − c)^k`, `k = 1..4`.
+struct Family {
+    mode: f64,
+    log_mass: f64,
+    moments: [f64; 4],
+}
+
+/// [`Family`] by adaptive Gauss–Kronrod over the part of the support where
+/// the density is above `e^{−40}` of its mode's (nine `σ` from an interior
+/// mode; from a mode at an end, also at most `45/|slope|`, since the
+/// concave exponent lies below its tangent there). `None` if not finite.
+fn family(eta: [f64; 2], lo: f64, hi: f64) -> Option<Family> {
+    let (e1, e2) = (eta[0], eta[1]);
+    let sigma = (-0.5 / e2).sqrt();
+    let c = (e1 * sigma * sigma).clamp(lo, hi);
+    let slope = (e1 + 2.0 * e2 * c).abs();
+    let mut reach = 9.0 * sigma;
+    if slope > 0.0 {
+        reach = reach.min(45.0 / slope);
+    }
+    let (a, b) = ((c - reach).max(lo), (c + reach).min(hi));
+    let tol = Tolerances {
+        quad_rel: 1e-14,
+        ..Tolerances::DEFAULT
+    };
+    let [z, s1, s2, s3, s4] = integrate_vec(
+        |u: f64| {
+            let v = u - c;
+            let w = (v * (e1 + e2 * (u + c))).exp();
+            [w, w * v, w * v * v, w * v * v * v, w * v * v * v * v]
+        },
+        a,
+        b,
+        &tol,
+    );
+    let out = Family {
+        mode: c,
+        log_mass: z.ln(),
+        moments: [s1 / z, s2 / z, s3 / z, s4 / z],
+    };
+    (z > 0.0 && out.log_mass.is_finite() && out.moments.iter().all(|m| m.is_finite()))
+        .then_some(out)
 }
 
 /// The maximum likelihood [`Beta`] on `support = (lo, hi)` with both shapes
