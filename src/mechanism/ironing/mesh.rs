@@ -33,6 +33,10 @@ const INITIAL_CELLS: usize = 16;
 /// density.
 const SAMPLES: usize = 9;
 
+/// Relative change of the density across one point above which it counts as
+/// a jump (see [`Mesh::certified`]).
+const JUMP_REL: f64 = 1e-9;
+
 /// A point of the mesh and the distribution's closed forms there.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Node {
@@ -43,6 +47,9 @@ pub(super) struct Node {
     pub sf: f64,
     /// The partial first moment `M(z) = ∫_lo^z s f(s) ds`.
     pub moment: f64,
+    /// The density just below and at `z` (they differ where it jumps, at a
+    /// kink: a component's support ending inside a mixture).
+    pub pdf: (f64, f64),
 }
 
 /// Points of the support in increasing order, and between each two the
@@ -169,6 +176,27 @@ impl<'a> Mesh<'a> {
             // and the cell must lie inside a pool.
             return false;
         }
+        // A jump of the density at either end of the cell: `H` falls where
+        // the density jumps down, `L` where it jumps up, and no bound on
+        // the cell's inside can show it.
+        // (One ulp below a point the density of a smooth family differs by
+        // far less than a billionth.)
+        // The change is measured against the larger side or a uniform
+        // density over the support, whichever is larger, so that a density
+        // falling continuously to zero at a point is no jump.
+        let width = self.nodes[self.nodes.len() - 1].z - self.nodes[0].z;
+        let jumps = |n: &Node| {
+            let step = JUMP_REL * n.pdf.0.max(n.pdf.1).max(1.0 / width);
+            match side {
+                Side::Upper => n.pdf.0 - n.pdf.1 > step,
+                Side::Lower => n.pdf.1 - n.pdf.0 > step,
+            }
+        };
+        let (left, right) = (&self.nodes[k], &self.nodes[k + 1]);
+        let interior = |n: &Node| n.cdf > 0.0 && n.sf > 0.0;
+        if beta > 0.0 && ((interior(left) && jumps(left)) || (interior(right) && jumps(right))) {
+            return false;
+        }
         if beta == 0.0 {
             // Both types are the identity where there is probability.
             return true;
@@ -218,6 +246,7 @@ pub(super) fn node(d: &dyn EndowmentDistribution, z: f64) -> Node {
         cdf: d.cdf(z),
         sf: d.sf(z),
         moment: d.partial_moment(z),
+        pdf: (d.pdf(z.next_down()), d.pdf(z)),
     }
 }
 
