@@ -1100,3 +1100,19 @@ fn a_support_with_a_gap_is_pooled_across_it() {
         );
     }
 }
+
+/// A market of the random search where the lower type jumps across the
+/// level at a point where a Beta component's support ends: the binding
+/// interval must start exactly there (a root stopping a few ulps past the
+/// jump left types between with the wrong side's value, which Lemma 1's
+/// check, probing the density's kinks, caught).
+#[test]
+fn a_level_crossed_at_a_jump_of_the_density_starts_the_interval_there() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.9625044106196403,"traders":[{"kappa":1.903078925156402,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.811573104889012,"distribution":{"family":"uniform","lo":-0.8419820705674739,"hi":0.10568442076007623}},{"weight":0.05693272153614309,"distribution":{"family":"truncated_normal","mu":-0.2497523030546694,"sigma":0.42632231887775973,"lo":-0.5566389965551487,"hi":0.2860388973513138}},{"weight":0.9503985012733034,"distribution":{"family":"beta","a":1.523323374689695,"b":1.0,"lo":-0.590709266733208,"hi":0.06834158988147054}}]}},{"kappa":1.4952102528970197,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.3881045769411114,"distribution":{"family":"truncated_normal","mu":1.6471163460060965,"sigma":0.04785982976755483,"lo":-0.36193497344906134,"hi":1.8996831401196965}},{"weight":0.049731389733110365,"distribution":{"family":"uniform","lo":-0.41806972391773267,"hi":1.9070646813284775}}]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    let kink = 0.06834158988147054;
+    assert_eq!(mech.class(0).binding_interval().0, kink);
+    check_feasibility(&mech).unwrap();
+}

@@ -124,7 +124,7 @@ impl VirtualTypes {
         if !reached(q) {
             return Ok(None);
         }
-        solve_increasing(
+        let z = solve_increasing(
             |z| raw_with_slope(d, self.beta, side, z),
             eta,
             p,
@@ -133,8 +133,18 @@ impl VirtualTypes {
             rel,
             method,
             false,
-        )
-        .map(Some)
+        )?;
+        // Where the raw type jumps across `eta` (at a jump of the density)
+        // the crossing is the jump itself; the root stops within its
+        // tolerance of it, possibly just past it, where the types between
+        // would see the wrong side of the level.
+        let tol = 4.0 * rel * (q - p).max(p.abs()).max(q.abs());
+        let jump = d
+            .kinks()
+            .iter()
+            .copied()
+            .find(|&k| k > p && k <= z && z - k <= tol && reached(k));
+        Ok(Some(jump.unwrap_or(z)))
     }
 
     /// The pieces of `[a, b]` in order: `(from, to, Some(value))` on a pool
