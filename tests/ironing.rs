@@ -1116,3 +1116,18 @@ fn a_level_crossed_at_a_jump_of_the_density_starts_the_interval_there() {
     assert_eq!(mech.class(0).binding_interval().0, kink);
     check_feasibility(&mech).unwrap();
 }
+
+/// A market of the random search where a narrow component's support ends
+/// far in the tails of the others, so the density there is about 1e-21 and
+/// jumps down by most of itself: the upper type jumps down with it. The
+/// jump is found against what the density's slope allows over one ulp (an
+/// absolute threshold missed it), and Lemma 1 holds.
+#[test]
+fn a_jump_of_a_tiny_density_is_ironed() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.7127841489477752,"traders":[{"kappa":0.36903903381681924,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.4513740855428213,"distribution":{"family":"truncated_normal","mu":0.5673915158115153,"sigma":0.10794160974281143,"lo":0.42784348539639905,"hi":0.6200458904132218}},{"weight":0.07043003442731083,"distribution":{"family":"truncated_normal","mu":0.5994328841517984,"sigma":0.004914369429569216,"lo":0.591567558753058,"hi":0.6485102272547186}},{"weight":0.4279450857700365,"distribution":{"family":"truncated_normal","mu":0.4627516069368773,"sigma":0.014592609196669536,"lo":0.44969026187764183,"hi":0.6904235056795615}},{"weight":0.6031947363661128,"distribution":{"family":"truncated_normal","mu":0.39421205601393877,"sigma":0.0006065029192692219,"lo":0.3070504348743314,"hi":0.42784348539639905}}]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+}

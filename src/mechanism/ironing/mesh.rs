@@ -50,6 +50,9 @@ pub(super) struct Node {
     /// The density just below and at `z` (they differ where it jumps, at a
     /// kink: a component's support ending inside a mixture).
     pub pdf: (f64, f64),
+    /// The change a continuous density can make over that one ulp (from
+    /// its slope on either side, with a wide margin).
+    pub drift: f64,
 }
 
 /// Points of the support in increasing order, and between each two the
@@ -181,12 +184,10 @@ impl<'a> Mesh<'a> {
         // the cell's inside can show it.
         // (One ulp below a point the density of a smooth family differs by
         // far less than a billionth.)
-        // The change is measured against the larger side or a uniform
-        // density over the support, whichever is larger, so that a density
-        // falling continuously to zero at a point is no jump.
-        let width = self.nodes[self.nodes.len() - 1].z - self.nodes[0].z;
+        // A change within what the density's slope allows over one ulp is
+        // no jump (a density falling continuously to zero at a point).
         let jumps = |n: &Node| {
-            let step = JUMP_REL * n.pdf.0.max(n.pdf.1).max(1.0 / width);
+            let step = JUMP_REL * n.pdf.0.max(n.pdf.1) + n.drift;
             match side {
                 Side::Upper => n.pdf.0 - n.pdf.1 > step,
                 Side::Lower => n.pdf.1 - n.pdf.0 > step,
@@ -247,6 +248,11 @@ pub(super) fn node(d: &dyn EndowmentDistribution, z: f64) -> Node {
         sf: d.sf(z),
         moment: d.partial_moment(z),
         pdf: (d.pdf(z.next_down()), d.pdf(z)),
+        drift: 1e3
+            * (z - z.next_down())
+            * d.pdf_derivative(z)
+                .abs()
+                .max(d.pdf_derivative(z.next_down()).abs()),
     }
 }
 
