@@ -1,6 +1,6 @@
 //! Errors of the mechanism layer.
 
-use super::solver::{SolveStatus, SolverVariant};
+use super::{SolveStatus, SolverVariant};
 use crate::market::MarketError;
 use crate::numerics::RootError;
 use thiserror::Error;

@@ -42,7 +42,7 @@ impl FirstBest {
     pub fn new(market: &Market) -> Result<Self, MechanismError> {
         let mechanism =
             OptimalMechanism::solve_unconstrained(market, 0.0, &SolverConfig::default())?;
-        let zero = super::revenue_zero(market, &SolverConfig::default().tolerances);
+        let zero = super::budget::revenue_zero(market, &SolverConfig::default().tolerances);
         Ok(Self { mechanism, zero })
     }
 

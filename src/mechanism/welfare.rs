@@ -8,7 +8,7 @@
 //! quadrature is split there (and at the distribution's own kinks).
 
 use super::ironing::{Side, VirtualTypes};
-use super::solver::Levels;
+use super::levels::Levels;
 use super::virtual_value::AtEta;
 use crate::distribution::{breakpoints, EndowmentDistribution, HazardRatio};
 use crate::market::Market;

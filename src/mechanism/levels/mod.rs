@@ -1,0 +1,140 @@
+//! The solver for the levels `η_i` of Theorem 1 at a given weight `β`.
+//!
+//! Three interchangeable variants (see `docs/theory.md` §3):
+//!
+//! * [`SolverVariant::Aggregate`] (default, `aggregate.rs`): one outer
+//!   scalar root in the aggregate `S = Σ_j E[V_j]`, with one inner scalar
+//!   root per class for its `η`. `O(classes)` work per outer step;
+//!   identical traders share their inner root.
+//! * [`SolverVariant::DenseNewton`] (`dense.rs`): Newton's method on the
+//!   whole vector of `η` (one entry per trader), the paper's own system
+//!   (14)–(18), with the dense Jacobian factorised by `nalgebra`. `O(N³)`
+//!   per step: a cross-check for small markets.
+//! * [`SolverVariant::UniformLinear`] (`dense.rs`): Corollary 1.1. For
+//!   uniform endowments the system is linear in `η` and is solved in one
+//!   dense LU factorisation; it applies while every binding interval is
+//!   interior.
+//!
+//! The search for the weight that balances the budget is in `budget.rs`,
+//! one level up.
+
+mod aggregate;
+mod dense;
+
+use self::aggregate::solve_aggregate;
+use self::dense::{solve_dense_newton, solve_uniform_linear};
+use super::ironing::VirtualTypes;
+use super::virtual_value::AtEta;
+use super::{MechanismError, SolveStatus, SolverConfig, SolverVariant};
+use crate::distribution::EndowmentDistribution;
+use crate::market::Market;
+use crate::numerics::RootError;
+
+/// One class as the solver sees it.
+pub(crate) struct ClassInput<'a> {
+    pub dist: &'a dyn EndowmentDistribution,
+    pub count: f64,
+    /// Risk capacity `κ`.
+    pub kappa: f64,
+    /// `c = κ/(K − κ)`.
+    pub c: f64,
+    /// Scale of the class's types (support width and magnitude).
+    pub scale: f64,
+}
+
+pub(crate) fn class_inputs(market: &Market) -> Vec<ClassInput<'_>> {
+    let k_total = market.total_kappa();
+    market
+        .classes()
+        .iter()
+        .map(|c| {
+            let (lo, hi) = c.distribution().support();
+            ClassInput {
+                dist: c.distribution(),
+                count: c.count() as f64,
+                kappa: c.kappa(),
+                c: c.kappa() / (k_total - c.kappa()),
+                scale: (hi - lo).max(lo.abs()).max(hi.abs()),
+            }
+        })
+        .collect()
+}
+
+/// The solution of the level equations at one `β`.
+#[derive(Debug, Clone)]
+pub(crate) struct Levels {
+    pub classes: Vec<AtEta>,
+    /// `S = Σ_traders E[V]`.
+    pub sum: f64,
+}
+
+pub(super) fn root_err(stage: &'static str) -> impl Fn(RootError) -> MechanismError {
+    move |source| MechanismError::Root { stage, source }
+}
+
+/// Largest relative residual of `η_k = c_k (S − m_k)`.
+pub(crate) fn residual(inputs: &[ClassInput<'_>], levels: &Levels) -> f64 {
+    inputs
+        .iter()
+        .zip(&levels.classes)
+        .map(|(inp, at)| {
+            let target = inp.c * (levels.sum - at.mean);
+            (at.eta - target).abs() / inp.scale
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Initial guesses: first best levels, binding intervals at the middle.
+pub(crate) fn cold_start(inputs: &[ClassInput<'_>]) -> Vec<AtEta> {
+    inputs
+        .iter()
+        .map(|inp| {
+            let (lo, hi) = inp.dist.support();
+            AtEta {
+                eta: f64::NAN,
+                za: 0.5 * (lo + hi),
+                zb: 0.5 * (lo + hi),
+                mean: inp.dist.mean(),
+                slope: 0.0,
+            }
+        })
+        .collect()
+}
+
+/// Solves the level equations at the weight of `types` (one entry per
+/// class: its virtual types at that weight, ironed where needed),
+/// warm-starting from `warm`.
+pub(crate) fn solve_levels(
+    inputs: &[ClassInput<'_>],
+    types: &[VirtualTypes],
+    warm: &mut [AtEta],
+    config: &SolverConfig,
+    status: &mut SolveStatus,
+) -> Result<Levels, MechanismError> {
+    let sum = match config.variant {
+        SolverVariant::Aggregate => solve_aggregate(inputs, types, warm, config, status)?,
+        SolverVariant::DenseNewton => solve_dense_newton(inputs, types, warm, config, status)?,
+        SolverVariant::UniformLinear => {
+            status.outer_iterations += 1;
+            solve_uniform_linear(inputs, types, warm, config)?
+        }
+    };
+    if !sum.is_finite() {
+        return Err(MechanismError::NonFinite {
+            what: "aggregate virtual value",
+        });
+    }
+    let levels = Levels {
+        classes: warm.to_vec(),
+        sum,
+    };
+    status.residual = residual(inputs, &levels);
+    status.converged = status.residual <= 1e3 * config.tolerances.root_rel;
+    if !status.converged {
+        return Err(MechanismError::NotConverged {
+            variant: config.variant,
+            status: status.clone(),
+        });
+    }
+    Ok(levels)
+}
