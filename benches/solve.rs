@@ -49,10 +49,7 @@ fn uniform(n: usize) -> Market {
 }
 
 fn config(variant: SolverVariant) -> SolverConfig {
-    SolverConfig {
-        variant,
-        ..SolverConfig::default()
-    }
+    SolverConfig::default().with_variant(variant)
 }
 
 fn variants(c: &mut Criterion) {
@@ -104,10 +101,7 @@ fn inner_roots(c: &mut Criterion) {
     g.sample_size(10).measurement_time(Duration::from_secs(3));
     let het = heterogeneous(1_000);
     for (name, inner) in [("newton", RootMethod::Newton), ("brent", RootMethod::Brent)] {
-        let cfg = SolverConfig {
-            inner,
-            ..SolverConfig::default()
-        };
+        let cfg = SolverConfig::default().with_inner(inner);
         g.bench_function(name, |b| {
             b.iter(|| OptimalMechanism::solve_with(black_box(&het), 0.5, &cfg).unwrap())
         });

@@ -700,15 +700,10 @@ fn solver_variants_agree_on_an_ironed_market() {
     for alpha in [0.0, 0.5, 1.0] {
         let base = OptimalMechanism::solve(&m, alpha).unwrap();
         for cfg in [
-            SolverConfig {
-                variant: SolverVariant::DenseNewton,
-                ..Default::default()
-            },
-            SolverConfig {
-                inner: RootMethod::Brent,
-                outer: RootMethod::Brent,
-                ..Default::default()
-            },
+            SolverConfig::default().with_variant(SolverVariant::DenseNewton),
+            SolverConfig::default()
+                .with_inner(RootMethod::Brent)
+                .with_outer(RootMethod::Brent),
         ] {
             let other = OptimalMechanism::solve_with(&m, alpha, &cfg).unwrap();
             assert!((other.revenue() - base.revenue()).abs() < 1e-9);
@@ -717,10 +712,7 @@ fn solver_variants_agree_on_an_ironed_market() {
                 assert!((a.eta() - b.eta()).abs() < 1e-9);
             }
         }
-        let linear = SolverConfig {
-            variant: SolverVariant::UniformLinear,
-            ..Default::default()
-        };
+        let linear = SolverConfig::default().with_variant(SolverVariant::UniformLinear);
         assert!(matches!(
             OptimalMechanism::solve_with(&m, alpha, &linear),
             Err(MechanismError::VariantNotApplicable { .. })

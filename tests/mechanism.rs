@@ -272,19 +272,11 @@ fn solver_variants_agree_on_heterogeneous_markets() {
         for alpha in [0.0, 0.2, 0.6, 1.0] {
             let base = OptimalMechanism::solve(&m, alpha).unwrap();
             let configs = [
-                SolverConfig {
-                    variant: SolverVariant::DenseNewton,
-                    ..Default::default()
-                },
-                SolverConfig {
-                    variant: SolverVariant::UniformLinear,
-                    ..Default::default()
-                },
-                SolverConfig {
-                    inner: RootMethod::Brent,
-                    outer: RootMethod::Brent,
-                    ..Default::default()
-                },
+                SolverConfig::default().with_variant(SolverVariant::DenseNewton),
+                SolverConfig::default().with_variant(SolverVariant::UniformLinear),
+                SolverConfig::default()
+                    .with_inner(RootMethod::Brent)
+                    .with_outer(RootMethod::Brent),
             ];
             for cfg in configs {
                 let other = match OptimalMechanism::solve_with(&m, alpha, &cfg) {
@@ -343,10 +335,7 @@ fn uniform_linear_solves_far_from_zero() {
         ])
         .unwrap()
     };
-    let cfg = SolverConfig {
-        variant: SolverVariant::UniformLinear,
-        ..Default::default()
-    };
+    let cfg = SolverConfig::default().with_variant(SolverVariant::UniformLinear);
     for alpha in [0.2, 0.6, 1.0] {
         let near = OptimalMechanism::solve_with(&classes(0.0), alpha, &cfg).unwrap();
         let far = OptimalMechanism::solve_with(&classes(t), alpha, &cfg)

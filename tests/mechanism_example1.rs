@@ -103,10 +103,7 @@ fn variants_agree_on_example1() {
         for alpha in ALPHAS {
             let base = OptimalMechanism::solve(&m, alpha).unwrap();
             for variant in [SolverVariant::DenseNewton, SolverVariant::UniformLinear] {
-                let cfg = SolverConfig {
-                    variant,
-                    ..SolverConfig::default()
-                };
+                let cfg = SolverConfig::default().with_variant(variant);
                 let other = OptimalMechanism::solve_with(&m, alpha, &cfg).unwrap();
                 assert!((other.class(0).eta() - base.class(0).eta()).abs() < 1e-9);
                 assert!((other.revenue() - base.revenue()).abs() < 1e-9);

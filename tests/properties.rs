@@ -1368,10 +1368,7 @@ fn dense_newton_agrees() {
     check("dense_newton_agrees", strategy, |case| {
         let market = case.market();
         let mech = solve(&case, &market, case.alpha)?;
-        let cfg = SolverConfig {
-            variant: SolverVariant::DenseNewton,
-            ..Default::default()
-        };
+        let cfg = SolverConfig::default().with_variant(SolverVariant::DenseNewton);
         let dense = q(
             OptimalMechanism::solve_with(&market, case.alpha, &cfg),
             "dense Newton",
@@ -1392,10 +1389,7 @@ fn uniform_linear_agrees() {
         prop_assert!(case.all_uniform());
         let market = case.market();
         let mech = solve(&case, &market, case.alpha)?;
-        let cfg = SolverConfig {
-            variant: SolverVariant::UniformLinear,
-            ..Default::default()
-        };
+        let cfg = SolverConfig::default().with_variant(SolverVariant::UniformLinear);
         match OptimalMechanism::solve_with(&market, case.alpha, &cfg) {
             Ok(lin) => {
                 let id: Vec<usize> = (0..market.classes().len()).collect();

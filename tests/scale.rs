@@ -314,10 +314,7 @@ fn dense_newton_steps_are_pinned() {
     // Damped Newton on the vector of levels, from the first-best levels:
     // quadratic convergence, a few full steps. A worse start or a wrong
     // Jacobian shows as more steps.
-    let cfg = SolverConfig {
-        variant: SolverVariant::DenseNewton,
-        ..SolverConfig::default()
-    };
+    let cfg = SolverConfig::default().with_variant(SolverVariant::DenseNewton);
     for (n, pinned) in [(12, 2), (60, 2)] {
         let m = market(n, Supports::Centred);
         let dense = OptimalMechanism::solve_with(&m, 0.5, &cfg).unwrap();

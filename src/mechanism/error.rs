@@ -2,7 +2,7 @@
 
 use super::{SolveStatus, SolverVariant};
 use crate::market::MarketError;
-use crate::numerics::RootError;
+use crate::numerics::{InvalidTolerance, RootError};
 use thiserror::Error;
 
 /// Why an optimal mechanism could not be computed, or why a query on one
@@ -28,6 +28,18 @@ pub enum MechanismError {
         /// The value given.
         alpha: f64,
     },
+    /// The weight of an unconstrained solve
+    /// ([`OptimalMechanism::solve_unconstrained`](super::OptimalMechanism::solve_unconstrained))
+    /// is outside `[0, 1]` or not a number.
+    #[error("beta = {beta}; the weight of an unconstrained solve must be a number in [0, 1]")]
+    InvalidBeta {
+        /// The value given.
+        beta: f64,
+    },
+    /// A tolerance of the solver configuration cannot be met or means
+    /// nothing (checked when a solve starts).
+    #[error("solver configuration: {0}")]
+    InvalidTolerance(#[from] InvalidTolerance),
     /// The market itself is invalid.
     #[error(transparent)]
     Market(#[from] MarketError),

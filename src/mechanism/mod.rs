@@ -42,6 +42,7 @@ pub use self::error::MechanismError;
 pub use self::feasibility::{check_feasibility, FeasibilityViolation};
 pub use self::first_best::{means_proportional_to_kappa, FirstBest};
 pub use self::optimal::OptimalMechanism;
-pub use self::status::SolveStatus;
+pub use self::solve::{Budget, SolveBuilder};
+pub use self::status::{SolveStatus, Termination};
 pub use self::virtual_value::VirtualValue;
 pub use crate::numerics::RootMethod;

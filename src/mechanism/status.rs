@@ -1,29 +1,72 @@
-//! How a solve went: [`SolveStatus`].
+//! How a solve went: [`SolveStatus`] and its [`Termination`] reason.
 
 use std::fmt;
 
-/// How a solve went: iterations spent and the final residual of the
-/// fixed-point equations `η_i = κ_i/(K − κ_i) Σ_{j≠i} E[V_j]`, relative to
-/// the scale of the types.
+/// Why the level iteration stopped.
+///
+/// # Example
+/// ```
+/// # use exchange_design::{distribution::Uniform, market::Market, mechanism::{OptimalMechanism, Termination}};
+/// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let s = OptimalMechanism::solve(&m, 0.3)?.status().clone();
+/// assert_eq!(s.termination, Termination::ToleranceMet);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Termination {
+    /// No solve has run (the `Default` of a status).
+    #[default]
+    NotRun,
+    /// The residual met the documented tolerance `Tolerances::root_rel`.
+    ToleranceMet,
+    /// Rounding floored the residual above `root_rel`, and it met the
+    /// rounding allowance `Tolerances::rounding_allowance` (`1e3 ·
+    /// root_rel`) instead; this happens on badly scaled markets (risk
+    /// capacities spanning orders of magnitude).
+    RoundingFloor,
+    /// The dense Newton variant used up `Tolerances::max_outer_iterations`
+    /// steps (only in [`MechanismError::NotConverged`](super::MechanismError::NotConverged)).
+    IterationLimit,
+    /// The residual is above the rounding allowance (only in
+    /// [`MechanismError::NotConverged`](super::MechanismError::NotConverged)).
+    ResidualTooLarge,
+}
+
+/// How a solve went: why it stopped, iterations spent, and the final
+/// residual of the fixed-point equations `η_i = κ_i/(K − κ_i) Σ_{j≠i} E[V_j]`,
+/// relative to the scale of the types, with the tolerance it met.
+///
+/// A solve that returns `Ok` has `converged` true and `residual ≤
+/// tolerance`, where `tolerance` is `Tolerances::root_rel`
+/// ([`Termination::ToleranceMet`]) or, where rounding floors the residual,
+/// the rounding allowance `1e3 · root_rel` ([`Termination::RoundingFloor`]).
 ///
 /// # Example
 /// ```
 /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
 /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
 /// let s = OptimalMechanism::solve(&m, 0.3).unwrap().status().clone();
-/// assert!(s.converged && s.residual < 1e-10);
+/// assert!(s.converged && s.residual <= s.tolerance && s.tolerance <= 1e-13);
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct SolveStatus {
+    /// Why the level iteration stopped (at the last weight solved).
+    pub termination: Termination,
     /// Outer iterations (aggregate: evaluations of the outer function;
-    /// dense Newton: Newton steps), summed over the budget search.
+    /// dense Newton: Newton steps; uniform linear: linear solves), summed
+    /// over the budget search.
     pub outer_iterations: usize,
     /// Solves at trial weights spent by the budget search (0 if the budget
     /// did not bind).
     pub budget_iterations: usize,
     /// Largest relative residual of the `η` equations at the solution.
     pub residual: f64,
-    /// Whether the residual met the tolerance.
+    /// The tolerance the residual was held to: `root_rel`, or the rounding
+    /// allowance `1e3 · root_rel` when [`Termination::RoundingFloor`].
+    pub tolerance: f64,
+    /// Whether the residual met `tolerance` (true on every `Ok`).
     pub converged: bool,
     /// A bound on how far the ironing can have moved the objective, summed
     /// over traders: each ironed class contributes `2 δ (hi − lo)` per
@@ -34,12 +77,32 @@ pub struct SolveStatus {
     pub ironing_bound: f64,
 }
 
+impl SolveStatus {
+    /// Total iterations: outer iterations plus budget-search trials.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let s = OptimalMechanism::solve(&m, 0.3)?.status().clone();
+    /// assert_eq!(s.iterations(), s.outer_iterations + s.budget_iterations);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn iterations(&self) -> usize {
+        self.outer_iterations + self.budget_iterations
+    }
+}
+
 impl fmt::Display for SolveStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} outer iterations, {} budget iterations, relative residual {:e}",
-            self.outer_iterations, self.budget_iterations, self.residual
+            "{:?} after {} outer iterations and {} budget iterations, relative residual {:e} against tolerance {:e}",
+            self.termination,
+            self.outer_iterations,
+            self.budget_iterations,
+            self.residual,
+            self.tolerance
         )
     }
 }

@@ -10,4 +10,6 @@ mod tolerance;
 
 pub use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
 pub use self::roots::{brent, newton_bracketed, newton_increasing, RootError, RootMethod};
-pub use self::tolerance::{Tolerances, FEASIBILITY_GRID_POINTS, IRONING_TOLERANCE, SCAN_POINTS};
+pub use self::tolerance::{
+    InvalidTolerance, Tolerances, FEASIBILITY_GRID_POINTS, IRONING_TOLERANCE, SCAN_POINTS,
+};

@@ -7,23 +7,42 @@
 
 /// Numerical tolerances used by root finders and quadrature.
 ///
+/// Built from [`Tolerances::DEFAULT`] (or `default()`) and the `with_*`
+/// methods; fields may be added, so the struct has no public literal. The
+/// solver checks them when a solve starts ([`Tolerances::validate`]).
+///
 /// # Example
 /// ```
 /// use exchange_design::numerics::Tolerances;
-/// let tol = Tolerances { root_rel: 1e-14, ..Tolerances::DEFAULT };
+/// let tol = Tolerances::DEFAULT.with_root_rel(1e-14);
 /// assert!(tol.root_rel < Tolerances::DEFAULT.root_rel);
+/// assert!(tol.validate().is_ok());
+/// assert!(Tolerances::DEFAULT.with_quad_rel(f64::NAN).validate().is_err());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Tolerances {
     /// Relative tolerance on the argument of a scalar root (`|Δx| ≤ root_rel · scale`).
+    ///
+    /// It is also the tolerance on the level equations of a solve (the
+    /// relative residual `SolveStatus::residual`). Where rounding floors
+    /// that residual above `root_rel` (markets whose risk capacities span
+    /// orders of magnitude), a solve accepts up to
+    /// [`Tolerances::rounding_allowance`] instead and says so in its status
+    /// (`Termination::RoundingFloor`, with the tolerance met in
+    /// `SolveStatus::tolerance`).
     pub root_rel: f64,
     /// Relative tolerance of the adaptive quadrature (local error estimate
     /// against the magnitude of the integral).
     pub quad_rel: f64,
     /// Absolute floor of the adaptive quadrature, in units of the integrand's scale.
     pub quad_abs: f64,
-    /// Largest number of iterations of the outer (aggregate) root before the
-    /// solver reports non-convergence in its status.
+    /// Largest number of Newton steps of the dense variant
+    /// (`SolverVariant::DenseNewton`) and of trial weights in the budget
+    /// search; past it the solve returns `MechanismError::NotConverged`
+    /// (dense Newton) or `MechanismError::BudgetNotBalanced` (budget
+    /// search). The scalar roots (aggregate variant, inner levels) have
+    /// their own cap, reported as `RootError::MaxIterations`.
     pub max_outer_iterations: usize,
     /// Relative slack allowed when checking monotonicity (Condition 2, Lemma 1).
     pub monotone_rel: f64,
@@ -61,6 +80,103 @@ impl Tolerances {
         feasibility_rel: 1e-8,
         density_cdf_rel: 1e-4,
     };
+}
+
+/// A tolerance that cannot be met or means nothing: not a finite number in
+/// `(0, 1)`, or an iteration cap of 0.
+///
+/// # Example
+/// ```
+/// use exchange_design::numerics::Tolerances;
+/// let err = Tolerances::DEFAULT.with_root_rel(0.0).validate().unwrap_err();
+/// assert_eq!(err.name, "root_rel");
+/// assert!(err.to_string().contains("root_rel"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("tolerance {name} = {value}; it must be a finite number in (0, 1) (an iteration cap at least 1)")]
+#[non_exhaustive]
+pub struct InvalidTolerance {
+    /// The field of [`Tolerances`] at fault.
+    pub name: &'static str,
+    /// The value given.
+    pub value: f64,
+}
+
+impl Tolerances {
+    /// The largest level residual a solve accepts where rounding floors it
+    /// above `root_rel`: `1e3 · root_rel` (see [`Tolerances::root_rel`]).
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::numerics::Tolerances;
+    /// assert_eq!(Tolerances::DEFAULT.rounding_allowance(), 1e3 * Tolerances::DEFAULT.root_rel);
+    /// ```
+    pub fn rounding_allowance(&self) -> f64 {
+        1e3 * self.root_rel
+    }
+
+    /// Checks that every tolerance is a finite number in `(0, 1)` and the
+    /// iteration cap at least 1.
+    ///
+    /// # Errors
+    /// [`InvalidTolerance`] naming the first field at fault.
+    pub fn validate(&self) -> Result<(), InvalidTolerance> {
+        let fields = [
+            ("root_rel", self.root_rel),
+            ("quad_rel", self.quad_rel),
+            ("quad_abs", self.quad_abs),
+            ("monotone_rel", self.monotone_rel),
+            ("budget_rel", self.budget_rel),
+            ("feasibility_rel", self.feasibility_rel),
+            ("density_cdf_rel", self.density_cdf_rel),
+        ];
+        for (name, value) in fields {
+            if !(value > 0.0 && value < 1.0) {
+                return Err(InvalidTolerance { name, value });
+            }
+        }
+        if self.max_outer_iterations == 0 {
+            return Err(InvalidTolerance {
+                name: "max_outer_iterations",
+                value: 0.0,
+            });
+        }
+        Ok(())
+    }
+}
+
+macro_rules! with_fields {
+    ($($(#[$doc:meta])* $with:ident: $field:ident: $ty:ty;)*) => {
+        impl Tolerances {
+            $(
+                $(#[$doc])*
+                #[must_use]
+                pub const fn $with(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+
+with_fields! {
+    /// These tolerances with `root_rel` set.
+    with_root_rel: root_rel: f64;
+    /// These tolerances with `quad_rel` set.
+    with_quad_rel: quad_rel: f64;
+    /// These tolerances with `quad_abs` set.
+    with_quad_abs: quad_abs: f64;
+    /// These tolerances with `max_outer_iterations` set.
+    with_max_outer_iterations: max_outer_iterations: usize;
+    /// These tolerances with `monotone_rel` set.
+    with_monotone_rel: monotone_rel: f64;
+    /// These tolerances with `budget_rel` set.
+    with_budget_rel: budget_rel: f64;
+    /// These tolerances with `feasibility_rel` set.
+    with_feasibility_rel: feasibility_rel: f64;
+    /// These tolerances with `density_cdf_rel` set.
+    with_density_cdf_rel: density_cdf_rel: f64;
 }
 
 impl Default for Tolerances {

@@ -5,15 +5,15 @@
 use super::{root_err, ClassInput};
 use crate::mechanism::ironing::VirtualTypes;
 use crate::mechanism::virtual_value::{at_eta, AtEta};
-use crate::mechanism::{MechanismError, SolveStatus, SolverConfig, SolverVariant};
+use crate::mechanism::{MechanismError, SolveStatus, SolverConfig, SolverVariant, Termination};
 use nalgebra::{DMatrix, DVector};
 
 /// Per-trader expansion used by the dense variants: (class index, input).
-fn expand(inputs: &[ClassInput<'_>]) -> Result<Vec<usize>, MechanismError> {
+fn expand(inputs: &[ClassInput<'_>], variant: SolverVariant) -> Result<Vec<usize>, MechanismError> {
     let n: f64 = inputs.iter().map(|i| i.count).sum();
     if n > 20_000.0 {
         return Err(MechanismError::VariantNotApplicable {
-            variant: SolverVariant::DenseNewton,
+            variant,
             reason: format!(
                 "{n} traders; the dense variants store an N×N matrix and stop at 20 000"
             ),
@@ -34,7 +34,7 @@ pub(super) fn solve_dense_newton(
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<f64, MechanismError> {
-    let owner = expand(inputs)?;
+    let owner = expand(inputs, SolverVariant::DenseNewton)?;
     let n = owner.len();
     let rel = config.tolerances.root_rel;
     let eval_all = |eta: &DVector<f64>, states: &mut Vec<AtEta>| -> Result<(), MechanismError> {
@@ -111,11 +111,17 @@ pub(super) fn solve_dense_newton(
     // Newton can stall a little above its own target on badly scaled
     // markets (κ spanning orders of magnitude) where rounding floors the
     // residual; what `solve_levels` accepts as converged is accepted here.
-    if !converged && gnorm <= 1e3 * rel {
+    if !converged && gnorm <= config.tolerances.rounding_allowance() {
         converged = true;
     }
     if !converged {
         status.residual = gnorm;
+        status.tolerance = config.tolerances.rounding_allowance();
+        status.termination = if iters >= config.tolerances.max_outer_iterations {
+            Termination::IterationLimit
+        } else {
+            Termination::ResidualTooLarge
+        };
         return Err(MechanismError::NotConverged {
             variant: SolverVariant::DenseNewton,
             status: status.clone(),
@@ -156,7 +162,7 @@ pub(super) fn solve_uniform_linear(
             }
         }
     }
-    let owner = expand(inputs)?;
+    let owner = expand(inputs, variant)?;
     let n = owner.len();
     let rel = config.tolerances.root_rel;
     let beta = types.first().map_or(0.0, |t| t.beta);

@@ -25,7 +25,7 @@ use self::aggregate::solve_aggregate;
 use self::dense::{solve_dense_newton, solve_uniform_linear};
 use super::ironing::VirtualTypes;
 use super::virtual_value::AtEta;
-use super::{MechanismError, SolveStatus, SolverConfig, SolverVariant};
+use super::{MechanismError, SolveStatus, SolverConfig, SolverVariant, Termination};
 use crate::distribution::EndowmentDistribution;
 use crate::market::Market;
 use crate::numerics::RootError;
@@ -129,7 +129,17 @@ pub(crate) fn solve_levels(
         sum,
     };
     status.residual = residual(inputs, &levels);
-    status.converged = status.residual <= 1e3 * config.tolerances.root_rel;
+    // The documented tolerance, or the rounding allowance where rounding
+    // floors the residual above it; the status says which was met.
+    let tol = &config.tolerances;
+    (status.termination, status.tolerance) = if status.residual <= tol.root_rel {
+        (Termination::ToleranceMet, tol.root_rel)
+    } else if status.residual <= tol.rounding_allowance() {
+        (Termination::RoundingFloor, tol.rounding_allowance())
+    } else {
+        (Termination::ResidualTooLarge, tol.rounding_allowance())
+    };
+    status.converged = status.termination != Termination::ResidualTooLarge;
     if !status.converged {
         return Err(MechanismError::NotConverged {
             variant: config.variant,
