@@ -468,7 +468,10 @@ impl EndowmentDistribution for TruncatedNormal {
                 0.0,
             )
         }
-        .unwrap_or(start);
+        // Only a CDF that is not finite can make the bracketed iteration
+        // fail; say so with NaN (as the other quantiles do) rather than
+        // return the starting guess as if it were the quantile.
+        .unwrap_or(f64::NAN);
         (self.mu + self.sigma * t).clamp(self.lo, self.hi)
     }
 

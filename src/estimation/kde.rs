@@ -318,6 +318,8 @@ pub(crate) fn kde_sorted(
 ) -> Result<(PiecewiseLinear, f64, Bandwidth, (f64, f64)), EstimationError> {
     let (h, used) = bandwidth_sorted(x, support, rule);
     let n = x.len();
+    // An undeclared support (None) is TAIL bandwidths past the sample: an
+    // option's default, not a fallback from a failure.
     let (slo, shi) = support.unwrap_or((x[0] - TAIL * h, x[n - 1] + TAIL * h));
     // The core: where the kernel sums are tabulated.
     let (lo, hi) = ((x[0] - CORE * h).max(slo), (x[n - 1] + CORE * h).min(shi));
@@ -381,6 +383,8 @@ pub(crate) fn kde_sorted(
         |length: f64| (TAIL_EFFECT * (sd / length).powi(2)).clamp(MIN_TAIL_MASS, MAX_TAIL_MASS);
     // The kernel sums as a density (to the table's O(δ²) normalisation).
     let unit = 1.0 / (n as f64 * h * (2.0 * std::f64::consts::PI).sqrt());
+    // A search that finds no grid point with a small enough tail keeps the
+    // whole table (index 0, or m − 1 below): the conservative end.
     let first = if lo > slo {
         let p = tail_mass(lo - slo);
         (0..=ix0)

@@ -483,6 +483,8 @@ pub(crate) fn smoothed_sorted(
     }
     let tau = gap.sqrt();
     let (first, last) = (k[0], k[k.len() - 1]);
+    // An undeclared support (None) is ten smoothing widths past the knots:
+    // an option's default, not a fallback from a failure.
     let (lo, hi) = support.unwrap_or((first - 10.0 * tau, last + 10.0 * tau));
     // Nodes: a uniform core, refinements at the knots, geometric tails.
     let (ca, cb) = ((first - 10.0 * tau).max(lo), (last + 10.0 * tau).min(hi));

@@ -274,7 +274,7 @@ fn clear_general<S: DemandSchedule>(
         return Ok(Clearing::Unique(root));
     }
     // Locate the ends of the flat set with the same bracketed search.
-    let edge = |from: f64, dir: f64| -> f64 {
+    let edge = |from: f64, dir: f64| -> Result<f64, ImplementationError> {
         let mut step = delta;
         let mut inside = from;
         while step <= cfg.max_price {
@@ -297,15 +297,18 @@ fn clear_general<S: DemandSchedule>(
                     cfg.price_rel,
                     1.0,
                 )
-                .unwrap_or(inside);
+                .map_err(|source| ImplementationError::Root {
+                    stage: "end of the set of clearing prices",
+                    source,
+                });
             }
             inside = probe;
             step *= 2.0;
         }
-        dir * f64::INFINITY
+        Ok(dir * f64::INFINITY)
     };
-    let low = if flat_left { edge(root, -1.0) } else { root };
-    let high = if flat_right { edge(root, 1.0) } else { root };
+    let low = if flat_left { edge(root, -1.0)? } else { root };
+    let high = if flat_right { edge(root, 1.0)? } else { root };
     Ok(Clearing::NotUnique { low, high })
 }
 

@@ -237,7 +237,7 @@ impl ClassSidePayment {
     /// ```
     pub fn t_fn(&self, l: f64) -> Result<f64, ImplementationError> {
         finite_input("argument l of T", l)?;
-        Ok(self.t_given_inverse(l, self.vv.inverse(l)))
+        Ok(self.t_given_inverse(l, self.vv.inverse(l)?))
     }
 
     /// The side payment `S_i(p, q) = c_i q²/2 − T_i(−q − w_i p) + τ_i` of a
@@ -261,7 +261,7 @@ impl ClassSidePayment {
         finite_input("price", price)?;
         finite_input("quantity", quantity)?;
         let l = -quantity - self.weight * price;
-        let s = 0.5 * self.c * quantity * quantity - self.t_given_inverse(l, self.vv.inverse(l))
+        let s = 0.5 * self.c * quantity * quantity - self.t_given_inverse(l, self.vv.inverse(l)?)
             + self.tau;
         if s.is_finite() {
             Ok(s)

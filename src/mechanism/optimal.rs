@@ -3,7 +3,7 @@
 
 use super::evaluate::Evaluation;
 use super::virtual_value::AtEta;
-use super::{ClassSolution, FirstBest, MechanismError, SolveStatus, VirtualValue};
+use super::{ClassSolution, FirstBest, MechanismError, SolveStatus, SolverConfig, VirtualValue};
 use crate::market::Market;
 
 /// The α-optimal exchange direct mechanism of Theorem 1 under ex-ante
@@ -68,6 +68,7 @@ impl OptimalMechanism {
         lambda: f64,
         eval: Evaluation,
         mut status: SolveStatus,
+        config: &SolverConfig,
     ) -> Self {
         let k_total = market.total_kappa();
         status.ironing_bound = market
@@ -79,6 +80,11 @@ impl OptimalMechanism {
                 c.count() as f64 * 2.0 * t.bound() * (hi - lo)
             })
             .sum();
+        status.quadrature_error = eval
+            .moments
+            .iter()
+            .map(|m| m.quad_error)
+            .fold(0.0, f64::max);
         let classes = market
             .classes()
             .iter()
@@ -97,6 +103,8 @@ impl OptimalMechanism {
                     zb: at.zb,
                     int_lower: m.int_lower,
                     types,
+                    root_rel: config.tolerances.root_rel,
+                    method: config.inner,
                 },
                 no_trade: at.slope,
                 moments: *m,

@@ -125,7 +125,7 @@ impl<'a> SolveBuilder<'a> {
         let first = evaluate(market, &inputs, alpha, &mut warm, None, config, &mut status)?;
         if budget == Budget::Free {
             return Ok(OptimalMechanism::assemble(
-                market, alpha, alpha, 0.0, first, status,
+                market, alpha, alpha, 0.0, first, status, config,
             ));
         }
         let zero = revenue_zero(market, &config.tolerances);
@@ -154,7 +154,7 @@ impl<'a> SolveBuilder<'a> {
             });
         }
         Ok(OptimalMechanism::assemble(
-            market, alpha, beta, lambda, eval, status,
+            market, alpha, beta, lambda, eval, status, config,
         ))
     }
 }
@@ -381,5 +381,24 @@ mod tests {
                 other => panic!("{variant:?}: {other:?}"),
             }
         }
+    }
+
+    /// An integral that cannot meet its tolerance is reported, not passed
+    /// off: with `quad_rel` far below rounding every adaptive quadrature of
+    /// the moments stops at its panel cap, and the status carries the
+    /// accuracy reached; at the default tolerance it is within `quad_rel`.
+    #[test]
+    fn the_status_carries_the_accuracy_the_quadratures_reached() {
+        let d = crate::distribution::TruncatedNormal::new(0.1, 0.5, -1.0, 1.0).unwrap();
+        let m = Market::symmetric(3, 0.5, d).unwrap();
+        let ok = OptimalMechanism::solve(&m, 0.5).unwrap();
+        let s = ok.status();
+        assert!(s.quadrature_error > 0.0, "{s:?}");
+        assert!(s.quadrature_error <= Tolerances::DEFAULT.quad_rel, "{s:?}");
+        let tol = Tolerances::DEFAULT.with_quad_rel(1e-300);
+        let cfg = SolverConfig::default().with_tolerances(tol);
+        let capped = OptimalMechanism::solve_with(&m, 0.5, &cfg).unwrap();
+        let s = capped.status();
+        assert!(s.quadrature_error > tol.quad_rel, "{s:?}");
     }
 }

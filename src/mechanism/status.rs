@@ -41,6 +41,8 @@ pub enum Termination {
 /// tolerance`, where `tolerance` is `Tolerances::root_rel`
 /// ([`Termination::ToleranceMet`]) or, where rounding floors the residual,
 /// the rounding allowance `1e3 · root_rel` ([`Termination::RoundingFloor`]).
+/// The accuracy of its integrals is in `quadrature_error`, to compare with
+/// `Tolerances::quad_rel`.
 ///
 /// # Example
 /// ```
@@ -75,6 +77,13 @@ pub struct SolveStatus {
     /// virtual surplus `∫ (g V − V²/2) f` (type²). 0 when no class needed
     /// ironing.
     pub ironing_bound: f64,
+    /// The largest estimated relative error of the quadratures behind the
+    /// reported moments, revenue and efficiency (0 where all are closed
+    /// forms). At most `Tolerances::quad_rel`, unless an adaptive
+    /// quadrature stopped at its cap of 2 000 panels short of it: then this
+    /// is the accuracy it reached, and the solve is otherwise returned as
+    /// usual.
+    pub quadrature_error: f64,
 }
 
 impl SolveStatus {

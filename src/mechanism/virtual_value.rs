@@ -11,6 +11,7 @@
 //! equal to `η` on the binding interval `[Z_a, Z_b] = [L⁻¹(η), H⁻¹(η)]`.
 
 use super::ironing::{lower, upper, Side, VirtualTypes};
+use super::MechanismError;
 use crate::distribution::EndowmentDistribution;
 use crate::numerics::{RootError, RootMethod};
 use std::sync::Arc;
@@ -106,6 +107,10 @@ pub struct VirtualValue {
     pub(crate) int_lower: f64,
     /// `L̂` and `Ĥ`: the pools where the virtual types were ironed.
     pub(crate) types: VirtualTypes,
+    /// The solve's relative root tolerance and inner root method, for
+    /// [`VirtualValue::inverse`].
+    pub(crate) root_rel: f64,
+    pub(crate) method: RootMethod,
 }
 
 impl VirtualValue {
@@ -295,39 +300,56 @@ impl VirtualValue {
 
     /// The generalised inverse of `V`: the type whose virtual value is `v`,
     /// extended by the support's ends outside the range of `V`. At `v = η`
-    /// (where `V` is flat) it returns `Z_a`.
+    /// (where `V` is flat) it returns `Z_a`. The roots are solved to the
+    /// tolerance and with the inner root method of the solve that built
+    /// this virtual value.
+    ///
+    /// The ends are exact, not fallbacks: `V` is non-decreasing, so when
+    /// `v ≤ V(lo)` every type has `V ≥ v` and the generalised inverse
+    /// `inf { z : V(z) ≥ v }` is `lo` (the root finders return `lo` there),
+    /// and when `v` is above the range of `V` the set is empty and the
+    /// inverse is extended by `hi`; on the binding interval's side of `η`
+    /// the answer is clamped to `[lo, Z_a]` (or `[Z_b, hi]`), where `V < η`
+    /// (or `V > η`) holds.
+    ///
+    /// # Errors
+    /// [`MechanismError::Root`] when the root finder fails for a target
+    /// inside the range of `V` (a distribution whose functions disagree).
     ///
     /// # Example
     /// ```
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
-    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
-    /// let v = OptimalMechanism::solve(&m, 1.0).unwrap().class(0).virtual_value().clone();
-    /// assert!((v.inverse(v.value(0.8)) - 0.8).abs() < 1e-12);
-    /// assert_eq!(v.inverse(100.0), 1.0);
+    /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let v = OptimalMechanism::solve(&m, 1.0)?.class(0).virtual_value().clone();
+    /// assert!((v.inverse(v.value(0.8))? - 0.8).abs() < 1e-12);
+    /// assert_eq!(v.inverse(100.0)?, 1.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn inverse(&self, v: f64) -> f64 {
+    pub fn inverse(&self, v: f64) -> Result<f64, MechanismError> {
         let d = self.dist.as_ref();
         let (lo, hi) = d.support();
-        let rel = crate::numerics::Tolerances::DEFAULT.root_rel;
+        let stage = "inverse of the virtual value";
         if v.is_nan() {
-            return f64::NAN;
+            return Ok(f64::NAN);
         }
         if v <= self.eta {
             if self.za <= lo {
-                return lo;
+                return Ok(lo);
             }
-            self.types
-                .lower_inverse(d, v, 0.5 * (lo + self.za), rel, RootMethod::Newton)
-                .unwrap_or(lo)
-                .min(self.za)
+            let z = self
+                .types
+                .lower_inverse(d, v, 0.5 * (lo + self.za), self.root_rel, self.method)
+                .map_err(|source| MechanismError::Root { stage, source })?;
+            Ok(z.min(self.za))
         } else {
             if self.zb >= hi {
-                return hi;
+                return Ok(hi);
             }
-            self.types
-                .upper_inverse(d, v, 0.5 * (self.zb + hi), rel, RootMethod::Newton)
-                .unwrap_or(hi)
-                .max(self.zb)
+            let z = self
+                .types
+                .upper_inverse(d, v, 0.5 * (self.zb + hi), self.root_rel, self.method)
+                .map_err(|source| MechanismError::Root { stage, source })?;
+            Ok(z.max(self.zb))
         }
     }
 
@@ -408,5 +430,91 @@ mod tests {
                 "guess {guess}: z = {z}"
             );
         }
+    }
+
+    /// A uniform whose hazard ratios turn to NaN once `broken` is set: a
+    /// distribution whose functions disagree after the solve.
+    #[derive(Debug)]
+    struct Breakable {
+        d: crate::distribution::Uniform,
+        broken: std::sync::atomic::AtomicBool,
+    }
+
+    impl Breakable {
+        fn ratio(&self, r: f64) -> f64 {
+            if self.broken.load(std::sync::atomic::Ordering::Relaxed) {
+                f64::NAN
+            } else {
+                r
+            }
+        }
+    }
+
+    impl EndowmentDistribution for Breakable {
+        fn support(&self) -> (f64, f64) {
+            self.d.support()
+        }
+        fn cdf(&self, z: f64) -> f64 {
+            self.d.cdf(z)
+        }
+        fn pdf(&self, z: f64) -> f64 {
+            self.d.pdf(z)
+        }
+        fn log_concave(&self) -> bool {
+            true
+        }
+        fn partial_moment(&self, a: f64) -> f64 {
+            self.d.partial_moment(a)
+        }
+        fn mean(&self) -> f64 {
+            self.d.mean()
+        }
+        fn cdf_integral(&self, a: f64) -> f64 {
+            self.d.cdf_integral(a)
+        }
+        fn sf_integral(&self, a: f64) -> f64 {
+            self.d.sf_integral(a)
+        }
+        fn pdf_log_derivative(&self, z: f64) -> f64 {
+            self.d.pdf_log_derivative(z)
+        }
+        fn cdf_pdf_ratio(&self, z: f64) -> f64 {
+            self.ratio(self.d.cdf_pdf_ratio(z))
+        }
+        fn sf_pdf_ratio(&self, z: f64) -> f64 {
+            self.ratio(self.d.sf_pdf_ratio(z))
+        }
+    }
+
+    /// Example 1 at α = 1: `L(z) = 2z + 1` below `Z_a = −1/2`, `H(z) =
+    /// 2z − 1` above `Z_b = 1/2`. Targets beyond the range of `V` are the
+    /// support's ends (exact, by monotonicity), targets inside it are the
+    /// closed-form inverses, and a root that fails is an error, not an end.
+    #[test]
+    fn inverse_is_exact_at_the_ends_and_an_error_when_its_root_fails() {
+        use crate::market::{Market, TraderClass};
+        use crate::mechanism::OptimalMechanism;
+        use std::sync::atomic::Ordering::Relaxed;
+        let d = Arc::new(Breakable {
+            d: crate::distribution::Uniform::new(-1.0, 1.0).unwrap(),
+            broken: false.into(),
+        });
+        let m = Market::new(vec![TraderClass::new(0.5, d.clone(), 4)]).unwrap();
+        let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
+        let v = mech.class(0).virtual_value();
+        assert_eq!(v.inverse(-5.0).unwrap(), -1.0);
+        assert_eq!(v.inverse(5.0).unwrap(), 1.0);
+        assert!((v.inverse(-0.4).unwrap() - -0.7).abs() < 1e-12);
+        assert!((v.inverse(0.4).unwrap() - 0.7).abs() < 1e-12);
+        d.broken.store(true, Relaxed);
+        for target in [-0.4, 0.4] {
+            assert!(
+                matches!(v.inverse(target), Err(MechanismError::Root { .. })),
+                "{target}: {:?}",
+                v.inverse(target)
+            );
+        }
+        // Beyond the range the answer needs no root and stays exact.
+        assert_eq!(v.inverse(-5.0).unwrap(), -1.0);
     }
 }

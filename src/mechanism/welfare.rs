@@ -12,7 +12,7 @@ use super::levels::Levels;
 use super::virtual_value::AtEta;
 use crate::distribution::{breakpoints, EndowmentDistribution, HazardRatio};
 use crate::market::Market;
-use crate::numerics::{integrate_vec, Tolerances};
+use crate::numerics::{integrate_vec_checked, Tolerances};
 
 /// Moments of one class's virtual value, centred at `centre` (primes
 /// denote `· − centre`).
@@ -32,27 +32,34 @@ pub(crate) struct ClassMoments {
     pub int_lower: f64,
     /// The centre `t̂ κ_i`.
     pub centre: f64,
+    /// The largest estimated relative error of the quadratures behind
+    /// these moments (0 where they are closed forms); above `quad_rel`
+    /// only where a quadrature stopped at its panel cap.
+    pub quad_error: f64,
 }
 
-/// Integrates a vector integrand over `[a, b]` split at the distribution's kinks.
+/// Integrates a vector integrand over `[a, b]` split at the distribution's
+/// kinks; with the largest estimated relative error of the pieces.
 fn integrate_split<const K: usize, F: FnMut(f64) -> [f64; K]>(
     d: &dyn EndowmentDistribution,
     mut f: F,
     a: f64,
     b: f64,
     tol: &Tolerances,
-) -> [f64; K] {
+) -> ([f64; K], f64) {
     let mut acc = [0.0; K];
+    let mut error = 0.0f64;
     if b <= a {
-        return acc;
+        return (acc, error);
     }
     for w in breakpoints(d, a, b).windows(2) {
-        let v = integrate_vec(&mut f, w[0], w[1], tol);
-        for k in 0..K {
-            acc[k] += v[k];
+        let v = integrate_vec_checked(&mut f, w[0], w[1], tol);
+        for (a, x) in acc.iter_mut().zip(v.value) {
+            *a += x;
         }
+        error = error.max(v.error);
     }
-    acc
+    (acc, error)
 }
 
 /// Moments of a class's virtual value, centred at `c`: every product is
@@ -123,6 +130,9 @@ struct Tail {
     beta: f64,
     /// `∫ basis` over the tail.
     integrals: [f64; 8],
+    /// The largest estimated relative error of the quadratures that built
+    /// `integrals`.
+    error: f64,
 }
 
 /// The basis of [`TailIntegrals`] at `z`, on `side`. Without `weighted`
@@ -164,7 +174,7 @@ fn basis_integral(
     c: f64,
     (a, b): (f64, f64),
     tol: &Tolerances,
-) -> [f64; 8] {
+) -> ([f64; 8], f64) {
     integrate_split(d, |z| basis(d, side, c, z, weighted), a, b, tol)
 }
 
@@ -181,13 +191,17 @@ fn tail_integral(
     tol: &Tolerances,
 ) -> Tail {
     let (lo, hi) = d.support();
-    let fresh = || Tail {
-        limit: to,
-        beta,
-        integrals: match side {
+    let fresh = || {
+        let (integrals, error) = match side {
             Side::Lower => basis_integral(d, (side, weighted), c, (lo, to), tol),
             Side::Upper => basis_integral(d, (side, weighted), c, (to, hi), tol),
-        },
+        };
+        Tail {
+            limit: to,
+            beta,
+            integrals,
+            error,
+        }
     };
     let Some(old) = stored.filter(|t| beta <= 2.0 * t.beta) else {
         return fresh();
@@ -199,7 +213,7 @@ fn tail_integral(
         Side::Upper => to < old.limit,
     };
     let (a, b) = (old.limit.min(to), old.limit.max(to));
-    let change = basis_integral(d, (side, weighted), c, (a, b), tol);
+    let (change, change_error) = basis_integral(d, (side, weighted), c, (a, b), tol);
     let mut integrals = old.integrals;
     for (a, x) in integrals.iter_mut().zip(change) {
         if grows {
@@ -212,6 +226,7 @@ fn tail_integral(
         limit: to,
         beta: old.beta.min(beta),
         integrals,
+        error: old.error.max(change_error),
     }
 }
 
@@ -259,11 +274,13 @@ fn moments_by_quadrature(
     // and `int_lower_centred` = ∫ (V − c) ds.
     let mut low = [0.0; 4];
     let mut int_lower_centred = 0.0;
+    let mut quad_error = 0.0f64;
     let pieces = types.pieces(Side::Lower, lo, za);
     if pieces.iter().all(|piece| piece.2.is_none()) {
         // One raw piece [lo, Z_a] (or none): from the stored tail.
         let tail = tail_integral(d, (Side::Lower, weighted), (c, beta), za, tails.lower, tol);
         let b = tail.integrals;
+        quad_error = quad_error.max(tail.error);
         tails.lower = weighted.then_some(tail);
         low = tail_moments(&b, beta);
         int_lower_centred = (za - lo) * (0.5 * (za + lo) - c) + beta * b[7];
@@ -273,7 +290,8 @@ fn moments_by_quadrature(
             let (m, int) = match pool {
                 Some(v) => (pooled(p, q, v), (v - c) * (q - p)),
                 None => {
-                    let b = basis_integral(d, (Side::Lower, weighted), c, (p, q), tol);
+                    let (b, error) = basis_integral(d, (Side::Lower, weighted), c, (p, q), tol);
+                    quad_error = quad_error.max(error);
                     let int = (q - p) * (0.5 * (q + p) - c) + beta * b[7];
                     (tail_moments(&b, beta), int)
                 }
@@ -288,6 +306,7 @@ fn moments_by_quadrature(
     if pieces.iter().all(|piece| piece.2.is_none()) {
         let tail = tail_integral(d, (Side::Upper, weighted), (c, beta), zb, tails.upper, tol);
         let b = tail.integrals;
+        quad_error = quad_error.max(tail.error);
         tails.upper = weighted.then_some(tail);
         high = tail_moments(&b, -beta);
     } else {
@@ -297,10 +316,11 @@ fn moments_by_quadrature(
                 &mut high,
                 match pool {
                     Some(v) => pooled(p, q, v),
-                    None => tail_moments(
-                        &basis_integral(d, (Side::Upper, weighted), c, (p, q), tol),
-                        -beta,
-                    ),
+                    None => {
+                        let (b, error) = basis_integral(d, (Side::Upper, weighted), c, (p, q), tol);
+                        quad_error = quad_error.max(error);
+                        tail_moments(&b, -beta)
+                    }
                 },
             );
         }
@@ -317,6 +337,7 @@ fn moments_by_quadrature(
         int_lower_centred,
         int_lower: int_lower_centred + c * (za - lo),
         centre: c,
+        quad_error,
     }
 }
 
@@ -341,6 +362,7 @@ fn moments_at_zero_weight(d: &dyn EndowmentDistribution, at: &AtEta, c: f64) -> 
         int_lower_centred,
         int_lower: int_lower_centred + c * (za - lo),
         centre: c,
+        quad_error: 0.0,
     }
 }
 

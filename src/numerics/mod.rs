@@ -8,6 +8,7 @@ mod quadrature;
 mod roots;
 mod tolerance;
 
+pub(crate) use self::quadrature::integrate_vec_checked;
 pub use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
 pub use self::roots::{brent, newton_bracketed, newton_increasing, RootError, RootMethod};
 pub use self::tolerance::{
