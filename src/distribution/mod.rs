@@ -263,9 +263,12 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
         false
     }
 
-    /// `Some((lo, hi))` when this is the uniform distribution on `[lo, hi]`.
-    /// Solvers use it to recognise markets where Corollary 1.1's linear
-    /// system applies; other families keep the default `None`.
+    /// No longer consulted: the `UniformLinear` solver recognises a uniform
+    /// class by its [`density_bounds`](Self::density_bounds) over the whole
+    /// support (one positive constant), a property of the distribution
+    /// rather than a type tag. Kept for one release so that
+    /// implementations overriding it still compile.
+    #[deprecated(note = "not consulted; uniformity is read from `density_bounds` over the support")]
     fn uniform_support(&self) -> Option<(f64, f64)> {
         None
     }
@@ -389,9 +392,6 @@ impl<D: EndowmentDistribution + ?Sized> EndowmentDistribution for std::sync::Arc
     }
     fn validated_by_construction(&self) -> bool {
         (**self).validated_by_construction()
-    }
-    fn uniform_support(&self) -> Option<(f64, f64)> {
-        (**self).uniform_support()
     }
     fn pdf_log_derivative(&self, z: f64) -> f64 {
         (**self).pdf_log_derivative(z)

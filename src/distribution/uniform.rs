@@ -134,10 +134,6 @@ impl EndowmentDistribution for Uniform {
         }
     }
 
-    fn uniform_support(&self) -> Option<(f64, f64)> {
-        Some((self.lo, self.hi))
-    }
-
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
         self.clamp(z) - self.lo
     }

@@ -9,8 +9,8 @@ mod roots;
 mod tolerance;
 
 pub(crate) use self::quadrature::integrate_vec_checked;
-pub use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
-pub use self::roots::{brent, newton_bracketed, newton_increasing, RootError, RootMethod};
-pub use self::tolerance::{
-    InvalidTolerance, Tolerances, FEASIBILITY_GRID_POINTS, IRONING_TOLERANCE, SCAN_POINTS,
-};
+pub(crate) use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
+pub(crate) use self::roots::{brent, newton_bracketed, newton_increasing};
+pub use self::roots::{RootError, RootMethod};
+pub(crate) use self::tolerance::IRONING_TOLERANCE;
+pub use self::tolerance::{InvalidTolerance, Tolerances, FEASIBILITY_GRID_POINTS, SCAN_POINTS};

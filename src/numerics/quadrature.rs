@@ -156,20 +156,7 @@ impl<const K: usize> Ord for Panel<K> {
 /// singularities (such as `F/f` near an end where the density vanishes)
 /// thus cost a few dozen panels, not a uniform refinement. At most 2 000
 /// panels are used.
-///
-/// # Example
-/// ```
-/// use exchange_design::numerics::{integrate_vec, Tolerances};
-/// let [m0, m1] = integrate_vec(|x: f64| [1.0, x], 0.0, 2.0, &Tolerances::DEFAULT);
-/// assert!((m0 - 2.0).abs() < 1e-14 && (m1 - 2.0).abs() < 1e-14);
-/// // Zero by symmetry: returns at once.
-/// let [odd] = integrate_vec(|x: f64| [x.sin()], -1.0, 1.0, &Tolerances::DEFAULT);
-/// assert!(odd.abs() < 1e-15);
-/// // An integrable endpoint singularity: ∫_0^1 ln(x) dx = −1.
-/// let [log] = integrate_vec(|x: f64| [x.ln()], 0.0, 1.0, &Tolerances::DEFAULT);
-/// assert!((log + 1.0).abs() < 1e-12);
-/// ```
-pub fn integrate_vec<const K: usize, F: FnMut(f64) -> [f64; K]>(
+pub(crate) fn integrate_vec<const K: usize, F: FnMut(f64) -> [f64; K]>(
     f: F,
     a: f64,
     b: f64,
@@ -260,41 +247,24 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
 
 /// Integrates `f` over `[a, b]` (the negative if `a > b`) to the default
 /// tolerances.
-///
-/// # Example
-/// ```
-/// use exchange_design::numerics::integrate;
-/// let v = integrate(|x: f64| x.exp(), 0.0, 1.0);
-/// assert!((v - (1f64.exp() - 1.0)).abs() < 1e-14);
-/// ```
-pub fn integrate<F: FnMut(f64) -> f64>(f: F, a: f64, b: f64) -> f64 {
+pub(crate) fn integrate<F: FnMut(f64) -> f64>(f: F, a: f64, b: f64) -> f64 {
     integrate_with(f, a, b, &Tolerances::DEFAULT)
 }
 
 /// [`integrate`] with explicit tolerances.
-///
-/// # Example
-/// ```
-/// use exchange_design::numerics::{integrate_with, Tolerances};
-/// let v = integrate_with(|x: f64| x * x, 0.0, 3.0, &Tolerances::DEFAULT);
-/// assert!((v - 9.0).abs() < 1e-13);
-/// ```
-pub fn integrate_with<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, tol: &Tolerances) -> f64 {
+pub(crate) fn integrate_with<F: FnMut(f64) -> f64>(
+    mut f: F,
+    a: f64,
+    b: f64,
+    tol: &Tolerances,
+) -> f64 {
     integrate_vec(|x| [f(x)], a, b, tol)[0]
 }
 
 /// Integrates `f` over consecutive pieces `[p₀, p₁], [p₁, p₂], …`, so that
 /// kinks of the integrand at the breakpoints do not spoil the rule. Pieces of
 /// zero or negative width are skipped.
-///
-/// # Example
-/// ```
-/// use exchange_design::numerics::integrate_pieces;
-/// // |x| has a kink at 0.
-/// let v = integrate_pieces(|x: f64| x.abs(), &[-1.0, 0.0, 2.0]);
-/// assert!((v - 2.5).abs() < 1e-14);
-/// ```
-pub fn integrate_pieces<F: FnMut(f64) -> f64>(mut f: F, breakpoints: &[f64]) -> f64 {
+pub(crate) fn integrate_pieces<F: FnMut(f64) -> f64>(mut f: F, breakpoints: &[f64]) -> f64 {
     breakpoints
         .windows(2)
         .filter(|w| w[1] > w[0])
@@ -305,6 +275,37 @@ pub fn integrate_pieces<F: FnMut(f64) -> f64>(mut f: F, breakpoints: &[f64]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integrate_vec_example() {
+        let [m0, m1] = integrate_vec(|x: f64| [1.0, x], 0.0, 2.0, &Tolerances::DEFAULT);
+        assert!((m0 - 2.0).abs() < 1e-14 && (m1 - 2.0).abs() < 1e-14);
+        // Zero by symmetry: returns at once.
+        let [odd] = integrate_vec(|x: f64| [x.sin()], -1.0, 1.0, &Tolerances::DEFAULT);
+        assert!(odd.abs() < 1e-15);
+        // An integrable endpoint singularity: ∫_0^1 ln(x) dx = −1.
+        let [log] = integrate_vec(|x: f64| [x.ln()], 0.0, 1.0, &Tolerances::DEFAULT);
+        assert!((log + 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn integrate_example() {
+        let v = integrate(|x: f64| x.exp(), 0.0, 1.0);
+        assert!((v - (1f64.exp() - 1.0)).abs() < 1e-14);
+    }
+
+    #[test]
+    fn integrate_with_example() {
+        let v = integrate_with(|x: f64| x * x, 0.0, 3.0, &Tolerances::DEFAULT);
+        assert!((v - 9.0).abs() < 1e-13);
+    }
+
+    #[test]
+    fn integrate_pieces_example() {
+        // |x| has a kink at 0.
+        let v = integrate_pieces(|x: f64| x.abs(), &[-1.0, 0.0, 2.0]);
+        assert!((v - 2.5).abs() < 1e-14);
+    }
 
     /// `Σ w x^k` over the whole symmetric rule.
     fn moment(k: i32, gauss: bool) -> f64 {

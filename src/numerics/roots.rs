@@ -15,12 +15,6 @@ use std::fmt;
 
 /// Why a scalar root could not be found.
 ///
-/// # Example
-/// ```
-/// use exchange_design::numerics::{brent, RootError};
-/// let err = brent(|x: f64| x * x + 1.0, -1.0, 1.0, 1e-12, 1.0).unwrap_err();
-/// assert!(matches!(err, RootError::NoBracket { .. }));
-/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RootError {
@@ -92,15 +86,7 @@ impl roots::Convergency<f64> for RelativeConvergency {
 
 /// Brent's method on `[a, b]`, which must bracket a root, with relative
 /// tolerance `rel` on `x` measured against `max(scale, |x|)`.
-///
-/// # Example
-/// ```
-/// use exchange_design::numerics::brent;
-/// // Badly scaled on purpose: an absolute test on f would stop at once.
-/// let x = brent(|x: f64| 1e-20 * (x - 0.7), 0.0, 1.0, 1e-14, 1.0).unwrap();
-/// assert!((x - 0.7).abs() < 1e-13);
-/// ```
-pub fn brent<F: FnMut(f64) -> f64>(
+pub(crate) fn brent<F: FnMut(f64) -> f64>(
     mut f: F,
     a: f64,
     b: f64,
@@ -162,14 +148,7 @@ pub fn brent<F: FnMut(f64) -> f64>(
 /// is a Newton step inside the bracket or bisects it, so it always
 /// terminates. A hard budget of 2 000 steps exists only as a guard and is
 /// reported as [`RootError::NotConverged`].
-///
-/// # Example
-/// ```
-/// use exchange_design::numerics::newton_bracketed;
-/// let x = newton_bracketed(|x: f64| (x * x - 2.0, 2.0 * x), 0.0, 2.0, 1.0, 1e-15, 1.0).unwrap();
-/// assert!((x - 2f64.sqrt()).abs() < 1e-15);
-/// ```
-pub fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
+pub(crate) fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
     mut fdf: F,
     a: f64,
     b: f64,
@@ -207,14 +186,7 @@ pub fn newton_bracketed<F: FnMut(f64) -> (f64, f64)>(
 /// already knows (`f(lo) < 0 < f(hi)`), so the ends are never evaluated.
 /// Otherwise as [`newton_bracketed`]; a warm start within the tolerance of
 /// the root costs one evaluation.
-///
-/// # Example
-/// ```
-/// use exchange_design::numerics::newton_increasing;
-/// let x = newton_increasing(|x: f64| (x.powi(3) - 8.0, 3.0 * x * x), 0.0, 4.0, 1.9, 1e-15, 1.0).unwrap();
-/// assert!((x - 2.0).abs() < 1e-14);
-/// ```
-pub fn newton_increasing<F: FnMut(f64) -> (f64, f64)>(
+pub(crate) fn newton_increasing<F: FnMut(f64) -> (f64, f64)>(
     fdf: F,
     lo: f64,
     hi: f64,
@@ -331,7 +303,7 @@ fn newton_core<F: FnMut(f64) -> (f64, f64)>(
 /// use exchange_design::market::Market;
 /// use exchange_design::mechanism::{OptimalMechanism, RootMethod, SolverConfig};
 /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0)?)?;
-/// let cfg = SolverConfig { inner: RootMethod::Brent, outer: RootMethod::Brent, ..Default::default() };
+/// let cfg = SolverConfig::default().with_inner(RootMethod::Brent).with_outer(RootMethod::Brent);
 /// let a = OptimalMechanism::solve_with(&m, 0.5, &cfg)?;
 /// let b = OptimalMechanism::solve(&m, 0.5)?;
 /// assert!((a.revenue() - b.revenue()).abs() < 1e-10);
@@ -351,7 +323,35 @@ pub enum RootMethod {
 
 #[cfg(test)]
 mod tests {
-    use super::newton_increasing;
+    use super::{brent, newton_bracketed, newton_increasing};
+
+    #[test]
+    fn brent_example() {
+        // Badly scaled on purpose: an absolute test on f would stop at once.
+        let x = brent(|x: f64| 1e-20 * (x - 0.7), 0.0, 1.0, 1e-14, 1.0).unwrap();
+        assert!((x - 0.7).abs() < 1e-13);
+    }
+
+    #[test]
+    fn newton_bracketed_example() {
+        let x =
+            newton_bracketed(|x: f64| (x * x - 2.0, 2.0 * x), 0.0, 2.0, 1.0, 1e-15, 1.0).unwrap();
+        assert!((x - 2f64.sqrt()).abs() < 1e-15);
+    }
+
+    #[test]
+    fn newton_increasing_example() {
+        let x = newton_increasing(
+            |x: f64| (x.powi(3) - 8.0, 3.0 * x * x),
+            0.0,
+            4.0,
+            1.9,
+            1e-15,
+            1.0,
+        )
+        .unwrap();
+        assert!((x - 2.0).abs() < 1e-14);
+    }
 
     /// A start within half an ulp of the root: the Newton correction rounds
     /// to zero, so its direction says nothing, and the confirming probe must

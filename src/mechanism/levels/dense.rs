@@ -152,7 +152,15 @@ pub(super) fn solve_uniform_linear(
     let variant = SolverVariant::UniformLinear;
     let mut supports = Vec::with_capacity(inputs.len());
     for (k, inp) in inputs.iter().enumerate() {
-        match inp.dist.uniform_support() {
+        // Uniform on its support: density bounds over the whole support
+        // that pin the density to one positive constant (exact for the
+        // built-in `Uniform`, and for any family whose bounds prove it).
+        let (lo, hi) = inp.dist.support();
+        let constant = inp
+            .dist
+            .density_bounds(lo, hi)
+            .is_some_and(|b| b.min > 0.0 && b.min == b.max);
+        match constant.then_some((lo, hi)) {
             Some(s) => supports.push(s),
             None => {
                 return Err(MechanismError::VariantNotApplicable {
