@@ -98,7 +98,7 @@ fn budget(c: &mut Criterion) {
 
 #[cfg(feature = "parallel")]
 fn parallel(c: &mut Criterion) {
-    use exchange_design::benchmarks::{Frontier, FrontierOptions};
+    use exchange_design::benchmarks::{Frontier, FrontierConfig};
     let pools = [
         (
             "threads_2",
@@ -132,7 +132,7 @@ fn parallel(c: &mut Criterion) {
         g.bench_function(BenchmarkId::new("frontier_1000", name), |b| {
             b.iter(|| {
                 pool.install(|| {
-                    Frontier::compute(black_box(&small), &FrontierOptions::default()).unwrap()
+                    Frontier::compute(black_box(&small), &FrontierConfig::default()).unwrap()
                 })
             })
         });

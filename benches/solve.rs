@@ -13,7 +13,8 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use exchange_design::distribution::{TruncatedNormal, Uniform};
 use exchange_design::market::{Market, TraderClass};
-use exchange_design::mechanism::{OptimalMechanism, RootMethod, SolverConfig, SolverVariant};
+use exchange_design::mechanism::{OptimalMechanism, SolverConfig, SolverVariant};
+use exchange_design::numerics::RootMethod;
 use std::hint::black_box;
 use std::time::Duration;
 

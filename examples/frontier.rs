@@ -13,7 +13,7 @@
 //! field, as `solve` does. While it runs, a spinner shows on stderr when
 //! stderr is a terminal.
 
-use exchange_design::benchmarks::{Frontier, FrontierOptions};
+use exchange_design::benchmarks::{Frontier, FrontierConfig};
 use exchange_design::spec::Spec;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -58,7 +58,7 @@ pub fn run_text(text: &str) -> Result<String, String> {
         bar.enable_steady_tick(Duration::from_millis(100));
         bar
     });
-    let frontier = Frontier::compute(&market, &FrontierOptions::default());
+    let frontier = Frontier::compute(&market, &FrontierConfig::default());
     if let Some(bar) = spinner {
         bar.finish_and_clear();
     }

@@ -199,7 +199,7 @@ fn run() -> Res<()> {
         println!(
             "{i:>6}  {:<5}  {:.3}  {:>8.4}  {:>9.5}  {:>7.4}  [{:.4}, {:.4}]",
             c.kappa(),
-            c.weight(),
+            c.kappa_share(),
             clean(c.c(), 4),
             clean(c.tau(), 5),
             clean(c.virtual_value().eta(), 4),

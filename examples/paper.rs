@@ -16,7 +16,7 @@
 //! 4. `holding_cost_per_trader.svg`: expected holding cost per trader against N.
 
 use exchange_design::benchmarks::{
-    frontier_at_efficiency, Frontier, FrontierOptions, PlainDoubleAuction,
+    frontier_at_efficiency, Frontier, FrontierConfig, PlainDoubleAuction,
 };
 use exchange_design::distribution::Uniform;
 use exchange_design::market::Market;
@@ -132,9 +132,9 @@ fn frontier_n5() -> Res<FrontierN5> {
     let m = example1(5)?;
     let frontier = Frontier::compute(
         &m,
-        &FrontierOptions {
+        &FrontierConfig {
             max_gap: 0.01,
-            ..FrontierOptions::default()
+            ..FrontierConfig::default()
         },
     )?;
     let fees = PlainDoubleAuction::new(&m)?.with_maximal_fees();
@@ -530,7 +530,7 @@ fn binding_table() -> Res<()> {
             clean(za),
             clean(zb),
             alpha / (1.0 + alpha),
-            clean(class.multiplier(zb)),
+            clean(class.participation_multiplier(zb)),
             clean(none),
             clean(mech.revenue()),
             clean(mech.efficiency()),

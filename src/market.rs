@@ -328,7 +328,8 @@ impl Market {
         self.total_kappa
     }
 
-    /// Weight `w_i = κ_i / K` of one trader of class `class` in the aggregate.
+    /// The share `w_i = κ_i / K` of one trader of class `class` in the
+    /// total risk capacity (its weight in the aggregate virtual value).
     ///
     /// # Panics
     /// If `class` is out of range (a programming error, not user input).
@@ -336,10 +337,19 @@ impl Market {
     /// # Example
     /// ```
     /// # use exchange_design::{distribution::Uniform, market::Market};
-    /// assert_eq!(Market::symmetric(4, 0.5, Uniform::new(0.0, 1.0).unwrap()).unwrap().weight(0), 0.25);
+    /// assert_eq!(Market::symmetric(4, 0.5, Uniform::new(0.0, 1.0).unwrap()).unwrap().kappa_share(0), 0.25);
     /// ```
-    pub fn weight(&self, class: usize) -> f64 {
+    pub fn kappa_share(&self, class: usize) -> f64 {
         self.classes[class].kappa / self.total_kappa
+    }
+
+    /// Old name of [`Market::kappa_share`].
+    ///
+    /// # Panics
+    /// If `class` is out of range.
+    #[deprecated(note = "renamed `kappa_share`: \"weight\" is kept for α and β")]
+    pub fn weight(&self, class: usize) -> f64 {
+        self.kappa_share(class)
     }
 
     /// The trader-level index ranges of each class when the market is

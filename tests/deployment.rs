@@ -224,7 +224,7 @@ fn reference(design: &Design, truth: &[Dist]) -> Reference {
     let mut mean_gain = vec![0.0; n];
     for k in 0..n {
         let class = rules.class(k);
-        let (w, kappa) = (class.weight(), class.kappa());
+        let (w, kappa) = (class.kappa_share(), class.kappa());
         let mu = total_mean - means[k];
         let sigma = (total_var - vars[k]).max(0.0).sqrt();
         // (payment, utility gain, holding cost) of type z, averaged over the

@@ -2,7 +2,7 @@
 //! Example 1 (κ = 1/2, endowments U[−1, 1]) in Section 6 and its figures.
 
 use exchange_design::benchmarks::{
-    frontier_at_efficiency, BenchmarkError, Frontier, FrontierOptions, PlainDoubleAuction,
+    frontier_at_efficiency, BenchmarkError, Frontier, FrontierConfig, PlainDoubleAuction,
 };
 use exchange_design::distribution::Uniform;
 use exchange_design::market::{Market, TraderClass};
@@ -85,7 +85,7 @@ fn frontier_has_about_twice_the_auction_revenue_at_equal_efficiency() {
 #[test]
 fn frontier_is_monotone_refined_and_bounded_by_its_ends() {
     let m = example1(5);
-    let opts = FrontierOptions::default();
+    let opts = FrontierConfig::default();
     let f = Frontier::compute(&m, &opts).unwrap();
     let pts = f.points();
     assert!(pts.len() > opts.initial_points, "no refinement happened");
@@ -139,21 +139,21 @@ fn frontier_is_monotone_refined_and_bounded_by_its_ends() {
 fn frontier_options_and_targets_are_validated() {
     let m = example1(4);
     for bad in [
-        FrontierOptions {
+        FrontierConfig {
             initial_points: 1,
-            ..FrontierOptions::default()
+            ..FrontierConfig::default()
         },
-        FrontierOptions {
+        FrontierConfig {
             max_points: 3,
-            ..FrontierOptions::default()
+            ..FrontierConfig::default()
         },
-        FrontierOptions {
+        FrontierConfig {
             max_gap: 0.0,
-            ..FrontierOptions::default()
+            ..FrontierConfig::default()
         },
-        FrontierOptions {
+        FrontierConfig {
             max_gap: f64::NAN,
-            ..FrontierOptions::default()
+            ..FrontierConfig::default()
         },
     ] {
         assert!(matches!(
@@ -185,14 +185,14 @@ fn frontier_options_and_targets_are_validated() {
 /// A market whose first best runs a deficit: the low-α points coincide.
 #[test]
 fn frontier_without_auction_and_with_binding_budget() {
-    let f = Frontier::compute(&example1(2), &FrontierOptions::default()).unwrap();
+    let f = Frontier::compute(&example1(2), &FrontierConfig::default()).unwrap();
     assert!(f.double_auction().is_none() && f.double_auction_with_fees().is_none());
     let m = Market::new(vec![
         TraderClass::new(1.0, Uniform::new(-1.0, 1.0).unwrap(), 2),
         TraderClass::new(1.0, Uniform::new(0.0, 2.0).unwrap(), 2),
     ])
     .unwrap();
-    let f = Frontier::compute(&m, &FrontierOptions::default()).unwrap();
+    let f = Frontier::compute(&m, &FrontierConfig::default()).unwrap();
     assert!(f.first_best().revenue < 0.0);
     let p0 = f.points()[0];
     assert!(p0.revenue.abs() < 1e-10, "budget binds at α = 0");

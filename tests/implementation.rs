@@ -78,7 +78,7 @@ fn c_is_the_stated_constant() {
             let kappa = c.kappa();
             let expected = -1.0 / kappa + k / kappa - k / (k - kappa);
             assert!((c.c() - expected).abs() < 1e-12, "{name}");
-            assert!((c.weight() - kappa / k).abs() < 1e-15);
+            assert!((c.kappa_share() - kappa / k).abs() < 1e-15);
         }
     }
 }
@@ -133,7 +133,8 @@ fn side_payment_is_the_stated_formula() {
     for (k, c) in rules.classes().iter().enumerate() {
         for (p, q) in [(0.0, 0.0), (0.3, -0.2), (-1.0, 0.7), (2.0, 1.5)] {
             let s = rules.side_payment(k, p, q).unwrap();
-            let expected = c.c() * q * q / 2.0 - c.t_fn(-q - c.weight() * p).unwrap() + c.tau();
+            let expected =
+                c.c() * q * q / 2.0 - c.t_fn(-q - c.kappa_share() * p).unwrap() + c.tau();
             assert!((s - expected).abs() < 1e-13);
         }
     }

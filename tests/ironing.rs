@@ -695,7 +695,8 @@ fn the_unironed_clamp_is_not_incentive_compatible() {
 /// typed error.
 #[test]
 fn solver_variants_agree_on_an_ironed_market() {
-    use exchange_design::mechanism::{MechanismError, RootMethod, SolverConfig, SolverVariant};
+    use exchange_design::mechanism::{MechanismError, SolverConfig, SolverVariant};
+    use exchange_design::numerics::RootMethod;
     let m = mixed_market(1);
     for alpha in [0.0, 0.5, 1.0] {
         let base = OptimalMechanism::solve(&m, alpha).unwrap();

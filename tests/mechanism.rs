@@ -255,7 +255,8 @@ fn a_class_of_a_million_solves_as_fast_as_a_class_of_one() {
 #[test]
 fn solver_variants_agree_on_heterogeneous_markets() {
     use exchange_design::distribution::{Beta, TruncatedNormal};
-    use exchange_design::mechanism::{MechanismError, RootMethod, SolverConfig, SolverVariant};
+    use exchange_design::mechanism::{MechanismError, SolverConfig, SolverVariant};
+    use exchange_design::numerics::RootMethod;
     let hetero = Market::new(vec![
         TraderClass::new(0.5, Uniform::new(-1.0, 1.0).unwrap(), 3),
         TraderClass::new(1.0, TruncatedNormal::new(0.2, 0.5, -1.0, 1.5).unwrap(), 2),
@@ -359,9 +360,9 @@ fn class_solutions_describe_their_classes() {
         assert_eq!(c.kappa(), kappa);
         assert_eq!(c.count(), count);
         assert!(
-            (c.weight() - kappa / k_total).abs() < 1e-15,
+            (c.kappa_share() - kappa / k_total).abs() < 1e-15,
             "{}",
-            c.weight()
+            c.kappa_share()
         );
     }
 }
@@ -386,10 +387,13 @@ fn multiplier_carries_the_budget_price() {
             let z = za + (zb - za) * k as f64 / 10.0;
             let (cdf, pdf) = ((z - lo) / 2.0, 0.5);
             let want = (1.0 + lambda) * (beta * cdf + pdf * (z - eta));
-            assert!((c.multiplier(z) - want).abs() < 1e-10, "z = {z}");
+            assert!(
+                (c.participation_multiplier(z) - want).abs() < 1e-10,
+                "z = {z}"
+            );
         }
-        assert!((c.multiplier(lo + 2.0) - (alpha + lambda)).abs() < 1e-12);
-        assert_eq!(c.multiplier(lo), 0.0);
+        assert!((c.participation_multiplier(lo + 2.0) - (alpha + lambda)).abs() < 1e-12);
+        assert_eq!(c.participation_multiplier(lo), 0.0);
     }
 }
 

@@ -28,14 +28,14 @@ fn binding_interval_and_multiplier_match_closed_form() {
                 let z = za + (zb - za) * k as f64 / 20.0;
                 let omega = ((1.0 + alpha) * z + alpha) / 2.0;
                 assert!(
-                    (c.multiplier(z) - omega).abs() < 1e-10,
+                    (c.participation_multiplier(z) - omega).abs() < 1e-10,
                     "Ω({z}) at N={n} α={alpha}"
                 );
             }
             // Ω is 0 below and α (+λ = 0) above the interval.
-            assert_eq!(c.multiplier(-1.0), 0.0);
+            assert_eq!(c.participation_multiplier(-1.0), 0.0);
             if alpha > 0.0 {
-                assert!((c.multiplier(1.0) - alpha).abs() < 1e-12);
+                assert!((c.participation_multiplier(1.0) - alpha).abs() < 1e-12);
             }
             // No-trade probability of one trader: (Z_b − Z_a)/2 = α/(1+α).
             assert!((c.no_trade_probability() - edge).abs() < 1e-10);

@@ -937,7 +937,7 @@ fn interim_allocation_is_decreasing() {
                 // others' means integrated here, not the crate's moments;
                 // on the binding interval (V_k = η_k) this is the level
                 // equation η_k = c_k Σ_{j≠i} E V_j of Lemma 3.
-                let w = market.weight(k);
+                let w = market.kappa_share(k);
                 let others = sum_ev - ev_k;
                 let vv = mech.class(k).virtual_value();
                 let tol = 1e-9 * case.class_allocation_scale(k);
@@ -1104,7 +1104,7 @@ fn incentive_compatible() {
         let mech = solve(&case, &market, case.alpha)?;
         for k in 0..market.classes().len() {
             let kappa = market.classes()[k].kappa();
-            let w = market.weight(k);
+            let w = market.kappa_share(k);
             let sigma2 = w * w * others_var(&mech, k);
             let tol = 1e-9 * case.class_utility_scale(k);
             let g = grid(&mech, k, 60);

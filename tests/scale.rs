@@ -7,7 +7,7 @@
 #[path = "../benches/common/generator.rs"]
 mod generator;
 
-use exchange_design::benchmarks::{Frontier, FrontierOptions};
+use exchange_design::benchmarks::{Frontier, FrontierConfig};
 use exchange_design::distribution::{
     Beta, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal, Uniform,
 };
@@ -209,7 +209,7 @@ fn budget_search_takes_a_handful_of_trial_solves() {
 #[test]
 fn frontier_points_equal_independent_solves_and_reuse_neighbours() {
     let m = market(60, Supports::Centred);
-    let f = Frontier::compute(&m, &FrontierOptions::default()).unwrap();
+    let f = Frontier::compute(&m, &FrontierConfig::default()).unwrap();
     let pts = f.points();
     assert!(pts.len() >= 20, "{}", pts.len());
     for p in pts {
@@ -257,7 +257,7 @@ fn numbers_do_not_depend_on_the_thread_count() {
             .num_threads(threads)
             .build()
             .unwrap();
-        pool.install(|| Frontier::compute(&small, &FrontierOptions::default()).unwrap())
+        pool.install(|| Frontier::compute(&small, &FrontierConfig::default()).unwrap())
     };
     let (f1, f2) = (frontier_on(1), frontier_on(2));
     assert_eq!(f1.points().len(), f2.points().len());
@@ -279,7 +279,7 @@ fn frontier_example_prints_the_frontier_and_names_bad_fields() {
     let out: serde_json::Value =
         serde_json::from_str(&frontier_example::run_text(spec).unwrap()).unwrap();
     let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
-    let f = Frontier::compute(&m, &FrontierOptions::default()).unwrap();
+    let f = Frontier::compute(&m, &FrontierConfig::default()).unwrap();
     let points = out["points"].as_array().unwrap();
     assert_eq!(points.len(), f.points().len());
     for (p, q) in points.iter().zip(f.points()) {

@@ -16,12 +16,12 @@ use crate::numerics::{brent, parallel, Tolerances};
 ///
 /// # Example
 /// ```
-/// use exchange_design::benchmarks::FrontierOptions;
-/// let opts = FrontierOptions { max_gap: 0.005, ..FrontierOptions::default() };
+/// use exchange_design::benchmarks::FrontierConfig;
+/// let opts = FrontierConfig { max_gap: 0.005, ..FrontierConfig::default() };
 /// assert_eq!(opts.initial_points, 9);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct FrontierOptions {
+pub struct FrontierConfig {
     /// Number of equally spaced weights α in `[0, 1]` to start from (≥ 2).
     pub initial_points: usize,
     /// Largest allowed distance between consecutive points, as a fraction
@@ -32,7 +32,11 @@ pub struct FrontierOptions {
     pub max_points: usize,
 }
 
-impl Default for FrontierOptions {
+/// Old name of [`FrontierConfig`] (settings structs are `*Config` across the crate).
+#[deprecated(note = "renamed `FrontierConfig`")]
+pub type FrontierOptions = FrontierConfig;
+
+impl Default for FrontierConfig {
     fn default() -> Self {
         Self {
             initial_points: 9,
@@ -46,11 +50,11 @@ impl Default for FrontierOptions {
 ///
 /// # Example
 /// ```
-/// use exchange_design::benchmarks::{Frontier, FrontierOptions};
+/// use exchange_design::benchmarks::{Frontier, FrontierConfig};
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-/// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+/// let f = Frontier::compute(&m, &FrontierConfig::default())?;
 /// let last = f.points().last().unwrap();
 /// assert_eq!(last.alpha, 1.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -87,11 +91,11 @@ pub struct ReferencePoint {
 ///
 /// # Example
 /// ```
-/// use exchange_design::benchmarks::{Frontier, FrontierOptions};
+/// use exchange_design::benchmarks::{Frontier, FrontierConfig};
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-/// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+/// let f = Frontier::compute(&m, &FrontierConfig::default())?;
 /// // The auction with maximal fees lies strictly inside the frontier.
 /// let da = f.double_auction_with_fees().unwrap();
 /// assert!(f.points().iter().any(|p| p.efficiency >= da.efficiency && p.revenue > da.revenue));
@@ -111,11 +115,11 @@ pub struct Frontier {
 ///
 /// # Example
 /// ```
-/// use exchange_design::benchmarks::{Frontier, FrontierOptions};
+/// use exchange_design::benchmarks::{Frontier, FrontierConfig};
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-/// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+/// let f = Frontier::compute(&m, &FrontierConfig::default())?;
 /// let w = f.work();
 /// assert_eq!(w.solves, f.points().len());
 /// assert!(w.warm_started < w.solves);
@@ -182,17 +186,17 @@ impl Frontier {
     ///
     /// # Example
     /// ```
-    /// use exchange_design::benchmarks::{Frontier, FrontierOptions};
+    /// use exchange_design::benchmarks::{Frontier, FrontierConfig};
     /// use exchange_design::distribution::Uniform;
     /// use exchange_design::market::Market;
     /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// let f = Frontier::compute(&m, &FrontierConfig::default())?;
     /// // Efficiency falls and revenue rises along the frontier.
     /// assert!(f.points().windows(2).all(|w| w[1].efficiency <= w[0].efficiency + 1e-12));
     /// assert!(f.points().windows(2).all(|w| w[1].revenue >= w[0].revenue - 1e-12));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn compute(market: &Market, options: &FrontierOptions) -> Result<Self, BenchmarkError> {
+    pub fn compute(market: &Market, options: &FrontierConfig) -> Result<Self, BenchmarkError> {
         if options.initial_points < 2 {
             return Err(BenchmarkError::InvalidOption(format!(
                 "initial_points = {}; the frontier needs at least 2",
@@ -327,9 +331,9 @@ impl Frontier {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierConfig}, distribution::Uniform, market::Market};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// let f = Frontier::compute(&m, &FrontierConfig::default())?;
     /// assert_eq!(f.points()[0].alpha, 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -341,9 +345,9 @@ impl Frontier {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierConfig}, distribution::Uniform, market::Market};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// let f = Frontier::compute(&m, &FrontierConfig::default())?;
     /// assert!(f.work().outer_iterations >= f.work().solves);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -355,9 +359,9 @@ impl Frontier {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierConfig}, distribution::Uniform, market::Market};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// let f = Frontier::compute(&m, &FrontierConfig::default())?;
     /// assert!((f.first_best().efficiency - f.points()[0].efficiency).abs() < 1e-12);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -369,9 +373,9 @@ impl Frontier {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierConfig}, distribution::Uniform, market::Market};
     /// let m = Market::symmetric(2, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// assert!(Frontier::compute(&m, &FrontierOptions::default())?.double_auction().is_none());
+    /// assert!(Frontier::compute(&m, &FrontierConfig::default())?.double_auction().is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn double_auction(&self) -> Option<ReferencePoint> {
@@ -382,9 +386,9 @@ impl Frontier {
     ///
     /// # Example
     /// ```
-    /// # use exchange_design::{benchmarks::{Frontier, FrontierOptions}, distribution::Uniform, market::Market};
+    /// # use exchange_design::{benchmarks::{Frontier, FrontierConfig}, distribution::Uniform, market::Market};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// let f = Frontier::compute(&m, &FrontierOptions::default())?;
+    /// let f = Frontier::compute(&m, &FrontierConfig::default())?;
     /// assert!(f.double_auction_with_fees().unwrap().revenue > 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -15,8 +15,10 @@ mod double_auction;
 mod frontier;
 
 pub use self::double_auction::{AuctionClass, PlainDoubleAuction, PlainDoubleAuctionWithFees};
+#[allow(deprecated)]
+pub use self::frontier::FrontierOptions;
 pub use self::frontier::{
-    frontier_at_efficiency, Frontier, FrontierOptions, FrontierPoint, FrontierWork, ReferencePoint,
+    frontier_at_efficiency, Frontier, FrontierConfig, FrontierPoint, FrontierWork, ReferencePoint,
 };
 
 use crate::mechanism::MechanismError;

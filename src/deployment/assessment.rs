@@ -249,7 +249,7 @@ impl Design {
                 vv: rule.virtual_value().clone(),
                 truth: Arc::clone(g),
                 kappa: rule.kappa(),
-                weight: rule.weight(),
+                weight: rule.kappa_share(),
                 c: rule.c(),
                 k_total,
                 k_others: k_total - rule.kappa(),

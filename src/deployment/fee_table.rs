@@ -108,7 +108,7 @@ impl FeeTable {
             },
         )?;
         let (v_lo, v_hi) = ends(own);
-        let w = own.weight();
+        let w = own.kappa_share();
         let q_lo = -v_hi - w * p_hi;
         let q_hi = -v_lo - w * p_lo;
         fee_table(

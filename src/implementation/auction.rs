@@ -16,7 +16,7 @@ use super::side_payment::SidePayments;
 use super::{finite_input, ImplementationError};
 use crate::numerics::brent;
 
-pub use super::schedule::{DemandSchedule, LinearSchedule, MonotoneSchedule};
+use super::schedule::{DemandSchedule, LinearSchedule};
 
 /// Tolerances of the clearing step.
 ///

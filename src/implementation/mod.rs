@@ -1,14 +1,14 @@
 //! Indirect implementation of the optimal mechanism (the paper's Theorem 2):
 //! a double auction in demand schedules with trader-specific side payments.
 //!
-//! * [`side_payment`]: the side-payment rules `S_i(p, q)` (quadratic term
+//! * [`SidePayments`] (`side_payment.rs`): the side-payment rules `S_i(p, q)` (quadratic term
 //!   `c_i`, the function `T_i`, the participation fee `τ_i`) built from a
 //!   solved [`OptimalMechanism`](crate::mechanism::OptimalMechanism), and the
 //!   equilibrium demand schedules `q_i(p) = −V_i(Z_i) − w_i p`.
-//! * [`auction`]: the double auction itself: demand schedules, the clearing
+//! * [`DoubleAuction`] (`auction.rs`): the double auction itself: demand schedules, the clearing
 //!   price `Σ q_i(p) = 0` (no trade when it does not exist or is not unique)
 //!   and settlement (quantities, payments `p q_i + S_i(p, q_i)`, utilities).
-//! * [`simulation`]: a seeded Monte Carlo simulator of the auction under the
+//! * [`Simulation`] (`simulation.rs`): a seeded Monte Carlo simulator of the auction under the
 //!   equilibrium schedules.
 //!
 //! # Example
@@ -30,10 +30,10 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-pub mod auction;
-pub mod schedule;
-pub mod side_payment;
-pub mod simulation;
+mod auction;
+mod schedule;
+mod side_payment;
+mod simulation;
 
 pub use self::auction::{clear, AuctionOutcome, Clearing, ClearingConfig, DoubleAuction};
 pub use self::schedule::{DemandSchedule, LinearSchedule, MonotoneSchedule};

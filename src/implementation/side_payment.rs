@@ -149,10 +149,16 @@ impl ClassSidePayment {
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
-    /// assert_eq!(rules.class(0).weight(), 0.25);
+    /// assert_eq!(rules.class(0).kappa_share(), 0.25);
     /// ```
-    pub fn weight(&self) -> f64 {
+    pub fn kappa_share(&self) -> f64 {
         self.weight
+    }
+
+    /// Old name of [`ClassSidePayment::kappa_share`].
+    #[deprecated(note = "renamed `kappa_share`: \"weight\" is kept for α and β")]
+    pub fn weight(&self) -> f64 {
+        self.kappa_share()
     }
 
     /// The coefficient `c_i = −1/κ_i + K/κ_i − K/(K − κ_i)` of the quadratic
@@ -253,7 +259,7 @@ impl ClassSidePayment {
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 1.0)?)?;
     /// let class = rules.class(0);
     /// let s = class.side_payment(0.2, -0.1)?;
-    /// let l = 0.1 - class.weight() * 0.2;
+    /// let l = 0.1 - class.kappa_share() * 0.2;
     /// assert!((s - (class.c() * 0.005 - class.t_fn(l)? + class.tau())).abs() < 1e-12);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

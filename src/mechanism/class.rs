@@ -13,7 +13,7 @@ use super::welfare::{ClassMoments, ClassWelfare};
 /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
 /// let mech = OptimalMechanism::solve(&m, 1.0)?;
 /// let c = mech.class(0);
-/// assert_eq!((c.kappa(), c.count(), c.weight()), (0.5, 5, 0.2));
+/// assert_eq!((c.kappa(), c.count(), c.kappa_share()), (0.5, 5, 0.2));
 /// // Example 1 at α = 1: the binding interval is [−1/2, 1/2] at level 0,
 /// // so half of the types expect no trade.
 /// let (za, zb) = c.binding_interval();
@@ -22,8 +22,8 @@ use super::welfare::{ClassMoments, ClassWelfare};
 /// assert!((c.no_trade_probability() - 0.5).abs() < 1e-12);
 /// assert!(c.ironed_intervals().is_empty()); // the uniform is regular
 /// // The multiplier Ω is 0 below the interval and α + λ = 1 above it.
-/// assert_eq!(c.multiplier(-0.9), 0.0);
-/// assert!((c.multiplier(0.9) - 1.0).abs() < 1e-12);
+/// assert_eq!(c.participation_multiplier(-0.9), 0.0);
+/// assert!((c.participation_multiplier(0.9) - 1.0).abs() < 1e-12);
 /// // Per trader: revenue and holding cost add up to the market's.
 /// assert!((5.0 * c.revenue_per_trader() - mech.revenue()).abs() < 1e-12);
 /// assert!((5.0 * c.holding_cost() + mech.efficiency()).abs() < 1e-12);
@@ -54,9 +54,16 @@ impl ClassSolution {
         self.count
     }
 
-    /// `w_i = κ_i / K`, the trader's share of the aggregate virtual value in (12).
-    pub fn weight(&self) -> f64 {
+    /// `w_i = κ_i / K`, the trader's share of the total risk capacity and
+    /// of the aggregate virtual value in (12).
+    pub fn kappa_share(&self) -> f64 {
         self.weight
+    }
+
+    /// Old name of [`ClassSolution::kappa_share`].
+    #[deprecated(note = "renamed `kappa_share`: \"weight\" is kept for α and β")]
+    pub fn weight(&self) -> f64 {
+        self.kappa_share()
     }
 
     /// The level `η_i` (eq. (13)–(14)): the virtual value on the binding interval.
@@ -103,8 +110,14 @@ impl ClassSolution {
 
     /// The paper's multiplier `Ω_i(z) = (1 + λ) ω_i(z)` on the participation
     /// constraint: 0 below the binding interval, `α + λ` above it.
+    pub fn participation_multiplier(&self, z: f64) -> f64 {
+        (1.0 + self.lambda) * self.vv.omega(z)
+    }
+
+    /// Old name of [`ClassSolution::participation_multiplier`].
+    #[deprecated(note = "renamed `participation_multiplier` (Ω); `VirtualValue::omega` is ω")]
     pub fn multiplier(&self, z: f64) -> f64 {
-        (1.0 + self.lambda) * self.vv.multiplier(z)
+        self.participation_multiplier(z)
     }
 
     /// `G_i(lo)`: the utility gain of participation of the lowest type.

@@ -45,4 +45,3 @@ pub use self::optimal::OptimalMechanism;
 pub use self::solve::{Budget, SolveBuilder};
 pub use self::status::{SolveStatus, Termination};
 pub use self::virtual_value::VirtualValue;
-pub use crate::numerics::RootMethod;

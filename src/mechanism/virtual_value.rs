@@ -272,7 +272,7 @@ impl VirtualValue {
     /// The participation multiplier `ω(z)` in units of the objective scaled
     /// by `1/(1 + λ)`: 0 below the binding interval, `β F(z) + f(z)(z − η)`
     /// on it (rising from 0 to `β`), `β` above it. The paper's `Ω_i` is
-    /// `(1 + λ) ω`; see [`crate::mechanism::ClassSolution::multiplier`].
+    /// `(1 + λ) ω`; see [`crate::mechanism::ClassSolution::participation_multiplier`].
     ///
     /// On the binding interval of a class that needed ironing, the
     /// monotonicity constraint can bind as well, and `β F + f (z − η)` is
@@ -285,9 +285,9 @@ impl VirtualValue {
     /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let v = OptimalMechanism::solve(&m, 0.5).unwrap().class(0).virtual_value().clone();
     /// // Example 1: ω(z) = ((1 + α) z + α)/2 on the interval.
-    /// assert!((v.multiplier(0.1) - (1.5 * 0.1 + 0.5) / 2.0).abs() < 1e-12);
+    /// assert!((v.omega(0.1) - (1.5 * 0.1 + 0.5) / 2.0).abs() < 1e-12);
     /// ```
-    pub fn multiplier(&self, z: f64) -> f64 {
+    pub fn omega(&self, z: f64) -> f64 {
         if z < self.za {
             0.0
         } else if z > self.zb {
@@ -296,6 +296,14 @@ impl VirtualValue {
             let d = self.dist.as_ref();
             (self.beta * d.cdf(z) + d.pdf(z) * (z - self.eta)).clamp(0.0, self.beta)
         }
+    }
+
+    /// Old name of [`VirtualValue::omega`].
+    #[deprecated(
+        note = "renamed `omega` (ω); `ClassSolution::participation_multiplier` is Ω = (1 + λ) ω"
+    )]
+    pub fn multiplier(&self, z: f64) -> f64 {
+        self.omega(z)
     }
 
     /// The generalised inverse of `V`: the type whose virtual value is `v`,

@@ -301,7 +301,8 @@ fn newton_core<F: FnMut(f64) -> (f64, f64)>(
 /// ```
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
-/// use exchange_design::mechanism::{OptimalMechanism, RootMethod, SolverConfig};
+/// use exchange_design::mechanism::{OptimalMechanism, SolverConfig};
+/// use exchange_design::numerics::RootMethod;
 /// let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0)?)?;
 /// let cfg = SolverConfig::default().with_inner(RootMethod::Brent).with_outer(RootMethod::Brent);
 /// let a = OptimalMechanism::solve_with(&m, 0.5, &cfg)?;
