@@ -24,6 +24,7 @@ use crate::implementation::{ImplementationError, SidePayments};
 use crate::market::{Market, MarketError, TraderClass};
 use crate::mechanism::{MechanismError, OptimalMechanism};
 use crate::numerics::parallel;
+use crate::numerics::NumericalError;
 use std::sync::Arc;
 use std::time::Instant;
 use thiserror::Error;
@@ -770,7 +771,7 @@ impl Spec {
         let solve_seconds = start.elapsed().as_secs_f64();
         let fb = mech.first_best().map_err(SpecError::Solve)?;
         let side = SidePayments::new(&mech).map_err(|e| match e {
-            ImplementationError::NonFinite { what } => {
+            ImplementationError::Numerical(NumericalError::NonFinite { what }) => {
                 let (class, scale) = largest_scale_class(&mech);
                 invalid(
                     format!("traders[{class}].kappa"),

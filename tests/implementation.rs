@@ -13,6 +13,7 @@ use exchange_design::implementation::{
 };
 use exchange_design::market::{Market, TraderClass};
 use exchange_design::mechanism::OptimalMechanism;
+use exchange_design::numerics::NumericalError;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -488,7 +489,9 @@ fn clearing_follows_the_protocol() {
     let nan = [ms(|_p: f64| f64::NAN)];
     assert!(matches!(
         clear(&nan, &cfg),
-        Err(ImplementationError::NonFinite { .. })
+        Err(ImplementationError::Numerical(
+            NumericalError::NonFinite { .. }
+        ))
     ));
 }
 

@@ -36,6 +36,7 @@
 use super::BenchmarkError;
 use crate::market::Market;
 use crate::mechanism::{DirectMechanism, MechanismError};
+use crate::numerics::NumericalError;
 use crate::numerics::{brent, parallel, RootError, Tolerances};
 
 /// The equilibrium quantities of one class of identical traders in the
@@ -278,7 +279,7 @@ impl PlainDoubleAuction {
     ///
     /// # Errors
     /// [`BenchmarkError::NoLinearEquilibrium`] with fewer than 3 traders;
-    /// [`BenchmarkError::Root`] or [`BenchmarkError::NonFinite`] on numerical failure.
+    /// [`BenchmarkError::Numerical`] or [`BenchmarkError::Numerical`] on numerical failure.
     ///
     /// # Example
     /// ```
@@ -328,14 +329,16 @@ impl PlainDoubleAuction {
             Err(RootError::NoBracket { .. }) if lower > 0.0 => solve(0.0),
             r => r,
         }
-        .map_err(|source| BenchmarkError::Root {
-            stage: "aggregate slope of the double auction",
-            source,
+        .map_err(|source| {
+            BenchmarkError::Numerical(NumericalError::Root {
+                stage: "aggregate slope of the double auction",
+                source,
+            })
         })?;
         if !(total_b.is_finite() && total_b > 0.0) {
-            return Err(BenchmarkError::NonFinite {
+            return Err(BenchmarkError::Numerical(NumericalError::NonFinite {
                 what: "aggregate demand slope",
-            });
+            }));
         }
 
         // Sums over all traders of a_j E Z_j and a_j² Var Z_j.
@@ -391,9 +394,9 @@ impl PlainDoubleAuction {
             classes.push(class);
         }
         if !efficiency.is_finite() || classes.iter().any(|c| !c.min_gain.is_finite()) {
-            return Err(BenchmarkError::NonFinite {
+            return Err(BenchmarkError::Numerical(NumericalError::NonFinite {
                 what: "double auction efficiency or fee",
-            });
+            }));
         }
         Ok(Self {
             market: market.clone(),

@@ -10,6 +10,7 @@
 use super::{BenchmarkError, PlainDoubleAuction};
 use crate::market::Market;
 use crate::mechanism::{FirstBest, OptimalMechanism, SolverConfig};
+use crate::numerics::NumericalError;
 use crate::numerics::{brent, parallel, Tolerances};
 
 /// How [`Frontier::compute`] samples the curve.
@@ -405,7 +406,7 @@ impl Frontier {
 /// # Errors
 /// [`BenchmarkError::EfficiencyOutOfRange`] when `target` is not between
 /// the efficiencies at α = 1 and α = 0; solver and root failures as
-/// [`BenchmarkError::Mechanism`] and [`BenchmarkError::Root`].
+/// [`BenchmarkError::Mechanism`] and [`BenchmarkError::Numerical`].
 ///
 /// # Example
 /// ```
@@ -462,9 +463,11 @@ pub fn frontier_at_efficiency(
     if let Some(e) = failure {
         return Err(e.into());
     }
-    let alpha = alpha.map_err(|source| BenchmarkError::Root {
-        stage: "weight alpha of the frontier point",
-        source,
+    let alpha = alpha.map_err(|source| {
+        BenchmarkError::Numerical(NumericalError::Root {
+            stage: "weight alpha of the frontier point",
+            source,
+        })
     })?;
     Ok(OptimalMechanism::solve(market, alpha)?)
 }

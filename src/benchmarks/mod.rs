@@ -22,7 +22,7 @@ pub use self::frontier::{
 };
 
 use crate::mechanism::MechanismError;
-use crate::numerics::RootError;
+use crate::numerics::NumericalError;
 use thiserror::Error;
 
 /// Why a benchmark could not be computed.
@@ -47,14 +47,10 @@ pub enum BenchmarkError {
         /// Number of traders in the market.
         n_traders: u64,
     },
-    /// A scalar root (equilibrium slopes, frontier weight) was not found.
-    #[error("{stage}: {source}")]
-    Root {
-        /// Which computation failed.
-        stage: &'static str,
-        /// The root finder's diagnosis.
-        source: RootError,
-    },
+    /// A scalar root (equilibrium slopes, frontier weight) was not found,
+    /// or a computed quantity is not finite.
+    #[error("{0}; if the market's kappa and endowments are far from 1, rescale them closer to 1")]
+    Numerical(#[from] NumericalError),
     /// Solving an optimal mechanism failed.
     #[error(transparent)]
     Mechanism(#[from] MechanismError),
@@ -71,12 +67,4 @@ pub enum BenchmarkError {
     /// Invalid options (for example a frontier grid with fewer than two points).
     #[error("invalid option: {0}")]
     InvalidOption(String),
-    /// A computed quantity is not finite.
-    #[error(
-        "the computed {what} is not finite; rescale the market (kappa and endowments) closer to 1"
-    )]
-    NonFinite {
-        /// Which quantity.
-        what: &'static str,
-    },
 }

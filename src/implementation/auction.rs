@@ -17,6 +17,7 @@ use super::{finite_input, ImplementationError};
 use crate::numerics::brent;
 
 use super::schedule::{DemandSchedule, LinearSchedule};
+use crate::numerics::NumericalError;
 
 /// Tolerances of the clearing step.
 ///
@@ -133,7 +134,7 @@ fn aggregate<S: DemandSchedule>(schedules: &[S], p: f64) -> (f64, f64) {
 /// unless the aggregate demand stays at zero on a neighbourhood of the root.
 ///
 /// # Errors
-/// [`ImplementationError::NonFinite`] if a schedule returns NaN or an
+/// [`ImplementationError::Numerical`] if a schedule returns NaN or an
 /// infinity; [`ImplementationError::InvalidConfig`] for bad tolerances.
 ///
 /// # Example
@@ -205,9 +206,9 @@ fn clear_general<S: DemandSchedule>(
     // Sign of the aggregate at 0 tells the search direction.
     let (d0, a0) = d(0.0);
     if bad.get() {
-        return Err(ImplementationError::NonFinite {
+        return Err(ImplementationError::Numerical(NumericalError::NonFinite {
             what: "aggregate demand",
-        });
+        }));
     }
     let (lo, hi) = if is_zero(d0, a0) {
         (0.0, 0.0)
@@ -220,9 +221,9 @@ fn clear_general<S: DemandSchedule>(
             let far = dir * step;
             let (s, a) = d(far);
             if bad.get() {
-                return Err(ImplementationError::NonFinite {
+                return Err(ImplementationError::Numerical(NumericalError::NonFinite {
                     what: "aggregate demand",
-                });
+                }));
             }
             if is_zero(s, a) || (s > 0.0) != (d0 > 0.0) {
                 found = Some(far);
@@ -247,18 +248,18 @@ fn clear_general<S: DemandSchedule>(
             hi
         } else {
             brent(|p| d(p).0, lo, hi, cfg.price_rel, 1.0).map_err(|source| {
-                ImplementationError::Root {
+                ImplementationError::Numerical(NumericalError::Root {
                     stage: "clearing price",
                     source,
-                }
+                })
             })?
         }
     };
     let (s, a) = d(root);
     if bad.get() {
-        return Err(ImplementationError::NonFinite {
+        return Err(ImplementationError::Numerical(NumericalError::NonFinite {
             what: "aggregate demand",
-        });
+        }));
     }
     if !is_zero(s, a) {
         // The aggregate jumps over zero: no price clears exactly.
@@ -297,9 +298,11 @@ fn clear_general<S: DemandSchedule>(
                     cfg.price_rel,
                     1.0,
                 )
-                .map_err(|source| ImplementationError::Root {
-                    stage: "end of the set of clearing prices",
-                    source,
+                .map_err(|source| {
+                    ImplementationError::Numerical(NumericalError::Root {
+                        stage: "end of the set of clearing prices",
+                        source,
+                    })
                 });
             }
             inside = probe;

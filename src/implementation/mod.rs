@@ -41,7 +41,7 @@ pub use self::side_payment::{ClassSidePayment, SidePayments};
 pub use self::simulation::{Estimate, Simulation, SimulationConfig, SimulationReport};
 
 use crate::mechanism::MechanismError;
-use crate::numerics::RootError;
+use crate::numerics::NumericalError;
 use thiserror::Error;
 
 /// Why a side-payment rule, an auction or a simulation could not be built
@@ -96,20 +96,12 @@ pub enum ImplementationError {
     /// A configuration value is out of range.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
-    /// A computed quantity is not finite.
-    #[error("the computed {what} is not finite; check that the schedules return finite quantities and rescale the market closer to 1")]
-    NonFinite {
-        /// Which quantity.
-        what: &'static str,
-    },
-    /// A scalar root could not be found.
-    #[error("{stage}: {source}")]
-    Root {
-        /// Which computation failed.
-        stage: &'static str,
-        /// The root finder's diagnosis.
-        source: RootError,
-    },
+    /// A scalar root could not be found, or a computed quantity is not
+    /// finite.
+    #[error(
+        "{0}; check that the schedules return finite quantities and rescale the market closer to 1"
+    )]
+    Numerical(#[from] NumericalError),
     /// A query on the underlying mechanism failed.
     #[error(transparent)]
     Mechanism(#[from] MechanismError),

@@ -37,6 +37,7 @@ use super::{finite_input, ImplementationError};
 use crate::distribution::breakpoints;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
 use crate::numerics::integrate_pieces;
+use crate::numerics::NumericalError;
 
 /// The side-payment rule of one class of traders.
 ///
@@ -110,7 +111,9 @@ impl ClassSidePayment {
             ("virtual value at the lowest type", out.v_lo),
         ] {
             if !v.is_finite() {
-                return Err(ImplementationError::NonFinite { what });
+                return Err(ImplementationError::Numerical(NumericalError::NonFinite {
+                    what,
+                }));
             }
         }
         Ok(out)
@@ -272,9 +275,9 @@ impl ClassSidePayment {
         if s.is_finite() {
             Ok(s)
         } else {
-            Err(ImplementationError::NonFinite {
+            Err(ImplementationError::Numerical(NumericalError::NonFinite {
                 what: "side payment",
-            })
+            }))
         }
     }
 
@@ -299,9 +302,9 @@ impl ClassSidePayment {
         if s.is_finite() {
             Ok(s)
         } else {
-            Err(ImplementationError::NonFinite {
+            Err(ImplementationError::Numerical(NumericalError::NonFinite {
                 what: "side payment",
-            })
+            }))
         }
     }
 
@@ -482,7 +485,7 @@ impl SidePayments {
     /// Builds the side-payment rule of every class of `mech`.
     ///
     /// # Errors
-    /// [`ImplementationError::NonFinite`] when a coefficient or fee is not
+    /// [`ImplementationError::Numerical`] when a coefficient or fee is not
     /// finite (a numerically extreme market).
     ///
     /// # Example

@@ -13,6 +13,7 @@
 use super::auction::DoubleAuction;
 use super::side_payment::SidePayments;
 use super::ImplementationError;
+use crate::numerics::NumericalError;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -261,7 +262,9 @@ impl<'a> Simulation<'a> {
             let out = self.auction.run_equilibrium(&types)?;
             let r = out.revenue();
             if !r.is_finite() {
-                return Err(ImplementationError::NonFinite { what: "revenue" });
+                return Err(ImplementationError::Numerical(NumericalError::NonFinite {
+                    what: "revenue",
+                }));
             }
             revenue.push(r);
             let tol = self.config.no_trade_tolerance;

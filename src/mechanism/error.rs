@@ -2,7 +2,7 @@
 
 use super::{SolveStatus, SolverVariant};
 use crate::market::MarketError;
-use crate::numerics::{InvalidTolerance, RootError};
+use crate::numerics::{InvalidTolerance, NumericalError};
 use thiserror::Error;
 
 /// Why an optimal mechanism could not be computed, or why a query on one
@@ -43,14 +43,11 @@ pub enum MechanismError {
     /// The market itself is invalid.
     #[error(transparent)]
     Market(#[from] MarketError),
-    /// A scalar root needed by the solver could not be found.
-    #[error("{stage}: {source}")]
-    Root {
-        /// Which step of the solver failed.
-        stage: &'static str,
-        /// The root finder's diagnosis.
-        source: RootError,
-    },
+    /// A scalar root needed by the solver could not be found, or a computed
+    /// quantity is not finite (the market is numerically out of reach, for
+    /// example risk capacities spanning hundreds of orders of magnitude).
+    #[error("{0}; if the market's kappa and endowments are far from 1, rescale them closer to 1")]
+    Numerical(#[from] NumericalError),
     /// The iteration stopped before meeting its tolerance.
     #[error("the {variant:?} solver did not converge: {status}")]
     NotConverged {
@@ -76,16 +73,6 @@ pub enum MechanismError {
         variant: SolverVariant,
         /// Why not.
         reason: String,
-    },
-    /// A computed quantity is not finite (the market is numerically out of
-    /// reach, for example risk capacities spanning hundreds of orders of
-    /// magnitude).
-    #[error(
-        "the computed {what} is not finite; rescale the market (kappa and endowments) closer to 1"
-    )]
-    NonFinite {
-        /// Which quantity.
-        what: &'static str,
     },
     /// A class's virtual types are not monotone and could not be ironed
     /// (no built-in distribution does this; a user type whose CDF, density

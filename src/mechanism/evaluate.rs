@@ -10,6 +10,7 @@ use super::welfare::{
 use super::{MechanismError, SolveStatus, SolverConfig};
 use crate::market::Market;
 use crate::numerics::parallel;
+use crate::numerics::NumericalError;
 
 /// A full evaluation at one weight `β`.
 pub(super) struct Evaluation {
@@ -93,10 +94,14 @@ pub(super) fn evaluate(
     let (welfare, revenue, efficiency) = welfare(market, &levels, &moments, t_hat);
     // Each quantity is checked on its own so that the error names it.
     if !revenue.is_finite() {
-        return Err(MechanismError::NonFinite { what: "revenue" });
+        return Err(MechanismError::Numerical(NumericalError::NonFinite {
+            what: "revenue",
+        }));
     }
     if !efficiency.is_finite() {
-        return Err(MechanismError::NonFinite { what: "efficiency" });
+        return Err(MechanismError::Numerical(NumericalError::NonFinite {
+            what: "efficiency",
+        }));
     }
     Ok(Evaluation {
         types,

@@ -7,6 +7,7 @@ use super::evaluate::evaluate;
 use super::levels::{class_inputs, cold_start};
 use super::{MechanismError, OptimalMechanism, SolveStatus, SolverConfig};
 use crate::market::Market;
+use crate::numerics::NumericalError;
 
 /// Whether the solve imposes ex-ante budget balance (constraint (7)).
 ///
@@ -149,9 +150,9 @@ impl<'a> SolveBuilder<'a> {
             0.0
         };
         if !lambda.is_finite() {
-            return Err(MechanismError::NonFinite {
+            return Err(MechanismError::Numerical(NumericalError::NonFinite {
                 what: "budget multiplier lambda",
-            });
+            }));
         }
         Ok(OptimalMechanism::assemble(
             market, alpha, beta, lambda, eval, status, config,

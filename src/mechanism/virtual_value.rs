@@ -13,6 +13,7 @@
 use super::ironing::{lower, upper, Side, VirtualTypes};
 use super::MechanismError;
 use crate::distribution::EndowmentDistribution;
+use crate::numerics::NumericalError;
 use crate::numerics::{RootError, RootMethod};
 use std::sync::Arc;
 
@@ -321,7 +322,7 @@ impl VirtualValue {
     /// (or `V > η`) holds.
     ///
     /// # Errors
-    /// [`MechanismError::Root`] when the root finder fails for a target
+    /// [`MechanismError::Numerical`] when the root finder fails for a target
     /// inside the range of `V` (a distribution whose functions disagree).
     ///
     /// # Example
@@ -347,7 +348,9 @@ impl VirtualValue {
             let z = self
                 .types
                 .lower_inverse(d, v, 0.5 * (lo + self.za), self.root_rel, self.method)
-                .map_err(|source| MechanismError::Root { stage, source })?;
+                .map_err(|source| {
+                    MechanismError::Numerical(NumericalError::Root { stage, source })
+                })?;
             Ok(z.min(self.za))
         } else {
             if self.zb >= hi {
@@ -356,7 +359,9 @@ impl VirtualValue {
             let z = self
                 .types
                 .upper_inverse(d, v, 0.5 * (self.zb + hi), self.root_rel, self.method)
-                .map_err(|source| MechanismError::Root { stage, source })?;
+                .map_err(|source| {
+                    MechanismError::Numerical(NumericalError::Root { stage, source })
+                })?;
             Ok(z.max(self.zb))
         }
     }
@@ -517,7 +522,10 @@ mod tests {
         d.broken.store(true, Relaxed);
         for target in [-0.4, 0.4] {
             assert!(
-                matches!(v.inverse(target), Err(MechanismError::Root { .. })),
+                matches!(
+                    v.inverse(target),
+                    Err(MechanismError::Numerical(NumericalError::Root { .. }))
+                ),
                 "{target}: {:?}",
                 v.inverse(target)
             );

@@ -3,11 +3,13 @@
 //! This is the lowest layer of the crate; it knows nothing about markets or
 //! mechanisms.
 
+mod error;
 pub(crate) mod parallel;
 mod quadrature;
 mod roots;
 mod tolerance;
 
+pub use self::error::NumericalError;
 pub(crate) use self::quadrature::integrate_vec_checked;
 pub(crate) use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
 pub(crate) use self::roots::{brent, newton_bracketed, newton_increasing};

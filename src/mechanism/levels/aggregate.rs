@@ -5,6 +5,7 @@ use super::{root_err, ClassInput};
 use crate::mechanism::ironing::VirtualTypes;
 use crate::mechanism::virtual_value::{at_eta, mean_range, AtEta};
 use crate::mechanism::{MechanismError, SolveStatus, SolverConfig};
+use crate::numerics::NumericalError;
 use crate::numerics::{brent, newton_increasing, parallel, RootError, RootMethod};
 use std::cell::RefCell;
 
@@ -102,9 +103,9 @@ pub(super) fn solve_aggregate(
         scale += inp.count * inp.scale;
     }
     if !(s_lo.is_finite() && s_hi.is_finite() && scale.is_finite()) {
-        return Err(MechanismError::NonFinite {
+        return Err(MechanismError::Numerical(NumericalError::NonFinite {
             what: "range of the aggregate virtual value (types or counts too large)",
-        });
+        }));
     }
     let rel = config.tolerances.root_rel;
     // As for the inner roots: the aggregate saturates outside its exact

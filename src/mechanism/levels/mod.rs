@@ -28,6 +28,7 @@ use super::virtual_value::AtEta;
 use super::{MechanismError, SolveStatus, SolverConfig, SolverVariant, Termination};
 use crate::distribution::EndowmentDistribution;
 use crate::market::Market;
+use crate::numerics::NumericalError;
 use crate::numerics::RootError;
 
 /// One class as the solver sees it.
@@ -69,7 +70,7 @@ pub(crate) struct Levels {
 }
 
 pub(super) fn root_err(stage: &'static str) -> impl Fn(RootError) -> MechanismError {
-    move |source| MechanismError::Root { stage, source }
+    move |source| MechanismError::Numerical(NumericalError::Root { stage, source })
 }
 
 /// Largest relative residual of `η_k = c_k (S − m_k)`.
@@ -120,9 +121,9 @@ pub(crate) fn solve_levels(
         }
     };
     if !sum.is_finite() {
-        return Err(MechanismError::NonFinite {
+        return Err(MechanismError::Numerical(NumericalError::NonFinite {
             what: "aggregate virtual value",
-        });
+        }));
     }
     let levels = Levels {
         classes: warm.to_vec(),
