@@ -35,7 +35,7 @@
 
 use super::BenchmarkError;
 use crate::market::Market;
-use crate::mechanism::{DirectMechanism, MechanismError};
+use crate::mechanism::{DirectMechanism, MechanismError, QueryError};
 use crate::numerics::NumericalError;
 use crate::numerics::{brent, parallel, RootError, Tolerances};
 
@@ -519,25 +519,29 @@ impl PlainDoubleAuction {
     pub fn demand(&self, class: usize, z: f64, p: f64) -> Result<f64, MechanismError> {
         let c = self.query(class, z)?;
         if !p.is_finite() {
-            return Err(MechanismError::InvalidQuery(format!(
-                "price p = {p} is not a finite number"
-            )));
+            return Err(QueryError::NonFinite {
+                what: "price p",
+                value: p,
+            }
+            .into());
         }
         Ok(-c.b * (z / c.kappa + p))
     }
 
     fn check_types(&self, types: &[f64]) -> Result<(), MechanismError> {
         if types.len() as u64 != self.market.n_traders() {
-            return Err(MechanismError::InvalidQuery(format!(
-                "{} types given for {} traders; give one type per trader",
-                types.len(),
-                self.market.n_traders()
-            )));
+            return Err(QueryError::WrongNumberOfTypes {
+                given: types.len(),
+                expected: self.market.n_traders(),
+            }
+            .into());
         }
-        if let Some(z) = types.iter().find(|z| !z.is_finite()) {
-            return Err(MechanismError::InvalidQuery(format!(
-                "type z = {z} is not a finite number"
-            )));
+        if let Some(&z) = types.iter().find(|z| !z.is_finite()) {
+            return Err(QueryError::NonFinite {
+                what: "type z",
+                value: z,
+            }
+            .into());
         }
         Ok(())
     }
@@ -600,15 +604,17 @@ impl PlainDoubleAuction {
 
     fn query(&self, class: usize, z: f64) -> Result<&AuctionClass, MechanismError> {
         let c = self.classes.get(class).ok_or_else(|| {
-            MechanismError::InvalidQuery(format!(
-                "class {class} does not exist; the market has {} classes",
-                self.classes.len()
-            ))
+            MechanismError::from(QueryError::UnknownClass {
+                class,
+                n_classes: self.classes.len(),
+            })
         })?;
         if !z.is_finite() {
-            return Err(MechanismError::InvalidQuery(format!(
-                "type z = {z} is not a finite number"
-            )));
+            return Err(QueryError::NonFinite {
+                what: "type z",
+                value: z,
+            }
+            .into());
         }
         Ok(c)
     }
@@ -846,10 +852,10 @@ impl PlainDoubleAuctionWithFees {
 
     fn fee_of(&self, class: usize) -> Result<f64, MechanismError> {
         self.fees.get(class).copied().ok_or_else(|| {
-            MechanismError::InvalidQuery(format!(
-                "class {class} does not exist; the market has {} classes",
-                self.fees.len()
-            ))
+            MechanismError::from(QueryError::UnknownClass {
+                class,
+                n_classes: self.fees.len(),
+            })
         })
     }
 

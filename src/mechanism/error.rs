@@ -87,6 +87,63 @@ pub enum MechanismError {
         reason: String,
     },
     /// A query referred to something that does not exist or was malformed.
-    #[error("{0}")]
-    InvalidQuery(String),
+    #[error(transparent)]
+    InvalidQuery(#[from] QueryError),
+}
+
+/// What is wrong with a query on a solved mechanism (a class index, a type,
+/// a price, a profile of types).
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::Uniform;
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::{MechanismError, OptimalMechanism, QueryError};
+/// let m = OptimalMechanism::solve(&Market::symmetric(2, 1.0, Uniform::new(0.0, 1.0)?)?, 0.5)?;
+/// let err = m.interim_allocation(3, 0.5).unwrap_err();
+/// assert!(matches!(
+///     err,
+///     MechanismError::InvalidQuery(QueryError::UnknownClass { class: 3, n_classes: 1 })
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// A class index out of range.
+    #[error("class {class} does not exist; the market has {n_classes} classes")]
+    UnknownClass {
+        /// The index given.
+        class: usize,
+        /// The number of classes.
+        n_classes: usize,
+    },
+    /// A profile with the wrong number of types.
+    #[error("{given} types given for {expected} traders; give one type per trader")]
+    WrongNumberOfTypes {
+        /// Types given.
+        given: usize,
+        /// Traders in the market.
+        expected: u64,
+    },
+    /// A type or price that is NaN or infinite.
+    #[error("{what} = {value} is not a finite number")]
+    NonFinite {
+        /// Which input (`"type z"`, `"price p"`).
+        what: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A type outside its class's support (by more than rounding).
+    #[error("type z = {z} of class {class} is outside its support [{lo}, {hi}]; give a type in the support")]
+    TypeOutsideSupport {
+        /// The class.
+        class: usize,
+        /// The type given.
+        z: f64,
+        /// The support's lower end.
+        lo: f64,
+        /// The support's upper end.
+        hi: f64,
+    },
 }

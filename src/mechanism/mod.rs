@@ -38,7 +38,7 @@ mod welfare;
 pub use self::class::ClassSolution;
 pub use self::config::{SolverConfig, SolverVariant};
 pub use self::direct::DirectMechanism;
-pub use self::error::MechanismError;
+pub use self::error::{MechanismError, QueryError};
 pub use self::feasibility::{check_feasibility, FeasibilityViolation};
 pub use self::first_best::{means_proportional_to_kappa, FirstBest};
 pub use self::optimal::OptimalMechanism;

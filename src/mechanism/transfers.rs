@@ -1,7 +1,7 @@
 //! Interim allocations, utility gains (eq. (3)) and interim transfers
 //! (eq. (4), Corollary 1.2), and the ex-post allocation (12).
 
-use super::{MechanismError, OptimalMechanism};
+use super::{MechanismError, OptimalMechanism, QueryError};
 
 impl OptimalMechanism {
     /// Validates a query and returns the type, clamped into the support
@@ -9,22 +9,23 @@ impl OptimalMechanism {
     /// `lo + (hi − lo)·k/n` may end a float past `hi`).
     fn check_query(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
         if class >= self.classes.len() {
-            return Err(MechanismError::InvalidQuery(format!(
-                "class {class} does not exist; the market has {} classes",
-                self.classes.len()
-            )));
+            return Err(QueryError::UnknownClass {
+                class,
+                n_classes: self.classes.len(),
+            }
+            .into());
         }
         let (lo, hi) = self.classes[class].vv.dist.support();
         if !z.is_finite() {
-            return Err(MechanismError::InvalidQuery(format!(
-                "type z = {z} of class {class} is not a finite number; give a type in its support [{lo}, {hi}]"
-            )));
+            return Err(QueryError::NonFinite {
+                what: "type z",
+                value: z,
+            }
+            .into());
         }
         let slack = 64.0 * f64::EPSILON * lo.abs().max(hi.abs()).max(hi - lo);
         if !(z >= lo - slack && z <= hi + slack) {
-            return Err(MechanismError::InvalidQuery(format!(
-                "type z = {z} of class {class} is outside its support [{lo}, {hi}]; give a type in the support"
-            )));
+            return Err(QueryError::TypeOutsideSupport { class, z, lo, hi }.into());
         }
         Ok(z.clamp(lo, hi))
     }
@@ -156,11 +157,11 @@ impl OptimalMechanism {
     /// ```
     pub fn allocation(&self, types: &[f64]) -> Result<Vec<f64>, MechanismError> {
         if types.len() as u64 != self.market.n_traders() {
-            return Err(MechanismError::InvalidQuery(format!(
-                "{} types given for {} traders; give one type per trader",
-                types.len(),
-                self.market.n_traders()
-            )));
+            return Err(QueryError::WrongNumberOfTypes {
+                given: types.len(),
+                expected: self.market.n_traders(),
+            }
+            .into());
         }
         let mut v = Vec::with_capacity(types.len());
         for (z, k) in types.iter().zip(self.class_of_traders()) {
