@@ -12,7 +12,7 @@ use crate::numerics::{RootMethod, Tolerances};
 /// use exchange_design::mechanism::{OptimalMechanism, SolverConfig, SolverVariant};
 /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
 /// for variant in [SolverVariant::Aggregate, SolverVariant::DenseNewton, SolverVariant::UniformLinear] {
-///     let cfg = SolverConfig { variant, ..Default::default() };
+///     let cfg = SolverConfig::default().with_variant(variant);
 ///     let mech = OptimalMechanism::solve_with(&m, 1.0, &cfg)?;
 ///     assert!((mech.class(0).binding_interval().1 - 0.5).abs() < 1e-10);
 /// }
