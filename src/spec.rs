@@ -31,7 +31,8 @@ use thiserror::Error;
 mod deploy;
 pub use self::deploy::{
     AssessSpec, AssessTraderSpec, AssessmentReport, BootstrapReport, BootstrapSpec,
-    ClassAssessmentReport, ClassBootstrapReport, FailureReport, RobustFeesReport,
+    ClassAssessmentReport, ClassBootstrapReport, FailureReport, PlausibleMarketSpec,
+    RobustFeesReport, RobustFeesSpec,
 };
 
 /// A distribution family with its parameters, tagged by `family`.
