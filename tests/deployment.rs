@@ -883,10 +883,10 @@ mod json {
         let mut worst = [f64::INFINITY; 2];
         for (t, m) in markets.iter().enumerate() {
             let a = design.assess_with_fees(m, &fees).unwrap();
-            for k in 0..2 {
+            for (k, w) in worst.iter_mut().enumerate() {
                 let g = a.class(k).min_gain();
                 assert!(g >= -1e-12, "market {t}, class {k}: gain {g}");
-                worst[k] = worst[k].min(g);
+                *w = w.min(g);
             }
             if t < 3 {
                 let listed = &r["markets"][t];
