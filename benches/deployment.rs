@@ -13,7 +13,10 @@
 //!
 //! Run with `cargo bench --bench deployment` (the bootstrap groups take
 //! about 10 × their time; `cargo bench --bench deployment -- assess` runs
-//! the quick comparison only).
+//! the quick comparison only). The log-concave bootstrap costs about 2 s
+//! of CPU per replicate since the smoothed estimate's 16 000-node table
+//! (`docs/performance.md`), so at the default B it runs for hours: set
+//! `DEPLOY_BENCH_REPLICATES` (20 takes a few minutes).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use exchange_design::deployment::{bootstrap, BootstrapConfig, Design, SampledClass};

@@ -304,7 +304,9 @@ fn fmt_list(v: &[f64]) -> String {
 /// Left: histogram of the design's revenue under the bootstrap markets,
 /// with its 5–95 % band and the revenue the design reports. Right: the
 /// gain curves under the shifted truth, designed fees (solid) and robust
-/// fees (dashed), with the types that would stay away shaded.
+/// fees (dashed), zoomed on the gains near zero (a few hundredths, where
+/// the extreme types gain tenths), with one bar per class below the curves
+/// marking the types that would stay away.
 fn figure(
     path: &Path,
     revenues: &[f64],
@@ -330,7 +332,8 @@ fn figure(
     for &r in &sorted {
         counts[(((r - lo) / width) as usize).min(bins - 1)] += 1;
     }
-    let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.15;
+    // Head room above the tallest bar for the legend.
+    let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.5;
     let mut chart = ChartBuilder::on(&left)
         .caption(
             "revenue of the design under bootstrap markets",
@@ -342,8 +345,10 @@ fn figure(
         .build_cartesian_2d(lo..hi, 0.0..top)?;
     chart
         .configure_mesh()
+        .light_line_style(RGBColor(238, 238, 238))
         .x_desc("expected revenue")
         .y_desc("replicates")
+        .y_label_formatter(&|v| format!("{v:.0}"))
         .draw()?;
     if !sorted.is_empty() {
         chart
@@ -384,7 +389,8 @@ fn figure(
     }
     chart
         .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()?;
 
@@ -405,53 +411,93 @@ fn figure(
                 .collect()
         })
         .collect();
-    let (gmin, gmax) = curves
+    // The gains that matter are near zero (a few hundredths), while the
+    // extreme types gain tenths: the axis is zoomed on the negative part
+    // and as much again above zero, and the curves leave through the top.
+    let gmin = curves
         .iter()
         .flatten()
-        .fold((0.0f64, 0.0f64), |(a, b), &(_, g, gr)| {
-            (a.min(g).min(gr), b.max(g).max(gr))
-        });
-    let pad = 0.05 * (gmax - gmin).max(1e-9);
+        .fold(0.0f64, |a, &(_, g, gr)| a.min(g).min(gr));
+    let span = (-gmin).max(1e-6);
+    let strips = curves.len() as f64;
+    // Below the curves, one strip per class marks the types that would
+    // stay away under the designed fees.
+    let strip = 0.35 * span;
+    let (ylo, yhi) = (gmin - 0.15 * span - strips * strip, 2.5 * span);
     let mut chart = ChartBuilder::on(&right)
         .caption(
-            "gain of taking part under the shifted truth",
+            "gain of taking part under the shifted truth (zoomed near 0)",
             ("sans-serif", 20),
         )
         .margin(15)
         .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d(-1.0..1.0, (gmin - pad)..(gmax + pad))?;
+        .y_label_area_size(70)
+        .build_cartesian_2d(-1.0..1.0, ylo..yhi)?;
     chart
         .configure_mesh()
+        .light_line_style(RGBColor(238, 238, 238))
         .x_desc("endowment z")
         .y_desc("gain (money)")
+        .y_label_formatter(&|v| format!("{v:.3}"))
         .draw()?;
+    // Pieces of a curve inside the plotted range (a line leaving the top is
+    // cut there rather than drawn past the frame).
+    let pieces = |pts: Vec<(f64, f64)>| -> Vec<Vec<(f64, f64)>> {
+        let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for (z, g) in pts {
+            if g.is_finite() && g <= yhi {
+                out.last_mut().expect("never empty").push((z, g));
+            } else if !out.last().expect("never empty").is_empty() {
+                out.push(Vec::new());
+            }
+        }
+        out.into_iter().filter(|p| p.len() > 1).collect()
+    };
     for ((k, c), a) in curves.iter().enumerate().zip(shifted.classes()) {
         let color = COLORS[k];
+        let y1 = gmin - 0.15 * span - k as f64 * strip;
+        let y0 = y1 - 0.7 * strip;
         if let Some((x0, x1)) = a.abstain_interval() {
             chart.draw_series(std::iter::once(Rectangle::new(
-                [(x0, gmin - pad), (x1, 0.0)],
-                color.mix(0.15).filled(),
+                [(x0, y0), (x1, y1)],
+                color.mix(0.6).filled(),
             )))?;
         }
-        chart
-            .draw_series(LineSeries::new(
-                c.iter().map(|&(z, g, _)| (z, g)),
-                color.stroke_width(2),
-            ))?
-            .label(format!("{} (shaded: would stay away)", NAMES[k]))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 15, y)], color.stroke_width(2)));
-        chart.draw_series(DashedLineSeries::new(
-            c.iter().map(|&(z, _, gr)| (z, gr)),
+        let mut first = true;
+        for piece in pieces(c.iter().map(|&(z, g, _)| (z, g)).collect()) {
+            let series = chart.draw_series(LineSeries::new(piece, color.stroke_width(2)))?;
+            if first {
+                series.label(NAMES[k]).legend(move |(x, y)| {
+                    PathElement::new([(x, y), (x + 15, y)], color.stroke_width(2))
+                });
+                first = false;
+            }
+        }
+        for piece in pieces(c.iter().map(|&(z, _, gr)| (z, gr)).collect()) {
+            chart.draw_series(DashedLineSeries::new(piece, 6, 4, color.stroke_width(1)))?;
+        }
+    }
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(2.0, 0.0), (3.0, 0.0)],
             6,
             4,
-            color.stroke_width(1),
-        ))?;
-    }
+            BLACK.stroke_width(1),
+        ))?
+        .label("dashed: robust fees")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 15, y)], BLACK.stroke_width(1)));
+    chart
+        .draw_series(std::iter::once(Rectangle::new(
+            [(2.0, 0.0), (3.0, 0.0)],
+            BLACK.mix(0.5).filled(),
+        )))?
+        .label("bars: stay away")
+        .legend(|(x, y)| Rectangle::new([(x, y - 4), (x + 15, y + 4)], BLACK.mix(0.5).filled()));
     chart.draw_series(LineSeries::new([(-1.0, 0.0), (1.0, 0.0)], BLACK))?;
     chart
         .configure_series_labels()
-        .background_style(WHITE.mix(0.8))
+        .position(SeriesLabelPosition::UpperRight)
+        .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .draw()?;
     root.present()?;

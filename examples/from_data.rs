@@ -24,10 +24,13 @@
 //! around −1.1, observed 3000 times on [−3, 3]; *speculators* (risk
 //! capacity 1, ten of them) hold little, around zero, observed 800 times on
 //! [−2, 2]. Whether a fit breaks Condition 2, and where the mechanism
-//! pools types, is printed for each fit; a pool's probability mass says
-//! whether it matters (a pool far in a tail, holding a negligible mass,
-//! changes nothing a trader would notice). The log-concave,
-//! truncated-normal and Beta fits are unimodal and never pooled.
+//! pools types, is printed for each fit: each pool with its probability
+//! mass and its effect on the objective (how much more the objective would
+//! be without it, at most; `mechanism::Pool`). Pools whose effect is below
+//! `NEGLIGIBLE_POOL` (1e-6) of the market's objective scale — wiggles of an
+//! estimate in its tails — are counted as negligible and not listed. The
+//! log-concave, truncated-normal and Beta fits are unimodal and never
+//! pooled.
 
 use exchange_design::distribution::{check_condition2, EndowmentDistribution};
 use exchange_design::estimation::{estimate_with_fit, Method, Parameters};
@@ -314,12 +317,34 @@ fn run() -> Res<()> {
         for (i, k) in kinds.iter().enumerate() {
             let c = mech.class(i);
             let (za, zb) = c.binding_interval();
-            let d = &dists[i];
-            let pools: Vec<String> = c
-                .ironed_intervals()
+            let all = mech.pools(i);
+            let pools: Vec<String> = all
                 .iter()
-                .map(|&(a, b)| format!("[{a:.4}, {b:.4}] (mass {:.2e})", d.cdf(b) - d.cdf(a)))
+                .filter(|p| !p.negligible)
+                .map(|p| {
+                    format!(
+                        "[{:.4}, {:.4}] (mass {:.2e}, objective {:.2e})",
+                        p.lo, p.hi, p.mass, p.objective_effect
+                    )
+                })
                 .collect();
+            let negligible = all.iter().filter(|p| p.negligible).count();
+            let mut pools = if pools.is_empty() {
+                "nothing that matters".to_string()
+            } else {
+                pools.join(", ")
+            };
+            if negligible > 0 {
+                let mass: f64 = all.iter().filter(|p| p.negligible).map(|p| p.mass).sum();
+                let effect: f64 = all
+                    .iter()
+                    .filter(|p| p.negligible)
+                    .map(|p| p.objective_effect)
+                    .sum();
+                pools += &format!(
+                    " (and {negligible} negligible pool(s): mass {mass:.1e}, objective {effect:.1e} in all)"
+                );
+            }
             let rule = rules.class(i);
             let fees: Vec<String> = [-1.0, -0.5, 0.0, 0.5, 1.0]
                 .iter()
@@ -328,7 +353,7 @@ fn run() -> Res<()> {
             println!(
                 "  {:<12} no trade on [{za:.4}, {zb:.4}], pooled on {}; side payment S(p = 0, q) for q = -1, -0.5, 0, 0.5, 1: {}",
                 k.name,
-                if pools.is_empty() { "nothing".to_string() } else { pools.join(", ") },
+                pools,
                 fees.join(", ")
             );
         }

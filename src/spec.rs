@@ -30,10 +30,13 @@ use std::time::Instant;
 use thiserror::Error;
 
 mod deploy;
+mod pools;
 pub use self::deploy::{
     AssessSpec, AssessTraderSpec, AssessmentReport, BootstrapReport, BootstrapSpec,
-    ClassAssessmentReport, ClassBootstrapReport, FailureReport, RobustFeesReport,
+    ClassAssessmentReport, ClassBootstrapReport, FailureReport, PlausibleMarketSpec,
+    RobustFeesReport, RobustFeesSpec,
 };
+pub use self::pools::PoolReport;
 
 /// A distribution family with its parameters, tagged by `family`.
 ///
@@ -887,6 +890,10 @@ pub struct ClassReport {
     /// for a class whose virtual types are monotone.
     #[cfg_attr(feature = "serde", serde(default))]
     pub ironed_intervals: Vec<[f64; 2]>,
+    /// The same intervals with their probability mass and their effect on
+    /// the objective ([`crate::mechanism::Pool`]).
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub pools: Vec<PoolReport>,
     /// For a class whose distribution is an `"estimate"`: how it was
     /// fitted (method, `n`, distinct `n`, support, log-likelihood and
     /// fitted parameters, [`crate::estimation::Fit`]); filled by
@@ -1060,7 +1067,8 @@ impl Report {
             efficiency: mech.efficiency(),
             n_traders: mech.market().n_traders(),
             solve_seconds,
-            classes: parallel::map(mech.classes(), |c| {
+            classes: parallel::map(&(0..mech.classes().len()).collect::<Vec<_>>(), |&i| {
+                let c = mech.class(i);
                 let (z_a, z_b) = c.binding_interval();
                 ClassReport {
                     kappa: c.kappa(),
@@ -1076,6 +1084,7 @@ impl Report {
                         .into_iter()
                         .map(|(a, b)| [a, b])
                         .collect(),
+                    pools: mech.pools(i).iter().map(PoolReport::from).collect(),
                     estimate: None,
                     side_payment: None,
                 }

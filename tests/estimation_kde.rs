@@ -491,6 +491,38 @@ fn tail_mass_follows_its_rule() {
     }
 }
 
+/// The tail rule on supports reaching far beyond the data on one side
+/// only: a tail of length `L` holds at most `1e-4 (s/L)²` of the mass
+/// (clamped to `[1e-12, 1e-9]`) and more than a twentieth of it, whichever
+/// side is long. (A junction test that scaled with `1/L` instead of `L`
+/// passed on the unit support, where `L ≈ 1/2`.)
+#[test]
+fn tail_rule_holds_for_long_tails_on_either_side() {
+    use exchange_design::estimation::{estimate_with_fit, Method, Parameters};
+    let truth = TruncatedNormal::new(0.5, 1e-3, 0.0, 1.0).unwrap();
+    let x = sample(&truth, 1_000, 11);
+    let n = x.len() as f64;
+    let mean = x.iter().sum::<f64>() / n;
+    let sd = (x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let rule = |length: f64| (1e-4 * (sd / length).powi(2)).clamp(1e-12, 1e-9);
+    for support in [(-20.0, 1.0), (0.0, 21.0)] {
+        let e = estimate_with_fit(Method::Kde, &x, Some(support)).unwrap();
+        let Parameters::Kde { core, .. } = e.fit.parameters else {
+            panic!()
+        };
+        let (p_lo, p_hi) = (rule(core.0 - support.0), rule(support.1 - core.1));
+        let (m_lo, m_hi) = (e.distribution.cdf(core.0), e.distribution.sf(core.1));
+        assert!(
+            m_lo <= p_lo * (1.0 + 1e-6) && m_lo > p_lo / 20.0,
+            "{support:?}: lower {m_lo} vs {p_lo}"
+        );
+        assert!(
+            m_hi <= p_hi * (1.0 + 1e-6) && m_hi > p_hi / 20.0,
+            "{support:?}: upper {m_hi} vs {p_hi}"
+        );
+    }
+}
+
 /// The tabulation grid is as documented: spacing at most `h/4` on the
 /// core (the interpolation bound above holds for any spacing, so it
 /// cannot check this by itself).

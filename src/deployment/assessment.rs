@@ -61,7 +61,7 @@ use super::DeploymentError;
 use crate::distribution::{breakpoints, validate, EndowmentDistribution};
 use crate::implementation::{ClassSidePayment, SidePayments};
 use crate::mechanism::{OptimalMechanism, VirtualValue};
-use crate::numerics::{brent, integrate_vec, parallel, Tolerances};
+use crate::numerics::{brent, integrate_pieces, integrate_vec, parallel, Tolerances};
 use std::sync::Arc;
 
 /// Gains above `−GAIN_TOLERANCE · width²/κ` (the scale of a utility gain)
@@ -266,6 +266,13 @@ impl Design {
             .zip(self.rules.classes())
             .map(|((curve, m), rule)| ClassAssessment::new(curve, m, rule.count()))
             .collect::<Result<_, _>>()?;
+        Assessment::from_classes(alpha, classes)
+    }
+}
+
+impl Assessment {
+    /// Totals over the classes' results.
+    fn from_classes(alpha: f64, classes: Vec<ClassAssessment>) -> Result<Self, DeploymentError> {
         let revenue: f64 = classes
             .iter()
             .map(|c| c.count as f64 * c.revenue_per_trader)
@@ -285,6 +292,26 @@ impl Design {
             efficiency,
             classes,
         })
+    }
+
+    /// The same assessment with the participation fees replaced by `fees`
+    /// (checked by the caller: one finite fee per class). A fee changes no
+    /// schedule and no moment of the truth, so only each class's gains,
+    /// payments and who stays away are recomputed, from the stored moments:
+    /// the result equals [`Design::assess_with_fees`] under the same truth,
+    /// without its quadrature.
+    pub(crate) fn with_fees(&self, fees: &[f64]) -> Result<Self, DeploymentError> {
+        let classes = self
+            .classes
+            .iter()
+            .zip(fees)
+            .map(|(c, &tau)| {
+                let mut curve = c.curve.clone();
+                curve.tau = tau;
+                ClassAssessment::new(curve, &c.moments, c.count)
+            })
+            .collect::<Result<_, _>>()?;
+        Assessment::from_classes(self.alpha, classes)
     }
 }
 
@@ -484,28 +511,61 @@ impl GainCurve {
 
     /// `(payment without τ, holding gain)` of a type `z` in the design's
     /// support.
-    fn parts(&self, z: f64) -> (f64, f64) {
+    fn parts_with_integral(&self, z: f64, integral: f64) -> (f64, f64) {
         let w = self.weight;
         let v = self.vv.value(z);
         let (mu, s2) = (self.others_mean, self.others_var);
         let x_bar = self.mean_x(v);
         let e_x2 = x_bar * x_bar + w * w * s2;
         let e_px = (1.0 - w) * v * v + (1.0 - 2.0 * w) * v * mu - w * (s2 + mu * mu);
-        let payment = e_px + 0.5 * self.c * e_x2 - self.t_at(v, z);
+        let payment = e_px + 0.5 * self.c * e_x2 - self.t_at(v, z, integral);
         let holding = -(2.0 * z * x_bar + e_x2) / (2.0 * self.kappa);
         (payment, holding)
     }
 
-    /// `T_i(v)` with `V⁻¹(v) = z` (Young's identity).
-    fn t_at(&self, v: f64, z: f64) -> f64 {
+    /// `T_i(v)` with `V⁻¹(v) = z` (Young's identity), given
+    /// `∫_{lo}^{z} V` (`integral`).
+    fn t_at(&self, v: f64, z: f64, integral: f64) -> f64 {
         let (lo, _) = self.vv.distribution().support();
-        let j = v * z - lo * self.v_lo - self.vv.integral(z);
+        let j = v * z - lo * self.v_lo - integral;
         (0.5 * self.k_total * v * v - j) * self.k_others / (self.kappa * self.k_total)
     }
 
     fn gain_unchecked(&self, z: f64) -> f64 {
-        let (payment, holding) = self.parts(z);
+        self.gain_with_integral(z, self.vv.integral(z))
+    }
+
+    /// `gain_i(z)` given `∫_{lo}^{z} V` (`integral`).
+    fn gain_with_integral(&self, z: f64, integral: f64) -> f64 {
+        let (payment, holding) = self.parts_with_integral(z, integral);
         holding - payment - self.tau
+    }
+
+    /// `∫_a^b V` by quadrature split at the kinks of the design's density
+    /// and of `V` (the binding interval's ends and the ironed intervals').
+    fn integral_between(&self, a: f64, b: f64) -> f64 {
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (za, zb) = self.vv.binding_interval();
+        let mut pts = breakpoints(self.vv.distribution(), lo, hi);
+        pts.extend(
+            [za, zb]
+                .into_iter()
+                .chain(
+                    self.vv
+                        .ironed_intervals()
+                        .into_iter()
+                        .flat_map(|(p, q)| [p, q]),
+                )
+                .filter(|&z| z > lo && z < hi),
+        );
+        pts.sort_by(f64::total_cmp);
+        pts.dedup();
+        let v = integrate_pieces(|s| self.vv.value(s), &pts);
+        if a <= b {
+            v
+        } else {
+            -v
+        }
     }
 
     /// `E_G[payment]`, `E_G[gain]` and `E_G[(Z + X)²]/(2κ)` of one trader.
@@ -545,6 +605,7 @@ impl GainCurve {
 #[derive(Debug, Clone)]
 pub struct ClassAssessment {
     curve: GainCurve,
+    moments: TruthMoments,
     count: u64,
     min_gain: f64,
     min_gain_at: f64,
@@ -575,24 +636,35 @@ impl ClassAssessment {
                 })?
                 .clamp(glo, ghi)
         };
-        let min_gain = curve.gain_unchecked(z_star);
+        let at_star = curve.vv.integral(z_star);
+        let min_gain = curve.gain_with_integral(z_star, at_star);
         let scale = (fhi - flo).powi(2) / curve.kappa;
         let threshold = -GAIN_TOLERANCE * scale;
         let mut abstain = None;
         let mut abstain_probability = 0.0;
         if min_gain < threshold {
-            let g = |z: f64| curve.gain_unchecked(z) - threshold;
+            // `∫_{lo}^{z} V` is carried from the last point evaluated
+            // (starting at z*), so the root search integrates over the
+            // distance it moves rather than from the support's end each time.
+            let g = |z: f64, anchor: &mut (f64, f64)| {
+                let integral = anchor.1 + curve.integral_between(anchor.0, z);
+                *anchor = (z, integral);
+                curve.gain_with_integral(z, integral) - threshold
+            };
             let root = |a: f64, b: f64| {
-                brent(g, a, b, rel, fhi - flo).map_err(|_| DeploymentError::NonFinite {
-                    what: "end of the set of types that stay away",
+                let mut anchor = (z_star, at_star);
+                brent(|z| g(z, &mut anchor), a, b, rel, fhi - flo).map_err(|_| {
+                    DeploymentError::NonFinite {
+                        what: "end of the set of types that stay away",
+                    }
                 })
             };
-            let left = if g(glo) <= 0.0 {
+            let left = if g(glo, &mut (z_star, at_star)) <= 0.0 {
                 glo
             } else {
                 root(glo, z_star)?
             };
-            let right = if g(ghi) <= 0.0 {
+            let right = if g(ghi, &mut (z_star, at_star)) <= 0.0 {
                 ghi
             } else {
                 root(z_star, ghi)?
@@ -614,6 +686,7 @@ impl ClassAssessment {
         }
         Ok(Self {
             curve,
+            moments: *m,
             count,
             min_gain,
             min_gain_at: z_star,
@@ -843,6 +916,43 @@ mod tests {
         // ∫_{1/2}^{1} (2s − 1)(1 − s)·(2/3) ds = (2/3)(1/24).
         let want = -0.25 + d / 24.0;
         assert!((t.int_v_sf - want).abs() < 1e-14, "{}", t.int_v_sf);
+    }
+
+    /// Fees replaced on a stored assessment give the same numbers as a fresh
+    /// assessment with those fees; the ends of the set of types that stay
+    /// away (found with integrals carried from point to point) are where
+    /// the gain, with `∫ V` integrated afresh from the support's end, meets
+    /// the threshold.
+    #[test]
+    fn fees_replaced_on_stored_moments_match_a_fresh_assessment() {
+        let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+        let d = Design::new(OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
+        let g: Arc<dyn EndowmentDistribution> = Arc::new(Triangular::new(-1.0, 0.6, 1.0).unwrap());
+        let a = d.assess(std::slice::from_ref(&g)).unwrap();
+        for fee in [d.fees()[0] - 0.05, d.fees()[0], d.fees()[0] + 0.02] {
+            let stored = a.with_fees(&[fee]).unwrap();
+            let fresh = d
+                .assess_with_fees(std::slice::from_ref(&g), &[fee])
+                .unwrap();
+            assert_eq!(stored.revenue(), fresh.revenue());
+            assert_eq!(stored.efficiency(), fresh.efficiency());
+            let (s, f) = (stored.class(0), fresh.class(0));
+            assert_eq!(s.min_gain(), f.min_gain());
+            assert_eq!(s.mean_gain(), f.mean_gain());
+            assert_eq!(s.abstain_probability(), f.abstain_probability());
+        }
+        let raised = a.with_fees(&[d.fees()[0] + 0.02]).unwrap();
+        let c = raised.class(0);
+        let (left, right) = c.abstain_interval().expect("a raised fee turns types away");
+        let threshold = -GAIN_TOLERANCE * 4.0 / 0.5;
+        let curve = c.gain_curve();
+        for z in [left, right] {
+            if z > -1.0 && z < 1.0 {
+                let gap = curve.gain(z).unwrap() - threshold;
+                assert!(gap.abs() < 1e-12, "z = {z}: gain − threshold = {gap}");
+            }
+        }
+        assert!(left > -1.0 || right < 1.0);
     }
 
     /// The gain is convex with slope −x̄(z)/κ (envelope theorem), checked

@@ -146,8 +146,6 @@ struct Designed {
 
 /// One replicate's results.
 struct Replicate {
-    /// The replicate's estimated distributions, when estimation succeeded.
-    market: Option<Vec<Arc<dyn EndowmentDistribution>>>,
     designed: Option<Designed>,
     assessed: Option<Assessment>,
     failures: Vec<ReplicateFailure>,
@@ -443,11 +441,8 @@ pub fn bootstrap(
         assessed.iter().filter(|a| a.someone_stays_away()).count() as f64 / assessed.len() as f64
     };
     let robust = if config.robust_fees {
-        let (markets, before): (Vec<_>, Vec<_>) = results
-            .iter()
-            .filter_map(|r| Some((r.market.clone()?, r.assessed.clone()?)))
-            .unzip();
-        Some(robust_fees_from(&design, &markets, &before)?)
+        let before: Vec<Assessment> = results.iter().filter_map(|r| r.assessed.clone()).collect();
+        Some(robust_fees_from(&design, &before)?)
     } else {
         None
     };
@@ -484,7 +479,6 @@ fn replicate(
         reason: e.to_string(),
     };
     let mut out = Replicate {
-        market: None,
         designed: None,
         assessed: None,
         failures: Vec::new(),
@@ -512,7 +506,6 @@ fn replicate(
         Ok(a) => out.assessed = Some(a),
         Err(e) => out.failures.push(fail("assess", e)),
     }
-    out.market = Some(dists);
     out
 }
 

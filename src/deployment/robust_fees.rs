@@ -119,14 +119,13 @@ pub fn robust_fees(
     let before = parallel::map_each(plausible, |truth| design.assess(truth))
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
-    robust_fees_from(design, plausible, &before)
+    robust_fees_from(design, &before)
 }
 
-/// [`robust_fees`] from assessments already made with the designed fees
-/// (`before[t]` under `plausible[t]`).
+/// [`robust_fees`] from assessments already made with the designed fees,
+/// one per plausible market.
 pub(crate) fn robust_fees_from(
     design: &Design,
-    plausible: &[Vec<Arc<dyn EndowmentDistribution>>],
     before: &[Assessment],
 ) -> Result<RobustFees, DeploymentError> {
     let designed = design.fees();
@@ -151,7 +150,9 @@ pub(crate) fn robust_fees_from(
         .zip(&reductions)
         .map(|(c, d)| c.count() as f64 * d)
         .sum();
-    let assessments = parallel::map_each(plausible, |truth| design.assess_with_fees(truth, &fees))
+    // The fees change no moment of any truth: each assessment is redone
+    // from the stored moments, not by quadrature.
+    let assessments = parallel::map_each(before, |a| a.with_fees(&fees))
         .into_iter()
         .collect::<Result<Vec<_>, _>>()?;
     Ok(RobustFees {

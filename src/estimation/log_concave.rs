@@ -633,10 +633,10 @@ mod tests {
         for x in [30.0, 31.5, 35.0] {
             let want = (0.5 * libm::erfc(x * std::f64::consts::FRAC_1_SQRT_2)).ln();
             let got = ln_upper_tail(x);
-            assert!(
-                (got - want).abs() < 1e-12 * want.abs(),
-                "x {x}: {got} vs {want}"
-            );
+            // Absolute on ln Q, i.e. relative on Q: the series truncated
+            // after r⁵ errs by about 10395 r⁶ ≈ 2e-14 at x = 30, and libm's
+            // erfc there by up to about 2e-13 (measured).
+            assert!((got - want).abs() < 1e-12, "x {x}: {got} vs {want}");
         }
     }
 }

@@ -3,7 +3,8 @@
 
 use super::{build_error, invalid, BuildError, DistributionSpec, SpecError, TraderSpec};
 use crate::deployment::{
-    bootstrap, Assessment, Band, BootstrapConfig, DeploymentError, Design, SampledClass,
+    bootstrap, robust_fees, Assessment, Band, BootstrapConfig, DeploymentError, Design,
+    SampledClass,
 };
 use crate::distribution::EndowmentDistribution;
 use std::sync::Arc;
@@ -32,7 +33,7 @@ pub struct AssessTraderSpec {
 /// # Example
 /// ```
 /// use exchange_design::spec::{AssessSpec, AssessTraderSpec, DistributionSpec};
-/// let a = AssessSpec { traders: vec![AssessTraderSpec { distribution: DistributionSpec::Uniform { lo: -0.5, hi: 1.0 } }] };
+/// let a = AssessSpec { traders: vec![AssessTraderSpec { distribution: DistributionSpec::Uniform { lo: -0.5, hi: 1.0 } }], robust_fees: None };
 /// assert_eq!(a.traders.len(), 1);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -44,6 +45,74 @@ pub struct AssessTraderSpec {
 pub struct AssessSpec {
     /// One entry per class of `traders`, same order.
     pub traders: Vec<AssessTraderSpec>,
+    /// Optional: fees that keep every type in under every listed plausible
+    /// market (and under this truth and the designed market); reported in
+    /// [`AssessmentReport::robust_fees`].
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub robust_fees: Option<RobustFeesSpec>,
+}
+
+/// One plausible true market: a distribution per class.
+///
+/// # Example
+/// See [`RobustFeesSpec`].
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
+pub struct PlausibleMarketSpec {
+    /// One entry per class of `traders`, same order.
+    pub traders: Vec<AssessTraderSpec>,
+}
+
+/// `assess.robust_fees`: the plausible true markets the fees must keep
+/// every type in under.
+///
+/// # Example
+/// ```
+/// use exchange_design::spec::{
+///     AssessSpec, AssessTraderSpec, DistributionSpec, PlausibleMarketSpec, RobustFeesSpec, Spec,
+///     TraderSpec,
+/// };
+/// let tri = |mode: f64| AssessTraderSpec {
+///     distribution: DistributionSpec::Triangular { lo: -1.0, mode, hi: 1.0 },
+/// };
+/// let spec = Spec {
+///     alpha: 0.5,
+///     traders: vec![TraderSpec { kappa: 0.5, count: 3, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } }],
+///     fee_queries: None,
+///     assess: Some(AssessSpec {
+///         traders: vec![tri(0.0)],
+///         robust_fees: Some(RobustFeesSpec {
+///             plausible: vec![PlausibleMarketSpec { traders: vec![tri(-0.4)] }, PlausibleMarketSpec { traders: vec![tri(0.6)] }],
+///             percentiles: vec![5.0, 50.0, 95.0],
+///         }),
+///     }),
+///     bootstrap: None,
+/// };
+/// let r = spec.run()?.assessment.unwrap().robust_fees.unwrap();
+/// assert!(r.reductions[0] > 0.0 && r.min_gain.unwrap() >= -1e-12);
+/// assert_eq!(r.markets.len(), 3); // the two plausible markets and the `assess` truth
+/// # Ok::<(), exchange_design::spec::SpecError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(deny_unknown_fields)
+)]
+pub struct RobustFeesSpec {
+    /// The plausible markets (at least one).
+    pub plausible: Vec<PlausibleMarketSpec>,
+    /// Percentile levels in `[0, 100]` of the revenue band (default
+    /// `[5, 50, 95]`).
+    #[cfg_attr(feature = "serde", serde(default = "default_percentiles"))]
+    pub percentiles: Vec<f64>,
 }
 
 fn default_replicates() -> usize {
@@ -112,7 +181,7 @@ pub struct ClassAssessmentReport {
 ///     fee_queries: None,
 ///     assess: Some(AssessSpec { traders: vec![AssessTraderSpec {
 ///         distribution: DistributionSpec::Triangular { lo: -1.0, mode: 0.5, hi: 1.0 },
-///     }] }),
+///     }], robust_fees: None }),
 ///     bootstrap: None,
 /// };
 /// let a = spec.run()?.assessment.unwrap();
@@ -130,6 +199,13 @@ pub struct AssessmentReport {
     pub objective: f64,
     /// Per class, in the order of `traders`.
     pub classes: Vec<ClassAssessmentReport>,
+    /// Robust fees over the plausible markets of `assess.robust_fees`, when
+    /// asked for.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Option::is_none")
+    )]
+    pub robust_fees: Option<RobustFeesReport>,
 }
 
 impl From<&Assessment> for AssessmentReport {
@@ -148,6 +224,7 @@ impl From<&Assessment> for AssessmentReport {
                     mean_gain: c.mean_gain(),
                 })
                 .collect(),
+            robust_fees: None,
         }
     }
 }
@@ -201,6 +278,14 @@ pub struct RobustFeesReport {
     /// replicate, with robust fees (≥ −1e-12 by construction); `null` when
     /// no replicate could be assessed.
     pub min_gain: Option<f64>,
+    /// For user-given plausible markets (`assess.robust_fees`): the
+    /// assessment under each with the robust fees, in the order given, the
+    /// `assess` truth last. Empty (and left out) for the bootstrap.
+    #[cfg_attr(
+        feature = "serde",
+        serde(default, skip_serializing_if = "Vec::is_empty")
+    )]
+    pub markets: Vec<AssessmentReport>,
 }
 
 /// The report's `bootstrap` section.
@@ -281,7 +366,16 @@ fn deployment_error(section: &str, e: DeploymentError) -> SpecError {
 /// Builds the true distributions of `assess`, naming the field of the first
 /// invalid one.
 pub(super) fn truths(a: &AssessSpec) -> Result<Vec<Arc<dyn EndowmentDistribution>>, SpecError> {
-    a.traders
+    market_of(&a.traders, "assess")
+}
+
+/// Builds one distribution per entry of `traders`; errors are named under
+/// `prefix`.
+fn market_of(
+    traders: &[AssessTraderSpec],
+    prefix: &str,
+) -> Result<Vec<Arc<dyn EndowmentDistribution>>, SpecError> {
+    traders
         .iter()
         .enumerate()
         .map(|(i, t)| {
@@ -291,7 +385,7 @@ pub(super) fn truths(a: &AssessSpec) -> Result<Vec<Arc<dyn EndowmentDistribution
                     let SpecError::Invalid { field, message } = build_error(i, &part, &e) else {
                         unreachable!("build_error gives an Invalid error")
                     };
-                    invalid(format!("assess.{field}"), message)
+                    invalid(format!("{prefix}.{field}"), message)
                 })
         })
         .collect()
@@ -311,7 +405,81 @@ pub(super) fn assess(design: &Design, a: &AssessSpec) -> Result<AssessmentReport
     let assessment = design
         .assess(&truth)
         .map_err(|e| deployment_error("assess", e))?;
-    Ok(AssessmentReport::from(&assessment))
+    let mut report = AssessmentReport::from(&assessment);
+    if let Some(r) = &a.robust_fees {
+        report.robust_fees = Some(robust(design, r, truth)?);
+    }
+    Ok(report)
+}
+
+/// `assess.robust_fees`: robust fees over the listed markets and the
+/// `assess` truth (last).
+fn robust(
+    design: &Design,
+    r: &RobustFeesSpec,
+    truth: Vec<Arc<dyn EndowmentDistribution>>,
+) -> Result<RobustFeesReport, SpecError> {
+    const FIELD: &str = "assess.robust_fees";
+    if r.plausible.is_empty() {
+        return Err(invalid(
+            format!("{FIELD}.plausible"),
+            "no plausible market; list at least one (each a `traders` array like `assess`'s), or remove `robust_fees`",
+        ));
+    }
+    check_percentiles(&r.percentiles, &format!("{FIELD}.percentiles"))?;
+    let classes = design.fees().len();
+    let mut markets = Vec::with_capacity(r.plausible.len() + 1);
+    for (t, m) in r.plausible.iter().enumerate() {
+        let section = format!("{FIELD}.plausible[{t}]");
+        if m.traders.len() != classes {
+            return Err(deployment_error(
+                &section,
+                DeploymentError::ClassCount {
+                    expected: classes,
+                    given: m.traders.len(),
+                },
+            ));
+        }
+        let market = market_of(&m.traders, &section)?;
+        // Checked one market at a time, so an error names its market.
+        design
+            .assess(&market)
+            .map_err(|e| deployment_error(&section, e))?;
+        markets.push(market);
+    }
+    markets.push(truth);
+    let fees = robust_fees(design, &markets).map_err(|e| deployment_error(FIELD, e))?;
+    Ok(RobustFeesReport {
+        fees: fees.fees().to_vec(),
+        reductions: fees.reductions().to_vec(),
+        revenue_cost: fees.revenue_cost(),
+        revenue: values(&fees.revenue_band(&r.percentiles)),
+        min_gain: fees
+            .assessments()
+            .iter()
+            .flat_map(|a| a.classes().iter().map(|c| c.min_gain()))
+            .reduce(f64::min),
+        markets: fees
+            .assessments()
+            .iter()
+            .map(AssessmentReport::from)
+            .collect(),
+    })
+}
+
+/// Percentile levels must lie in `[0, 100]`.
+fn check_percentiles(levels: &[f64], field: &str) -> Result<(), SpecError> {
+    if let Some((i, p)) = levels
+        .iter()
+        .enumerate()
+        .find(|(_, p)| !(p.is_finite() && (0.0..=100.0).contains(*p)))
+    {
+        return Err(invalid(
+            format!("{field}[{i}]"),
+            format!("{p} is not a percentile; give a number from 0 to 100"),
+        ));
+    }
+    Ok(())
 }
 
 pub(super) fn run_bootstrap(
@@ -326,17 +494,7 @@ pub(super) fn run_bootstrap(
             "0 replicates; give at least 1 (1000 is usual)",
         ));
     }
-    if let Some((i, p)) = b
-        .percentiles
-        .iter()
-        .enumerate()
-        .find(|(_, p)| !(p.is_finite() && (0.0..=100.0).contains(*p)))
-    {
-        return Err(invalid(
-            format!("bootstrap.percentiles[{i}]"),
-            format!("{p} is not a percentile; give a number from 0 to 100"),
-        ));
-    }
+    check_percentiles(&b.percentiles, "bootstrap.percentiles")?;
     let classes = traders
         .iter()
         .enumerate()
@@ -376,6 +534,7 @@ pub(super) fn run_bootstrap(
             .iter()
             .flat_map(|a| a.classes().iter().map(|c| c.min_gain()))
             .reduce(f64::min),
+        markets: Vec::new(),
     });
     Ok(BootstrapReport {
         replicates: boot.replicates(),
