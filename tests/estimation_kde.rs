@@ -236,7 +236,7 @@ fn isj_reference(x: &[f64], support: Option<(f64, f64)>, big_n: f64) -> Option<f
             let c: f64 = p
                 .iter()
                 .enumerate()
-                .filter(|(_, &q)| q != 0.0)
+                .filter(|&(_, &q)| q != 0.0)
                 .map(|(j, &q)| q * (PI * k as f64 * (2 * j + 1) as f64 / (2 * m) as f64).cos())
                 .sum();
             c * c

@@ -215,7 +215,7 @@ fn isj(x: &[f64], support: Option<(f64, f64)>) -> Option<f64> {
             let c: f64 = hist
                 .iter()
                 .enumerate()
-                .filter(|(_, &d)| d != 0.0)
+                .filter(|&(_, &d)| d != 0.0)
                 .map(|(j, &d)| d * table[(k * (2 * j + 1)) % (4 * m)])
                 .sum();
             c * c
