@@ -7,11 +7,11 @@
 //!
 //! Every trader is its own class: a truncated-normal endowment with random
 //! mean, spread and support and a random risk capacity (see
-//! `benches/common/generator.rs`). With `--offset` the
+//! `tests/common/generator.rs`). With `--offset` the
 //! supports are offset (means not proportional to κ), so the budget binds
 //! at small `ALPHA`.
 
-#[path = "../benches/common/generator.rs"]
+#[path = "../tests/common/generator.rs"]
 mod generator;
 
 use generator::{heterogeneous_spec, Supports};

@@ -2,7 +2,8 @@
 //! `solve` example), and the report computed from it.
 //!
 //! The types derive `serde` traits when the `serde` feature (on by default)
-//! is enabled; the crate itself reads and writes no JSON. Every validation
+//! is enabled, and [`json`] reads a spec from JSON text and writes the
+//! report; nothing below this module knows JSON. Every validation
 //! error names the offending field by its path in the spec, such as
 //! `traders[2].distribution.sigma`.
 //!
@@ -29,6 +30,8 @@ use std::time::Instant;
 use thiserror::Error;
 
 mod deploy;
+#[cfg(feature = "serde")]
+pub mod json;
 pub use self::deploy::{
     AssessSpec, AssessTraderSpec, AssessmentReport, BootstrapReport, BootstrapSpec,
     ClassAssessmentReport, ClassBootstrapReport, FailureReport, RobustFeesReport,
@@ -689,6 +692,30 @@ fn largest_scale_class(mech: &OptimalMechanism) -> (usize, f64) {
 }
 
 impl Spec {
+    /// Checks that `alpha` is in `[0, 1]` (NaN is not).
+    ///
+    /// # Errors
+    /// [`SpecError::Invalid`] naming `alpha`.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::spec::Spec;
+    /// let spec = Spec { alpha: 1.5, traders: vec![], fee_queries: None, assess: None, bootstrap: None };
+    /// assert!(spec.validate_alpha().unwrap_err().to_string().starts_with("alpha"));
+    /// ```
+    pub fn validate_alpha(&self) -> Result<(), SpecError> {
+        if (0.0..=1.0).contains(&self.alpha) {
+            return Ok(());
+        }
+        Err(invalid(
+            "alpha",
+            format!(
+                "{} is not in [0, 1]; give the weight on revenue as a number from 0 to 1",
+                self.alpha
+            ),
+        ))
+    }
+
     /// Builds the market, reporting the first invalid field.
     ///
     /// # Errors
@@ -755,15 +782,7 @@ impl Spec {
         &self,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Report, SpecError> {
-        if !(0.0..=1.0).contains(&self.alpha) {
-            return Err(invalid(
-                "alpha",
-                format!(
-                    "{} is not in [0, 1]; give the weight on revenue as a number from 0 to 1",
-                    self.alpha
-                ),
-            ));
-        }
+        self.validate_alpha()?;
         let market = self.market()?;
         let start = Instant::now();
         let mech = OptimalMechanism::solve(&market, self.alpha).map_err(SpecError::Solve)?;

@@ -2,8 +2,6 @@
 //! return the exact error variant (never panic), and each error's message
 //! must be non-empty and name the offending parameter.
 
-mod common;
-
 use exchange_design::distribution::{
     Beta, DistributionError, PiecewiseLinear, Triangular, TruncatedNormal, Uniform,
 };

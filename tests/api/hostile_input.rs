@@ -801,7 +801,7 @@ fn arbitrary_numbers_never_panic_or_give_nan() {
             default.max_shrink_time
         },
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/hostile_input.txt",
+            "proptest-regressions/api/hostile_input.txt",
         ))),
         ..default
     };

@@ -13,7 +13,7 @@
 //!   and an ironed class;
 //! * the minimum gain and the share that stays away against a fine grid.
 
-mod common;
+use crate::common;
 
 use common::reference::SplitMix;
 use common::reference_integral;
@@ -729,12 +729,8 @@ mod bootstrapping {
     }
 }
 
-#[path = "../examples/solve.rs"]
-#[allow(dead_code)]
-mod solve_example;
-
 mod json {
-    use super::solve_example;
+    use crate::common;
 
     const MARKET: &str = r#""alpha": 0.5, "traders": [
         {"kappa": 0.5, "count": 3, "distribution": {"family": "uniform", "lo": -1, "hi": 1}},
@@ -742,7 +738,7 @@ mod json {
 
     fn error(extra: &str) -> String {
         let text = format!("{{{MARKET}, {extra}}}");
-        let e = solve_example::run_text(&text).expect_err("must be rejected");
+        let e = common::solve_json(&text).expect_err("must be rejected");
         assert!(!e.contains('\n'), "one line: {e}");
         e
     }
@@ -805,7 +801,7 @@ mod json {
             {{\"distribution\": {{\"family\": \"uniform\", \"lo\": -0.5, \"hi\": 1}}}}]}}}}"
         );
         let report: serde_json::Value =
-            serde_json::from_str(&solve_example::run_text(&text).unwrap()).unwrap();
+            serde_json::from_str(&common::solve_json(&text).unwrap()).unwrap();
         let market = Market::new(vec![
             TraderClass::new(0.5, Uniform::new(-1.0, 1.0).unwrap(), 3),
             TraderClass::new(1.0, Triangular::new(-1.0, 0.0, 1.0).unwrap(), 1),

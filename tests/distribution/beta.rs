@@ -4,7 +4,7 @@
 //! substitution `x = s²` at each end, which makes the integrands smooth for
 //! half-integer shapes as well).
 
-mod common;
+use crate::common;
 
 use common::{
     all_values, assert_quantile_inverts_cdf, close, grid_with_ends, reference_integral, rel_err,

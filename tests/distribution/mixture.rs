@@ -2,12 +2,7 @@
 //! the mixture's density written here, quantiles, bad input as typed
 //! errors, the two-mode reference optimum, and the spec's `mixture` family.
 
-#[path = "common/mod.rs"]
-mod common;
-
-#[path = "../examples/solve.rs"]
-#[allow(dead_code)]
-mod solve_example;
+use crate::common;
 
 use common::{assert_quantile_inverts_cdf, reference_integral};
 use exchange_design::distribution::{
@@ -200,7 +195,7 @@ fn the_spec_takes_mixtures_and_names_the_component_at_fault() {
             {"weight": 1, "distribution": {"family": "truncated_normal", "mu": 0.6, "sigma": 0.15, "lo": -1, "hi": 1}}]"#,
     );
     let report: serde_json::Value =
-        serde_json::from_str(&solve_example::run_text(&good).unwrap()).unwrap();
+        serde_json::from_str(&common::solve_json(&good).unwrap()).unwrap();
     assert!((report["revenue"].as_f64().unwrap() - 0.211120).abs() < 1e-6);
 
     let cases = [
@@ -217,7 +212,7 @@ fn the_spec_takes_mixtures_and_names_the_component_at_fault() {
         ("[]", "traders[0].distribution:"),
     ];
     for (components, path) in cases {
-        let err = solve_example::run_text(&spec(components)).unwrap_err();
+        let err = common::solve_json(&spec(components)).unwrap_err();
         assert!(err.starts_with(path), "{path}: got {err}");
     }
     // Nesting deeper than the spec allows.
@@ -230,7 +225,7 @@ fn the_spec_takes_mixtures_and_names_the_component_at_fault() {
     let deep = format!(
         r#"{{"alpha": 1.0, "traders": [{{"kappa": 1, "count": 2, "distribution": {inner}}}]}}"#
     );
-    let err = solve_example::run_text(&deep).unwrap_err();
+    let err = common::solve_json(&deep).unwrap_err();
     assert!(err.contains("nested more than 8 deep"), "{err}");
 }
 

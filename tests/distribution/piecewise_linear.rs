@@ -2,7 +2,7 @@
 //! of `tests/common`, against a direct re-evaluation of the table written
 //! here, and against the uniform and triangular families it contains.
 
-mod common;
+use crate::common;
 
 use common::{all_values, close, grid, reference_integral};
 

@@ -1,7 +1,7 @@
 //! The triangular family against the reference quadrature of `tests/common`
 //! and against closed forms written out independently here.
 
-mod common;
+use crate::common;
 
 use common::{all_values, close, grid, reference_integral};
 

@@ -3,7 +3,7 @@
 //! `tests/common`, the textbook CDF formula through `libm`'s `erfc`, and values of
 //! the normal CDF computed with mpmath at 60 significant digits.
 
-mod common;
+use crate::common;
 
 use common::{
     all_values, assert_quantile_inverts_cdf, close, grid_with_ends, reference_integral, rel_err,

@@ -4,7 +4,7 @@
 //! `Market::new` accept such a type, and reject one whose density vanishes
 //! inside its support or does not integrate to its CDF's increments.
 
-mod common;
+use crate::common;
 
 use common::{close, grid};
 

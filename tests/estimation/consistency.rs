@@ -2,7 +2,7 @@
 //! solved on the true distribution as the sample grows.
 //!
 //! `error_table` (ignored; run with
-//! `cargo test --release --test estimation_consistency -- --ignored --nocapture`)
+//! `cargo test --release --test estimation consistency -- --ignored --nocapture`)
 //! prints the table of `docs/estimation.md`.
 
 use exchange_design::distribution::{EndowmentDistribution, Mixture, TruncatedNormal};

@@ -3,7 +3,7 @@
 //! `∫(F̂ − F_n) ≤ 0` with equality at the knots), a maximum against other
 //! log-concave candidates, and consistency.
 
-mod common;
+use crate::common;
 use exchange_design::distribution::{
     check_condition2, EndowmentDistribution, LogConcave, TruncatedNormal,
 };

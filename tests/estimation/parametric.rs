@@ -207,8 +207,7 @@ fn beta_rejects_samples_on_the_ends() {
     assert!(err.to_string().contains("widen"));
 }
 
-#[path = "common/parametric_cases.rs"]
-mod cases;
+use crate::common::parametric_cases as cases;
 
 /// Issue 20 (1): samples drawn from inside the families must be fitted.
 /// Failures seen before the certificate: Beta(2, 5) 6/300, 18/300, 4/300

@@ -3,7 +3,7 @@
 //! risk capacities, maximal participation fees, and Lemma 1 checks of the
 //! optimal, first-best and auction mechanisms.
 
-mod common;
+use crate::common;
 
 use exchange_design::benchmarks::{BenchmarkError, PlainDoubleAuction};
 use exchange_design::distribution::Uniform;

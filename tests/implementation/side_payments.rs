@@ -3,7 +3,7 @@
 //! gains, same expected revenue; the Monte Carlo simulator agrees with the
 //! quadrature values; the clearing step follows the paper's protocol.
 
-mod common;
+use crate::common;
 
 use common::{reference_integral, reference_integral_panels};
 use exchange_design::distribution::{Beta, Triangular, TruncatedNormal, Uniform};

@@ -2,7 +2,7 @@
 //! budget multiplier, the revenue identity behind the interim transfers,
 //! participation, first best and Proposition 1, and the cost of large classes.
 
-mod common;
+use crate::common;
 
 use common::reference_integral;
 use exchange_design::distribution::{PiecewiseLinear, Triangular, Uniform};

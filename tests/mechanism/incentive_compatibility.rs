@@ -24,8 +24,7 @@ use exchange_design::mechanism::OptimalMechanism;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
-#[path = "common/mod.rs"]
-mod common;
+use crate::common;
 
 use common::markets::{small_case, SmallCase};
 use common::reference::{class_cuts, Tensor};
@@ -34,7 +33,7 @@ fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/ex_post_ic.txt",
+            "proptest-regressions/mechanism/incentive_compatibility.txt",
         ))),
         max_shrink_time: 30_000,
         ..ProptestConfig::default()

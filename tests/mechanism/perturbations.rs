@@ -26,8 +26,7 @@ use exchange_design::mechanism::{
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
-#[path = "common/mod.rs"]
-mod common;
+use crate::common;
 
 use common::markets::{small_case, SmallCase};
 use common::reference::{class_cuts, graded_rule, type_rule, TypeRule};
@@ -259,7 +258,7 @@ fn config() -> ProptestConfig {
     ProptestConfig {
         cases: 8,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/perturbed_mechanisms.txt",
+            "proptest-regressions/mechanism/perturbations.txt",
         ))),
         max_shrink_time: 30_000,
         ..ProptestConfig::default()

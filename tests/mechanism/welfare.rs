@@ -26,8 +26,7 @@ use exchange_design::mechanism::OptimalMechanism;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
-#[path = "common/mod.rs"]
-mod common;
+use crate::common;
 
 use common::markets::{small_case, SmallCase, Spec};
 use common::reference::{monte_carlo, Tensor};
@@ -36,7 +35,7 @@ fn config(cases: u32) -> ProptestConfig {
     ProptestConfig {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/independent_welfare.txt",
+            "proptest-regressions/mechanism/welfare.txt",
         ))),
         max_shrink_time: 30_000,
         ..ProptestConfig::default()

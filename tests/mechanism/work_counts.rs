@@ -4,8 +4,7 @@
 //! families, warm-started and parallel frontiers equal to independent
 //! solves, and the same numbers on every thread count.
 
-#[path = "../benches/common/generator.rs"]
-mod generator;
+use crate::common::generator;
 
 use exchange_design::benchmarks::{Frontier, FrontierOptions};
 use exchange_design::distribution::{
@@ -268,16 +267,13 @@ fn numbers_do_not_depend_on_the_thread_count() {
     }
 }
 
-#[path = "../examples/frontier.rs"]
-mod frontier_example;
-
 #[test]
 fn frontier_example_prints_the_frontier_and_names_bad_fields() {
     let spec = r#"{"alpha": 0.3, "traders": [
         {"kappa": 0.5, "count": 4, "distribution": {"family": "uniform", "lo": -1, "hi": 1}}
     ]}"#;
     let out: serde_json::Value =
-        serde_json::from_str(&frontier_example::run_text(spec).unwrap()).unwrap();
+        serde_json::from_str(&crate::common::frontier_json(spec).unwrap()).unwrap();
     let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     let f = Frontier::compute(&m, &FrontierOptions::default()).unwrap();
     let points = out["points"].as_array().unwrap();
@@ -301,10 +297,10 @@ fn frontier_example_prints_the_frontier_and_names_bad_fields() {
     let bad = r#"{"alpha": 0.3, "traders": [
         {"kappa": -1, "count": 4, "distribution": {"family": "uniform", "lo": -1, "hi": 1}}
     ]}"#;
-    let err = frontier_example::run_text(bad).unwrap_err();
+    let err = crate::common::frontier_json(bad).unwrap_err();
     assert!(err.starts_with("traders[0].kappa"), "{err}");
     let err =
-        frontier_example::run_text(r#"{"alpha": 0.3, "traders": [{"kappa": 1}]}"#).unwrap_err();
+        crate::common::frontier_json(r#"{"alpha": 0.3, "traders": [{"kappa": 1}]}"#).unwrap_err();
     assert!(err.contains("distribution"), "{err}");
 }
 

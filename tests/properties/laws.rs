@@ -16,7 +16,7 @@
 //!
 //! Each property is its own `#[test]` running a proptest `TestRunner` (see
 //! [`check`]) with 256 cases by default; set `PROPTEST_CASES` to override.
-//! Failures are persisted to `proptest-regressions/properties.txt`
+//! Failures are persisted to `proptest-regressions/properties/laws.txt`
 //! (relative to the package root) and re-run first next time. Each test
 //! prints its wall time (`cargo test --test properties -- --nocapture`).
 //!
@@ -48,15 +48,14 @@ use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestRunner};
 use std::time::Instant;
 
-#[path = "common/mod.rs"]
-mod common;
+use crate::common;
 
 // ---------------------------------------------------------------------------
 // Configuration
 // ---------------------------------------------------------------------------
 
 /// 256 cases unless `PROPTEST_CASES` says otherwise; failures persist to
-/// `proptest-regressions/properties.txt`; shrinking stops after 60 s unless
+/// `proptest-regressions/properties/laws.txt`; shrinking stops after 60 s unless
 /// `PROPTEST_MAX_SHRINK_TIME` (milliseconds) says otherwise.
 fn config() -> ProptestConfig {
     let cases = std::env::var("PROPTEST_CASES")
@@ -67,7 +66,7 @@ fn config() -> ProptestConfig {
     ProptestConfig {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::Direct(
-            "proptest-regressions/properties.txt",
+            "proptest-regressions/properties/laws.txt",
         ))),
         // Shrinking re-solves many markets; cap it at a minute per property
         // unless PROPTEST_MAX_SHRINK_TIME says otherwise.

@@ -1,15 +1,9 @@
 //! The `solve` JSON front end on malformed and adversarial specs: every one
 //! is rejected with a single line that starts with `error:`-ready text
 //! naming the offending field, or solved to finite numbers; nothing panics.
-//!
-//! The example's own code is compiled into this test (so every case runs in
-//! process), and a few cases also run the built example binary end to end.
+//! The front end is the library's `spec::json`, called in process.
 
-#[path = "../examples/solve.rs"]
-#[allow(dead_code)]
-mod solve_example;
-
-use solve_example::run_text;
+use crate::common::solve_json as run_text;
 use std::panic::catch_unwind;
 
 const VALID: &str = r#"{"alpha": 0.5,

@@ -2,10 +2,7 @@
 //! through the `solve` front end, and `docs/spec.md` documents every field
 //! they and their reports contain.
 
-#[path = "../examples/solve.rs"]
-#[allow(dead_code)]
-mod solve_example;
-
+use crate::common;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -22,8 +19,8 @@ fn samples() -> Vec<(String, Value, Value)> {
         if path.extension().is_some_and(|e| e == "json") {
             let text = std::fs::read_to_string(&path).unwrap();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let report = solve_example::run_text(&text)
-                .unwrap_or_else(|e| panic!("{name} is rejected: {e}"));
+            let report =
+                common::solve_json(&text).unwrap_or_else(|e| panic!("{name} is rejected: {e}"));
             out.push((
                 name,
                 serde_json::from_str(&text).unwrap(),

@@ -2,8 +2,9 @@
 //! class, with a truncated-normal endowment of random mean, spread and
 //! support and a random risk capacity (the market of `docs/performance.md`).
 //!
-//! Shared by `examples/generate_market.rs` and the criterion benches
-//! (included with `#[path]`, so it is not a bench target of its own).
+//! Shared by the tests (`tests/common`), `examples/generate_market.rs` and
+//! the criterion benches
+//! (which include it with `#[path]`).
 
 #![allow(dead_code)] // Each includer uses part of it.
 
