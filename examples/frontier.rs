@@ -1,17 +1,19 @@
 //! JSON front end for the efficiency–revenue frontier: reads the market
-//! spec of the `solve` example (its `alpha` and `fee_queries` are ignored)
-//! (`alpha` must still be in [0, 1]) and prints the α-optimal points with the reference mechanisms.
+//! spec of the `solve` example (its `fee_queries` are ignored, and its
+//! `alpha` too, though it must still be in [0, 1]) and prints the α-optimal
+//! points with the reference mechanisms. The same as `exchange-design
+//! frontier` (the command line, feature `cli`).
 //!
 //! ```text
-//! cargo run --release --example frontier -- SPEC.json     # or `-` for stdin
+//! cargo run --release --example frontier -- examples/specs/mixture.json   # or `-` for stdin
 //! ```
 //!
 //! Output: `{"points": [{"alpha", "efficiency", "revenue"}, ...],
 //! "first_best": {"efficiency", "revenue"}, "double_auction": {...} | null,
 //! "double_auction_with_fees": {...} | null}`. Bad input exits non-zero
 //! with one line on stderr starting with `error:` and naming the offending
-//! field, as `solve` does. While it runs, a spinner shows on stderr when
-//! stderr is a terminal.
+//! field, as `solve` does. While it runs, a spinner on stderr (when it is a
+//! terminal) counts the points solved.
 
 use exchange_design::benchmarks::{Frontier, FrontierOptions};
 use exchange_design::spec::json;
@@ -43,6 +45,12 @@ fn run_text(text: &str) -> Result<String, String> {
     let market = spec.market().map_err(|e| e.to_string())?;
     let spinner = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg}: {pos} points solved ({elapsed})",
+            )
+            .expect("a valid template"),
+        );
         bar.set_message(format!(
             "frontier of {} traders in {} classes",
             market.n_traders(),
@@ -51,7 +59,12 @@ fn run_text(text: &str) -> Result<String, String> {
         bar.enable_steady_tick(Duration::from_millis(100));
         bar
     });
-    let frontier = Frontier::compute(&market, &FrontierOptions::default());
+    let frontier =
+        Frontier::compute_with_progress(&market, &FrontierOptions::default(), &|solved| {
+            if let Some(bar) = &spinner {
+                bar.set_position(solved as u64);
+            }
+        });
     if let Some(bar) = spinner {
         bar.finish_and_clear();
     }
