@@ -2,7 +2,7 @@
 //! class, with a truncated-normal endowment of random mean, spread and
 //! support and a random risk capacity (the market of `docs/performance.md`).
 //!
-//! Shared by the tests (`tests/common`), `examples/generate_market.rs` and
+//! Shared by the tests (`tests/common`), `examples/tools/generate_market.rs` and
 //! the criterion benches
 //! (which include it with `#[path]`).
 

@@ -213,7 +213,7 @@ use crate::common::parametric_cases as cases;
 /// Failures seen before the certificate: Beta(2, 5) 6/300, 18/300, 4/300
 /// seeds at n = 100, 10³, 10⁴; TN(0.1, 0.5) 4/300 and 5/300 at n = 100,
 /// 10³. Here 200 seeds of each case at n = 100, 10³, 10⁴ and 5 at 10⁵
-/// (the full 3 000-seed sweep is `examples/estimation_sweep.rs`). The only
+/// (the full 3 000-seed sweep is `examples/tools/estimation_sweep.rs`). The only
 /// error allowed is a `NoEstimate` the independent existence check of
 /// `cases` confirms.
 #[test]

@@ -11,7 +11,7 @@
 //! supports are offset (means not proportional to κ), so the budget binds
 //! at small `ALPHA`.
 
-#[path = "../tests/common/generator.rs"]
+#[path = "../../tests/common/generator.rs"]
 mod generator;
 
 use generator::{heterogeneous_spec, Supports};

@@ -22,7 +22,7 @@
 //! so far beyond the support that `TruncatedNormal` cannot be built (the
 //! crate's own diagnosis). Every other error counts as a false failure.
 
-#[path = "../tests/common/parametric_cases.rs"]
+#[path = "../../tests/common/parametric_cases.rs"]
 mod cases;
 
 use cases::{Outcome, CASES};
