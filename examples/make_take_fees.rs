@@ -193,6 +193,14 @@ fn run() -> Res<()> {
         p_bar
     );
     println!();
+    println!("Each trader submits the schedule q(p) = -V_i(z) - w_i p and pays, besides p q,");
+    println!("the side payment S_i(p, q) = c_i q^2/2 - T_i(-q - w_i p) + tau_i (src/implementation/side_payment.rs):");
+    println!("  w_i = kappa_i/K        slope of the schedule in the price (K = sum of the kappas)");
+    println!("  c_i                    coefficient of the quadratic part of the side payment");
+    println!("  tau_i                  participation fee (negative: a subsidy), set so that the worst type gains nothing");
+    println!("  eta_i                  level of the virtual value V_i on the binding interval");
+    println!("  binding interval       types that trade nothing in expectation");
+    println!();
     println!("trader  kappa  w_i     c_i       tau_i      eta_i    binding interval");
     for (i, c) in rules.classes().iter().enumerate() {
         let (za, zb) = c.virtual_value().binding_interval();

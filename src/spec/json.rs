@@ -88,8 +88,12 @@ pub fn parse_spec(text: &str) -> Result<Spec, JsonError> {
     };
     let mut de = serde_json::Deserializer::from_str(text);
     let spec: Spec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let family = family_at(text, e.path());
         let path = e.path().to_string();
-        let inner = e.into_inner();
+        let mut inner = e.into_inner().to_string();
+        if let Some(family) = family {
+            inner = own_fields_only(&inner, family);
+        }
         if path == "." || path.is_empty() {
             parse(format!("spec: {inner}"))
         } else {
@@ -99,6 +103,59 @@ pub fn parse_spec(text: &str) -> Result<Spec, JsonError> {
     // Trailing characters after the spec are an error too.
     de.end().map_err(|e| parse(format!("spec: {e}")))?;
     Ok(spec)
+}
+
+/// The `family` of the distribution object at `path`, if that is where the
+/// error is (only for an error message, so the text is parsed again).
+fn family_at(text: &str, path: &serde_path_to_error::Path) -> Option<&'static str> {
+    use serde_path_to_error::Segment;
+    let root: serde_json::Value = serde_json::from_str(text).ok()?;
+    // The path ends at the unknown field itself, in the object with the
+    // `family`.
+    let mut v = &root;
+    let mut parent = None;
+    for segment in path.iter() {
+        parent = Some(v);
+        v = match segment {
+            Segment::Seq { index } => v.get(*index)?,
+            Segment::Map { key } => v.get(key.as_str())?,
+            _ => return None,
+        };
+    }
+    let family = parent?.get("family")?.as_str()?;
+    // The 'static name, so that the caller need not keep the text.
+    [
+        "uniform",
+        "truncated_normal",
+        "beta",
+        "triangular",
+        "piecewise_linear",
+        "mixture",
+        "estimate",
+    ]
+    .into_iter()
+    .find(|f| *f == family)
+}
+
+/// serde's "unknown field `x`, expected one of …" lists every family's
+/// parameters; name only the family's own instead.
+fn own_fields_only(message: &str, family: &str) -> String {
+    let (Some(fields), Some(rest)) = (
+        super::family_fields(family),
+        message.strip_prefix("unknown field `"),
+    ) else {
+        return message.to_string();
+    };
+    let Some((field, rest)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    // serde_json ends its messages with the position, e.g. " at line 3 column 9".
+    let position = rest.find(" at line ").map_or("", |i| &rest[i..]);
+    let list: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    format!(
+        "unknown field `{field}`; family `{family}` takes `family`, {}{position}",
+        list.join(", ")
+    )
 }
 
 /// Writes `value` as pretty-printed JSON followed by a newline, as it is

@@ -1,8 +1,8 @@
 //! The crate's indexing convention (issue 12): `class(i)` panics out of
 //! range like slice indexing, `get_class(i)` returns `None`, and methods
 //! that take a class index with other input return an error. Checked on a
-//! three-class market for the mechanism, its side payments and the plain
-//! double auction.
+//! three-class market for the market itself, the mechanism, its side
+//! payments and the plain double auction.
 
 use exchange_design::benchmarks::PlainDoubleAuction;
 use exchange_design::distribution::Uniform;
@@ -37,11 +37,18 @@ fn class_panics_get_class_is_none_and_indexed_methods_return_errors() {
         assert_eq!(side.get_class(i).unwrap().count(), side.class(i).count());
         assert_eq!(da.get_class(i).unwrap().count(), da.class(i).count());
         assert_eq!(mech.class(i).kappa(), market.classes()[i].kappa());
+        assert_eq!(
+            market.get_class(i).unwrap().count(),
+            market.class(i).count()
+        );
+        assert_eq!(market.class(i).kappa(), market.classes()[i].kappa());
     }
 
     assert!(mech.get_class(7).is_none());
     assert!(side.get_class(7).is_none());
     assert!(da.get_class(7).is_none());
+    assert!(market.get_class(7).is_none());
+    assert!(panics(|| market.class(7).count()));
     assert!(panics(|| mech.class(7).count()));
     assert!(panics(|| side.class(7).count()));
     assert!(panics(|| da.class(7).count()));

@@ -254,13 +254,9 @@ fn fee_queries_are_answered_in_order_and_checked() {
     );
     let json = run_text(&spec_text).unwrap();
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
-    let fees: Vec<f64> = v["fees"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    assert_eq!(fees.len(), 3);
+    let answers = v["fees"].as_array().unwrap();
+    assert_eq!(answers.len(), 3);
+    let fees: Vec<f64> = answers.iter().map(|x| x["fee"].as_f64().unwrap()).collect();
     // The same numbers straight from the library.
     let spec: Spec = serde_json::from_str(&spec_text).unwrap();
     let mech =
@@ -271,6 +267,15 @@ fn fee_queries_are_answered_in_order_and_checked() {
         .zip([(0, 0.1, -0.2), (3, -0.3, 0.5), (4, 0.0, 0.0)])
     {
         assert_eq!(*fee, side.side_payment(k, p, q).unwrap());
+    }
+    // Each answer repeats its query.
+    for (a, (k, p, q)) in answers
+        .iter()
+        .zip([(0, 0.1, -0.2), (3, -0.3, 0.5), (4, 0.0, 0.0)])
+    {
+        assert_eq!(a["class"].as_u64(), Some(k));
+        assert_eq!(a["p"].as_f64(), Some(p));
+        assert_eq!(a["q"].as_f64(), Some(q));
     }
     for (c, sp) in v["classes"].as_array().unwrap().iter().zip(side.classes()) {
         assert_eq!(c["side_payment"]["c"].as_f64().unwrap(), sp.c());
@@ -447,6 +452,35 @@ fn estimate_errors_name_the_field() {
     let err = serde_path_to_error::deserialize::<_, Spec>(de).unwrap_err();
     assert!(
         err.to_string().contains("method") || err.path().to_string().contains("distribution"),
+        "{err}"
+    );
+}
+
+/// A misspelled parameter is reported with the family's own parameters,
+/// not every family's.
+#[test]
+fn a_misspelled_parameter_lists_only_its_family_fields() {
+    let spec = r#"{"alpha": 0.5, "traders": [
+        {"kappa": 1, "count": 2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}},
+        {"kappa": 1, "count": 2, "distribution":
+            {"family": "truncated_normal", "mu": 0, "sigmaa": 1, "lo": -1, "hi": 1}}]}"#;
+    let err = run_text(spec).unwrap_err();
+    assert!(
+        err.starts_with("traders[1].distribution.sigmaa: unknown field `sigmaa`;"),
+        "{err}"
+    );
+    assert!(err.contains("`mu`, `sigma`, `lo`, `hi`"), "{err}");
+    for other in ["`mode`", "`samples`", "`components`", "`density`"] {
+        assert!(!err.contains(other), "{err}");
+    }
+    // Inside a mixture, the component's own family.
+    let spec = r#"{"alpha": 0.5, "traders": [{"kappa": 1, "count": 2, "distribution":
+        {"family": "mixture", "components": [
+            {"weight": 1, "distribution": {"family": "triangular", "lo": 0, "mod": 0.5, "hi": 1}}]}}]}"#;
+    let err = run_text(spec).unwrap_err();
+    assert!(err.contains("unknown field `mod`"), "{err}");
+    assert!(
+        err.contains("family `triangular` takes `family`, `lo`, `mode`, `hi`"),
         "{err}"
     );
 }
