@@ -234,8 +234,8 @@ pub fn solve(text: &str) -> Result<String, JsonError> {
 /// `fee_queries`, `assess` and `bootstrap` are ignored.
 ///
 /// # Errors
-/// As [`solve`]; a failed frontier is a [`JsonError::Parse`]-free
-/// [`SpecError::Benchmark`].
+/// As [`solve`]; a frontier that cannot be computed is a
+/// [`JsonError::Spec`] holding [`SpecError::Benchmark`].
 ///
 /// # Example
 /// ```
