@@ -1,6 +1,6 @@
 //! Criterion benches of what a user waits for on large heterogeneous
 //! markets (issue 10). Markets come from the seeded generator in
-//! `benches/common/generator.rs` (every trader its own truncated-normal
+//! `tests/common/generator.rs` (every trader its own truncated-normal
 //! class).
 //!
 //! * `scale/whole/<N>`: the whole `solve` example minus file I/O: parse
@@ -18,7 +18,7 @@
 //!
 //! Run with `cargo bench --bench scale -- --warm-up-time 1 --measurement-time 3`.
 
-#[path = "common/generator.rs"]
+#[path = "../tests/common/generator.rs"]
 mod generator;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};

@@ -394,20 +394,24 @@ fn figure(path: &std::path::Path, kinds: &[Kind], fits: &[Fit]) -> Res<()> {
             .flat_map(|f| zs.iter().map(|&z| f.dists[i].pdf(z)))
             .chain(heights.iter().copied())
             .fold(0.0, f64::max)
-            * 1.1;
+            // Headroom above the tallest bar for the legend, so that it
+            // hides no curve.
+            * 1.45;
         let mut chart = ChartBuilder::on(&panels[i])
             .caption(
                 format!("{}: samples and fitted densities", k.name),
                 ("sans-serif", 22),
             )
             .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(55)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
             .build_cartesian_2d(lo..hi, 0.0..top)?;
         chart
             .configure_mesh()
             .x_desc("inventory z")
             .y_desc("density")
+            .axis_desc_style(("sans-serif", 18))
+            .label_style(("sans-serif", 16))
             .draw()?;
         chart.draw_series(heights.iter().enumerate().map(|(b, &h)| {
             let x0 = lo + b as f64 * width;
@@ -433,6 +437,9 @@ fn figure(path: &std::path::Path, kinds: &[Kind], fits: &[Fit]) -> Res<()> {
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperRight)
+            .legend_area_size(36)
+            .label_font(("sans-serif", 16))
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .draw()?;
@@ -457,19 +464,24 @@ fn figure(path: &std::path::Path, kinds: &[Kind], fits: &[Fit]) -> Res<()> {
                 (a.min(p.1), b.max(p.1))
             });
         let pad = 0.05 * (vmax - vmin).max(1e-9);
+        // Headroom at the top for the legend (V rises, so the upper left is
+        // free of curves only above them).
+        let vmax = vmax + 0.3 * (vmax - vmin).max(1e-9);
         let mut chart = ChartBuilder::on(&panels[kinds.len() + i])
             .caption(
                 format!("{}: virtual value V(z), alpha = {ALPHA}", k.name),
                 ("sans-serif", 22),
             )
             .margin(15)
-            .x_label_area_size(40)
-            .y_label_area_size(55)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
             .build_cartesian_2d(lo..hi, (vmin - pad)..(vmax + pad))?;
         chart
             .configure_mesh()
             .x_desc("inventory z")
             .y_desc("V(z)")
+            .axis_desc_style(("sans-serif", 18))
+            .label_style(("sans-serif", 16))
             .draw()?;
         for ((f, color), pts) in fits.iter().zip(COLORS).zip(curves) {
             chart
@@ -482,6 +494,8 @@ fn figure(path: &std::path::Path, kinds: &[Kind], fits: &[Fit]) -> Res<()> {
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::UpperLeft)
+            .legend_area_size(36)
+            .label_font(("sans-serif", 16))
             .background_style(WHITE.mix(0.9))
             .border_style(BLACK)
             .draw()?;

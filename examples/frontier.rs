@@ -1,20 +1,22 @@
 //! JSON front end for the efficiency–revenue frontier: reads the market
-//! spec of the `solve` example (its `alpha` and `fee_queries` are ignored)
-//! and prints the α-optimal points with the reference mechanisms.
+//! spec of the `solve` example (its `fee_queries` are ignored, and its
+//! `alpha` too, though it must still be in [0, 1]) and prints the α-optimal
+//! points with the reference mechanisms. The same as `exchange-design
+//! frontier` (the command line, feature `cli`).
 //!
 //! ```text
-//! cargo run --release --example frontier -- SPEC.json     # or `-` for stdin
+//! cargo run --release --example frontier -- examples/specs/mixture.json   # or `-` for stdin
 //! ```
 //!
 //! Output: `{"points": [{"alpha", "efficiency", "revenue"}, ...],
 //! "first_best": {"efficiency", "revenue"}, "double_auction": {...} | null,
 //! "double_auction_with_fees": {...} | null}`. Bad input exits non-zero
 //! with one line on stderr starting with `error:` and naming the offending
-//! field, as `solve` does. While it runs, a spinner shows on stderr when
-//! stderr is a terminal.
+//! field, as `solve` does. While it runs, a spinner on stderr (when it is a
+//! terminal) counts the points solved.
 
 use exchange_design::benchmarks::{Frontier, FrontierConfig};
-use exchange_design::spec::Spec;
+use exchange_design::spec::json;
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -35,21 +37,20 @@ fn read_input(arg: Option<String>) -> Result<String, String> {
 
 /// Parses a spec, computes its frontier and returns it as JSON, or a
 /// one-line message naming the offending field.
-pub fn run_text(text: &str) -> Result<String, String> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let spec: Spec = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner();
-        if path == "." || path.is_empty() {
-            format!("spec: {inner}")
-        } else {
-            format!("{path}: {inner}")
-        }
-    })?;
-    de.end().map_err(|e| format!("spec: {e}"))?;
+fn run_text(text: &str) -> Result<String, String> {
+    let spec = json::parse_spec(text).map_err(|e| e.to_string())?;
+    // The frontier spans every α, but a spec's α outside [0, 1] is still
+    // an error rather than silently ignored.
+    spec.validate_alpha().map_err(|e| e.to_string())?;
     let market = spec.market().map_err(|e| e.to_string())?;
     let spinner = std::io::stderr().is_terminal().then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg}: {pos} points solved ({elapsed})",
+            )
+            .expect("a valid template"),
+        );
         bar.set_message(format!(
             "frontier of {} traders in {} classes",
             market.n_traders(),
@@ -58,18 +59,17 @@ pub fn run_text(text: &str) -> Result<String, String> {
         bar.enable_steady_tick(Duration::from_millis(100));
         bar
     });
-    let frontier = Frontier::compute(&market, &FrontierConfig::default());
+    let frontier =
+        Frontier::compute_with_progress(&market, &FrontierConfig::default(), &|solved| {
+            if let Some(bar) = &spinner {
+                bar.set_position(solved as u64);
+            }
+        });
     if let Some(bar) = spinner {
         bar.finish_and_clear();
     }
     let frontier = frontier.map_err(|e| e.to_string())?;
-    let out = serde_json::json!({
-        "points": frontier.points(),
-        "first_best": frontier.first_best(),
-        "double_auction": frontier.double_auction(),
-        "double_auction_with_fees": frontier.double_auction_with_fees(),
-    });
-    serde_json::to_string_pretty(&out).map_err(|e| format!("report: {e}"))
+    json::frontier_to_string(&frontier).map_err(|e| e.to_string())
 }
 
 fn run() -> Result<String, String> {
@@ -77,7 +77,6 @@ fn run() -> Result<String, String> {
     run_text(&text)
 }
 
-#[allow(dead_code)] // `main` is unused when tests include this file.
 fn main() -> ExitCode {
     match run() {
         Ok(json) => {

@@ -119,6 +119,22 @@ fn legend_line(color: RGBColor, width: u32) -> impl Fn((i32, i32)) -> PathElemen
     move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style(color, width))
 }
 
+/// Decimals for tick labels over a range of `span`: enough for a tenth of
+/// it, the same on every tick (no "0.1" beside "0.12").
+fn decimals(span: f64) -> usize {
+    (-(span / 10.0).log10()).ceil().clamp(0.0, 4.0) as usize
+}
+
+/// A tick label with `dec` decimals, never "-0.0".
+fn tick(v: f64, dec: usize) -> String {
+    let s = format!("{v:.dec$}");
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
 fn range_of(series: &[Vec<(f64, f64)>]) -> (f64, f64) {
     let (lo, hi) = series
         .iter()
@@ -127,7 +143,8 @@ fn range_of(series: &[Vec<(f64, f64)>]) -> (f64, f64) {
             (a.min(p.1), b.max(p.1))
         });
     let pad = (hi - lo).max(1e-9) * 0.06;
-    (lo - pad, hi + pad)
+    // A third more at the top for the legend, so that it hides no curve.
+    (lo - pad, hi + pad + (hi - lo).max(1e-9) * 0.35)
 }
 
 /// Draws several labelled curves on one chart.
@@ -153,6 +170,9 @@ fn line_chart(
         .x_desc(x_desc)
         .y_desc(y_desc)
         .axis_desc_style(("sans-serif", 18))
+        .label_style(("sans-serif", 15))
+        .x_label_formatter(&|x| tick(*x, decimals(x_range.1 - x_range.0)))
+        .y_label_formatter(&|y| tick(*y, decimals(y1 - y0)))
         .draw()?;
     for (label, color, pts) in curves {
         chart
@@ -163,6 +183,7 @@ fn line_chart(
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperRight)
+        .legend_area_size(34)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font(("sans-serif", 15))
@@ -192,6 +213,14 @@ fn run() -> Res<()> {
         mech.revenue(),
         p_bar
     );
+    println!();
+    println!("Each trader submits the schedule q(p) = -V_i(z) - w_i p and pays, besides p q,");
+    println!("the side payment S_i(p, q) = c_i q^2/2 - T_i(-q - w_i p) + tau_i (src/implementation/side_payment.rs):");
+    println!("  w_i = kappa_i/K        slope of the schedule in the price (K = sum of the kappas)");
+    println!("  c_i                    coefficient of the quadratic part of the side payment");
+    println!("  tau_i                  participation fee (negative: a subsidy), set so that the worst type gains nothing");
+    println!("  eta_i                  level of the virtual value V_i on the binding interval");
+    println!("  binding interval       types that trade nothing in expectation");
     println!();
     println!("trader  kappa  w_i     c_i       tau_i      eta_i    binding interval");
     for (i, c) in rules.classes().iter().enumerate() {

@@ -327,6 +327,8 @@ fn figure_allocation(path: &Path) -> Res<()> {
         .legend(legend_line!(BLACK, 2));
     chart
         .configure_series_labels()
+        // The samples are 30 px wide; the label starts 12 px after them.
+        .legend_area_size(42)
         .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
@@ -424,6 +426,8 @@ fn figure_frontier(path: &Path, f: &FrontierN5) -> Res<()> {
         .legend(move |(x, y)| Circle::new((x + 12, y), 6, green.filled()));
     chart
         .configure_series_labels()
+        // The samples are 30 px wide; the label starts 12 px after them.
+        .legend_area_size(42)
         .position(SeriesLabelPosition::LowerLeft)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
@@ -462,6 +466,8 @@ fn figure_vs_n(
     chart
         .configure_mesh()
         .x_label_formatter(&|x| format!("{x:.0}"))
+        // Every tick with two decimals: "0.10" beside "0.12", not "0.1".
+        .y_label_formatter(&|y| format!("{y:.2}"))
         .x_desc("number of traders N")
         .y_desc(y_desc)
         .axis_desc_style(("sans-serif", 20))
@@ -491,6 +497,8 @@ fn figure_vs_n(
         .legend(legend_dashed!(grey, 2));
     chart
         .configure_series_labels()
+        // The samples are 30 px wide; the label starts 12 px after them.
+        .legend_area_size(42)
         .position(legend_at)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)

@@ -294,6 +294,34 @@ impl Market {
         Self::new(vec![TraderClass::new(kappa, distribution, n)])
     }
 
+    /// Class `index` (in the order given), like slice indexing.
+    ///
+    /// # Panics
+    /// If `index` is out of range; [`Market::get_class`] returns `None`
+    /// instead, and [`Market::classes`] iterates.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(0.0, 1.0).unwrap()).unwrap();
+    /// assert_eq!(m.class(0).count(), 3);
+    /// ```
+    pub fn class(&self, index: usize) -> &TraderClass {
+        &self.classes()[index]
+    }
+
+    /// Class `index`, or `None` when it is out of range.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(0.0, 1.0).unwrap()).unwrap();
+    /// assert!(m.get_class(0).is_some() && m.get_class(1).is_none());
+    /// ```
+    pub fn get_class(&self, index: usize) -> Option<&TraderClass> {
+        self.classes().get(index)
+    }
+
     /// The trader classes, in the order given.
     ///
     /// # Example

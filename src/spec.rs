@@ -2,7 +2,8 @@
 //! `solve` example), and the report computed from it.
 //!
 //! The types derive `serde` traits when the `serde` feature (on by default)
-//! is enabled; the crate itself reads and writes no JSON. Every validation
+//! is enabled, and [`json`] reads a spec from JSON text and writes the
+//! report; nothing below this module knows JSON. Every validation
 //! error names the offending field by its path in the spec, such as
 //! `traders[2].distribution.sigma`.
 //!
@@ -31,6 +32,8 @@ use thiserror::Error;
 
 mod deploy;
 mod pools;
+#[cfg(feature = "serde")]
+pub mod json;
 pub use self::deploy::{
     AssessSpec, AssessTraderSpec, AssessmentReport, BootstrapReport, BootstrapSpec,
     ClassAssessmentReport, ClassBootstrapReport, FailureReport, PlausibleMarketSpec,
@@ -260,6 +263,22 @@ enum Family {
     Estimate,
 }
 
+/// The parameters of a family, by its name in a spec (`None` for an
+/// unknown family).
+#[cfg(feature = "serde")]
+pub(crate) fn family_fields(family: &str) -> Option<&'static [&'static str]> {
+    Some(match family {
+        "uniform" => &["lo", "hi"],
+        "truncated_normal" => &["mu", "sigma", "lo", "hi"],
+        "beta" => &["a", "b", "lo", "hi"],
+        "triangular" => &["lo", "mode", "hi"],
+        "piecewise_linear" => &["z", "density"],
+        "mixture" => &["components"],
+        "estimate" => &["method", "samples", "support"],
+        _ => return None,
+    })
+}
+
 /// The wire form of [`DistributionSpec`]: a flat object tagged by
 /// `family`. Flat (rather than an internally tagged enum) so that a type
 /// error in a parameter is reported with its full path, e.g.
@@ -332,15 +351,7 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
             ("samples", raw.samples.is_some()),
             ("support", raw.support.is_some()),
         ];
-        let allowed: &[&str] = match family {
-            Family::Uniform => &["lo", "hi"],
-            Family::TruncatedNormal => &["mu", "sigma", "lo", "hi"],
-            Family::Beta => &["a", "b", "lo", "hi"],
-            Family::Triangular => &["lo", "mode", "hi"],
-            Family::PiecewiseLinear => &["z", "density"],
-            Family::Mixture => &["components"],
-            Family::Estimate => &["method", "samples", "support"],
-        };
+        let allowed = family_fields(name).unwrap_or(&[]);
         if let Some((field, _)) = given
             .iter()
             .find(|(f, present)| *present && !allowed.contains(f))
@@ -519,6 +530,34 @@ pub struct Spec {
     pub bootstrap: Option<BootstrapSpec>,
 }
 
+/// The answer to one [`FeeQuery`]: the query repeated, so that a report
+/// can be read on its own, and the side payment.
+///
+/// # Example
+/// ```
+/// use exchange_design::spec::{DistributionSpec, FeeQuery, Spec, TraderSpec};
+/// let spec = Spec { alpha: 0.5, traders: vec![
+///     TraderSpec { kappa: 0.5, count: 3, distribution: DistributionSpec::Uniform { lo: -1.0, hi: 1.0 } },
+/// ], fee_queries: Some(vec![FeeQuery { class: 0, p: 0.0, q: 0.0 }]), assess: None, bootstrap: None };
+/// let fees = spec.run()?.fees.unwrap();
+/// assert_eq!((fees[0].class, fees[0].p, fees[0].q), (0, 0.0, 0.0));
+/// assert!(fees[0].fee.is_finite());
+/// # Ok::<(), exchange_design::spec::SpecError>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct FeeReport {
+    /// The queried class (position in `traders`).
+    pub class: usize,
+    /// The clearing price queried.
+    pub p: f64,
+    /// The quantity bought queried (negative: sold).
+    pub q: f64,
+    /// `S_class(p, q)`: what the trader pays besides `p·q` (negative: a
+    /// rebate), participation fee included.
+    pub fee: f64,
+}
+
 /// One side-payment query: what a trader of class `class` pays besides
 /// `p·q` when it buys `q` at the clearing price `p`.
 ///
@@ -693,6 +732,30 @@ fn largest_scale_class(mech: &OptimalMechanism) -> (usize, f64) {
 }
 
 impl Spec {
+    /// Checks that `alpha` is in `[0, 1]` (NaN is not).
+    ///
+    /// # Errors
+    /// [`SpecError::Invalid`] naming `alpha`.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::spec::Spec;
+    /// let spec = Spec { alpha: 1.5, traders: vec![], fee_queries: None, assess: None, bootstrap: None };
+    /// assert!(spec.validate_alpha().unwrap_err().to_string().starts_with("alpha"));
+    /// ```
+    pub fn validate_alpha(&self) -> Result<(), SpecError> {
+        if (0.0..=1.0).contains(&self.alpha) {
+            return Ok(());
+        }
+        Err(invalid(
+            "alpha",
+            format!(
+                "{} is not in [0, 1]; give the weight on revenue as a number from 0 to 1",
+                self.alpha
+            ),
+        ))
+    }
+
     /// Builds the market, reporting the first invalid field.
     ///
     /// # Errors
@@ -759,15 +822,7 @@ impl Spec {
         &self,
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<Report, SpecError> {
-        if !(0.0..=1.0).contains(&self.alpha) {
-            return Err(invalid(
-                "alpha",
-                format!(
-                    "{} is not in [0, 1]; give the weight on revenue as a number from 0 to 1",
-                    self.alpha
-                ),
-            ));
-        }
+        self.validate_alpha()?;
         let market = self.market()?;
         let start = Instant::now();
         let mech = OptimalMechanism::solve(&market, self.alpha).map_err(SpecError::Solve)?;
@@ -834,7 +889,12 @@ impl Spec {
                         format!("the side payment at p = {:e}, q = {:e} overflows; give p and q of the size of the endowments (class {} has endowments in [{lo}, {hi}])", q.p, q.q, q.class),
                     ));
                 };
-                fees.push(fee);
+                fees.push(FeeReport {
+                    class: q.class,
+                    p: q.p,
+                    q: q.q,
+                    fee,
+                });
             }
             report.fees = Some(fees);
         }
@@ -1020,7 +1080,7 @@ pub struct Report {
         feature = "serde",
         serde(default, skip_serializing_if = "Option::is_none")
     )]
-    pub fees: Option<Vec<f64>>,
+    pub fees: Option<Vec<FeeReport>>,
     /// The designed auction under the spec's `assess` distributions.
     #[cfg_attr(
         feature = "serde",

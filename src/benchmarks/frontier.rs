@@ -198,6 +198,42 @@ impl Frontier {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn compute(market: &Market, options: &FrontierConfig) -> Result<Self, BenchmarkError> {
+        Self::compute_with_progress(market, options, &|_| {})
+    }
+
+    /// [`Frontier::compute`], calling `progress(solved)` after each solved
+    /// point with the number of points solved so far (from any thread when
+    /// the `parallel` feature is on). The total is not known in advance:
+    /// gaps are split until they are small enough.
+    ///
+    /// # Errors
+    /// As [`Frontier::compute`].
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::benchmarks::{Frontier, FrontierConfig};
+    /// use exchange_design::distribution::Uniform;
+    /// use exchange_design::market::Market;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let last = AtomicUsize::new(0);
+    /// let f = Frontier::compute_with_progress(&m, &FrontierConfig::default(), &|n| {
+    ///     last.fetch_max(n, Ordering::Relaxed);
+    /// })?;
+    /// assert_eq!(last.load(Ordering::Relaxed), f.points().len());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn compute_with_progress(
+        market: &Market,
+        options: &FrontierConfig,
+        progress: &(dyn Fn(usize) + Sync),
+    ) -> Result<Self, BenchmarkError> {
+        let solved = std::sync::atomic::AtomicUsize::new(0);
+        let point = |market: &Market, alpha: f64, start: Option<&OptimalMechanism>| {
+            let p = point(market, alpha, start)?;
+            progress(solved.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+            Ok::<_, BenchmarkError>(p)
+        };
         if options.initial_points < 2 {
             return Err(BenchmarkError::InvalidOption(format!(
                 "initial_points = {}; the frontier needs at least 2",

@@ -125,7 +125,7 @@ impl PiecewiseLinear {
             });
         }
         super::support(z[0], z[z.len() - 1])?;
-        if let Some((index, &value)) = density.iter().enumerate().find(|(_, &v)| v < 0.0) {
+        if let Some((index, &value)) = density.iter().enumerate().find(|&(_, &v)| v < 0.0) {
             return Err(DistributionError::NegativeDensity { index, value });
         }
         let total: f64 = z

@@ -177,7 +177,8 @@ pub(crate) fn checked_sorted(
         return Err(EstimationError::NonFiniteSample { index, value });
     }
     if let Some((lo, hi)) = support {
-        if let Some((index, &value)) = samples.iter().enumerate().find(|(_, &v)| v < lo || v > hi) {
+        if let Some((index, &value)) = samples.iter().enumerate().find(|&(_, &v)| v < lo || v > hi)
+        {
             return Err(EstimationError::OutsideSupport {
                 index,
                 value,

@@ -337,7 +337,7 @@ pub fn fit_beta(samples: &[f64], support: (f64, f64)) -> Result<Beta, Estimation
     if let Some((index, &value)) = samples
         .iter()
         .enumerate()
-        .find(|(_, &v)| v <= lo || v >= hi)
+        .find(|&(_, &v)| v <= lo || v >= hi)
     {
         return Err(EstimationError::SampleOnBoundary {
             index,

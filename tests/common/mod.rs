@@ -5,7 +5,9 @@
 
 #![allow(dead_code)]
 
+pub mod generator;
 pub mod markets;
+pub mod parametric_cases;
 pub mod reference;
 
 use exchange_design::distribution::EndowmentDistribution;
@@ -50,6 +52,17 @@ pub fn reference_integral<F: FnMut(f64) -> f64>(mut f: F, a: f64, b: f64, kinks:
     pts.windows(2)
         .map(|w| reference_integral_panels(&mut f, w[0], w[1], 64))
         .sum()
+}
+
+/// The `solve` front end on JSON text: the report as JSON, or the one-line
+/// message the command line prints after `error:`.
+pub fn solve_json(text: &str) -> Result<String, String> {
+    exchange_design::spec::json::solve(text).map_err(|e| e.to_string())
+}
+
+/// The `frontier` front end on JSON text, as [`solve_json`].
+pub fn frontier_json(text: &str) -> Result<String, String> {
+    exchange_design::spec::json::frontier(text).map_err(|e| e.to_string())
 }
 
 /// `|a − b| ≤ tol · max(1, |a|, |b|)`.

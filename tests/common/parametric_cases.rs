@@ -1,6 +1,6 @@
 //! The parametric-fit cases of issue 20 and their samplers, shared by
 //! `tests/estimation_parametric.rs` (a few hundred seeds) and
-//! `examples/estimation_sweep.rs` (the full sweep). Included with
+//! `examples/tools/estimation_sweep.rs` (the full sweep). Included with
 //! `#[path]`, not a test of its own.
 //!
 //! A truncated-normal sample can truly have no maximum likelihood

@@ -1,0 +1,269 @@
+//! `Mixture`: closed forms against an independent reference quadrature of
+//! the mixture's density written here, quantiles, bad input as typed
+//! errors, the two-mode reference optimum, and the spec's `mixture` family.
+
+use crate::common;
+
+use common::{assert_quantile_inverts_cdf, reference_integral};
+use exchange_design::distribution::{
+    DistributionError, EndowmentDistribution, Mixture, Triangular, TruncatedNormal, Uniform,
+};
+use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::OptimalMechanism;
+use std::sync::Arc;
+
+fn two_modes() -> Mixture {
+    Mixture::from_components(vec![
+        (0.5, TruncatedNormal::new(-0.6, 0.15, -1.0, 1.0).unwrap()),
+        (0.5, TruncatedNormal::new(0.6, 0.15, -1.0, 1.0).unwrap()),
+    ])
+    .unwrap()
+}
+
+/// Components with different supports: the density jumps at −0.5 and 0.
+fn staggered() -> Mixture {
+    Mixture::new(vec![
+        (
+            3.0,
+            Arc::new(Uniform::new(-1.0, 0.0).unwrap()) as Arc<dyn EndowmentDistribution>,
+        ),
+        (1.0, Arc::new(Triangular::new(-0.5, 0.0, 1.0).unwrap())),
+    ])
+    .unwrap()
+}
+
+/// A mixture of a mixture and a truncated normal.
+fn nested() -> Mixture {
+    Mixture::new(vec![
+        (2.0, Arc::new(staggered()) as Arc<dyn EndowmentDistribution>),
+        (
+            1.0,
+            Arc::new(TruncatedNormal::new(0.3, 0.4, -0.8, 1.2).unwrap()),
+        ),
+    ])
+    .unwrap()
+}
+
+/// Every closed form against quadrature of the density written out here
+/// (weights times component densities), split at the known jumps.
+fn check_against_reference(m: &Mixture, density: &dyn Fn(f64) -> f64, jumps: &[f64]) {
+    let (lo, hi) = m.support();
+    let tol = 1e-12;
+    let int = |f: &dyn Fn(f64) -> f64, a: f64, b: f64| reference_integral(f, a, b, jumps);
+    assert!((int(density, lo, hi) - 1.0).abs() < tol);
+    let mean = int(&|z| z * density(z), lo, hi);
+    assert!((m.mean() - mean).abs() < tol, "mean {} vs {mean}", m.mean());
+    let second = int(&|z| z * z * density(z), lo, hi);
+    assert!((m.variance() - (second - mean * mean)).abs() < tol);
+    for k in 0..=20 {
+        let x = lo + (hi - lo) * k as f64 / 20.0;
+        let cdf = int(density, lo, x);
+        assert!(
+            (m.cdf(x) - cdf).abs() < tol,
+            "cdf({x}) {} vs {cdf}",
+            m.cdf(x)
+        );
+        assert!((m.sf(x) - (1.0 - cdf)).abs() < tol);
+        let pm = int(&|z| z * density(z), lo, x);
+        assert!((m.partial_moment(x) - pm).abs() < tol, "M({x})");
+        // ∫_lo^x F = x F(x) − M(x) and ∫_x^hi (1 − F) = E(Z − x)⁺.
+        let cdf_int = x * cdf - pm;
+        assert!((m.cdf_integral(x) - cdf_int).abs() < tol, "∫F to {x}");
+        let sf_int = int(&|z| (z - x) * density(z), x, hi);
+        assert!((m.sf_integral(x) - sf_int).abs() < tol, "∫(1 − F) from {x}");
+        if x > lo && x < hi && density(x) > 0.0 {
+            assert!(
+                (m.cdf_pdf_ratio(x) - cdf / density(x)).abs() < 1e-10 * (1.0 + cdf / density(x))
+            );
+        }
+    }
+    assert_quantile_inverts_cdf(m);
+}
+
+#[test]
+fn two_mode_mixture_matches_reference_quadrature() {
+    let a = TruncatedNormal::new(-0.6, 0.15, -1.0, 1.0).unwrap();
+    let b = TruncatedNormal::new(0.6, 0.15, -1.0, 1.0).unwrap();
+    check_against_reference(&two_modes(), &|z| 0.5 * a.pdf(z) + 0.5 * b.pdf(z), &[]);
+}
+
+#[test]
+fn staggered_supports_match_reference_quadrature() {
+    let m = staggered();
+    assert_eq!(m.support(), (-1.0, 1.0));
+    assert_eq!(m.weights(), &[0.75, 0.25]);
+    assert_eq!(m.kinks(), &[-0.5, 0.0]);
+    let u = Uniform::new(-1.0, 0.0).unwrap();
+    let t = Triangular::new(-0.5, 0.0, 1.0).unwrap();
+    let density = |z: f64| {
+        let uz = if (-1.0..0.0).contains(&z) {
+            u.pdf(z)
+        } else {
+            0.0
+        };
+        let tz = if (-0.5..=1.0).contains(&z) {
+            t.pdf(z)
+        } else {
+            0.0
+        };
+        0.75 * uz + 0.25 * tz
+    };
+    check_against_reference(&m, &density, &[-0.5, 0.0]);
+}
+
+#[test]
+fn nested_mixture_matches_reference_quadrature() {
+    let m = nested();
+    assert_eq!(m.support(), (-1.0, 1.2));
+    let inner = staggered();
+    let n = TruncatedNormal::new(0.3, 0.4, -0.8, 1.2).unwrap();
+    let density = |z: f64| {
+        let i = if (-1.0..1.0).contains(&z) {
+            inner.pdf(z)
+        } else {
+            0.0
+        };
+        let nz = if (-0.8..=1.2).contains(&z) {
+            n.pdf(z)
+        } else {
+            0.0
+        };
+        (2.0 * i + nz) / 3.0
+    };
+    check_against_reference(&m, &density, &[-0.8, -0.5, 0.0, 1.0]);
+}
+
+#[test]
+fn bad_components_are_typed_errors_naming_the_component() {
+    assert!(matches!(
+        Mixture::new(vec![]),
+        Err(DistributionError::NoComponents)
+    ));
+    let u = || Uniform::new(0.0, 1.0).unwrap();
+    for w in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let e = Mixture::from_components(vec![(1.0, u()), (w, u())]).unwrap_err();
+        assert!(
+            matches!(e, DistributionError::InvalidWeight { index: 1, .. }),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("component 1"), "{e}");
+    }
+    // Disjoint supports are a mixture with a gap: no mass between them.
+    let gap = Mixture::from_components(vec![
+        (1.0, Uniform::new(0.0, 1.0).unwrap()),
+        (1.0, Uniform::new(2.0, 3.0).unwrap()),
+    ])
+    .unwrap();
+    assert_eq!(gap.support(), (0.0, 3.0));
+    assert_eq!((gap.cdf(1.0), gap.cdf(1.5), gap.cdf(2.0)), (0.5, 0.5, 0.5));
+    assert_eq!(gap.pdf(1.5), 0.0);
+    // Supports that only touch where both densities vanish.
+    let touching = Mixture::from_components(vec![
+        (1.0, Triangular::new(0.0, 0.0, 1.0).unwrap()),
+        (1.0, Triangular::new(1.0, 2.0, 2.0).unwrap()),
+    ])
+    .unwrap();
+    assert_eq!(touching.pdf(1.0), 0.0);
+    assert!((touching.cdf(1.0) - 0.5).abs() < 1e-15);
+}
+
+/// The design notes' two-mode market (computed outside the crate): one
+/// class of two traders, κ = ½, α = 1.
+#[test]
+fn two_mode_market_matches_the_reference_optimum() {
+    let m = Market::new(vec![TraderClass::new(0.5, two_modes(), 2)]).unwrap();
+    let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
+    assert!(
+        (mech.revenue() - 0.211120).abs() < 1e-6,
+        "{}",
+        mech.revenue()
+    );
+    let (za, zb) = mech.class(0).binding_interval();
+    assert!((za + zb).abs() < 1e-9);
+}
+
+#[test]
+fn the_spec_takes_mixtures_and_names_the_component_at_fault() {
+    let spec = |components: &str| {
+        format!(
+            r#"{{"alpha": 1.0, "traders": [{{"kappa": 0.5, "count": 2,
+              "distribution": {{"family": "mixture", "components": {components}}}}}]}}"#
+        )
+    };
+    let good = spec(
+        r#"[{"weight": 1, "distribution": {"family": "truncated_normal", "mu": -0.6, "sigma": 0.15, "lo": -1, "hi": 1}},
+            {"weight": 1, "distribution": {"family": "truncated_normal", "mu": 0.6, "sigma": 0.15, "lo": -1, "hi": 1}}]"#,
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&common::solve_json(&good).unwrap()).unwrap();
+    assert!((report["revenue"].as_f64().unwrap() - 0.211120).abs() < 1e-6);
+
+    let cases = [
+        (
+            r#"[{"weight": 1, "distribution": {"family": "uniform", "lo": -1, "hi": 0}},
+                {"weight": 1, "distribution": {"family": "truncated_normal", "mu": 0, "sigma": -1, "lo": -1, "hi": 1}}]"#,
+            "traders[0].distribution.components[1].distribution.sigma",
+        ),
+        (
+            r#"[{"weight": 1, "distribution": {"family": "uniform", "lo": -1, "hi": 0}},
+                {"weight": -2, "distribution": {"family": "uniform", "lo": 0, "hi": 1}}]"#,
+            "traders[0].distribution.components[1].weight",
+        ),
+        ("[]", "traders[0].distribution:"),
+    ];
+    for (components, path) in cases {
+        let err = common::solve_json(&spec(components)).unwrap_err();
+        assert!(err.starts_with(path), "{path}: got {err}");
+    }
+    // Nesting deeper than the spec allows.
+    let mut inner = r#"{"family": "uniform", "lo": 0, "hi": 1}"#.to_string();
+    for _ in 0..10 {
+        inner = format!(
+            r#"{{"family": "mixture", "components": [{{"weight": 1, "distribution": {inner}}}]}}"#
+        );
+    }
+    let deep = format!(
+        r#"{{"alpha": 1.0, "traders": [{{"kappa": 1, "count": 2, "distribution": {inner}}}]}}"#
+    );
+    let err = common::solve_json(&deep).unwrap_err();
+    assert!(err.contains("nested more than 8 deep"), "{err}");
+}
+
+/// The one-pass `density_and_ratio` agrees with the separate density,
+/// hazard ratios and survival function, inside components, at their ends,
+/// in a gap and outside the support.
+#[test]
+fn density_and_ratio_agrees_with_the_separate_functions() {
+    use exchange_design::distribution::{EndowmentDistribution, HazardRatio, TruncatedNormal};
+    let m = Mixture::new(vec![
+        (
+            1.0,
+            std::sync::Arc::new(Uniform::new(-1.0, 0.0).unwrap())
+                as std::sync::Arc<dyn EndowmentDistribution>,
+        ),
+        (
+            2.0,
+            std::sync::Arc::new(TruncatedNormal::new(0.3, 0.2, -0.5, 0.8).unwrap()),
+        ),
+        (
+            0.5,
+            std::sync::Arc::new(Triangular::new(1.0, 1.2, 2.0).unwrap()),
+        ),
+    ])
+    .unwrap();
+    let points = [
+        -1.0, -0.7, -0.5, -0.2, 0.0, 0.3, 0.8, 0.9, 1.0, 1.5, 2.0, 2.5, -3.0,
+    ];
+    for z in points {
+        for (which, r) in [
+            (HazardRatio::CdfOverPdf, m.cdf_pdf_ratio(z)),
+            (HazardRatio::SfOverPdf, m.sf_pdf_ratio(z)),
+        ] {
+            let (f, ratio, sf) = m.density_and_ratio(z, which);
+            let close = |a: f64, b: f64| a == b || (a - b).abs() <= 1e-14 * a.abs().max(b.abs());
+            assert!(close(f, m.pdf(z)), "pdf at {z}: {f} vs {}", m.pdf(z));
+            assert!(close(sf, m.sf(z)), "sf at {z}: {sf} vs {}", m.sf(z));
+            assert!(close(ratio, r), "{which:?} at {z}: {ratio} vs {r}");
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Issue 10: the work the solver does, pinned on fixed reference markets
+//! (so that a wrong Newton slope or a lost warm start fails a test even
+//! when the answer stays right), construction in O(1) for built-in
+//! families, warm-started and parallel frontiers equal to independent
+//! solves, and the same numbers on every thread count.
+
+use crate::common::generator;
+
+use exchange_design::benchmarks::{Frontier, FrontierConfig};
+use exchange_design::distribution::{
+    Beta, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal, Uniform,
+};
+use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::{OptimalMechanism, SolverConfig};
+use exchange_design::numerics::{Tolerances, SCAN_POINTS};
+use generator::{heterogeneous_spec, Supports};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+fn market(n: usize, supports: Supports) -> Market {
+    heterogeneous_spec(n, 7, 0.0, supports).market().unwrap()
+}
+
+/// `budget_rel · Σ count·width²/κ`: the revenue that counts as zero.
+fn revenue_zero(m: &Market) -> f64 {
+    let scale: f64 = m
+        .classes()
+        .iter()
+        .map(|c| {
+            let (lo, hi) = c.distribution().support();
+            c.count() as f64 * (hi - lo) * (hi - lo) / c.kappa()
+        })
+        .sum();
+    Tolerances::DEFAULT.budget_rel * scale
+}
+
+fn rel(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.abs().max(b.abs()).max(1e-300)
+}
+
+#[test]
+fn built_in_families_are_validated_by_their_constructors() {
+    let families: Vec<Box<dyn EndowmentDistribution>> = vec![
+        Box::new(Uniform::new(-1.0, 1.0).unwrap()),
+        Box::new(TruncatedNormal::new(0.0, 1.0, -1.0, 1.0).unwrap()),
+        Box::new(Beta::new(2.0, 3.0, 0.0, 1.0).unwrap()),
+        Box::new(Triangular::new(-1.0, 0.0, 1.0).unwrap()),
+        Box::new(PiecewiseLinear::new(vec![0.0, 1.0, 2.0], vec![1.0, 2.0, 1.0]).unwrap()),
+    ];
+    assert!(families.iter().all(|d| d.validated_by_construction()));
+}
+
+/// Uniform on [0, 1], counting its density evaluations.
+#[derive(Debug)]
+struct Counting(Arc<AtomicUsize>);
+
+impl EndowmentDistribution for Counting {
+    fn support(&self) -> (f64, f64) {
+        (0.0, 1.0)
+    }
+    fn cdf(&self, z: f64) -> f64 {
+        z.clamp(0.0, 1.0)
+    }
+    fn pdf(&self, z: f64) -> f64 {
+        self.0.fetch_add(1, Ordering::Relaxed);
+        if (0.0..=1.0).contains(&z) {
+            1.0
+        } else {
+            0.0
+        }
+    }
+}
+
+#[test]
+fn user_types_still_get_the_validation_scan() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let d = Counting(calls.clone());
+    assert!(!d.validated_by_construction());
+    Market::new(vec![
+        TraderClass::new(1.0, d, 1),
+        TraderClass::new(1.0, Uniform::new(0.0, 1.0).unwrap(), 1),
+    ])
+    .unwrap();
+    assert!(calls.load(Ordering::Relaxed) > SCAN_POINTS);
+}
+
+#[test]
+fn outer_newton_takes_few_steps_and_none_from_the_answer() {
+    // Heterogeneous truncated normals, budget slack at α = 0.5.
+    let m = market(200, Supports::Centred);
+    let cfg = SolverConfig::default();
+    let cold = OptimalMechanism::solve(&m, 0.5).unwrap();
+    assert!(!cold.budget_binding());
+    // Newton from the aggregate of the first-best state converges
+    // quadratically: a step or two, each certified by its residual.
+    let outer = cold.status().outer_iterations;
+    assert!((1..=3).contains(&outer), "{}", cold.status());
+    // Started from its own answer, the outer residual certifies
+    // convergence at once: one evaluation, no probe, no re-run.
+    let again = OptimalMechanism::solve_warm(&m, 0.5, &cfg, &cold).unwrap();
+    assert_eq!(again.status().outer_iterations, 1, "{}", again.status());
+    assert!(rel(again.revenue(), cold.revenue()) < 1e-12);
+    // From a neighbouring weight: no more than cold.
+    let near = OptimalMechanism::solve(&m, 0.45).unwrap();
+    let warm = OptimalMechanism::solve_warm(&m, 0.5, &cfg, &near).unwrap();
+    assert!(warm.status().outer_iterations <= outer, "{}", warm.status());
+    assert!(rel(warm.revenue(), cold.revenue()) < 1e-11);
+    assert!(rel(warm.efficiency(), cold.efficiency()) < 1e-11);
+}
+
+/// A market found by `best_response`'s properties: a tabulated class with
+/// a deep dip (ironed), a Beta class whose density vanishes at both ends
+/// and a uniform one. Every trial of the budget search lands on the
+/// surplus side, converging from above; an early version of the inverse
+/// quadratic search counted those as slow progress, bisected to a weight of
+/// 1e-151, and the Beta class's tails then lost their digits (see
+/// `welfare::tests::a_tail_that_lost_its_digits_is_integrated_afresh`),
+/// ending in a false `BudgetNotBalanced`.
+#[test]
+fn a_search_converging_from_one_side_is_not_cut_short() {
+    let lo = 0.8166808838067471;
+    let x = |t: f64| lo + 0.5 * t;
+    let m = Market::new(vec![
+        TraderClass::new(
+            1.4933620654432604,
+            Uniform::new(
+                0.08961968559340278,
+                0.08961968559340278 + 1.4994303897398558,
+            )
+            .unwrap(),
+            2,
+        ),
+        TraderClass::new(
+            3.309271099985738,
+            PiecewiseLinear::new(
+                vec![lo, x(0.07), x(0.15), x(0.23), x(1.0)],
+                vec![1.0, 1.0, 0.01, 1.0, 1.0],
+            )
+            .unwrap(),
+            1,
+        ),
+        TraderClass::new(
+            4.0111818023242405,
+            Beta::new(
+                1.7179535799820047,
+                3.8723620197819018,
+                0.0,
+                1.31967575407136,
+            )
+            .unwrap(),
+            1,
+        ),
+    ])
+    .unwrap();
+    let mech = OptimalMechanism::solve(&m, 0.0).unwrap();
+    let s = mech.status();
+    let zero = revenue_zero(&m);
+    assert!(mech.budget_binding() && mech.revenue().abs() <= zero, "{s}");
+    let cfg = SolverConfig::default();
+    let below = OptimalMechanism::solve_unconstrained(&m, mech.beta() * 0.999, &cfg).unwrap();
+    let above = OptimalMechanism::solve_unconstrained(&m, mech.beta() * 1.001, &cfg).unwrap();
+    assert!(below.revenue() < -zero && above.revenue() > zero);
+    // Superlinear from one side: no bisection, a handful of trials.
+    assert!(s.budget_iterations <= 6, "{s}");
+}
+
+#[test]
+fn budget_search_takes_a_handful_of_trial_solves() {
+    for n in [12usize, 100, 1_000] {
+        let m = market(n, Supports::Offset);
+        let mech = OptimalMechanism::solve(&m, 0.0).unwrap();
+        let s = mech.status();
+        assert!(mech.budget_binding(), "n = {n}");
+        // It breaks even, to the budget tolerance.
+        let zero = revenue_zero(&m);
+        assert!(mech.revenue().abs() <= zero, "n = {n}: {}", mech.revenue());
+        // And the weight is the break-even one: revenue runs a deficit a
+        // little below it and a surplus a little above (R increases).
+        let cfg = SolverConfig::default();
+        let below = OptimalMechanism::solve_unconstrained(&m, mech.beta() * 0.999, &cfg).unwrap();
+        let above = OptimalMechanism::solve_unconstrained(&m, mech.beta() * 1.001, &cfg).unwrap();
+        assert!(below.revenue() < -zero && above.revenue() > zero, "n = {n}");
+        // The work: at most 5 trial solves (the bisection it replaced took
+        // 60–70), each with at most 3 outer steps.
+        assert!((1..=5).contains(&s.budget_iterations), "n = {n}: {s}");
+        // Pinned exactly (issue 10: tests pin the work): a worse first
+        // guess, a lost interpolation step or a tighter break-even
+        // tolerance adds trials while the answer stays right, and fails
+        // here. Update these counts only with a change that is meant to
+        // alter the search (the inverse quadratic took n = 100 from 4
+        // trials to 3).
+        let pinned = match n {
+            12 => (4, 10),
+            _ => (3, 7),
+        };
+        assert_eq!(
+            (s.budget_iterations, s.outer_iterations),
+            pinned,
+            "n = {n}: {s}"
+        );
+        assert!(
+            s.outer_iterations <= 3 * (s.budget_iterations + 1),
+            "n = {n}: {s}"
+        );
+    }
+}
+
+#[test]
+fn frontier_points_equal_independent_solves_and_reuse_neighbours() {
+    let m = market(60, Supports::Centred);
+    let f = Frontier::compute(&m, &FrontierConfig::default()).unwrap();
+    let pts = f.points();
+    assert!(pts.len() >= 20, "{}", pts.len());
+    for p in pts {
+        let solo = OptimalMechanism::solve(&m, p.alpha).unwrap();
+        assert!(rel(p.efficiency, solo.efficiency()) < 1e-9, "{p:?}");
+        assert!((p.revenue - solo.revenue()).abs() < 1e-9 * solo.efficiency().abs().max(1.0));
+    }
+    let w = f.work();
+    assert_eq!(w.solves, pts.len());
+    // Nine initial weights in chains of four start cold three times; every
+    // other solve starts from a neighbour.
+    assert_eq!(w.warm_started, w.solves - 3, "{w:?}");
+    // Warm starts pay: fewer outer steps per point than cold solves.
+    let cold: usize = pts
+        .iter()
+        .map(|p| {
+            let s = OptimalMechanism::solve(&m, p.alpha).unwrap();
+            s.status().outer_iterations
+        })
+        .sum();
+    eprintln!("frontier work {w:?}, cold outer iterations {cold}");
+    assert!(w.outer_iterations < cold, "{w:?} against {cold} cold");
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn numbers_do_not_depend_on_the_thread_count() {
+    let m = market(3_000, Supports::Centred);
+    let solve_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| OptimalMechanism::solve(&m, 0.5).unwrap())
+    };
+    let (a, b) = (solve_on(1), solve_on(2));
+    assert!(rel(a.revenue(), b.revenue()) <= 1e-12);
+    assert!(rel(a.efficiency(), b.efficiency()) <= 1e-12);
+    for (x, y) in a.classes().iter().zip(b.classes()) {
+        assert!((x.eta() - y.eta()).abs() <= 1e-12 * x.eta().abs().max(1.0));
+    }
+    let small = market(80, Supports::Offset);
+    let frontier_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| Frontier::compute(&small, &FrontierConfig::default()).unwrap())
+    };
+    let (f1, f2) = (frontier_on(1), frontier_on(2));
+    assert_eq!(f1.points().len(), f2.points().len());
+    for (p, q) in f1.points().iter().zip(f2.points()) {
+        assert_eq!(p.alpha, q.alpha);
+        assert!(rel(p.efficiency, q.efficiency) <= 1e-12);
+        assert!((p.revenue - q.revenue).abs() <= 1e-12 * p.efficiency.abs().max(1.0));
+    }
+}
+
+#[test]
+fn frontier_example_prints_the_frontier_and_names_bad_fields() {
+    let spec = r#"{"alpha": 0.3, "traders": [
+        {"kappa": 0.5, "count": 4, "distribution": {"family": "uniform", "lo": -1, "hi": 1}}
+    ]}"#;
+    let out: serde_json::Value =
+        serde_json::from_str(&crate::common::frontier_json(spec).unwrap()).unwrap();
+    let m = Market::symmetric(4, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+    let f = Frontier::compute(&m, &FrontierConfig::default()).unwrap();
+    let points = out["points"].as_array().unwrap();
+    assert_eq!(points.len(), f.points().len());
+    for (p, q) in points.iter().zip(f.points()) {
+        assert_eq!(p["alpha"].as_f64().unwrap(), q.alpha);
+        assert_eq!(p["efficiency"].as_f64().unwrap(), q.efficiency);
+        assert_eq!(p["revenue"].as_f64().unwrap(), q.revenue);
+    }
+    assert_eq!(
+        out["first_best"]["efficiency"].as_f64().unwrap(),
+        f.first_best().efficiency
+    );
+    let da = f.double_auction_with_fees().unwrap();
+    assert_eq!(
+        out["double_auction_with_fees"]["revenue"].as_f64().unwrap(),
+        da.revenue
+    );
+    assert!(out["double_auction"].is_object());
+
+    let bad = r#"{"alpha": 0.3, "traders": [
+        {"kappa": -1, "count": 4, "distribution": {"family": "uniform", "lo": -1, "hi": 1}}
+    ]}"#;
+    let err = crate::common::frontier_json(bad).unwrap_err();
+    assert!(err.starts_with("traders[0].kappa"), "{err}");
+    let err =
+        crate::common::frontier_json(r#"{"alpha": 0.3, "traders": [{"kappa": 1}]}"#).unwrap_err();
+    assert!(err.contains("distribution"), "{err}");
+}
+
+#[test]
+fn dense_newton_steps_are_pinned() {
+    use exchange_design::mechanism::SolverVariant;
+    // Damped Newton on the vector of levels, from the first-best levels:
+    // quadratic convergence, a few full steps. A worse start or a wrong
+    // Jacobian shows as more steps.
+    let cfg = SolverConfig::default().with_variant(SolverVariant::DenseNewton);
+    for (n, pinned) in [(12, 2), (60, 2)] {
+        let m = market(n, Supports::Centred);
+        let dense = OptimalMechanism::solve_with(&m, 0.5, &cfg).unwrap();
+        let aggregate = OptimalMechanism::solve(&m, 0.5).unwrap();
+        assert!(rel(dense.revenue(), aggregate.revenue()) < 1e-11);
+        assert!(rel(dense.efficiency(), aggregate.efficiency()) < 1e-11);
+        assert_eq!(
+            dense.status().outer_iterations,
+            pinned,
+            "n = {n}: {}",
+            dense.status()
+        );
+    }
+}
