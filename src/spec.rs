@@ -32,6 +32,7 @@ use thiserror::Error;
 
 mod deploy;
 mod pools;
+mod status;
 #[cfg(feature = "serde")]
 pub mod json;
 pub use self::deploy::{
@@ -40,6 +41,7 @@ pub use self::deploy::{
     RobustFeesReport, RobustFeesSpec,
 };
 pub use self::pools::PoolReport;
+pub use self::status::StatusReport;
 
 /// A distribution family with its parameters, tagged by `family`.
 ///
@@ -1068,6 +1070,9 @@ pub struct Report {
     pub n_traders: u64,
     /// Wall time of the solve, in seconds.
     pub solve_seconds: f64,
+    /// How the solve went: why it stopped, iterations, residual and the
+    /// tolerance it met.
+    pub status: StatusReport,
     /// One entry per spec entry, in order.
     pub classes: Vec<ClassReport>,
     /// The first best of the same market.
@@ -1127,6 +1132,7 @@ impl Report {
             efficiency: mech.efficiency(),
             n_traders: mech.market().n_traders(),
             solve_seconds,
+            status: StatusReport::from(mech.status()),
             classes: parallel::map(&(0..mech.classes().len()).collect::<Vec<_>>(), |&i| {
                 let c = mech.class(i);
                 let (z_a, z_b) = c.binding_interval();

@@ -61,6 +61,7 @@ fn the_issue_spec_solves_to_finite_numbers() {
         "efficiency",
         "n_traders",
         "solve_seconds",
+        "status",
         "classes",
         "first_best",
         "double_auction",
@@ -69,6 +70,9 @@ fn the_issue_spec_solves_to_finite_numbers() {
     }
     assert_eq!(v["classes"].as_array().unwrap().len(), 5);
     assert_eq!(v["n_traders"], 7);
+    let status = &v["status"];
+    assert_eq!(status["converged"], true);
+    assert!(status["residual"].as_f64().unwrap() <= status["tolerance"].as_f64().unwrap());
     for c in v["classes"].as_array().unwrap() {
         for key in [
             "kappa",
