@@ -1131,3 +1131,40 @@ fn a_jump_of_a_tiny_density_is_ironed() {
     check_feasibility(&mech).unwrap();
     assert_monotone(&mech);
 }
+
+/// Market 15 of `ironing_search ordinary 300 2`, cut to its first class's
+/// inner mixture: a narrow normal component on [−0.974, −0.932] beside the
+/// far tail (30 to 56 σ) of another. Below −0.974 the density is 1e-196
+/// and less, down to exact underflow; at −0.974 it jumps up, so the lower
+/// type `L = z + β F/f` falls there by the tail's `F/f` (1.7e-4). The hull
+/// compared slopes by a cross product of a probability near 1e-200 with one
+/// near 1e-7, which underflowed and dropped the vertex, so the types just
+/// below the jump kept the raw `L` and the interim allocation rose (Lemma
+/// 1). The stretch is now a gap (it holds less than 1e-150 of the
+/// probability), pooled with the types above it.
+#[test]
+fn a_jump_up_from_an_underflowing_tail_is_ironed() {
+    let json = |alpha: f64| {
+        format!(
+            r#"{{"alpha":{alpha},"traders":[{{"kappa":0.4621913340400566,"count":3,"distribution":{{"family":"mixture","components":[
+            {{"weight":0.7759551062149073,"distribution":{{"family":"truncated_normal","mu":-0.8202263436243324,"sigma":0.005099295998506366,"lo":-1.1062503550422633,"hi":-0.7195018797778453}}}},
+            {{"weight":0.735233736832057,"distribution":{{"family":"truncated_normal","mu":-0.9422916466212796,"sigma":0.008710920760650945,"lo":-0.9738171343255594,"hi":-0.9316077388735042}}}}]}}}},
+            {{"kappa":1.0,"count":2,"distribution":{{"family":"uniform","lo":-1.2,"hi":-0.3}}}}]}}"#
+        )
+    };
+    let jump = -0.9738171343255594_f64;
+    let types: Vec<f64> = (0..=400)
+        .map(|k| jump - 2e-4 + 4e-4 * k as f64 / 400.0)
+        .chain([jump.next_down(), jump, jump.next_up()])
+        .collect();
+    let mut types = types;
+    types.sort_by(f64::total_cmp);
+    for alpha in [0.5, 1.0] {
+        let (market, alpha) = spec_market(&json(alpha));
+        let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+        check_feasibility(&mech).unwrap();
+        assert_monotone(&mech);
+        assert_monotone_at(&mech, 0, &types);
+        assert!(mech.status().ironing_bound < 1e-8);
+    }
+}

@@ -296,6 +296,19 @@ fn iron(
     }
 }
 
+/// Probability below which a cell counts as holding none: the cell is a gap
+/// (a jump of `F⁻¹`, see the module documentation), and its types are pooled
+/// with their neighbours. Just above the square root of the smallest normal
+/// double (1.5e-154): below it, the products and ratios the ironing takes
+/// of such masses and of the densities that give them (the hull's slopes
+/// `Δc/Δu`, the raw types' `F/f` and `(1 − F)/f` and their slopes, the
+/// squares in the welfare moments) underflow or overflow. Treating such a
+/// stretch as empty moves the curve `G` by at most the type scale times its
+/// mass, far below [`IRONING_TOLERANCE`]: far in the tail of a narrow
+/// normal component, or between two tight clusters, where the density
+/// underflows, the answer is the same as for a density that is exactly 0.
+const EMPTY_MASS: f64 = 1e-150;
+
 /// Relative accuracy asked of the curve's increment over one cell. Where
 /// the closed forms' rounding, divided by the cell's mass, would exceed this
 /// (relative to the type scale), the cell is integrated directly.
@@ -331,6 +344,21 @@ fn profile(mesh: &mut Mesh<'_>, t: &SideType<'_>) -> Profile {
                 Side::Lower => lower,
                 Side::Upper => upper,
             };
+        }
+        if du < EMPTY_MASS {
+            // Numerically no probability: a gap. Its increment is the limit
+            // as its mass goes to 0, `β ∫ F` for `L` and `−β ∫ (1 − F)` for
+            // `H` (with `F` constant across the cell to within its mass, the
+            // trapezoid is exact to `β Δz EMPTY_MASS`); the mass-weighted
+            // types `∫ (z − c) f` go with the dropped mass.
+            let dz = b.z - a.z;
+            du = 0.0;
+            dc = t.beta
+                * dz
+                * match t.side {
+                    Side::Lower => 0.5 * (a.cdf + b.cdf),
+                    Side::Upper => -0.5 * (a.sf + b.sf),
+                };
         }
         du_all.push(du);
         dc_all.push(dc);
