@@ -1168,3 +1168,34 @@ fn a_jump_up_from_an_underflowing_tail_is_ironed() {
         assert!(mech.status().ironing_bound < 1e-8);
     }
 }
+
+/// Market 18 of `ironing_search ordinary 100 1`: a class whose normal
+/// component (σ = 0.0024) ends 69 σ above its mean, where a triangular
+/// component begins, so between them the density falls through every
+/// power of ten to underflow. How much of that stretch the upper type
+/// pools moves with `ln β` (it is where `f ≈ β`), and so does the revenue:
+/// at α = 0 the budget breaks even near β = 1e-180. The budget search's
+/// bisection in `ln β` took the geometric mean as `√(dl · dh)`, which
+/// underflowed to 0 for 1e-300 · 1e-152 and retried `β = α`; the search
+/// crept and gave up ("no weight breaks even"). Fresh solves either side
+/// of the weight it finds bracket the break-even, and the budget balances.
+#[test]
+fn a_break_even_weight_near_1e_minus_180_is_found() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.0,"traders":[{"kappa":4.071649916771137,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.019347664872448073,"distribution":{"family":"piecewise_linear","z":[0.41173366677516676,0.46682183163331464,0.49712362250736025],"density":[1.8454771865204895,1.6541455893384134,1.3913873966748331]}},{"weight":0.004377904044586768,"distribution":{"family":"mixture","components":[{"weight":0.27189758148773735,"distribution":{"family":"triangular","lo":0.38849227111522994,"mode":0.48612049075557523,"hi":0.5482988953424136}},{"weight":0.6269154499994867,"distribution":{"family":"truncated_normal","mu":0.36429494657139955,"sigma":0.059410190921981236,"lo":0.31919097615925307,"hi":0.38849227111522994}},{"weight":0.9109548554634845,"distribution":{"family":"uniform","lo":0.5482988953424136,"hi":0.579641302596926}},{"weight":0.9118228211277921,"distribution":{"family":"truncated_normal","mu":0.5273117508705392,"sigma":0.010899563215555685,"lo":0.4753615097354016,"hi":0.5436973908455818}}]}},{"weight":0.4013256876923357,"distribution":{"family":"truncated_normal","mu":0.546949691213862,"sigma":0.03426800844439917,"lo":0.44432365056896955,"hi":0.6239858153969884}}]}},
+        {"kappa":0.6524890683349731,"count":2,"distribution":{"family":"mixture","components":[{"weight":0.26601928265806746,"distribution":{"family":"triangular","lo":-0.12199854968754587,"mode":0.11372382606720244,"hi":0.6549373407371735}},{"weight":0.9047470971131975,"distribution":{"family":"truncated_normal","mu":-0.2844980261792346,"sigma":0.002370560282937652,"lo":-0.5603393708541737,"hi":-0.12199854968754587}}]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    assert!(mech.budget_binding());
+    assert!(mech.revenue().abs() < 1e-11, "{}", mech.revenue());
+    let beta = mech.beta();
+    assert!(beta > 1e-190 && beta < 1e-170, "{beta:e}");
+    let at = |b: f64| {
+        OptimalMechanism::solve_unconstrained(&market, b, &Default::default())
+            .unwrap()
+            .revenue()
+    };
+    assert!(at(beta / 1e3) < 0.0 && at(beta * 1e3) > 0.0);
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+}
