@@ -249,9 +249,9 @@ fn iron(
             let slope = p.slope(i, j);
             let (a, b) = (&mesh.nodes[k], &mesh.nodes[k + 1]);
             let (low, high) = mesh.type_range(t.side, t.beta, k);
-            let tail = match t.side {
-                Side::Lower => b.cdf,
-                Side::Upper => a.sf,
+            let (tail, tail_min) = match t.side {
+                Side::Lower => (b.cdf, a.cdf),
+                Side::Upper => (a.sf, b.sf),
             };
             let du = p.span(k, k + 1).0;
             let cell = Cell {
@@ -279,9 +279,15 @@ fn iron(
             // little probability it holds, so that a pool is never made of
             // a cell whose bounds were merely loose.
             let alone = i == k && j == k + 1 && b.z - a.z > STAIRCASE_WIDTH * t.scale;
-            // Per unit of probability, down to a density of `RESOLVED`·β
-            // per width (see there).
-            let floor = RESOLVED * t.beta * (b.z - a.z) / t.width;
+            // Per unit of probability, except in a cell deep inside a pool:
+            // where the raw type is more than `(hi − lo)/RESOLVED` from the
+            // type itself on the whole cell, `β tail/f_max` (see there).
+            let deep = t.beta * tail_min > t.width / RESOLVED * mesh.bounds[k].max;
+            let floor = if deep {
+                RESOLVED * t.beta * (b.z - a.z) / t.width
+            } else {
+                0.0
+            };
             if ((dk > tau * du.max(floor) && resolvable) || alone)
                 && mesh.splittable(k)
                 && mesh.nodes.len() + split.len() < MAX_NODES
@@ -300,28 +306,22 @@ fn iron(
     }
 }
 
-/// Density, relative to `β` per width of the support, below which a cell's
-/// dip is bounded for a cell of that density rather than per unit of its
-/// own probability: a cell is split while its deficit exceeds
-/// `τ max(Δu, RESOLVED β Δz/(hi − lo))`.
-///
-/// Where the density is below `1e-12 β/(hi − lo)` and the cell is inside
-/// the support (`F` and `1 − F` not small), both raw types are more than
-/// `1e12 (hi − lo)` from the type itself: such a cell lies deep inside a
-/// pool, whose ends and level are set where the density is near `β`, and
-/// resolving its own dip to the tolerance per unit of its probability
-/// changes nothing. (At the support's ends, where `F` or `1 − F` is as
-/// small as the density, the cell's types carry as little weight in every
-/// integral as its probability.) The error bound on `G` is unchanged.
-/// Without the floor, a stretch where the density falls through every
-/// power of ten (the end of a Beta with a large shape beside a normal's
-/// far tail, `ironing_search ordinary 300 2` market 52) was resolved
-/// relative to 1e-100 of the probability: a thousand cells, each integrated
-/// to the quadrature's panel limit, 12 s for one class. A floor in
-/// probability alone (not scaled by `β`) was tried and is wrong: when the
-/// budget breaks even at a tiny weight (1e-57 for two tight clusters), the
-/// pool ends sit where the density is near that weight, and they must be
-/// resolved there.
+/// How deep inside a pool a cell must lie to be refined for its density
+/// rather than per unit of its own probability: a cell on which the raw
+/// type is more than `(hi − lo)/RESOLVED` from the type itself (`β tail /
+/// f_max` with `tail` the smaller of `F` or `1 − F` on the cell for `L` or
+/// `H`) is split while its deficit exceeds `τ max(Δu, RESOLVED β Δz/(hi −
+/// lo))`, not `τ Δu`. Such a cell lies deep inside a pool whose ends and
+/// level are set where the density is near `β`, and resolving its own dip
+/// per unit of its probability changes nothing; the error bound on `G` is
+/// unchanged. A floor for every cell of low density was tried and is
+/// wrong: at a support's end `F/f` (or `(1 − F)/f`) stays moderate however
+/// small the density, the raw type there can dip by a visible amount
+/// (`ironing_search ordinary 300 2`, market 15), and without refinement the
+/// interim allocation rose there (five markets in 1 100 of `ordinary 20000
+/// 7`). A floor not scaled by `β` is wrong too: a budget that breaks even
+/// at `β ≈ 1e-57` (two tight clusters) puts the pool ends where the
+/// density is near 1e-57.
 const RESOLVED: f64 = 1e-12;
 
 /// Probability below which a cell counts as holding none: the cell is a gap
@@ -375,7 +375,18 @@ fn profile(mesh: &mut Mesh<'_>, t: &SideType<'_>) -> Profile {
                 Side::Upper => upper,
             };
         }
-        if du < EMPTY_MASS {
+        // Only where the side's raw type is extreme (`L = z + β F/f` away
+        // from the lower end, `H = z − β (1 − F)/f` away from the upper
+        // end), as in a gap. At the lower end `F/f` of a far tail stays
+        // moderate (about σ²/|z − μ| for a normal), and pooling such a tail
+        // as a gap gave the lower type a pool the welfare moments could not
+        // integrate (`ironing_search ordinary 20000 7`, market 105: revenue
+        // −2e68); the same holds for `H` at the upper end.
+        let extreme = match t.side {
+            Side::Lower => a.cdf >= EMPTY_MASS,
+            Side::Upper => b.sf >= EMPTY_MASS,
+        };
+        if du < EMPTY_MASS && extreme {
             // Numerically no probability: a gap. Its increment is the limit
             // as its mass goes to 0, `β ∫ F` for `L` and `−β ∫ (1 − F)` for
             // `H` (with `F` constant across the cell to within its mass, the
