@@ -209,8 +209,7 @@ impl<'a> Mesh<'a> {
         match side {
             Side::Upper => {
                 b.slope_min >= 0.0
-                    || 1.0 + beta + beta * (self.nodes[k].sf / b.min) * (b.slope_min / b.min)
-                        >= 0.0
+                    || 1.0 + beta + beta * (self.nodes[k].sf / b.min) * (b.slope_min / b.min) >= 0.0
             }
             Side::Lower => {
                 b.slope_max <= 0.0
