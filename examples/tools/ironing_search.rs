@@ -2,8 +2,16 @@
 //! handle, with three generators:
 //!
 //! ```text
-//! cargo run --release --example ironing_search -- KIND COUNT [SEED]
+//! cargo run --release --example ironing_search -- KIND COUNT [SEED [INDEX]]
 //! ```
+//!
+//! With INDEX, only that market of the search is run (for `tables`, the
+//! three markets of that shape), and its spec is printed whatever the
+//! outcome. Otherwise the markets run in parallel on rayon's pool (feature
+//! `parallel`; `RAYON_NUM_THREADS` sets the threads), each from its own
+//! generator, so the outcome of a market does not depend on the threads;
+//! failures are printed as they are found (so in no fixed order) and the
+//! counts so far go to standard error every 100 markets.
 //!
 //! * `tables`: COUNT tabulated densities (5–14 nodes, about 40 % of them
 //!   deep dips), each beside a uniform class and solved at α = 0.2, 0.6 and
@@ -483,7 +491,7 @@ fn sanity(spec: &Spec, mech: &OptimalMechanism, rng: &mut Lcg) -> Result<(), Str
 
 /// Builds, solves and checks one market; `None` for an invalid draw, else
 /// the outcome and the seconds the solve took.
-fn run(spec: &Spec, rng: &mut Lcg) -> Option<(Outcome, f64)> {
+fn run_market(spec: &Spec, rng: &mut Lcg) -> Option<(Outcome, f64)> {
     let start = Instant::now();
     let market = match spec.market() {
         Ok(m) => m,
@@ -537,9 +545,9 @@ struct Tally {
     slowest: (f64, usize),
     /// Whether the time limit stopped the search before COUNT.
     stopped: bool,
-    /// The market being solved, when it started, its spec and whether it
+    /// The markets being solved: when each started, its spec and whether it
     /// has been announced as still running.
-    current: Option<(usize, Instant, Spec, bool)>,
+    current: BTreeMap<usize, (Instant, Spec, bool)>,
 }
 
 /// What the run was asked for, for the summary.
@@ -592,15 +600,15 @@ fn summary(run: &Run, tally: &Tally) -> ExitCode {
 
 /// Every 5 s: announces (once) a market still running after [`STUCK`],
 /// with its spec; past the time limit by more than [`STUCK`], prints the
-/// summary of what was done and ends the process (the market then running
-/// is announced, and not counted).
+/// summary of what was done and ends the process (the markets then running
+/// are announced, and not counted).
 fn watchdog(run: Arc<Run>, tally: Arc<Mutex<Tally>>) {
     std::thread::spawn(move || loop {
         std::thread::sleep(Duration::from_secs(5));
         let Ok(mut t) = tally.lock() else {
             return;
         };
-        if let Some((index, start, spec, announced)) = t.current.as_mut() {
+        for (index, (start, spec, announced)) in t.current.iter_mut() {
             if !*announced && start.elapsed() > STUCK {
                 *announced = true;
                 println!(
@@ -620,6 +628,129 @@ fn watchdog(run: Arc<Run>, tally: Arc<Mutex<Tally>>) {
     });
 }
 
+/// The markets of search index `index`, numbered: one for `ordinary` and
+/// `harsh` (market `index`), three for `tables` (markets `3 index` to
+/// `3 index + 2`, from the shape drawn `index`-th).
+fn specs_of(
+    kind: Kind,
+    index: usize,
+    shape: Option<&(Vec<f64>, Vec<f64>)>,
+    rng: &mut Lcg,
+) -> Vec<(usize, Spec)> {
+    match (kind, shape) {
+        (Kind::Tables, Some((z, f))) => [0.2, 0.6, 1.0]
+            .iter()
+            .enumerate()
+            .map(|(j, &a)| (3 * index + j, tables_market(z.clone(), f.clone(), a)))
+            .collect(),
+        (Kind::Harsh, _) => vec![(index, market(rng, &HARSH))],
+        _ => vec![(index, market(rng, &ORDINARY))],
+    }
+}
+
+/// Solves and checks the markets of search index `index`, counting into
+/// `tally` and printing each failure as it is found.
+fn search_index(
+    run: &Run,
+    tally: &Mutex<Tally>,
+    index: usize,
+    shape: Option<&(Vec<f64>, Vec<f64>)>,
+    verbose: bool,
+) {
+    let lock = || tally.lock().unwrap_or_else(|e| e.into_inner());
+    if run.limit.is_some_and(|l| run.started.elapsed() > l) {
+        lock().stopped = true;
+        return;
+    }
+    let ranges = if run.kind == Kind::Harsh {
+        &HARSH
+    } else {
+        &ORDINARY
+    };
+    let mut rng = Lcg::for_market(run.seed, index as u64);
+    // Popped from the end: solved in the order drawn.
+    let mut pending: Vec<(usize, Spec)> = specs_of(run.kind, index, shape, &mut rng)
+        .into_iter()
+        .rev()
+        .collect();
+    while let Some((n, spec)) = pending.pop() {
+        lock()
+            .current
+            .insert(n, (Instant::now(), spec.clone(), false));
+        let outcome = run_market(&spec, &mut rng);
+        let mut t = lock();
+        t.current.remove(&n);
+        let Some((outcome, seconds)) = outcome else {
+            t.invalid += 1;
+            match run.kind {
+                // The original search skips an invalid shape.
+                Kind::Tables => break,
+                _ => {
+                    pending.push((n, market(&mut rng, ranges)));
+                    continue;
+                }
+            }
+        };
+        t.markets += 1;
+        if seconds > t.slowest.0 {
+            t.slowest = (seconds, n);
+        }
+        if verbose {
+            println!("market {n} (solve {seconds:.2} s)\n  spec {}", json(&spec));
+        }
+        match outcome {
+            Outcome::Ok => t.ok += 1,
+            Outcome::Typed(e) => {
+                t.typed += 1;
+                if e.contains("ironing") {
+                    t.ironing += 1;
+                }
+                *t.groups.entry(group(&e)).or_insert(0) += 1;
+                println!(
+                    "TYPED ERROR market {n} (solve {seconds:.2} s): {e}\n  spec {}",
+                    json(&spec)
+                );
+            }
+            Outcome::Sanity(e) => {
+                t.sanity += 1;
+                println!(
+                    "SANITY FAILURE market {n} (solve {seconds:.2} s): {e}\n  spec {}",
+                    json(&spec)
+                );
+            }
+        }
+        if seconds > SLOW.as_secs_f64() {
+            t.slow += 1;
+            println!(
+                "SLOW market {n}: solve {seconds:.1} s\n  spec {}",
+                json(&spec)
+            );
+        }
+        if t.markets % 100 == 0 {
+            eprintln!(
+                "{} markets ({:.0} s): ok {}, typed errors {}, sanity failures {}, slow {}",
+                t.markets,
+                run.started.elapsed().as_secs_f64(),
+                t.ok,
+                t.typed,
+                t.sanity,
+                t.slow
+            );
+        }
+    }
+}
+
+/// Runs `f` on every index, on rayon's pool with the `parallel` feature.
+fn for_each_index<F: Fn(usize) + Sync + Send>(count: usize, f: F) {
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        (0..count).into_par_iter().for_each(f);
+    }
+    #[cfg(not(feature = "parallel"))]
+    (0..count).for_each(f);
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let kind = match args.first().map(String::as_str) {
@@ -630,6 +761,7 @@ fn main() -> ExitCode {
     };
     let count = args.get(1).map(|s| s.parse::<usize>());
     let seed = args.get(2).map_or(Ok(12345), |s| s.parse::<u64>());
+    let only = args.get(3).map(|s| s.parse::<usize>());
     let limit = match std::env::var("IRONING_SEARCH_SECONDS") {
         Ok(s) => match s.parse::<u64>() {
             Ok(n) => Some(Duration::from_secs(n)),
@@ -640,113 +772,36 @@ fn main() -> ExitCode {
         },
         Err(_) => None,
     };
-    let (kind, count, seed) = match (kind, count, seed) {
-        (Some(k), Some(Ok(n)), Ok(s)) if args.len() <= 3 => (k, n, s),
+    let (kind, count, seed, only) = match (kind, count, seed, only) {
+        (Some(k), Some(Ok(n)), Ok(s), None) => (k, n, s, None),
+        (Some(k), Some(Ok(n)), Ok(s), Some(Ok(i))) if i < n => (k, n, s, Some(i)),
         _ => {
-            eprintln!("usage: ironing_search tables|ordinary|harsh COUNT [SEED]");
+            eprintln!("usage: ironing_search tables|ordinary|harsh COUNT [SEED [INDEX]]");
             return ExitCode::FAILURE;
         }
     };
-    let ranges = if kind == Kind::Harsh {
-        &HARSH
-    } else {
-        &ORDINARY
-    };
-    let run_info = Arc::new(Run {
+    let run = Arc::new(Run {
         kind,
         count,
         seed,
         started: Instant::now(),
         limit,
     });
-    let shared = Arc::new(Mutex::new(Tally::default()));
-    watchdog(run_info.clone(), shared.clone());
-    let lock = || shared.lock().unwrap_or_else(|e| e.into_inner());
-    let mut stream = Lcg(seed);
-    for index in 0..count {
-        if limit.is_some_and(|l| run_info.started.elapsed() > l) {
-            lock().stopped = true;
-            break;
-        }
-        // One shape gives three markets for `tables`; one market otherwise.
-        let mut rng = Lcg::for_market(seed, index as u64);
-        let specs: Vec<Spec> = match kind {
-            Kind::Tables => {
-                let (z, f) = tables_shape(&mut stream);
-                [0.2, 0.6, 1.0]
-                    .iter()
-                    .map(|&a| tables_market(z.clone(), f.clone(), a))
-                    .collect()
-            }
-            Kind::Ordinary | Kind::Harsh => vec![market(&mut rng, ranges)],
-        };
-        // Popped from the end: solved in the order drawn.
-        let mut pending: Vec<Spec> = specs.into_iter().rev().collect();
-        while let Some(spec) = pending.pop() {
-            let n = {
-                let mut t = lock();
-                t.current = Some((t.markets, Instant::now(), spec.clone(), false));
-                t.markets
-            };
-            let outcome = run(&spec, &mut rng);
-            let mut t = lock();
-            t.current = None;
-            let Some((outcome, seconds)) = outcome else {
-                t.invalid += 1;
-                match kind {
-                    // The original search skips an invalid shape.
-                    Kind::Tables => break,
-                    _ => {
-                        pending.push(market(&mut rng, ranges));
-                        continue;
-                    }
-                }
-            };
-            t.markets += 1;
-            if seconds > t.slowest.0 {
-                t.slowest = (seconds, n);
-            }
-            match outcome {
-                Outcome::Ok => t.ok += 1,
-                Outcome::Typed(e) => {
-                    t.typed += 1;
-                    if e.contains("ironing") {
-                        t.ironing += 1;
-                    }
-                    *t.groups.entry(group(&e)).or_insert(0) += 1;
-                    println!(
-                        "TYPED ERROR market {n} (solve {seconds:.2} s): {e}\n  spec {}",
-                        json(&spec)
-                    );
-                }
-                Outcome::Sanity(e) => {
-                    t.sanity += 1;
-                    println!(
-                        "SANITY FAILURE market {n} (solve {seconds:.2} s): {e}\n  spec {}",
-                        json(&spec)
-                    );
-                }
-            }
-            if seconds > SLOW.as_secs_f64() {
-                t.slow += 1;
-                println!(
-                    "SLOW market {n}: solve {seconds:.1} s\n  spec {}",
-                    json(&spec)
-                );
-            }
-            if t.markets % 500 == 0 {
-                eprintln!(
-                    "{} markets ({:.0} s): ok {}, typed errors {}, sanity failures {}, slow {}",
-                    t.markets,
-                    run_info.started.elapsed().as_secs_f64(),
-                    t.ok,
-                    t.typed,
-                    t.sanity,
-                    t.slow
-                );
-            }
-        }
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    watchdog(run.clone(), tally.clone());
+    // The tables' shapes come from one stream, drawn in order up front.
+    let shapes: Vec<(Vec<f64>, Vec<f64>)> = if kind == Kind::Tables {
+        let mut stream = Lcg(seed);
+        (0..count).map(|_| tables_shape(&mut stream)).collect()
+    } else {
+        Vec::new()
+    };
+    match only {
+        Some(i) => search_index(&run, &tally, i, shapes.get(i), true),
+        None => for_each_index(count, |i| {
+            search_index(&run, &tally, i, shapes.get(i), false)
+        }),
     }
-    let t = lock();
-    summary(&run_info, &t)
+    let t = tally.lock().unwrap_or_else(|e| e.into_inner());
+    summary(&run, &t)
 }

@@ -167,7 +167,9 @@ fn bisect(alpha: f64, b_lo: f64, b_hi: f64, lowest: f64) -> Option<f64> {
     if dh <= 2.0 * lowest {
         None
     } else if dl < 1e-3 * dh {
-        Some(alpha + (dl * dh).sqrt())
+        // The geometric mean as a product of roots: `dl · dh` underflows to
+        // 0 when both are small (1e-300 · 1e-152), which returned `α` itself.
+        Some(alpha + dl.sqrt() * dh.sqrt())
     } else {
         Some(0.5 * (b_lo + b_hi))
     }

@@ -214,7 +214,8 @@ fn assert_monotone(mech: &OptimalMechanism) {
         let mut prev_v = f64::NEG_INFINITY;
         let mut prev_x = f64::INFINITY;
         for i in 0..=4000 {
-            let z = lo + (hi - lo) * i as f64 / 4000.0;
+            // Clamped: `lo + (hi − lo)` can round to just above `hi`.
+            let z = (lo + (hi - lo) * i as f64 / 4000.0).min(hi);
             let vz = v.value(z);
             assert!(vz >= prev_v - 1e-12, "class {k}: V decreases at z = {z}");
             let x = mech.interim_allocation(k, z).unwrap();
@@ -1123,4 +1124,93 @@ fn a_jump_of_a_tiny_density_is_ironed() {
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
     check_feasibility(&mech).unwrap();
     assert_monotone(&mech);
+}
+
+/// Market 15 of `ironing_search ordinary 300 2`, cut to its first class's
+/// inner mixture: a narrow normal component on [−0.974, −0.932] beside the
+/// far tail (30 to 56 σ) of another. Below −0.974 the density is 1e-196
+/// and less, down to exact underflow; at −0.974 it jumps up, so the lower
+/// type `L = z + β F/f` falls there by the tail's `F/f` (1.7e-4). The hull
+/// compared slopes by a cross product of a probability near 1e-200 with one
+/// near 1e-7, which underflowed and dropped the vertex, so the types just
+/// below the jump kept the raw `L` and the interim allocation rose (Lemma
+/// 1). The stretch is now a gap (it holds less than 1e-150 of the
+/// probability), pooled with the types above it.
+#[test]
+fn a_jump_up_from_an_underflowing_tail_is_ironed() {
+    let json = |alpha: f64| {
+        format!(
+            r#"{{"alpha":{alpha},"traders":[{{"kappa":0.4621913340400566,"count":3,"distribution":{{"family":"mixture","components":[
+            {{"weight":0.7759551062149073,"distribution":{{"family":"truncated_normal","mu":-0.8202263436243324,"sigma":0.005099295998506366,"lo":-1.1062503550422633,"hi":-0.7195018797778453}}}},
+            {{"weight":0.735233736832057,"distribution":{{"family":"truncated_normal","mu":-0.9422916466212796,"sigma":0.008710920760650945,"lo":-0.9738171343255594,"hi":-0.9316077388735042}}}}]}}}},
+            {{"kappa":1.0,"count":2,"distribution":{{"family":"uniform","lo":-1.2,"hi":-0.3}}}}]}}"#
+        )
+    };
+    let jump = -0.9738171343255594_f64;
+    let types: Vec<f64> = (0..=400)
+        .map(|k| jump - 2e-4 + 4e-4 * k as f64 / 400.0)
+        .chain([jump.next_down(), jump, jump.next_up()])
+        .collect();
+    let mut types = types;
+    types.sort_by(f64::total_cmp);
+    for alpha in [0.5, 1.0] {
+        let (market, alpha) = spec_market(&json(alpha));
+        let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+        check_feasibility(&mech).unwrap();
+        assert_monotone(&mech);
+        assert_monotone_at(&mech, 0, &types);
+        assert!(mech.status().ironing_bound < 1e-8);
+    }
+}
+
+/// Market 18 of `ironing_search ordinary 100 1`: a class whose normal
+/// component (σ = 0.0024) ends 69 σ above its mean, where a triangular
+/// component begins, so between them the density falls through every
+/// power of ten to underflow. How much of that stretch the upper type
+/// pools moves with `ln β` (it is where `f ≈ β`), and so does the revenue:
+/// at α = 0 the budget breaks even near β = 1e-180. The budget search's
+/// bisection in `ln β` took the geometric mean as `√(dl · dh)`, which
+/// underflowed to 0 for 1e-300 · 1e-152 and retried `β = α`; the search
+/// crept and gave up ("no weight breaks even"). Fresh solves either side
+/// of the weight it finds bracket the break-even, and the budget balances.
+#[test]
+fn a_break_even_weight_near_1e_minus_180_is_found() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.0,"traders":[{"kappa":4.071649916771137,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.019347664872448073,"distribution":{"family":"piecewise_linear","z":[0.41173366677516676,0.46682183163331464,0.49712362250736025],"density":[1.8454771865204895,1.6541455893384134,1.3913873966748331]}},{"weight":0.004377904044586768,"distribution":{"family":"mixture","components":[{"weight":0.27189758148773735,"distribution":{"family":"triangular","lo":0.38849227111522994,"mode":0.48612049075557523,"hi":0.5482988953424136}},{"weight":0.6269154499994867,"distribution":{"family":"truncated_normal","mu":0.36429494657139955,"sigma":0.059410190921981236,"lo":0.31919097615925307,"hi":0.38849227111522994}},{"weight":0.9109548554634845,"distribution":{"family":"uniform","lo":0.5482988953424136,"hi":0.579641302596926}},{"weight":0.9118228211277921,"distribution":{"family":"truncated_normal","mu":0.5273117508705392,"sigma":0.010899563215555685,"lo":0.4753615097354016,"hi":0.5436973908455818}}]}},{"weight":0.4013256876923357,"distribution":{"family":"truncated_normal","mu":0.546949691213862,"sigma":0.03426800844439917,"lo":0.44432365056896955,"hi":0.6239858153969884}}]}},
+        {"kappa":0.6524890683349731,"count":2,"distribution":{"family":"mixture","components":[{"weight":0.26601928265806746,"distribution":{"family":"triangular","lo":-0.12199854968754587,"mode":0.11372382606720244,"hi":0.6549373407371735}},{"weight":0.9047470971131975,"distribution":{"family":"truncated_normal","mu":-0.2844980261792346,"sigma":0.002370560282937652,"lo":-0.5603393708541737,"hi":-0.12199854968754587}}]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    assert!(mech.budget_binding());
+    assert!(mech.revenue().abs() < 1e-11, "{}", mech.revenue());
+    let beta = mech.beta();
+    assert!(beta > 1e-190 && beta < 1e-170, "{beta:e}");
+    let at = |b: f64| {
+        OptimalMechanism::solve_unconstrained(&market, b, &Default::default())
+            .unwrap()
+            .revenue()
+    };
+    assert!(at(beta / 1e3) < 0.0 && at(beta * 1e3) > 0.0);
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+}
+
+/// Market 105 of `ironing_search ordinary 20000 7`: a class whose normal
+/// component (σ = 0.0019) has its far lower tail, under 1e-150 of the
+/// probability, at the support's lower end. Taking that tail for a gap in
+/// the lower type (whose `F/f` stays moderate there) gave a pool the
+/// welfare moments could not integrate: a revenue of −2e68 at β ≥ 0.5. The
+/// lower type keeps such a tail raw; the market solves, passes Lemma 1 and
+/// runs no deficit.
+#[test]
+fn a_far_tail_at_the_lower_end_is_not_a_gap_of_the_lower_type() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.41856651563604075,"traders":[{"kappa":0.2365118359185593,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.010618887468567111,"distribution":{"family":"piecewise_linear","z":[-0.45963877804453696,-0.4548231747822509,-0.426503938034393,-0.4073350389435011,-0.389889697138768,-0.38674805976610194,-0.37087027875999296,-0.3521684609850707,-0.3355852637082787,-0.3173952360415736,-0.2914870266517231],"density":[0.0,1.4507455178143442,1.5945488397237666,0.03491220334845858,0.7582982620475597,0.16667398346331255,1.7469910180791748,0.3592890092657177,0.021443881004283714,1.0327677795210166,1.3660466202208699]}},{"weight":0.33741031641701535,"distribution":{"family":"triangular","lo":-0.33730490752593384,"mode":-0.33730490752593384,"hi":-0.14456173859570076}},{"weight":0.6805908268537373,"distribution":{"family":"truncated_normal","mu":-0.16341707923704385,"sigma":0.00041465011425329386,"lo":-0.17039949150293882,"hi":-0.12297015221460109}}]}},{"kappa":3.149864407822393,"count":4,"distribution":{"family":"piecewise_linear","z":[-0.6650738462454195,-0.36622565641312727,0.6230017110077575],"density":[0.5598299636194006,0.6316580631088771,0.1280717988603475]}},{"kappa":0.2689530134226961,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.73271231083167,"distribution":{"family":"mixture","components":[{"weight":0.43781567083767936,"distribution":{"family":"uniform","lo":-0.4930421953877188,"hi":-0.4463662329571158}},{"weight":0.23039830006873485,"distribution":{"family":"truncated_normal","mu":-0.5269464880917598,"sigma":0.0011351186904402378,"lo":-0.5243224070552879,"hi":-0.48071171110300903}}]}},{"weight":0.9898818919295187,"distribution":{"family":"truncated_normal","mu":-0.4714625285144879,"sigma":0.0018556046172239922,"lo":-0.5262027919430953,"hi":-0.20518582441730687}},{"weight":0.032787987803200545,"distribution":{"family":"piecewise_linear","z":[-0.3540076887643874,-0.32853178669033584,-0.3253407385275526,-0.3196447172158629,-0.3151114877856759,-0.2789908436557261,-0.2755979130380256,-0.2511533190847325,-0.24687365109011095,-0.23975929333725235,-0.20905768586745155,-0.18765325015057666],"density":[0.040875611777888836,0.03668470927160331,1.579182997975228,0.0023831276783190035,1.8195802101599523,1.9705833287714651,1.4088159025106206,1.443239915082473,0.7047316344241712,0.43150123865882895,0.00432253164828553,1.333727449549281]}},{"weight":0.8724835479624493,"distribution":{"family":"uniform","lo":-0.3319439856496303,"hi":-0.18766929343269673}}]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    assert!(mech.revenue().is_finite() && mech.revenue() >= -1e-12);
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    let at_one = OptimalMechanism::solve(&market, 1.0).unwrap();
+    assert!(at_one.revenue() >= mech.revenue() - 1e-12 && at_one.revenue() < 10.0);
+    check_feasibility(&at_one).unwrap();
 }

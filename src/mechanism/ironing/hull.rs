@@ -108,10 +108,13 @@ pub(super) fn lower_hull(p: &Profile, ties_to_later: bool) -> Vec<usize> {
         while hull.len() >= 2 {
             let (i, j) = (hull[hull.len() - 2], hull[hull.len() - 1]);
             // j is not a vertex if it lies on or above the segment from i to
-            // k: with A = (i → j) and B = (j → k), A × B ≤ 0.
-            let (au, ac) = p.span(i, j);
-            let (bu, bc) = p.span(j, k);
-            if au * bc - ac * bu <= 0.0 {
+            // k: if the slope from j to k is at most the slope from i to j.
+            // (Compared as slopes, not by the cross product
+            // `Δu_ij Δc_jk − Δc_ij Δu_jk`: where a stretch holds almost no
+            // probability, `Δu` may be 1e-260 beside 1e-7, and the product
+            // underflows to 0, which would drop a true vertex.) Both `Δu`
+            // are positive: equal `u` were settled above.
+            if p.slope(j, k) <= p.slope(i, j) {
                 hull.pop();
             } else {
                 break;
@@ -243,6 +246,19 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Points a stretch of almost no probability apart: a cross product of
+    /// their increments (1e-260 × 1e-260) underflows to 0, so the vertices
+    /// must be found by comparing slopes.
+    #[test]
+    fn vertices_a_tiny_probability_apart_are_kept() {
+        // Slopes −1, −0.5 and 0.5: every point is a vertex.
+        let p = Profile::new(vec![1e-260, 1e-260, 1e-7], vec![-1e-260, -0.5e-260, 0.5e-7]);
+        assert_eq!(lower_hull(&p, true), vec![0, 1, 2, 3]);
+        // Slopes −0.5, −1: the middle point is above the chord.
+        let p = Profile::new(vec![1e-260, 1e-260], vec![-0.5e-260, -1e-260]);
+        assert_eq!(lower_hull(&p, true), vec![0, 2]);
     }
 
     /// The range bound is exact for the extreme curve it describes: a curve

@@ -202,15 +202,19 @@ impl<'a> Mesh<'a> {
             // Both types are the identity where there is probability.
             return true;
         }
-        let squared = b.min * b.min;
+        // `(1 − F) f'/f²` and `F f'/f²` as products of two ratios, each of a
+        // type's scale: far in a tail the density can be 1e-200 and its
+        // square would underflow to 0 (and the cell never be certified).
+        // A density bound of 0 gives ∞ or NaN: not certified.
         match side {
             Side::Upper => {
                 b.slope_min >= 0.0
-                    || 1.0 + beta + beta * self.nodes[k].sf * b.slope_min / squared >= 0.0
+                    || 1.0 + beta + beta * (self.nodes[k].sf / b.min) * (b.slope_min / b.min) >= 0.0
             }
             Side::Lower => {
                 b.slope_max <= 0.0
-                    || 1.0 + beta - beta * self.nodes[k + 1].cdf * b.slope_max / squared >= 0.0
+                    || 1.0 + beta - beta * (self.nodes[k + 1].cdf / b.min) * (b.slope_max / b.min)
+                        >= 0.0
             }
         }
     }

@@ -38,6 +38,8 @@ pub(super) struct SideType<'a> {
     pub lo: f64,
     /// The scale of the types, `max(|lo|, |hi|, hi − lo)`.
     pub scale: f64,
+    /// The support's width `hi − lo`.
+    pub width: f64,
     /// Relative tolerance on a root.
     pub rel: f64,
 }
