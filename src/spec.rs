@@ -31,10 +31,10 @@ use std::time::Instant;
 use thiserror::Error;
 
 mod deploy;
-mod pools;
-mod status;
 #[cfg(feature = "serde")]
 pub mod json;
+mod pools;
+mod status;
 pub use self::deploy::{
     AssessSpec, AssessTraderSpec, AssessmentReport, BootstrapReport, BootstrapSpec,
     ClassAssessmentReport, ClassBootstrapReport, FailureReport, PlausibleMarketSpec,
@@ -353,6 +353,8 @@ impl TryFrom<RawDistributionSpec> for DistributionSpec {
             ("samples", raw.samples.is_some()),
             ("support", raw.support.is_some()),
         ];
+        // An unknown family has no fields of its own: every given field is
+        // then reported as not its own (the family name is reported apart).
         let allowed = family_fields(name).unwrap_or(&[]);
         if let Some((field, _)) = given
             .iter()

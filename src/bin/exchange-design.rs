@@ -244,6 +244,7 @@ fn run(command: Command, path: &str) -> Result<(), String> {
                 let body = if i == 0 {
                     csv.as_str()
                 } else {
+                    // A table without rows has nothing after its two header lines.
                     csv.splitn(3, '\n').nth(2).unwrap_or("")
                 };
                 out.write_all(body.as_bytes()).map_err(|e| text(&e))?;

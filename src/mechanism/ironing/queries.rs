@@ -93,6 +93,9 @@ impl VirtualTypes {
             }
             start = p.b;
         }
+        // Not a fallback: the ironed type is non-decreasing and no pool or
+        // gap after the last one reaches `eta`, so the first point where
+        // it does is beyond the support and the answer is its upper end.
         Ok(self
             .gap_crossing(d, side, eta, start, hi, guess, rel, method)?
             .unwrap_or(hi))
@@ -144,6 +147,7 @@ impl VirtualTypes {
             .iter()
             .copied()
             .find(|&k| k > p && k <= z && z - k <= tol && reached(k));
+        // No kink within the root's tolerance below it: the root is the crossing.
         Ok(Some(jump.unwrap_or(z)))
     }
 
