@@ -1214,3 +1214,53 @@ fn a_far_tail_at_the_lower_end_is_not_a_gap_of_the_lower_type() {
     assert!(at_one.revenue() >= mech.revenue() - 1e-12 && at_one.revenue() < 10.0);
     check_feasibility(&at_one).unwrap();
 }
+
+/// Market 158 of `ironing_search ordinary 20000 11`: a class whose tightest
+/// normal component (σ = 0.0032) has its far upper tail at the support's
+/// upper end, where the probability left falls below the smallest normal
+/// double near z = 0.925 and underflows beyond. The hull compared the
+/// slopes over those cells, masses of 1e-320 known to three or four digits,
+/// and took their rounding for vertices: the upper type's tail was cut
+/// into tiny pools with raw stretches between, and the interim allocation
+/// rose near z = 0.9265 (Lemma 1). Slopes equal within the resolution of
+/// their increments are one edge, so the tail is pooled with the types
+/// below it; the interim allocation is monotone on a fine grid across the
+/// tail and `V` agrees with the grid oracle.
+#[test]
+fn an_underflowing_tail_at_the_upper_end_is_not_cut_into_pools() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.6990776158764742,"traders":[{"kappa":2.0437165540443334,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.7078547510075099,"distribution":{"family":"truncated_normal","mu":0.6803203771118004,"sigma":0.013081801871561815,"lo":0.4519469347567803,"hi":0.7881295563386093}},{"weight":0.22451588361741096,"distribution":{"family":"truncated_normal","mu":0.8035274246304296,"sigma":0.003200040263388861,"lo":0.7881295563386093,"hi":1.0351927705962973}},{"weight":0.20882649877987128,"distribution":{"family":"truncated_normal","mu":0.7443487754449306,"sigma":0.0022047483584494887,"lo":0.7623834345349553,"hi":0.9833083229152468}}]}},{"kappa":3.0473612659007325,"count":4,"distribution":{"family":"piecewise_linear","z":[0.5298608549125161,0.7042320533681499,0.7164842290120611,0.8227647021094131],"density":[1.0460380517020806,0.6626525566681947,1.353685528317981,0.13790461108834126]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    // Across the tail where the probability left underflows, densely (the
+    // allocation rose between 0.92651 and 0.92653).
+    let types: Vec<f64> = (0..=4000)
+        .map(|k| 0.92 + 0.01 * k as f64 / 4000.0)
+        .chain([0.9265105478901177, 0.926528347140479])
+        .collect();
+    let mut types = types;
+    types.sort_by(f64::total_cmp);
+    assert_monotone_at(&mech, 0, &types);
+    assert!(mech.status().ironing_bound < 1e-8);
+    // The oracle on cells with edges at the density's jumps (one of them
+    // jumps to 800 where the third component begins, and a cell across it
+    // would blur the pool's end), up to z = 0.82; above, one cell. There
+    // the density is below 1e-6 and falling, and the oracle's
+    // `(b − a) − ∫ F` per cell cancels to its rounding (`β ε / f` in `V`,
+    // 3e-4 at z = 0.83 where the crate's `H` is `z − 2.7e-4`, as
+    // `σ²/(z − μ)` of the normal tail gives).
+    let d = mech.class(0).virtual_value().distribution();
+    let (lo, hi) = d.support();
+    let cut = 0.82;
+    let mut edges: Vec<f64> = (0..16000)
+        .map(|k| lo + (cut - lo) * k as f64 / 16000.0)
+        .chain(d.kinks().iter().copied().filter(|&z| z > lo && z < cut))
+        .chain([cut, hi])
+        .collect();
+    edges.sort_by(f64::total_cmp);
+    edges.dedup();
+    let gap = oracle_gap_on(&mech, 0, &edges);
+    assert!(gap < 1e-7, "oracle gap {gap:e}");
+}
