@@ -1264,3 +1264,29 @@ fn an_underflowing_tail_at_the_upper_end_is_not_cut_into_pools() {
     let gap = oracle_gap_on(&mech, 0, &edges);
     assert!(gap < 1e-7, "oracle gap {gap:e}");
 }
+
+/// Market 10185 of `ironing_search ordinary 20000 11`: class 3's normal
+/// component (σ = 0.0019) has its lower tail 36 σ and more out at the
+/// support's lower end, holding 1e-290 of the probability, and a table's
+/// density jumps up out of it at z = −0.8511366. The lower type drops
+/// there, and its pool must start in the tail below the jump, which the
+/// hull can only see through vertices over masses near 1e-300. A first
+/// version of the slope resolution for market 158 (`f64::MIN_POSITIVE`
+/// over the mass) merged them, and the interim allocation rose just below
+/// the jump (Lemma 1).
+#[test]
+fn a_jump_up_out_of_a_tail_of_1e_minus_290_is_still_ironed() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.5413285039019671,"traders":[{"kappa":1.4969549806656997,"count":2,"distribution":{"family":"mixture","components":[{"weight":0.46808313249125577,"distribution":{"family":"triangular","lo":0.05823446064962268,"mode":0.3340297432597924,"hi":0.3340297432597924}},{"weight":0.30659514205899435,"distribution":{"family":"truncated_normal","mu":0.6113347874133844,"sigma":0.026241188294025285,"lo":-0.14759467728271652,"hi":0.8721874608962603}}]}},{"kappa":0.6323721502153693,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.07341524146743397,"distribution":{"family":"triangular","lo":-0.8380970716090193,"mode":-0.5468138740404427,"hi":-0.2773064344490336}},{"weight":0.002149224574201754,"distribution":{"family":"beta","a":1.0,"b":3.1722436229503987,"lo":-1.1741849295705757,"hi":-0.7446983118594277}},{"weight":0.7318279958299225,"distribution":{"family":"beta","a":2.6602285291924743,"b":1.0,"lo":-0.2773064344490336,"hi":-0.16869359398251327}}]}},{"kappa":0.21973651642572128,"count":2,"distribution":{"family":"piecewise_linear","z":[0.054647615522453896,0.769829311804248,1.282490615116807,1.412502028084163],"density":[0.4331040839320819,0.01270081927109899,0.9034261740236387,1.5862668009618255]}},{"kappa":0.5508743701026351,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.5833412230657866,"distribution":{"family":"piecewise_linear","z":[-0.8511365592303233,-0.8499021803032493,-0.8360472419350694,-0.8232878772731731,-0.8108555649091487,-0.7981906618183606,-0.7801000883838386,-0.7695665852797466,-0.7680660803876154,-0.7479808212773519,-0.7315342531987984],"density":[0.005906864128217332,1.059366846517915,0.07725419373941612,0.5497379870221972,1.903959421668661,1.2819541995118144,0.0034001066760777966,1.1681940890165785,1.864171644901368,0.7617357533299045,0.0]}},{"weight":0.30645264246465387,"distribution":{"family":"truncated_normal","mu":-0.7499089148455358,"sigma":0.0007137802013344373,"lo":-0.7537824944056034,"hi":-0.7391502235623243}},{"weight":0.03328588487553604,"distribution":{"family":"truncated_normal","mu":-0.7812691631222666,"sigma":0.0019240339435143646,"lo":-0.9216807661731005,"hi":-0.7567525231459618}}]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    let jump = -0.8511365592303233_f64;
+    let mut types: Vec<f64> = (0..=4000)
+        .map(|k| jump - 2e-4 + 4e-4 * k as f64 / 4000.0)
+        .chain([jump.next_down(), jump, jump.next_up(), -0.8511478839836049])
+        .collect();
+    types.sort_by(f64::total_cmp);
+    assert_monotone_at(&mech, 3, &types);
+}

@@ -141,20 +141,22 @@ pub(super) fn lower_hull(p: &Profile, ties_to_later: bool) -> Vec<usize> {
 /// How far the slope `Δc/Δu` of a span of mass `du` can be off, for slopes
 /// of magnitude up to `scale`, from the absolute resolution of its
 /// increments alone: a mass or increment below the smallest normal double
-/// (2.2e-308) is subnormal, with fewer significant bits the smaller it is
-/// (1e-320 has about 11), and the CDFs, tails and densities it comes from
-/// have underflowed to that resolution too. So an increment is known only
-/// to about [`f64::MIN_POSITIVE`] in absolute terms, and the slope to that
-/// divided by `du`, times the slopes' size. Far in a tail that
-/// underflows at the type's own end (`H` near the support's upper end),
-/// slopes over masses of 1e-320 differ in their fourth digit by rounding
-/// alone, and taken as vertices they cut the tail into pools and raw
-/// stretches whose raw type cannot be evaluated (`ironing_search ordinary
-/// 20000 11`, market 158: the interim allocation rose). For masses above
-/// 1e-290 the resolution is below 1e-17 of the scale, so true vertices a
-/// stretch of 1e-260 apart are still kept.
+/// (2.2e-308) is subnormal, a multiple of the smallest one (4.9e-324), with
+/// fewer significant bits the smaller it is (1e-320 has about 11), and the
+/// tails and densities it comes from have underflowed to that quantum too.
+/// An increment is taken as known to 64 quanta, the slope to that divided
+/// by `du`, times the slopes' size. Far in a tail that underflows at the
+/// type's own end (`H` near the support's upper end), slopes over masses
+/// of 1e-320 differ in their fourth digit by rounding alone, and taken as
+/// vertices they cut the tail into pools and raw stretches whose raw type
+/// cannot be evaluated (`ironing_search ordinary 20000 11`, market 158: the
+/// interim allocation rose). Above 1e-300 the resolution is below 1e-20 of
+/// the scale, so true vertices there are kept: a pool that starts in a
+/// tail of 1e-290 below a jump of the density (`ordinary 20000 11`, market
+/// 10185) needs vertices over masses near 1e-300, which a resolution of
+/// `f64::MIN_POSITIVE / du` (tried first) dropped.
 fn slope_resolution(du: f64, scale: f64) -> f64 {
-    f64::MIN_POSITIVE / du * scale
+    64.0 * f64::from_bits(1) / du * scale
 }
 
 /// What is known of the curve on one cell `[u_a, u_b]` (of width `du` in
@@ -294,17 +296,18 @@ mod tests {
     }
 
     /// Cells of subnormal mass (1e-320: about 11 significant bits) whose
-    /// slopes differ in the second digit, by rounding alone as far as the
-    /// increments can tell: they are one edge, from the last resolved
-    /// vertex to the end, not a chain of vertices (which a comparison
-    /// without the resolution finds: 0, 1, 2, 4, 5).
+    /// slopes differ in the third digit, within the resolution of their
+    /// increments: they are one edge, from the last resolved vertex (2, where
+    /// the slope rises from 0.5 to 0.61, far more than that) to the end,
+    /// not a chain of vertices (which a comparison without the resolution
+    /// finds: 0, 1, 2, 4, 5).
     #[test]
     fn slopes_over_subnormal_masses_are_not_vertices() {
         let p = Profile::new(
             vec![0.5, 0.5, 3e-320, 2e-320, 4e-320],
-            vec![-0.25, 0.25, 1.83e-320, 1.19e-320, 2.46e-320],
+            vec![-0.25, 0.25, 1.83e-320, 1.21e-320, 2.46e-320],
         );
-        assert_eq!(lower_hull(&p, true), vec![0, 1, 5]);
+        assert_eq!(lower_hull(&p, true), vec![0, 1, 2, 5]);
     }
 
     /// The range bound is exact for the extreme curve it describes: a curve
