@@ -13,6 +13,7 @@
 //! its relatives never divide a difference of nearly equal numbers.
 
 use super::{support, DistributionError, EndowmentDistribution};
+use crate::numerics::SegmentIndex;
 
 /// A density `f = exp φ` on `[x_0, x_n]` with `φ` linear between knots
 /// `x_0 < … < x_n` (`n ≥ 1`) and concave (slopes never increase). The
@@ -63,6 +64,9 @@ pub struct LogConcave {
     /// `sf_int[j] = ∫_{x_j}^{x_n} (1 − F(s)) ds`, accumulated from the top.
     #[cfg_attr(feature = "serde", serde(skip))]
     sf_int: Vec<f64>,
+    /// Finds a point's segment in constant time.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    index: SegmentIndex,
 }
 
 /// `(c0, c1, c2) = (∫(1−u)² e^{ud}, ∫u(1−u) e^{ud}, ∫u² e^{ud})` over
@@ -233,7 +237,9 @@ impl LogConcave {
             moment: vec![0.0; n + 1],
             cdf_int: vec![0.0; n + 1],
             sf_int: vec![0.0; n + 1],
+            index: SegmentIndex::default(),
         };
+        d.index = SegmentIndex::new(&d.knots);
         d.tabulate();
         Ok(d)
     }
@@ -315,7 +321,7 @@ impl LogConcave {
 
     fn locate(&self, z: f64) -> Locus {
         let z = z.clamp(self.lo(), self.hi());
-        let j = (self.knots.partition_point(|&g| g <= z) - 1).min(self.n() - 1);
+        let j = self.index.find(&self.knots, z);
         let (a, b) = (self.knots[j], self.knots[j + 1]);
         let t = (z - a).max(0.0);
         let r = (b - z).max(0.0);

@@ -62,7 +62,9 @@ mod report;
 pub use self::error::EstimationError;
 
 pub use self::kde::{bandwidth, kde, Bandwidth};
-pub use self::log_concave::{log_concave_mle, log_concave_smoothed, LOG_CONCAVE_TOLERANCE};
+pub use self::log_concave::{
+    log_concave_mle, log_concave_smoothed, LOG_CONCAVE_TOLERANCE, SMOOTHED_TABLE_TOLERANCE,
+};
 pub use self::parametric::{
     fit_beta, fit_truncated_normal, CERTIFIED_DECREMENT, DECREMENT_TOLERANCE, SCORE_TOLERANCE,
 };

@@ -7,6 +7,7 @@ mod error;
 pub(crate) mod parallel;
 mod quadrature;
 mod roots;
+mod segments;
 mod tolerance;
 
 pub use self::error::NumericalError;
@@ -14,5 +15,6 @@ pub(crate) use self::quadrature::integrate_vec_checked;
 pub(crate) use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
 pub(crate) use self::roots::{brent, newton_bracketed, newton_increasing};
 pub use self::roots::{RootError, RootMethod};
+pub(crate) use self::segments::SegmentIndex;
 pub(crate) use self::tolerance::IRONING_TOLERANCE;
 pub use self::tolerance::{InvalidTolerance, Tolerances, FEASIBILITY_GRID_POINTS, SCAN_POINTS};

@@ -156,11 +156,11 @@ fn bad_samples() {
 /// sample's (variance with divisor n − 1): the convolution adds exactly the
 /// variance gap τ², and the MLE's mean is the sample mean. Without a
 /// support the estimate is cut 10 τ beyond the data (mass e^{−50}). The
-/// tolerance, 1e-7, is the table's: its log-density is linear between
-/// nodes `(range + 20τ)/16384` apart, an error of order `δ² |ℓ''|/8` that
-/// shifts the moments (measured: up to 6e-8 relative at n = 30, where the
-/// MLE's few knots bend the smoothed log-density most). Dividing by n
-/// instead of n − 1 moves the variance by 1/n ≥ 5e-5 here.
+/// tolerance, 2e-5, is the table's: its density is within
+/// `SMOOTHED_TABLE_TOLERANCE` (1e-4) of the peak of the exact one, with each
+/// cell's mass balanced, which moves the moments by a few 1e-6 (measured:
+/// up to 5e-6 relative on samples of 10⁴). Dividing by n instead of n − 1
+/// moves the variance by 1/n ≥ 5e-5 here, and a wrong τ by τ²/s², far more.
 #[test]
 fn smoothed_keeps_the_sample_mean_and_variance() {
     use exchange_design::estimation::log_concave_smoothed;
@@ -171,13 +171,13 @@ fn smoothed_keeps_the_sample_mean_and_variance() {
         for support in [None, Some((-40.0, 40.0))] {
             let d = log_concave_smoothed(&x, support).unwrap();
             assert!(
-                (d.mean() - mean).abs() < 1e-7 * var.sqrt(),
+                (d.mean() - mean).abs() < 2e-5 * var.sqrt(),
                 "n {n} {support:?}: mean {} vs {mean} (var {} vs {var})",
                 d.mean(),
                 d.variance()
             );
             assert!(
-                (d.variance() / var - 1.0).abs() < 1e-7,
+                (d.variance() / var - 1.0).abs() < 2e-5,
                 "n {n} {support:?}: variance {} vs {var}",
                 d.variance()
             );
@@ -236,9 +236,12 @@ fn every_query_accepts_the_whole_declared_support() {
 
 /// Issue 20 (8): the smoothed estimate is the MLE convolved with
 /// N(0, τ²), checked against that convolution integrated here
-/// (Gauss–Legendre on each of the MLE's segments, 40 panels each) at the
-/// table's own nodes within 3 τ of the data: one constant ratio (the
-/// table's normalisation) to 1e-9, within 1e-6 of 1.
+/// (Gauss–Legendre on each of the MLE's segments, 40 panels each) within
+/// 3 τ of the data, at the table's nodes and halfway between them: the
+/// densities differ by at most the documented tabulation tolerance, `SMOOTHED_TABLE_TOLERANCE`
+/// (1e-4) of the peak density, doubled (the refinement measures the error
+/// at each cell's midpoint, which is its maximum only to leading order), and
+/// by at most 2 % relative (the shape tolerance, 1 %, doubled likewise).
 #[test]
 fn smoothed_is_the_convolution() {
     use exchange_design::estimation::{estimate_with_fit, Method, Parameters};
@@ -287,22 +290,32 @@ fn smoothed_is_the_convolution() {
         };
         let d = &e.distribution;
         let (lo, hi) = (k[0] - 3.0 * tau, k[k.len() - 1] + 3.0 * tau);
-        // The table's nodes: where pdf is exact to rounding.
+        // The table's nodes and the midpoints between them.
         let lc =
             exchange_design::estimation::log_concave_smoothed(&x, Some((-40.0, 40.0))).unwrap();
         let nodes: Vec<f64> = lc
             .knots()
-            .iter()
-            .copied()
+            .windows(2)
+            .flat_map(|w| [w[0], 0.5 * (w[0] + w[1])])
             .filter(|&z| z > lo && z < hi)
-            .step_by(7)
             .collect();
         assert!(nodes.len() > 20, "{} nodes", nodes.len());
-        let ratios: Vec<f64> = nodes.iter().map(|&z| d.pdf(z) / conv(z)).collect();
-        let c = ratios[0];
-        assert!((c - 1.0).abs() < 1e-6, "n {n}: normalisation {c}");
-        for (z, r) in nodes.iter().zip(&ratios) {
-            assert!((r / c - 1.0).abs() < 1e-9, "n {n} at {z}: {r} vs {c}");
+        let exact: Vec<f64> = nodes.iter().map(|&z| conv(z)).collect();
+        let peak = exact.iter().copied().fold(0.0, f64::max);
+        // No normalisation to divide out: both have mass 1 on [−40, 40] (the
+        // exact convolution's mass beyond is below e^{−50}), and the table's
+        // renormalisation after the raise is part of its tolerance.
+        let tol = 2.0 * exchange_design::estimation::SMOOTHED_TABLE_TOLERANCE;
+        for (z, f) in nodes.iter().zip(&exact) {
+            let table = d.pdf(*z);
+            assert!(
+                (table - f).abs() <= tol * peak,
+                "n {n} at {z}: table {table} vs convolution {f} (peak {peak})"
+            );
+            assert!(
+                (table / f - 1.0).abs() <= 0.02,
+                "n {n} at {z}: table {table} vs convolution {f}"
+            );
         }
     }
 }
