@@ -2,6 +2,7 @@
 
 use super::DensityBounds;
 use super::{ratio, DistributionError, EndowmentDistribution};
+use crate::numerics::SegmentIndex;
 
 /// A density given by its values `f_0, …, f_n` at grid points
 /// `z_0 < z_1 < … < z_n` (`n ≥ 1`) and linear in between: the form in which
@@ -56,6 +57,9 @@ pub struct PiecewiseLinear {
     /// `sf_int[i] = ∫_{z_i}^{z_n} (1 − F(s)) ds`, accumulated from the top.
     #[cfg_attr(feature = "serde", serde(skip))]
     sf_int: Vec<f64>,
+    /// Finds a point's segment in constant time.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    index: SegmentIndex,
 }
 
 /// Where a point falls: segment `j` (`[z_j, z_{j+1}]`), its offsets
@@ -169,6 +173,7 @@ impl PiecewiseLinear {
             sf_int[j] = sf_int[j + 1] + sf[j + 1] * h + h * h * (2.0 * f[j + 1] + f[j]) / 6.0;
         }
         Ok(Self {
+            index: SegmentIndex::new(&z),
             z,
             f,
             cdf,
@@ -219,8 +224,8 @@ impl PiecewiseLinear {
     /// belongs to the segment on its right, except `z_n`.
     fn locate(&self, z: f64) -> Locus {
         let z = z.clamp(self.lo(), self.hi());
-        // `saturating_sub`: a NaN `z` lands in segment 0 and stays NaN.
-        let j = (self.z.partition_point(|&g| g <= z).saturating_sub(1)).min(self.n() - 1);
+        // A NaN `z` lands in segment 0 and stays NaN.
+        let j = self.index.find(&self.z, z);
         self.locus(j, z)
     }
 
