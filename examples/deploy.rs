@@ -27,6 +27,7 @@ use exchange_design::deployment::{
 };
 use exchange_design::distribution::{EndowmentDistribution, Mixture, Triangular, TruncatedNormal};
 use exchange_design::estimation::Method;
+use exchange_design::mechanism::DirectMechanism;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
 use rand::{rngs::StdRng, RngExt, SeedableRng};
@@ -184,7 +185,7 @@ fn run() -> Res<()> {
     for f in boot.failures().iter().take(5) {
         println!(
             "replicate {} failed at {}: {}",
-            f.replicate, f.stage, f.reason
+            f.replicate, f.stage, f.error
         );
     }
     println!(
