@@ -196,7 +196,11 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Requ
             }
             (Command::Deploy(o), Long(flag @ ("replicates" | "prices" | "quantities"))) => {
                 let flag = flag.to_string();
-                let n: usize = parser.value().map_err(err)?.parse().map_err(err)?;
+                let n: usize = parser
+                    .value()
+                    .map_err(err)?
+                    .parse()
+                    .map_err(|e| format!("deploy: --{flag}: {e}"))?;
                 if n == 0 {
                     return Err(format!("deploy: --{flag} 0: give at least 1"));
                 }
@@ -207,7 +211,13 @@ fn parse_args(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Requ
                 } = Some(n);
             }
             (Command::Deploy(o), Long("seed")) => {
-                o.seed = Some(parser.value().map_err(err)?.parse().map_err(err)?);
+                o.seed = Some(
+                    parser
+                        .value()
+                        .map_err(err)?
+                        .parse()
+                        .map_err(|e| format!("deploy: --seed: {e}"))?,
+                );
             }
             (Command::Deploy(o), Long("percentiles")) => {
                 let list = parser.value().map_err(err)?.string().map_err(err)?;
@@ -382,6 +392,11 @@ fn deploy(spec: &Spec, o: &DeployOptions) -> Result<(), String> {
         robust_fees: !o.no_robust_fees,
         percentiles,
     });
+    // The output directory before the bootstrap, so that a bad path fails
+    // at once.
+    if let Some(dir) = &o.out {
+        std::fs::create_dir_all(dir).map_err(|e| format!("--out {}: {e}", dir.display()))?;
+    }
     let tty = std::io::stderr().is_terminal();
     let report = spec
         .run_with_progress(&|done, total| {
@@ -449,7 +464,6 @@ fn write_outputs(
     o: &DeployOptions,
 ) -> Result<(), String> {
     let at = |path: &Path, e: &dyn std::fmt::Display| format!("--out {}: {e}", path.display());
-    std::fs::create_dir_all(dir).map_err(|e| at(dir, &e))?;
     let path = dir.join("report.json");
     let file = std::fs::File::create(&path).map_err(|e| at(&path, &e))?;
     json::write_pretty(std::io::BufWriter::new(file), report).map_err(|e| at(&path, &e))?;

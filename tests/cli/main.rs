@@ -328,6 +328,8 @@ fn deploy_rejects_what_it_cannot_bootstrap_in_one_line() {
     assert!(err.contains("--replicates 0"), "{err}");
     let err = error_line(&run(&["deploy", "--percentiles", "5,150", &path]));
     assert!(err.contains("`150` is not a percentile"), "{err}");
+    let err = error_line(&run(&["deploy", "--seed", "x", &path]));
+    assert!(err.starts_with("deploy: --seed"), "{err}");
     let err = error_line(&run(&["deploy", "--class", "1", &path]));
     assert!(err.starts_with("deploy:"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
