@@ -7,7 +7,10 @@
 //!
 //! Defaults: `DIR = target/deploy`, `B = 1000`, `N = 2000`, `M = mixed`
 //! (`kde` or `log_concave` estimate every class with that method; used for
-//! the timings in `docs/performance.md`). Three kinds of traders
+//! the timings in `docs/performance.md`). This is teaching code for the
+//! `deployment` API; for a spec with your own samples, `exchange-design
+//! deploy SPEC` (feature `cli`) prints the same table and writes the report
+//! and fee tables, without the figure. Three kinds of traders
 //! (seeded samples, 2000 each, endowments on [−1, 1]): *hedgers* (κ = 0.5,
 //! three of them) with two modes at ±0.45, estimated by a kernel density
 //! estimate (ironed); *dealers* (κ = 1, two) around 0.1, a truncated
@@ -24,6 +27,7 @@ use exchange_design::deployment::{
 };
 use exchange_design::distribution::{EndowmentDistribution, Mixture, Triangular, TruncatedNormal};
 use exchange_design::estimation::Method;
+use exchange_design::mechanism::DirectMechanism;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;
 use rand::{rngs::StdRng, RngExt, SeedableRng};
@@ -181,7 +185,7 @@ fn run() -> Res<()> {
     for f in boot.failures().iter().take(5) {
         println!(
             "replicate {} failed at {}: {}",
-            f.replicate, f.stage, f.reason
+            f.replicate, f.stage, f.error
         );
     }
     println!(

@@ -36,6 +36,7 @@ use exchange_design::distribution::{check_condition2, EndowmentDistribution};
 use exchange_design::estimation::{estimate_with_fit, Method, Parameters};
 use exchange_design::implementation::SidePayments;
 use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::OptimalMechanism;
 use plotters::prelude::*;
 use rand::{rngs::StdRng, RngExt, SeedableRng};

@@ -18,6 +18,7 @@
 use exchange_design::distribution::{Beta, Triangular, TruncatedNormal, Uniform};
 use exchange_design::implementation::{DoubleAuction, SidePayments, Simulation, SimulationConfig};
 use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::OptimalMechanism;
 use indicatif::{ProgressBar, ProgressStyle};
 use plotters::prelude::*;

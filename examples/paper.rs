@@ -20,6 +20,7 @@ use exchange_design::benchmarks::{
 };
 use exchange_design::distribution::Uniform;
 use exchange_design::market::Market;
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{FirstBest, OptimalMechanism};
 use plotters::prelude::*;
 use std::error::Error;

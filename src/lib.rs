@@ -27,15 +27,17 @@
 //! **2. The optimal mechanism.** [`mechanism::OptimalMechanism::solve`]
 //! returns the α-optimal direct mechanism of Theorem 1.
 //!
-//! **3. What to read off it.** Expected [`revenue`](mechanism::OptimalMechanism::revenue)
-//! and [`efficiency`](mechanism::OptimalMechanism::efficiency) (minus the
+//! **3. What to read off it** (the mechanism's own numbers are methods of
+//! the [`mechanism::DirectMechanism`] trait every mechanism implements:
+//! `use exchange_design::prelude::*;`). Expected [`revenue`](mechanism::DirectMechanism::revenue)
+//! and [`efficiency`](mechanism::DirectMechanism::efficiency) (minus the
 //! traders' total expected holding cost, so never positive), the budget
 //! multiplier [`lambda`](mechanism::OptimalMechanism::lambda); per class
 //! ([`class`](mechanism::OptimalMechanism::class), a
 //! [`mechanism::ClassSolution`]) the binding interval of types that expect
 //! no trade, its probability and the holding cost; the
-//! [`interim_allocation`](mechanism::OptimalMechanism::interim_allocation)
-//! and [`utility_gain`](mechanism::OptimalMechanism::utility_gain) of a
+//! [`interim_allocation`](mechanism::DirectMechanism::interim_allocation)
+//! and [`utility_gain`](mechanism::DirectMechanism::utility_gain) of a
 //! type, and the ex-post [`allocation`](mechanism::OptimalMechanism::allocation).
 //!
 //! **4. Side payments and the auction that implements it.**
@@ -53,6 +55,7 @@
 //! efficient as a benchmark.
 //!
 //! ```
+//! use exchange_design::prelude::*; // DirectMechanism: revenue, efficiency, interim rules
 //! use exchange_design::benchmarks::{frontier_at_efficiency, PlainDoubleAuction};
 //! use exchange_design::distribution::Uniform;
 //! use exchange_design::implementation::{DoubleAuction, SidePayments};
@@ -123,6 +126,7 @@
 //!   a seeded demo. In code:
 //!
 //! ```
+//! use exchange_design::prelude::*;
 //! use exchange_design::estimation::{estimate, Method};
 //! use exchange_design::market::{Market, TraderClass};
 //! use exchange_design::mechanism::OptimalMechanism;
@@ -162,6 +166,30 @@ pub mod market;
 pub mod mechanism;
 pub mod numerics;
 pub mod spec;
+
+/// The traits whose methods every mechanism and distribution answers:
+/// `use exchange_design::prelude::*;` brings them into scope, so that
+/// `mech.revenue()`, `mech.interim_allocation(class, z)` and `dist.cdf(z)`
+/// resolve.
+///
+/// A mechanism's revenue, efficiency, market and interim rules are the
+/// methods of [`DirectMechanism`](mechanism::DirectMechanism) and live only
+/// there (`docs/design.md`, "One home for the interim rules").
+///
+/// # Example
+/// ```
+/// use exchange_design::prelude::*;
+/// use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+/// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
+/// let mech = OptimalMechanism::solve(&m, 1.0)?;
+/// assert!(mech.revenue() > 0.0 && mech.efficiency() < 0.0);
+/// assert_eq!(mech.market().n_traders(), 3);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub mod prelude {
+    pub use crate::distribution::EndowmentDistribution;
+    pub use crate::mechanism::DirectMechanism;
+}
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -23,6 +23,7 @@ use crate::distribution::{
 use crate::estimation::{estimate, estimate_with_fit, EstimationError, Method};
 use crate::implementation::{ImplementationError, SidePayments};
 use crate::market::{Market, MarketError, TraderClass};
+use crate::mechanism::DirectMechanism;
 use crate::mechanism::{MechanismError, OptimalMechanism};
 use crate::numerics::parallel;
 use crate::numerics::NumericalError;

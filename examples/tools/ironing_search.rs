@@ -55,6 +55,7 @@
 //! 60 s later is abandoned (announced with its spec, not counted); the
 //! summary then says the search stopped before COUNT.
 
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{check_feasibility, OptimalMechanism};
 use exchange_design::spec::{ComponentSpec, DistributionSpec, Spec, SpecError, TraderSpec};
 use std::collections::BTreeMap;

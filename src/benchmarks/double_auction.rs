@@ -193,6 +193,7 @@ impl AuctionClass {
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
     /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((5.0 * da.class(0).holding_cost() + da.efficiency()).abs() < 1e-13);
@@ -246,6 +247,7 @@ impl AuctionClass {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::benchmarks::PlainDoubleAuction;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::{Market, TraderClass};
@@ -406,19 +408,6 @@ impl PlainDoubleAuction {
         })
     }
 
-    /// The market.
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
-    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
-    /// assert_eq!(da.market().n_traders(), 3);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn market(&self) -> &Market {
-        &self.market
-    }
-
     /// The equilibrium of class `index` (in market order), like slice
     /// indexing.
     ///
@@ -474,33 +463,6 @@ impl PlainDoubleAuction {
     /// ```
     pub fn aggregate_slope(&self) -> f64 {
         self.total_b
-    }
-
-    /// Expected revenue: zero, since buyers pay sellers at one price.
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
-    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
-    /// assert_eq!(da.revenue(), 0.0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn revenue(&self) -> f64 {
-        0.0
-    }
-
-    /// Expected allocative efficiency `−Σ_i E[(Z_i + X_i)²]/(2κ_i)`.
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
-    /// # use exchange_design::mechanism::FirstBest;
-    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// assert!(PlainDoubleAuction::new(&m)?.efficiency() < FirstBest::new(&m)?.efficiency());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn efficiency(&self) -> f64 {
-        self.efficiency
     }
 
     /// Demand of a trader of class `class` and type `z` at price `p`:
@@ -619,82 +581,12 @@ impl PlainDoubleAuction {
         Ok(c)
     }
 
-    /// The interim allocation `x̄_i(z) = c_i − s_i z`.
-    ///
-    /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
-    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
-    /// // 3/4 of the first best −0.8 z.
-    /// assert!((da.interim_allocation(0, 0.5)? + 0.3).abs() < 1e-13);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        let c = self.query(class, z)?;
-        Ok(c.c - c.s * z)
-    }
-
-    /// `E[X_i² | Z_i = z] = x̄_i(z)² + v_i`.
-    ///
-    /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
-    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
-    /// assert_eq!(da.interim_second_moment(0, 0.0)?, da.class(0).conditional_variance());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        let c = self.query(class, z)?;
-        let x = c.c - c.s * z;
-        Ok(x * x + c.v)
-    }
-
-    /// The interim payment `E[p X_i | Z_i = z] = −E[X_i² | z]/b_i − z x̄_i(z)/κ_i`.
-    ///
-    /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
-    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
-    /// // A type that expects to trade nothing is paid for the risk it absorbs.
-    /// assert!(da.interim_transfer(0, 0.0)? < 0.0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        let c = self.query(class, z)?;
-        let x = c.c - c.s * z;
-        Ok(-(x * x + c.v) / c.b - z * x / c.kappa)
-    }
-
-    /// The utility gain of taking part, `G_i(z) = (1/(2κ_i) + 1/B_{−i}) E[X_i² | z]`.
-    ///
-    /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
-    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
-    /// assert!(da.utility_gain(0, 1.0)? > da.utility_gain(0, 0.0)?);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        Ok(self.query(class, z)?.gain(z))
-    }
-
     /// The same auction with the largest participation fee each trader
     /// accepts at every type ([`AuctionClass::maximal_fee`]).
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
     /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// // Example 1: total fee revenue (N − 2)/(3(N − 1)).
@@ -713,11 +605,13 @@ impl PlainDoubleAuction {
     /// [`crate::mechanism::check_feasibility`]).
     ///
     /// # Errors
-    /// [`BenchmarkError::InvalidOption`] when the number of fees differs from
-    /// the number of classes or a fee is not finite.
+    /// [`BenchmarkError::FeeCount`] when the number of fees differs from
+    /// the number of classes, [`BenchmarkError::NonFiniteFee`] when a fee is
+    /// not finite.
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
     /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!((da.with_fees(vec![0.01])?.revenue() - 0.05).abs() < 1e-15);
@@ -725,16 +619,13 @@ impl PlainDoubleAuction {
     /// ```
     pub fn with_fees(&self, fees: Vec<f64>) -> Result<PlainDoubleAuctionWithFees, BenchmarkError> {
         if fees.len() != self.classes.len() {
-            return Err(BenchmarkError::InvalidOption(format!(
-                "{} fees given for {} classes; give one fee per class",
-                fees.len(),
-                self.classes.len()
-            )));
+            return Err(BenchmarkError::FeeCount {
+                given: fees.len(),
+                expected: self.classes.len(),
+            });
         }
-        if let Some(f) = fees.iter().find(|f| !f.is_finite()) {
-            return Err(BenchmarkError::InvalidOption(format!(
-                "fee {f} is not a finite number"
-            )));
+        if let Some((class, &fee)) = fees.iter().enumerate().find(|(_, f)| !f.is_finite()) {
+            return Err(BenchmarkError::NonFiniteFee { class, fee });
         }
         Ok(PlainDoubleAuctionWithFees {
             auction: self.clone(),
@@ -744,26 +635,122 @@ impl PlainDoubleAuction {
 }
 
 impl DirectMechanism for PlainDoubleAuction {
+    /// The market.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// assert_eq!(da.market().n_traders(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn market(&self) -> &Market {
         &self.market
     }
+
+    /// Expected revenue: zero, since buyers pay sellers at one price.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
+    /// assert_eq!(da.revenue(), 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn revenue(&self) -> f64 {
-        PlainDoubleAuction::revenue(self)
+        0.0
     }
+
+    /// Expected allocative efficiency `−Σ_i E[(Z_i + X_i)²]/(2κ_i)`.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// # use exchange_design::mechanism::FirstBest;
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// assert!(PlainDoubleAuction::new(&m)?.efficiency() < FirstBest::new(&m)?.efficiency());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn efficiency(&self) -> f64 {
         self.efficiency
     }
+
+    /// The interim allocation `x̄_i(z) = c_i − s_i z`.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// // 3/4 of the first best −0.8 z.
+    /// assert!((da.interim_allocation(0, 0.5)? + 0.3).abs() < 1e-13);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        PlainDoubleAuction::interim_allocation(self, class, z)
+        let c = self.query(class, z)?;
+        Ok(c.c - c.s * z)
     }
+
+    /// `E[X_i² | Z_i = z] = x̄_i(z)² + v_i`.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// assert_eq!(da.interim_second_moment(0, 0.0)?, da.class(0).conditional_variance());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        PlainDoubleAuction::interim_second_moment(self, class, z)
+        let c = self.query(class, z)?;
+        let x = c.c - c.s * z;
+        Ok(x * x + c.v)
     }
+
+    /// The interim payment `E[p X_i | Z_i = z] = −E[X_i² | z]/b_i − z x̄_i(z)/κ_i`.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// // A type that expects to trade nothing is paid for the risk it absorbs.
+    /// assert!(da.interim_transfer(0, 0.0)? < 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        PlainDoubleAuction::interim_transfer(self, class, z)
+        let c = self.query(class, z)?;
+        let x = c.c - c.s * z;
+        Ok(-(x * x + c.v) / c.b - z * x / c.kappa)
     }
+
+    /// The utility gain of taking part, `G_i(z) = (1/(2κ_i) + 1/B_{−i}) E[X_i² | z]`.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a non-finite type.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
+    /// let da = PlainDoubleAuction::new(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
+    /// assert!(da.utility_gain(0, 1.0)? > da.utility_gain(0, 0.0)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        PlainDoubleAuction::utility_gain(self, class, z)
+        Ok(self.query(class, z)?.gain(z))
     }
 }
 
@@ -773,6 +760,7 @@ impl DirectMechanism for PlainDoubleAuction {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::benchmarks::PlainDoubleAuction;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
@@ -794,6 +782,7 @@ impl PlainDoubleAuctionWithFees {
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
     /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.with_maximal_fees().auction().revenue(), 0.0);
@@ -818,17 +807,33 @@ impl PlainDoubleAuctionWithFees {
         self.fees.get(class).copied()
     }
 
+    fn fee_of(&self, class: usize) -> Result<f64, MechanismError> {
+        self.fees.get(class).copied().ok_or_else(|| {
+            MechanismError::from(QueryError::UnknownClass {
+                class,
+                n_classes: self.fees.len(),
+            })
+        })
+    }
+}
+
+impl DirectMechanism for PlainDoubleAuctionWithFees {
+    fn market(&self) -> &Market {
+        &self.auction.market
+    }
+
     /// Total expected fee revenue `Σ_classes count · fee`.
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
     /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// // Example 1, N = 3: (N − 2)/(3(N − 1)) = 1/6.
     /// assert!((da.with_maximal_fees().revenue() - 1.0 / 6.0).abs() < 1e-13);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn revenue(&self) -> f64 {
+    fn revenue(&self) -> f64 {
         self.auction
             .classes
             .iter()
@@ -841,22 +846,22 @@ impl PlainDoubleAuctionWithFees {
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
     /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert_eq!(da.with_maximal_fees().efficiency(), da.efficiency());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn efficiency(&self) -> f64 {
+    fn efficiency(&self) -> f64 {
         self.auction.efficiency
     }
 
-    fn fee_of(&self, class: usize) -> Result<f64, MechanismError> {
-        self.fees.get(class).copied().ok_or_else(|| {
-            MechanismError::from(QueryError::UnknownClass {
-                class,
-                n_classes: self.fees.len(),
-            })
-        })
+    fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        self.auction.interim_allocation(class, z)
+    }
+
+    fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        self.auction.interim_second_moment(class, z)
     }
 
     /// The interim payment including the fee.
@@ -866,6 +871,7 @@ impl PlainDoubleAuctionWithFees {
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
     /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// let f = da.with_maximal_fees();
@@ -873,7 +879,7 @@ impl PlainDoubleAuctionWithFees {
     /// assert!((diff - f.fee(0).unwrap()).abs() < 1e-15);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+    fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
         Ok(self.auction.interim_transfer(class, z)? + self.fee_of(class)?)
     }
 
@@ -884,37 +890,14 @@ impl PlainDoubleAuctionWithFees {
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{benchmarks::PlainDoubleAuction, distribution::Uniform, market::Market};
     /// let da = PlainDoubleAuction::new(&Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!(da.with_maximal_fees().utility_gain(0, 1.0)? > 0.0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        Ok(self.auction.utility_gain(class, z)? - self.fee_of(class)?)
-    }
-}
-
-impl DirectMechanism for PlainDoubleAuctionWithFees {
-    fn market(&self) -> &Market {
-        &self.auction.market
-    }
-    fn revenue(&self) -> f64 {
-        PlainDoubleAuctionWithFees::revenue(self)
-    }
-    fn efficiency(&self) -> f64 {
-        self.auction.efficiency
-    }
-    fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        self.auction.interim_allocation(class, z)
-    }
-    fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        self.auction.interim_second_moment(class, z)
-    }
-    fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        PlainDoubleAuctionWithFees::interim_transfer(self, class, z)
-    }
     fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        PlainDoubleAuctionWithFees::utility_gain(self, class, z)
+        Ok(self.auction.utility_gain(class, z)? - self.fee_of(class)?)
     }
 }
 

@@ -9,9 +9,10 @@
 
 use super::{BenchmarkError, PlainDoubleAuction};
 use crate::market::Market;
+use crate::mechanism::DirectMechanism;
 use crate::mechanism::{FirstBest, OptimalMechanism, SolverConfig};
-use crate::numerics::NumericalError;
 use crate::numerics::{brent, parallel, Tolerances};
+use crate::numerics::{InvalidParameter, NumericalError};
 
 /// How [`Frontier::compute`] samples the curve.
 ///
@@ -181,8 +182,9 @@ impl Frontier {
     /// not depend on the number of threads, so neither do the numbers.
     ///
     /// # Errors
-    /// [`BenchmarkError::InvalidOption`] for fewer than 2 initial points, a
-    /// cap below them, or a gap that is not a positive number; solver
+    /// [`BenchmarkError::InvalidOption`] for fewer than 2 initial points or a
+    /// gap that is not a positive number,
+    /// [`BenchmarkError::MaxPointsBelowInitial`] for a cap below them; solver
     /// failures as [`BenchmarkError::Mechanism`].
     ///
     /// # Example
@@ -235,21 +237,23 @@ impl Frontier {
             Ok::<_, BenchmarkError>(p)
         };
         if options.initial_points < 2 {
-            return Err(BenchmarkError::InvalidOption(format!(
-                "initial_points = {}; the frontier needs at least 2",
-                options.initial_points
+            return Err(BenchmarkError::InvalidOption(InvalidParameter::new(
+                "initial_points",
+                options.initial_points as f64,
+                "the frontier needs at least 2",
             )));
         }
         if options.max_points < options.initial_points {
-            return Err(BenchmarkError::InvalidOption(format!(
-                "max_points = {} is below initial_points = {}; raise it",
-                options.max_points, options.initial_points
-            )));
+            return Err(BenchmarkError::MaxPointsBelowInitial {
+                max_points: options.max_points,
+                initial_points: options.initial_points,
+            });
         }
         if !(options.max_gap.is_finite() && options.max_gap > 0.0) {
-            return Err(BenchmarkError::InvalidOption(format!(
-                "max_gap = {}; it must be a positive number",
-                options.max_gap
+            return Err(BenchmarkError::InvalidOption(InvalidParameter::new(
+                "max_gap",
+                options.max_gap,
+                "give a finite number > 0",
             )));
         }
         let n0 = options.initial_points;
@@ -436,7 +440,7 @@ impl Frontier {
 
 /// The frontier mechanism whose efficiency is `target`: the α-optimal
 /// mechanism with `A(α) = target`, found by Brent's method on α. Its
-/// [`revenue`](OptimalMechanism::revenue) is the most any feasible mechanism
+/// [`revenue`](crate::mechanism::DirectMechanism::revenue) is the most any feasible mechanism
 /// of that efficiency raises.
 ///
 /// # Errors
@@ -446,6 +450,7 @@ impl Frontier {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::benchmarks::{frontier_at_efficiency, PlainDoubleAuction};
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
@@ -461,8 +466,10 @@ pub fn frontier_at_efficiency(
     target: f64,
 ) -> Result<OptimalMechanism, BenchmarkError> {
     if !target.is_finite() {
-        return Err(BenchmarkError::InvalidOption(format!(
-            "target efficiency {target} is not a finite number"
+        return Err(BenchmarkError::InvalidOption(InvalidParameter::new(
+            "target efficiency",
+            target,
+            "give a finite number",
         )));
     }
     let low = OptimalMechanism::solve(market, 0.0)?;

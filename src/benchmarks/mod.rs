@@ -22,7 +22,7 @@ pub use self::frontier::{
 };
 
 use crate::mechanism::MechanismError;
-use crate::numerics::NumericalError;
+use crate::numerics::{InvalidParameter, NumericalError};
 use thiserror::Error;
 
 /// Why a benchmark could not be computed.
@@ -64,7 +64,32 @@ pub enum BenchmarkError {
         /// Efficiency of the α = 0 mechanism.
         max: f64,
     },
-    /// Invalid options (for example a frontier grid with fewer than two points).
+    /// An option out of range (for example a frontier grid with fewer than
+    /// two points): which one, its value and what is allowed.
     #[error("invalid option: {0}")]
-    InvalidOption(String),
+    InvalidOption(InvalidParameter),
+    /// A frontier's `max_points` below its `initial_points`.
+    #[error("invalid option: max_points = {max_points} is below initial_points = {initial_points}; raise it")]
+    MaxPointsBelowInitial {
+        /// `max_points` given.
+        max_points: usize,
+        /// `initial_points` given.
+        initial_points: usize,
+    },
+    /// A fee vector with a different number of entries from the classes.
+    #[error("invalid option: {given} fees given for {expected} classes; give one fee per class")]
+    FeeCount {
+        /// Fees given.
+        given: usize,
+        /// Classes of the market.
+        expected: usize,
+    },
+    /// A fee that is NaN or infinite.
+    #[error("invalid option: the fee of class {class} is {fee}; give a finite number")]
+    NonFiniteFee {
+        /// Index of the class.
+        class: usize,
+        /// The fee given.
+        fee: f64,
+    },
 }

@@ -60,6 +60,7 @@
 use super::DeploymentError;
 use crate::distribution::{breakpoints, validate, EndowmentDistribution};
 use crate::implementation::{ClassSidePayment, SidePayments};
+use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
 use crate::numerics::{brent, integrate_pieces, integrate_vec, parallel, Tolerances};
 use std::sync::Arc;
@@ -73,6 +74,7 @@ pub const GAIN_TOLERANCE: f64 = 1e-12;
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::deployment::Design;
 /// use exchange_design::distribution::{EndowmentDistribution, Triangular, Uniform};
 /// use exchange_design::market::Market;
@@ -183,11 +185,13 @@ impl Design {
     /// schedule, so nothing else moves.
     ///
     /// # Errors
-    /// As [`Design::assess`], and [`DeploymentError::InvalidFees`] for a
-    /// fee vector of the wrong length or with a non-finite entry.
+    /// As [`Design::assess`], [`DeploymentError::FeeCount`] for a fee vector
+    /// of the wrong length and [`DeploymentError::NonFiniteFee`] for a
+    /// non-finite entry.
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let d = Design::new(OptimalMechanism::solve(&m, 0.5)?)?;
@@ -211,15 +215,13 @@ impl Design {
             });
         }
         if fees.len() != n {
-            return Err(DeploymentError::InvalidFees(format!(
-                "{} fee(s) given for {n} class(es); give one per class",
-                fees.len()
-            )));
+            return Err(DeploymentError::FeeCount {
+                given: fees.len(),
+                expected: n,
+            });
         }
         if let Some((k, f)) = fees.iter().enumerate().find(|(_, f)| !f.is_finite()) {
-            return Err(DeploymentError::InvalidFees(format!(
-                "the fee of class {k} is {f}; give a finite number"
-            )));
+            return Err(DeploymentError::NonFiniteFee { class: k, fee: *f });
         }
         for (class, (g, rule)) in truth.iter().zip(self.rules.classes()).enumerate() {
             check_truth(class, g.as_ref(), rule.virtual_value().distribution())?;
@@ -322,10 +324,7 @@ fn check_truth(
     f: &dyn EndowmentDistribution,
 ) -> Result<(), DeploymentError> {
     if !g.validated_by_construction() {
-        validate(g).map_err(|e| DeploymentError::InvalidTruth {
-            class,
-            reason: e.to_string(),
-        })?;
+        validate(g).map_err(|source| DeploymentError::InvalidTruth { class, source })?;
     }
     let (lo, hi) = f.support();
     let (glo, ghi) = g.support();
@@ -424,6 +423,7 @@ impl TruthMoments {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// # use exchange_design::{deployment::Design, distribution::Uniform, market::Market, mechanism::OptimalMechanism};
 /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
 /// let mech = OptimalMechanism::solve(&m, 0.5)?;
@@ -453,7 +453,7 @@ impl GainCurve {
     /// `gain_i(z)` for a type in the design's support.
     ///
     /// # Errors
-    /// [`DeploymentError::InvalidConfig`] for a type that is not finite or
+    /// [`DeploymentError::TypeOutsideSupport`] for a type that is not finite or
     /// lies outside the design's support (such a type has no best response).
     ///
     /// # Example
@@ -461,9 +461,7 @@ impl GainCurve {
     pub fn gain(&self, z: f64) -> Result<f64, DeploymentError> {
         let (lo, hi) = self.vv.distribution().support();
         if !(z.is_finite() && (lo..=hi).contains(&z)) {
-            return Err(DeploymentError::InvalidConfig(format!(
-                "type z = {z} is outside the design's support [{lo}, {hi}]"
-            )));
+            return Err(DeploymentError::TypeOutsideSupport { z, lo, hi });
         }
         Ok(self.gain_unchecked(z))
     }

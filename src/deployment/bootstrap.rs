@@ -28,8 +28,9 @@ use super::{Assessment, DeploymentError, Design};
 use crate::distribution::EndowmentDistribution;
 use crate::estimation::{estimate, Method};
 use crate::market::{Market, TraderClass};
+use crate::mechanism::DirectMechanism;
 use crate::mechanism::OptimalMechanism;
-use crate::numerics::parallel;
+use crate::numerics::{parallel, InvalidParameter};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -131,8 +132,8 @@ pub struct ReplicateFailure {
     pub replicate: usize,
     /// `"estimate"`, `"solve"` or `"assess"`.
     pub stage: &'static str,
-    /// The error message.
-    pub reason: String,
+    /// What failed.
+    pub error: DeploymentError,
 }
 
 /// What one replicate's re-solved design reports.
@@ -353,6 +354,7 @@ fn designed_numbers(design: &Design) -> Designed {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::deployment::{bootstrap, BootstrapConfig, SampledClass};
 /// use exchange_design::estimation::Method;
 /// let draw = |shift: f64| -> Vec<f64> {
@@ -380,17 +382,21 @@ pub fn bootstrap(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Bootstrap, DeploymentError> {
     if config.replicates == 0 {
-        return Err(DeploymentError::InvalidConfig(
-            "replicates = 0; ask for at least 1 replicate (1000 is usual)".into(),
-        ));
+        return Err(DeploymentError::InvalidConfig(InvalidParameter::new(
+            "replicates",
+            0.0,
+            "give at least 1 replicate (1000 is usual)",
+        )));
     }
     if let Some(p) = config
         .percentiles
         .iter()
         .find(|p| !(p.is_finite() && (0.0..=100.0).contains(*p)))
     {
-        return Err(DeploymentError::InvalidConfig(format!(
-            "percentile {p} is outside [0, 100]"
+        return Err(DeploymentError::InvalidConfig(InvalidParameter::new(
+            "percentiles",
+            *p,
+            "give percentile levels in [0, 100]",
         )));
     }
     let full: Vec<Arc<dyn EndowmentDistribution>> = classes
@@ -476,7 +482,7 @@ fn replicate(
     let fail = |stage, e: DeploymentError| ReplicateFailure {
         replicate: b,
         stage,
-        reason: e.to_string(),
+        error: e,
     };
     let mut out = Replicate {
         designed: None,

@@ -1,9 +1,11 @@
 //! Why an assessment, a set of robust fees or a bootstrap could not be
 //! computed.
 
+use crate::distribution::DistributionError;
 use crate::estimation::EstimationError;
 use crate::implementation::ImplementationError;
 use crate::mechanism::MechanismError;
+use crate::numerics::InvalidParameter;
 use thiserror::Error;
 
 /// Why a deployment computation failed.
@@ -54,19 +56,44 @@ pub enum DeploymentError {
         truth_hi: f64,
     },
     /// A true distribution failed validation.
-    #[error("class {class}: the true distribution is invalid: {reason}")]
+    #[error("class {class}: the true distribution is invalid: {source}")]
     InvalidTruth {
         /// Index of the class.
         class: usize,
         /// What is wrong with it.
-        reason: String,
+        source: DistributionError,
     },
-    /// A configuration value is out of range.
+    /// A configuration value is out of range: which one, its value and
+    /// what is allowed.
     #[error("invalid configuration: {0}")]
-    InvalidConfig(String),
-    /// A fee vector of the wrong length or with a non-finite entry.
-    #[error("invalid fees: {0}")]
-    InvalidFees(String),
+    InvalidConfig(InvalidParameter),
+    /// A fee vector with a different number of entries from the classes.
+    #[error("invalid fees: {given} fee(s) given for {expected} class(es); give one per class")]
+    FeeCount {
+        /// Fees given.
+        given: usize,
+        /// Classes of the design.
+        expected: usize,
+    },
+    /// A fee that is NaN or infinite.
+    #[error("invalid fees: the fee of class {class} is {fee}; give a finite number")]
+    NonFiniteFee {
+        /// Index of the class.
+        class: usize,
+        /// The fee given.
+        fee: f64,
+    },
+    /// A type where a gain was asked for outside the design's support (such
+    /// a type has no best response), or not a number.
+    #[error("type z = {z} is outside the design's support [{lo}, {hi}]; give a type in it")]
+    TypeOutsideSupport {
+        /// The type given.
+        z: f64,
+        /// The design's support.
+        lo: f64,
+        /// The design's support.
+        hi: f64,
+    },
     /// A computed quantity is not finite.
     #[error("the computed {what} is not finite; rescale the market closer to 1")]
     NonFinite {

@@ -3,6 +3,7 @@
 
 use super::DeploymentError;
 use crate::implementation::SidePayments;
+use crate::numerics::InvalidParameter;
 
 /// A class's side payment on a grid of clearing prices and quantities.
 ///
@@ -45,10 +46,14 @@ pub fn fee_table(
     prices: &[f64],
     quantities: &[f64],
 ) -> Result<FeeTable, DeploymentError> {
-    if prices.is_empty() || quantities.is_empty() {
-        return Err(DeploymentError::InvalidConfig(
-            "the fee table needs at least one price and one quantity".into(),
-        ));
+    for (name, n) in [("prices", prices.len()), ("quantities", quantities.len())] {
+        if n == 0 {
+            return Err(DeploymentError::InvalidConfig(InvalidParameter::new(
+                name,
+                0.0,
+                "the fee table needs at least one price and one quantity",
+            )));
+        }
     }
     let mut rows = Vec::with_capacity(prices.len() * quantities.len());
     for &p in prices {
@@ -85,10 +90,14 @@ impl FeeTable {
         n_prices: usize,
         n_quantities: usize,
     ) -> Result<Self, DeploymentError> {
-        if n_prices == 0 || n_quantities == 0 {
-            return Err(DeploymentError::InvalidConfig(
-                "the automatic fee table needs at least one price and one quantity".into(),
-            ));
+        for (name, n) in [("n_prices", n_prices), ("n_quantities", n_quantities)] {
+            if n == 0 {
+                return Err(DeploymentError::InvalidConfig(InvalidParameter::new(
+                    name,
+                    0.0,
+                    "the automatic fee table needs at least one price and one quantity",
+                )));
+            }
         }
         let ends = |c: &crate::implementation::ClassSidePayment| {
             let v = c.virtual_value();

@@ -25,6 +25,8 @@ mod log_concave;
 mod mixture;
 mod piecewise_linear;
 mod regularity;
+#[cfg(test)]
+pub(crate) mod test_support;
 mod triangular;
 mod truncated_normal;
 mod uniform;

@@ -34,6 +34,7 @@
 //!
 //! # Example
 //! ```
+//! # use exchange_design::prelude::*;
 //! use exchange_design::distribution::{check_condition2, EndowmentDistribution};
 //! use exchange_design::estimation::{estimate, Method};
 //! use exchange_design::market::{Market, TraderClass};

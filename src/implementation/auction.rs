@@ -17,7 +17,7 @@ use super::{finite_input, ImplementationError};
 use crate::numerics::brent;
 
 use super::schedule::{DemandSchedule, LinearSchedule};
-use crate::numerics::NumericalError;
+use crate::numerics::{InvalidParameter, NumericalError};
 
 /// Tolerances of the clearing step.
 ///
@@ -58,17 +58,25 @@ impl Default for ClearingConfig {
 
 impl ClearingConfig {
     fn validate(&self) -> Result<(), ImplementationError> {
-        let non_negative = |v: f64| v.is_finite() && v >= 0.0;
-        let positive = |v: f64| v.is_finite() && v > 0.0;
-        let valid = non_negative(self.price_rel)
-            && non_negative(self.quantity_abs)
-            && non_negative(self.quantity_rel)
-            && positive(self.max_price)
-            && positive(self.uniqueness_rel);
-        if !valid {
-            return Err(ImplementationError::InvalidConfig(format!(
-                "{self:?}: tolerances must be finite and ≥ 0, max_price and uniqueness_rel > 0"
-            )));
+        // (field, value, whether it must be > 0 rather than ≥ 0)
+        let fields = [
+            ("price_rel", self.price_rel, false),
+            ("quantity_abs", self.quantity_abs, false),
+            ("quantity_rel", self.quantity_rel, false),
+            ("max_price", self.max_price, true),
+            ("uniqueness_rel", self.uniqueness_rel, true),
+        ];
+        for (name, value, positive) in fields {
+            let (valid, allowed) = if positive {
+                (value > 0.0, "give a finite number > 0")
+            } else {
+                (value >= 0.0, "give a finite number ≥ 0")
+            };
+            if !(valid && value.is_finite()) {
+                return Err(ImplementationError::InvalidConfig(InvalidParameter::new(
+                    name, value, allowed,
+                )));
+            }
         }
         Ok(())
     }

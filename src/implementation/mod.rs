@@ -41,7 +41,7 @@ pub use self::side_payment::{ClassSidePayment, SidePayments};
 pub use self::simulation::{Estimate, Simulation, SimulationConfig, SimulationReport};
 
 use crate::mechanism::MechanismError;
-use crate::numerics::NumericalError;
+use crate::numerics::{InvalidParameter, NumericalError};
 use thiserror::Error;
 
 /// Why a side-payment rule, an auction or a simulation could not be built
@@ -89,13 +89,17 @@ pub enum ImplementationError {
         /// The value given.
         value: f64,
     },
-    /// A demand schedule is not usable (for example a negative slope, which
-    /// would make demand increasing in the price).
-    #[error("invalid demand schedule: {0}")]
-    InvalidSchedule(String),
-    /// A configuration value is out of range.
+    /// A demand schedule with a negative slope, which would make demand
+    /// increase with the price.
+    #[error("invalid demand schedule: slope = {slope} is negative; demand must not increase with the price, so give a slope ≥ 0")]
+    NegativeSlope {
+        /// The slope given.
+        slope: f64,
+    },
+    /// A configuration value is out of range: which one, its value and what
+    /// is allowed.
     #[error("invalid configuration: {0}")]
-    InvalidConfig(String),
+    InvalidConfig(InvalidParameter),
     /// A scalar root could not be found, or a computed quantity is not
     /// finite.
     #[error(

@@ -82,21 +82,19 @@ impl LinearSchedule {
     ///
     /// # Errors
     /// [`ImplementationError::NonFiniteInput`] for non-finite parameters,
-    /// [`ImplementationError::InvalidSchedule`] for a negative slope (demand
+    /// [`ImplementationError::NegativeSlope`] for a negative slope (demand
     /// would increase with the price).
     ///
     /// # Example
     /// ```
     /// use exchange_design::implementation::{ImplementationError, LinearSchedule};
-    /// assert!(matches!(LinearSchedule::new(0.0, -1.0), Err(ImplementationError::InvalidSchedule(_))));
+    /// assert!(matches!(LinearSchedule::new(0.0, -1.0), Err(ImplementationError::NegativeSlope { slope: -1.0 })));
     /// ```
     pub fn new(intercept: f64, slope: f64) -> Result<Self, ImplementationError> {
         finite_input("intercept", intercept)?;
         finite_input("slope", slope)?;
         if slope < 0.0 {
-            return Err(ImplementationError::InvalidSchedule(format!(
-                "slope = {slope} is negative; demand must not increase with the price, so give a slope ≥ 0"
-            )));
+            return Err(ImplementationError::NegativeSlope { slope });
         }
         Ok(Self { intercept, slope })
     }

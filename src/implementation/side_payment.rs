@@ -35,6 +35,7 @@
 use super::schedule::LinearSchedule;
 use super::{finite_input, ImplementationError};
 use crate::distribution::breakpoints;
+use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
 use crate::numerics::integrate_pieces;
 use crate::numerics::NumericalError;
@@ -360,6 +361,7 @@ impl ClassSidePayment {
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let mech = OptimalMechanism::solve(&m, 0.5)?;
@@ -376,13 +378,14 @@ impl ClassSidePayment {
     /// The expected utility gain of taking part in the auction for a type,
     /// `E[−(z + q_i)² + z²]/(2κ_i) − E[p q_i + S_i]`; zero at the worst
     /// type, non-negative everywhere, equal to the direct mechanism's
-    /// [`utility_gain`](OptimalMechanism::utility_gain).
+    /// [`utility_gain`](crate::mechanism::DirectMechanism::utility_gain).
     ///
     /// # Errors
     /// [`ImplementationError::NonFiniteInput`] for a non-finite type.
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(3, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let mech = OptimalMechanism::solve(&m, 1.0)?;
@@ -460,6 +463,7 @@ impl ClassSidePayment {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::distribution::{Triangular, Uniform};
 /// use exchange_design::implementation::SidePayments;
 /// use exchange_design::market::{Market, TraderClass};
@@ -644,6 +648,7 @@ impl SidePayments {
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism, implementation::SidePayments};
     /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
     /// let mech = OptimalMechanism::solve(&m, 0.3).unwrap();

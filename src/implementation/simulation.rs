@@ -13,7 +13,7 @@
 use super::auction::DoubleAuction;
 use super::side_payment::SidePayments;
 use super::ImplementationError;
-use crate::numerics::NumericalError;
+use crate::numerics::{InvalidParameter, NumericalError};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
@@ -129,6 +129,7 @@ pub struct SimulationReport {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::implementation::{SidePayments, Simulation, SimulationConfig};
 /// use exchange_design::market::Market;
@@ -169,15 +170,17 @@ impl<'a> Simulation<'a> {
         config: SimulationConfig,
     ) -> Result<Self, ImplementationError> {
         if config.auctions < 2 {
-            return Err(ImplementationError::InvalidConfig(format!(
-                "auctions = {}; run at least 2 auctions so that a standard error exists",
-                config.auctions
+            return Err(ImplementationError::InvalidConfig(InvalidParameter::new(
+                "auctions",
+                config.auctions as f64,
+                "run at least 2 auctions so that a standard error exists",
             )));
         }
         if !(config.no_trade_tolerance.is_finite() && config.no_trade_tolerance >= 0.0) {
-            return Err(ImplementationError::InvalidConfig(format!(
-                "no_trade_tolerance = {}; give a finite number ≥ 0",
-                config.no_trade_tolerance
+            return Err(ImplementationError::InvalidConfig(InvalidParameter::new(
+                "no_trade_tolerance",
+                config.no_trade_tolerance,
+                "give a finite number ≥ 0",
             )));
         }
         Ok(Self {

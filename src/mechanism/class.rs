@@ -7,6 +7,7 @@ use super::welfare::{ClassMoments, ClassWelfare};
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// use exchange_design::mechanism::OptimalMechanism;

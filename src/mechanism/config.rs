@@ -40,6 +40,7 @@ pub enum SolverVariant {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// use exchange_design::mechanism::{OptimalMechanism, SolverConfig, SolverVariant};

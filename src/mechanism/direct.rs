@@ -5,9 +5,11 @@
 //! interim quantities, so [`DirectMechanism`] is all that
 //! [`check_feasibility`](super::check_feasibility) needs. The optimal
 //! mechanism, the first best and the double-auction benchmarks all
-//! implement it.
+//! implement it, and each computes these quantities only in its
+//! `impl DirectMechanism` (no inherent method of the same name): bring the
+//! trait into scope, `use exchange_design::prelude::*;`, to call them.
 
-use super::{FirstBest, MechanismError, OptimalMechanism};
+use super::MechanismError;
 use crate::market::Market;
 
 /// An exchange direct mechanism seen through its interim rules, one class
@@ -127,52 +129,4 @@ pub trait DirectMechanism {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError>;
-}
-
-impl DirectMechanism for OptimalMechanism {
-    fn market(&self) -> &Market {
-        OptimalMechanism::market(self)
-    }
-    fn revenue(&self) -> f64 {
-        OptimalMechanism::revenue(self)
-    }
-    fn efficiency(&self) -> f64 {
-        OptimalMechanism::efficiency(self)
-    }
-    fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        OptimalMechanism::interim_allocation(self, class, z)
-    }
-    fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        OptimalMechanism::interim_second_moment(self, class, z)
-    }
-    fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        OptimalMechanism::interim_transfer(self, class, z)
-    }
-    fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        OptimalMechanism::utility_gain(self, class, z)
-    }
-}
-
-impl DirectMechanism for FirstBest {
-    fn market(&self) -> &Market {
-        self.mechanism().market()
-    }
-    fn revenue(&self) -> f64 {
-        FirstBest::revenue(self)
-    }
-    fn efficiency(&self) -> f64 {
-        FirstBest::efficiency(self)
-    }
-    fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        self.mechanism().interim_allocation(class, z)
-    }
-    fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        self.mechanism().interim_second_moment(class, z)
-    }
-    fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        self.mechanism().interim_transfer(class, z)
-    }
-    fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        self.mechanism().utility_gain(class, z)
-    }
 }

@@ -2,7 +2,7 @@
 
 use super::{SolveStatus, SolverVariant};
 use crate::market::MarketError;
-use crate::numerics::{InvalidTolerance, NumericalError};
+use crate::numerics::{InvalidTolerance, NumericalError, RootError};
 use thiserror::Error;
 
 /// Why an optimal mechanism could not be computed, or why a query on one
@@ -72,23 +72,140 @@ pub enum MechanismError {
         /// The variant requested.
         variant: SolverVariant,
         /// Why not.
-        reason: String,
+        reason: NotApplicable,
     },
     /// A class's virtual types are not monotone and could not be ironed
     /// (no built-in distribution does this; a user type whose CDF, density
     /// and moments disagree can).
     #[error(
-        "class {class}: {reason}; check that the distribution's cdf, pdf and partial_moment agree"
+        "class {class}: {source}; check that the distribution's cdf, pdf and partial_moment agree"
     )]
     Ironing {
         /// The class (in market order).
         class: usize,
-        /// What went wrong.
-        reason: String,
+        /// Where the ironing failed.
+        source: IroningError,
     },
     /// A query referred to something that does not exist or was malformed.
     #[error(transparent)]
     InvalidQuery(#[from] QueryError),
+}
+
+/// Why a [`SolverVariant`] the configuration asked for does not apply to a
+/// market (in [`MechanismError::VariantNotApplicable`]); the default,
+/// [`SolverVariant::Aggregate`], applies to every market.
+///
+/// # Example
+/// ```
+/// use exchange_design::distribution::Triangular;
+/// use exchange_design::market::Market;
+/// use exchange_design::mechanism::{MechanismError, NotApplicable, OptimalMechanism, SolverConfig, SolverVariant};
+/// let m = Market::symmetric(3, 0.5, Triangular::new(-1.0, 0.0, 1.0)?)?;
+/// let config = SolverConfig::default().with_variant(SolverVariant::UniformLinear);
+/// let err = OptimalMechanism::builder(&m, 0.5).config(config).solve().unwrap_err();
+/// assert!(matches!(
+///     err,
+///     MechanismError::VariantNotApplicable { reason: NotApplicable::NotUniform { class: 0 }, .. }
+/// ));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum NotApplicable {
+    /// The dense variants store an `N × N` matrix and stop at `max` traders.
+    #[error("{n_traders} traders; the dense variants store an N×N matrix and stop at {max}")]
+    TooManyTraders {
+        /// Traders in the market.
+        n_traders: u64,
+        /// The most the dense variants take.
+        max: u64,
+    },
+    /// The Jacobian of a Newton step, or the linear system of the
+    /// uniform closed form, is singular.
+    #[error("the {what} is singular")]
+    Singular {
+        /// `"Jacobian"` or `"linear system"`.
+        what: &'static str,
+    },
+    /// `UniformLinear` needs every class uniformly distributed.
+    #[error("class {class} is not uniformly distributed")]
+    NotUniform {
+        /// The first class that is not.
+        class: usize,
+    },
+    /// The linear solve left a residual above `1e-10` of the right-hand side.
+    #[error("the linear solve is inaccurate (residual {residual:e})")]
+    InaccurateSolve {
+        /// The largest residual of the solved system.
+        residual: f64,
+    },
+    /// A binding interval reaches an end of its class's support, where the
+    /// uniform system is no longer linear.
+    #[error("the binding interval of class {class} reaches an end of its support (eta = {eta}), where the system is no longer linear")]
+    BindingAtSupportEnd {
+        /// The class.
+        class: usize,
+        /// Its level `η`.
+        eta: f64,
+    },
+}
+
+/// Which of a class's two virtual types: the paper's lower type
+/// `L = z + β F/f` or upper type `H = z − β (1 − F)/f`.
+///
+/// # Example
+/// ```
+/// use exchange_design::mechanism::VirtualTypeSide;
+/// assert_eq!(VirtualTypeSide::Lower.to_string(), "lower virtual type L");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum VirtualTypeSide {
+    /// `L = z + β F/f`.
+    Lower,
+    /// `H = z − β (1 − F)/f`.
+    Upper,
+}
+
+impl std::fmt::Display for VirtualTypeSide {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            VirtualTypeSide::Lower => "lower virtual type L",
+            VirtualTypeSide::Upper => "upper virtual type H",
+        })
+    }
+}
+
+/// Where ironing a class's virtual type failed (in
+/// [`MechanismError::Ironing`]): the distribution's functions returned
+/// something that is not a number where the ironing needed them, or the end
+/// of a pooled interval could not be found (a user type whose functions
+/// disagree with each other).
+///
+/// # Example
+/// ```
+/// use exchange_design::mechanism::{IroningError, VirtualTypeSide};
+/// let e = IroningError::NonFinite { side: VirtualTypeSide::Upper, z: 0.25 };
+/// assert!(e.to_string().contains("not a finite number at z = 0.25"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum IroningError {
+    /// The distribution's CDF or partial moment is not finite at `z`.
+    #[error("ironing the {side} failed: the distribution's CDF or partial moment is not a finite number at z = {z}")]
+    NonFinite {
+        /// The virtual type being ironed.
+        side: VirtualTypeSide,
+        /// Where.
+        z: f64,
+    },
+    /// The end of a pooled interval could not be found.
+    #[error("ironing the {side} failed: {source}")]
+    PoolEnd {
+        /// The virtual type being ironed.
+        side: VirtualTypeSide,
+        /// The root finder's diagnosis.
+        source: RootError,
+    },
 }
 
 /// What is wrong with a query on a solved mechanism (a class index, a type,
@@ -96,6 +213,7 @@ pub enum MechanismError {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// use exchange_design::mechanism::{MechanismError, OptimalMechanism, QueryError};

@@ -44,12 +44,7 @@ pub(super) fn evaluate(
     })
     .into_iter()
     .enumerate()
-    .map(|(class, t)| {
-        t.map_err(|e| MechanismError::Ironing {
-            class,
-            reason: e.to_string(),
-        })
-    })
+    .map(|(class, t)| t.map_err(|source| MechanismError::Ironing { class, source }))
     .collect::<Result<Vec<_>, _>>()?;
     let levels = solve_levels(inputs, &types, warm, config, status)?;
     let t_hat = market_centre(market);

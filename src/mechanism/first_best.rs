@@ -1,6 +1,6 @@
 //! The first best allocation (Lemma 2) and Proposition 1.
 
-use super::{MechanismError, OptimalMechanism, SolverConfig};
+use super::{DirectMechanism, MechanismError, OptimalMechanism, SolverConfig};
 use crate::market::Market;
 
 /// The ex-post efficient allocation `X_i = −Z_i + w_i Σ_j Z_j` (Lemma 2),
@@ -12,6 +12,7 @@ use crate::market::Market;
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// use exchange_design::mechanism::FirstBest;
@@ -34,6 +35,7 @@ impl FirstBest {
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::FirstBest};
     /// let fb = FirstBest::new(&Market::symmetric(3, 1.0, Uniform::new(0.0, 1.0)?)?)?;
     /// assert!(fb.efficiency() < 0.0);
@@ -44,37 +46,6 @@ impl FirstBest {
             OptimalMechanism::solve_unconstrained(market, 0.0, &SolverConfig::default())?;
         let zero = super::budget::revenue_zero(market, &SolverConfig::default().tolerances);
         Ok(Self { mechanism, zero })
-    }
-
-    /// Expected efficiency `A` of the first best (the largest possible).
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::{FirstBest, OptimalMechanism}};
-    /// let m = Market::symmetric(4, 1.0, Uniform::new(-1.0, 1.0)?)?;
-    /// let fb = FirstBest::new(&m)?;
-    /// assert!(fb.efficiency() >= OptimalMechanism::solve(&m, 0.5)?.efficiency());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn efficiency(&self) -> f64 {
-        self.mechanism.efficiency()
-    }
-
-    /// Expected revenue with the maximal IR-compatible participation fees
-    /// (negative when the first best needs a subsidy).
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{distribution::Uniform, market::{Market, TraderClass}, mechanism::FirstBest};
-    /// let m = Market::new(vec![
-    ///     TraderClass::new(1.0, Uniform::new(-1.0, 1.0)?, 1),
-    ///     TraderClass::new(1.0, Uniform::new(0.0, 2.0)?, 1),
-    /// ])?;
-    /// assert!(FirstBest::new(&m)?.revenue() < 0.0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn revenue(&self) -> f64 {
-        self.mechanism.revenue()
     }
 
     /// Whether the first best balances the budget (revenue ≥ 0 up to rounding).
@@ -111,6 +82,7 @@ impl FirstBest {
     ///
     /// # Example
     /// ```
+    /// # use exchange_design::prelude::*;
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::FirstBest};
     /// let fb = FirstBest::new(&Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0)?)?)?;
     /// assert!(fb.mechanism().utility_gain(0, 0.0)?.abs() < 1e-12);
@@ -118,6 +90,63 @@ impl FirstBest {
     /// ```
     pub fn mechanism(&self) -> &OptimalMechanism {
         &self.mechanism
+    }
+}
+
+/// The first best's interim rules are those of the optimal mechanism at
+/// `α = 0` ([`FirstBest::mechanism`]).
+impl DirectMechanism for FirstBest {
+    fn market(&self) -> &Market {
+        self.mechanism.market()
+    }
+
+    /// Expected efficiency `A` of the first best (the largest possible).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::{FirstBest, OptimalMechanism}};
+    /// let m = Market::symmetric(4, 1.0, Uniform::new(-1.0, 1.0)?)?;
+    /// let fb = FirstBest::new(&m)?;
+    /// assert!(fb.efficiency() >= OptimalMechanism::solve(&m, 0.5)?.efficiency());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn efficiency(&self) -> f64 {
+        self.mechanism.efficiency()
+    }
+
+    /// Expected revenue with the maximal IR-compatible participation fees
+    /// (negative when the first best needs a subsidy).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{distribution::Uniform, market::{Market, TraderClass}, mechanism::FirstBest};
+    /// let m = Market::new(vec![
+    ///     TraderClass::new(1.0, Uniform::new(-1.0, 1.0)?, 1),
+    ///     TraderClass::new(1.0, Uniform::new(0.0, 2.0)?, 1),
+    /// ])?;
+    /// assert!(FirstBest::new(&m)?.revenue() < 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn revenue(&self) -> f64 {
+        self.mechanism.revenue()
+    }
+
+    fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        self.mechanism.interim_allocation(class, z)
+    }
+
+    fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        self.mechanism.interim_second_moment(class, z)
+    }
+
+    fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        self.mechanism.interim_transfer(class, z)
+    }
+
+    fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        self.mechanism.utility_gain(class, z)
     }
 }
 

@@ -15,7 +15,7 @@
 //! `i` is out of range, `get_class(i)` returns `None` instead, and
 //! `classes()` gives the slice. Methods that take a class index together
 //! with other input and already return a `Result` (such as
-//! [`OptimalMechanism::interim_allocation`]) report an out-of-range index
+//! [`interim_allocation`](DirectMechanism::interim_allocation)) report an out-of-range index
 //! as an error.
 
 mod budget;
@@ -39,7 +39,7 @@ mod welfare;
 pub use self::class::ClassSolution;
 pub use self::config::{SolverConfig, SolverVariant};
 pub use self::direct::DirectMechanism;
-pub use self::error::{MechanismError, QueryError};
+pub use self::error::{IroningError, MechanismError, NotApplicable, QueryError, VirtualTypeSide};
 pub use self::feasibility::{check_feasibility, FeasibilityViolation};
 pub use self::first_best::{means_proportional_to_kappa, FirstBest};
 pub use self::optimal::OptimalMechanism;

@@ -11,6 +11,7 @@ use crate::market::Market;
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::distribution::{TruncatedNormal, Uniform};
 /// use exchange_design::market::{Market, TraderClass};
 /// use exchange_design::mechanism::OptimalMechanism;
@@ -146,24 +147,9 @@ impl OptimalMechanism {
         self.budget_binding
     }
 
-    /// Expected revenue `R` (eq. (5)), summed over all traders.
-    pub fn revenue(&self) -> f64 {
-        self.revenue
-    }
-
-    /// Expected allocative efficiency `A = −Σ_i E[(Z_i + X_i)²]/(2κ_i)`.
-    pub fn efficiency(&self) -> f64 {
-        self.efficiency
-    }
-
     /// The objective `α R + (1 − α) A`.
     pub fn objective(&self) -> f64 {
         self.alpha * self.revenue + (1.0 - self.alpha) * self.efficiency
-    }
-
-    /// The market the mechanism was solved for.
-    pub fn market(&self) -> &Market {
-        &self.market
     }
 
     /// The solution of class `index` (in market order), like slice indexing.

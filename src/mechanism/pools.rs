@@ -33,6 +33,7 @@
 
 use super::OptimalMechanism;
 use crate::distribution::breakpoints;
+use crate::mechanism::DirectMechanism;
 use crate::numerics::integrate_pieces;
 
 /// Pools whose [`Pool::objective_effect`] is below this fraction of the

@@ -13,6 +13,7 @@ use crate::numerics::NumericalError;
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// # use exchange_design::{distribution::Uniform, market::{Market, TraderClass}, mechanism::{Budget, OptimalMechanism}};
 /// // Means not proportional to κ: the efficient mechanism runs a deficit.
 /// let m = Market::new(vec![
@@ -44,6 +45,7 @@ pub enum Budget {
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::distribution::TruncatedNormal;
 /// use exchange_design::market::Market;
 /// use exchange_design::mechanism::{Budget, OptimalMechanism, SolverConfig, SolverVariant, Termination};
@@ -266,6 +268,7 @@ mod tests {
     use super::*;
     use crate::distribution::Uniform;
     use crate::market::TraderClass;
+    use crate::mechanism::DirectMechanism;
     use crate::mechanism::{SolverVariant, Termination};
     use crate::numerics::Tolerances;
 

@@ -1,7 +1,9 @@
-//! Interim allocations, utility gains (eq. (3)) and interim transfers
-//! (eq. (4), Corollary 1.2), and the ex-post allocation (12).
+//! The optimal mechanism as a [`DirectMechanism`]: interim allocations,
+//! utility gains (eq. (3)) and interim transfers (eq. (4), Corollary 1.2);
+//! and the ex-post allocation (12).
 
-use super::{MechanismError, OptimalMechanism, QueryError};
+use super::{DirectMechanism, MechanismError, OptimalMechanism, QueryError};
+use crate::market::Market;
 
 impl OptimalMechanism {
     /// Validates a query and returns the type, clamped into the support
@@ -28,114 +30,6 @@ impl OptimalMechanism {
             return Err(QueryError::TypeOutsideSupport { class, z, lo, hi }.into());
         }
         Ok(z.clamp(lo, hi))
-    }
-
-    /// The interim allocation `x̄_i(z) = E[X_i | Z_i = z]
-    /// = −(1 − w_i) V_i(z) + w_i Σ_{j≠i} E[V_j]`: weakly decreasing, zero on
-    /// the binding interval.
-    ///
-    /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
-    /// outside the class's support (NaN included).
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
-    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// let mech = OptimalMechanism::solve(&m, 0.0)?;
-    /// // First best: x̄(z) = −(1 − 1/N) z.
-    /// assert!((mech.interim_allocation(0, 0.5)? + 0.4).abs() < 1e-12);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        let z = self.check_query(class, z)?;
-        let c = &self.classes[class];
-        let w = c.weight;
-        let (za, zb) = (c.vv.za, c.vv.zb);
-        if z >= za && z <= zb {
-            return Ok(0.0);
-        }
-        // Centred at t̂ κ_i: (1 − w) t̂ κ_i = w Σ_{j≠i} t̂ κ_j, so the shift cancels.
-        let centre = c.moments.centre;
-        Ok(-(1.0 - w) * (c.vv.value(z) - centre) + w * c.welfare.others_mean)
-    }
-
-    /// The utility gain of participation of type `z` (eq. (3)):
-    /// `G_i(z) = G_i(lo) − (1/κ_i) ∫_lo^z x̄_i(s) ds ≥ 0`, zero on the
-    /// binding interval.
-    ///
-    /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
-    /// outside the class's support (NaN included).
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
-    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// let mech = OptimalMechanism::solve(&m, 1.0)?;
-    /// assert!(mech.utility_gain(0, 0.2)?.abs() < 1e-12);
-    /// assert!(mech.utility_gain(0, 0.9)? > 0.0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        let z = self.check_query(class, z)?;
-        let c = &self.classes[class];
-        let (za, zb) = (c.vv.za, c.vv.zb);
-        if z >= za && z <= zb {
-            return Ok(0.0);
-        }
-        let (lo, _) = c.vv.dist.support();
-        let w = c.weight;
-        let centre = c.moments.centre;
-        let int_x = -(1.0 - w) * (c.vv.integral(z) - centre * (z - lo))
-            + w * c.welfare.others_mean * (z - lo);
-        Ok(c.welfare.lowest_gain - int_x / c.kappa)
-    }
-
-    /// `E[X_i² | Z_i = z] = x̄_i(z)² + w_i² Σ_{j≠i} Var V_j`.
-    ///
-    /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
-    /// outside the class's support (NaN included).
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
-    /// let m = OptimalMechanism::solve(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?, 0.0)?;
-    /// // First best at z = 0: X = (Σ_{j≠i} Z_j)/5, variance 4 · (1/3) / 25.
-    /// assert!((m.interim_second_moment(0, 0.0)? - 4.0 / 75.0).abs() < 1e-12);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        let x = self.interim_allocation(class, z)?;
-        let c = &self.classes[class];
-        Ok(x * x + c.weight * c.weight * c.welfare.others_var)
-    }
-
-    /// The deterministic interim transfer of Corollary 1.2 (the right-hand
-    /// side of eq. (4)): what a trader of type `z` pays in expectation,
-    /// `t̄_i(z) = −E[X_i² | z]/(2κ_i) − z x̄_i(z)/κ_i − G_i(z)`.
-    ///
-    /// # Errors
-    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
-    /// outside the class's support (NaN included).
-    ///
-    /// # Example
-    /// ```
-    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
-    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
-    /// let mech = OptimalMechanism::solve(&m, 1.0)?;
-    /// // Types that expect to trade zero pay only for the variance they absorb.
-    /// assert!(mech.interim_transfer(0, 0.0)? < 0.0);
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
-        let z = self.check_query(class, z)?;
-        let x = self.interim_allocation(class, z)?;
-        let e_x2 = self.interim_second_moment(class, z)?;
-        let g = self.utility_gain(class, z)?;
-        let kappa = self.classes[class].kappa;
-        Ok(-e_x2 / (2.0 * kappa) - z * x / kappa - g)
     }
 
     /// The ex-post allocation (12), `X_i = −V_i(Z_i) + w_i Σ_j V_j(Z_j)`,
@@ -172,5 +66,136 @@ impl OptimalMechanism {
         Ok(v.into_iter()
             .map(|(k, vi)| -vi + self.classes[k].weight * total)
             .collect())
+    }
+}
+
+/// The optimal mechanism's interim rules: the one place they are computed
+/// (`docs/design.md`, "One home for the interim rules").
+impl DirectMechanism for OptimalMechanism {
+    /// The market the mechanism was solved for.
+    fn market(&self) -> &Market {
+        &self.market
+    }
+
+    /// Expected revenue `R` (eq. (5)), summed over all traders.
+    fn revenue(&self) -> f64 {
+        self.revenue
+    }
+
+    /// Expected allocative efficiency `A = −Σ_i E[(Z_i + X_i)²]/(2κ_i)`.
+    fn efficiency(&self) -> f64 {
+        self.efficiency
+    }
+
+    /// The interim allocation `x̄_i(z) = E[X_i | Z_i = z]
+    /// = −(1 − w_i) V_i(z) + w_i Σ_{j≠i} E[V_j]`: weakly decreasing, zero on
+    /// the binding interval.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
+    /// outside the class's support (NaN included).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let mech = OptimalMechanism::solve(&m, 0.0)?;
+    /// // First best: x̄(z) = −(1 − 1/N) z.
+    /// assert!((mech.interim_allocation(0, 0.5)? + 0.4).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        let z = self.check_query(class, z)?;
+        let c = &self.classes[class];
+        let w = c.weight;
+        let (za, zb) = (c.vv.za, c.vv.zb);
+        if z >= za && z <= zb {
+            return Ok(0.0);
+        }
+        // Centred at t̂ κ_i: (1 − w) t̂ κ_i = w Σ_{j≠i} t̂ κ_j, so the shift cancels.
+        let centre = c.moments.centre;
+        Ok(-(1.0 - w) * (c.vv.value(z) - centre) + w * c.welfare.others_mean)
+    }
+
+    /// The utility gain of participation of type `z` (eq. (3)):
+    /// `G_i(z) = G_i(lo) − (1/κ_i) ∫_lo^z x̄_i(s) ds ≥ 0`, zero on the
+    /// binding interval.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
+    /// outside the class's support (NaN included).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let mech = OptimalMechanism::solve(&m, 1.0)?;
+    /// assert!(mech.utility_gain(0, 0.2)?.abs() < 1e-12);
+    /// assert!(mech.utility_gain(0, 0.9)? > 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        let z = self.check_query(class, z)?;
+        let c = &self.classes[class];
+        let (za, zb) = (c.vv.za, c.vv.zb);
+        if z >= za && z <= zb {
+            return Ok(0.0);
+        }
+        let (lo, _) = c.vv.dist.support();
+        let w = c.weight;
+        let centre = c.moments.centre;
+        let int_x = -(1.0 - w) * (c.vv.integral(z) - centre * (z - lo))
+            + w * c.welfare.others_mean * (z - lo);
+        Ok(c.welfare.lowest_gain - int_x / c.kappa)
+    }
+
+    /// `E[X_i² | Z_i = z] = x̄_i(z)² + w_i² Σ_{j≠i} Var V_j`.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
+    /// outside the class's support (NaN included).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = OptimalMechanism::solve(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?, 0.0)?;
+    /// // First best at z = 0: X = (Σ_{j≠i} Z_j)/5, variance 4 · (1/3) / 25.
+    /// assert!((m.interim_second_moment(0, 0.0)? - 4.0 / 75.0).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        let x = self.interim_allocation(class, z)?;
+        let c = &self.classes[class];
+        Ok(x * x + c.weight * c.weight * c.welfare.others_var)
+    }
+
+    /// The deterministic interim transfer of Corollary 1.2 (the right-hand
+    /// side of eq. (4)): what a trader of type `z` pays in expectation,
+    /// `t̄_i(z) = −E[X_i² | z]/(2κ_i) − z x̄_i(z)/κ_i − G_i(z)`.
+    ///
+    /// # Errors
+    /// [`MechanismError::InvalidQuery`] for an unknown class or a type
+    /// outside the class's support (NaN included).
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::prelude::*;
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
+    /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
+    /// let mech = OptimalMechanism::solve(&m, 1.0)?;
+    /// // Types that expect to trade zero pay only for the variance they absorb.
+    /// assert!(mech.interim_transfer(0, 0.0)? < 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+        let z = self.check_query(class, z)?;
+        let x = self.interim_allocation(class, z)?;
+        let e_x2 = self.interim_second_moment(class, z)?;
+        let g = self.utility_gain(class, z)?;
+        let kappa = self.classes[class].kappa;
+        Ok(-e_x2 / (2.0 * kappa) - z * x / kappa - g)
     }
 }

@@ -445,73 +445,20 @@ mod tests {
         }
     }
 
-    /// A uniform whose hazard ratios turn to NaN once `broken` is set: a
-    /// distribution whose functions disagree after the solve.
-    #[derive(Debug)]
-    struct Breakable {
-        d: crate::distribution::Uniform,
-        broken: std::sync::atomic::AtomicBool,
-    }
-
-    impl Breakable {
-        fn ratio(&self, r: f64) -> f64 {
-            if self.broken.load(std::sync::atomic::Ordering::Relaxed) {
-                f64::NAN
-            } else {
-                r
-            }
-        }
-    }
-
-    impl EndowmentDistribution for Breakable {
-        fn support(&self) -> (f64, f64) {
-            self.d.support()
-        }
-        fn cdf(&self, z: f64) -> f64 {
-            self.d.cdf(z)
-        }
-        fn pdf(&self, z: f64) -> f64 {
-            self.d.pdf(z)
-        }
-        fn log_concave(&self) -> bool {
-            true
-        }
-        fn partial_moment(&self, a: f64) -> f64 {
-            self.d.partial_moment(a)
-        }
-        fn mean(&self) -> f64 {
-            self.d.mean()
-        }
-        fn cdf_integral(&self, a: f64) -> f64 {
-            self.d.cdf_integral(a)
-        }
-        fn sf_integral(&self, a: f64) -> f64 {
-            self.d.sf_integral(a)
-        }
-        fn pdf_log_derivative(&self, z: f64) -> f64 {
-            self.d.pdf_log_derivative(z)
-        }
-        fn cdf_pdf_ratio(&self, z: f64) -> f64 {
-            self.ratio(self.d.cdf_pdf_ratio(z))
-        }
-        fn sf_pdf_ratio(&self, z: f64) -> f64 {
-            self.ratio(self.d.sf_pdf_ratio(z))
-        }
-    }
-
     /// Example 1 at α = 1: `L(z) = 2z + 1` below `Z_a = −1/2`, `H(z) =
     /// 2z − 1` above `Z_b = 1/2`. Targets beyond the range of `V` are the
     /// support's ends (exact, by monotonicity), targets inside it are the
     /// closed-form inverses, and a root that fails is an error, not an end.
     #[test]
     fn inverse_is_exact_at_the_ends_and_an_error_when_its_root_fails() {
+        use crate::distribution::test_support::Instrumented;
         use crate::market::{Market, TraderClass};
         use crate::mechanism::OptimalMechanism;
-        use std::sync::atomic::Ordering::Relaxed;
-        let d = Arc::new(Breakable {
-            d: crate::distribution::Uniform::new(-1.0, 1.0).unwrap(),
-            broken: false.into(),
-        });
+        // A uniform whose hazard ratios turn to NaN after the solve: a
+        // distribution whose functions disagree.
+        let d = Arc::new(Instrumented::new(
+            crate::distribution::Uniform::new(-1.0, 1.0).unwrap(),
+        ));
         let m = Market::new(vec![TraderClass::new(0.5, d.clone(), 4)]).unwrap();
         let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
         let v = mech.class(0).virtual_value();
@@ -519,7 +466,7 @@ mod tests {
         assert_eq!(v.inverse(5.0).unwrap(), 1.0);
         assert!((v.inverse(-0.4).unwrap() - -0.7).abs() < 1e-12);
         assert!((v.inverse(0.4).unwrap() - 0.7).abs() < 1e-12);
-        d.broken.store(true, Relaxed);
+        d.break_ratios();
         for target in [-0.4, 0.4] {
             assert!(
                 matches!(

@@ -470,6 +470,7 @@ pub(crate) fn welfare(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::distribution::test_support::Instrumented;
     use crate::distribution::{Beta, Mixture, PiecewiseLinear, Triangular, TruncatedNormal};
     use crate::mechanism::virtual_value::at_eta;
     use crate::numerics::RootMethod;
@@ -535,54 +536,6 @@ mod tests {
         }
     }
 
-    /// Counts what the moments' quadrature asks of a distribution.
-    #[derive(Debug)]
-    struct Counting<D> {
-        d: D,
-        calls: std::sync::atomic::AtomicUsize,
-    }
-
-    impl<D: EndowmentDistribution> Counting<D> {
-        fn new(d: D) -> Self {
-            Counting { d, calls: 0.into() }
-        }
-        fn take(&self) -> usize {
-            self.calls.swap(0, std::sync::atomic::Ordering::Relaxed)
-        }
-    }
-
-    impl<D: EndowmentDistribution> EndowmentDistribution for Counting<D> {
-        fn support(&self) -> (f64, f64) {
-            self.d.support()
-        }
-        fn cdf(&self, z: f64) -> f64 {
-            self.d.cdf(z)
-        }
-        fn pdf(&self, z: f64) -> f64 {
-            self.d.pdf(z)
-        }
-        fn mean(&self) -> f64 {
-            self.d.mean()
-        }
-        fn partial_moment(&self, a: f64) -> f64 {
-            self.d.partial_moment(a)
-        }
-        fn cdf_integral(&self, a: f64) -> f64 {
-            self.d.cdf_integral(a)
-        }
-        fn sf_integral(&self, a: f64) -> f64 {
-            self.d.sf_integral(a)
-        }
-        fn log_concave(&self) -> bool {
-            self.d.log_concave()
-        }
-        fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
-            self.calls
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.d.density_and_ratio(z, which)
-        }
-    }
-
     /// The moments of `d` at weight `beta` and level `eta`, centred at `c`,
     /// with the tail integrals `tails`.
     fn moments(
@@ -616,13 +569,14 @@ mod tests {
     #[test]
     fn reused_tails_agree_with_fresh_ones_and_cost_one_panel_a_side() {
         // A budget search's late trials: the weight moves by 1e-4 of itself.
-        let d = Counting::new(TruncatedNormal::new(0.0, 0.3, -1.5, 1.5).unwrap());
+        // Counts what the moments' quadrature asks of the distribution.
+        let d = Instrumented::new(TruncatedNormal::new(0.0, 0.3, -1.5, 1.5).unwrap());
         let (eta, c) = (0.3, 0.1);
         let mut tails = TailIntegrals::default();
         moments(&d, 0.4, eta, c, &mut tails);
-        let first = d.take();
+        let first = d.take_densities_and_ratios();
         let reused = moments(&d, 0.4 * (1.0 + 1e-4), eta, c, &mut tails);
-        let again = d.take();
+        let again = d.take_densities_and_ratios();
         let fresh = moments(
             &d,
             0.4 * (1.0 + 1e-4),

@@ -32,3 +32,41 @@ pub enum NumericalError {
         what: &'static str,
     },
 }
+
+/// A configuration value outside what it may be: which parameter, the value
+/// given and what is allowed. The configuration errors of the
+/// implementation, benchmark and deployment layers carry it as their
+/// `InvalidConfig`/`InvalidOption` variant.
+///
+/// # Example
+/// ```
+/// use exchange_design::deployment::{bootstrap, BootstrapConfig, DeploymentError};
+/// let config = BootstrapConfig { replicates: 0, ..BootstrapConfig::default() };
+/// let err = bootstrap(&[], 0.5, &config, &|_, _| {}).unwrap_err();
+/// let DeploymentError::InvalidConfig(p) = &err else { panic!("{err}") };
+/// assert_eq!((p.name, p.value), ("replicates", 0.0));
+/// assert!(err.to_string().contains("replicates = 0; give at least 1"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Error)]
+#[error("{name} = {value}; {allowed}")]
+#[non_exhaustive]
+pub struct InvalidParameter {
+    /// The parameter (the field of its configuration, where it has one).
+    pub name: &'static str,
+    /// The value given (a count as a number).
+    pub value: f64,
+    /// What is allowed, worded as what to give instead (for example
+    /// "give at least 1 replicate (1000 is usual)").
+    pub allowed: &'static str,
+}
+
+impl InvalidParameter {
+    /// The parameter `name`, its `value` and what is `allowed`.
+    pub(crate) const fn new(name: &'static str, value: f64, allowed: &'static str) -> Self {
+        Self {
+            name,
+            value,
+            allowed,
+        }
+    }
+}

@@ -10,7 +10,7 @@ mod roots;
 mod segments;
 mod tolerance;
 
-pub use self::error::NumericalError;
+pub use self::error::{InvalidParameter, NumericalError};
 pub(crate) use self::quadrature::integrate_vec_checked;
 pub(crate) use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
 pub(crate) use self::roots::{brent, newton_bracketed, newton_increasing};

@@ -299,6 +299,7 @@ fn newton_core<F: FnMut(f64) -> (f64, f64)>(
 ///
 /// # Example
 /// ```
+/// # use exchange_design::prelude::*;
 /// use exchange_design::distribution::Uniform;
 /// use exchange_design::market::Market;
 /// use exchange_design::mechanism::{OptimalMechanism, SolverConfig};

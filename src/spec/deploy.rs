@@ -358,7 +358,7 @@ fn deployment_error(section: &str, e: DeploymentError) -> SpecError {
         DeploymentError::OutsideDesignSupport { class, .. } | DeploymentError::InvalidTruth { class, .. } => {
             invalid(format!("{section}.traders[{class}].distribution"), e)
         }
-        DeploymentError::InvalidConfig(m) => invalid(section, m),
+        DeploymentError::InvalidConfig(p) => invalid(format!("{section}.{}", p.name), p),
         other => invalid(section, other),
     }
 }
@@ -548,7 +548,7 @@ pub(super) fn run_bootstrap(
             .map(|f| FailureReport {
                 replicate: f.replicate,
                 stage: f.stage.to_string(),
-                reason: f.reason.clone(),
+                reason: f.error.to_string(),
             })
             .collect(),
         revenue: values(boot.revenue()),

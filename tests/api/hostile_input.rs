@@ -12,6 +12,7 @@ use exchange_design::distribution::{
     Beta, DistributionError, PiecewiseLinear, Triangular, TruncatedNormal, Uniform,
 };
 use exchange_design::market::{Market, MarketError, TraderClass};
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{MechanismError, OptimalMechanism};
 use proptest::prelude::*;
 use proptest::test_runner::{FileFailurePersistence, TestRunner};

@@ -8,6 +8,7 @@ use exchange_design::benchmarks::PlainDoubleAuction;
 use exchange_design::distribution::Uniform;
 use exchange_design::implementation::{ImplementationError, SidePayments};
 use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{MechanismError, OptimalMechanism};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

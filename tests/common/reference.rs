@@ -11,6 +11,7 @@
 //! `quantile` and `kinks` (the distribution layer is tested elsewhere).
 
 use exchange_design::distribution::EndowmentDistribution;
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::OptimalMechanism;
 use gauss_quad::GaussLegendre;
 use std::num::NonZeroUsize;

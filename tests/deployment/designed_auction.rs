@@ -14,6 +14,7 @@
 //! * the minimum gain and the share that stays away against a fine grid.
 
 use crate::common;
+use exchange_design::mechanism::DirectMechanism;
 
 use common::reference::SplitMix;
 use common::reference_integral;
@@ -475,7 +476,15 @@ fn a_truth_outside_the_design_support_is_refused_with_the_mass_outside() {
     let err = design
         .assess_with_fees(&[uniform()], &[f64::NAN])
         .unwrap_err();
-    assert!(matches!(err, DeploymentError::InvalidFees(_)));
+    assert!(matches!(err, DeploymentError::NonFiniteFee { class: 0, fee } if fee.is_nan()));
+    let err = design.assess_with_fees(&[uniform()], &[]).unwrap_err();
+    assert!(matches!(
+        err,
+        DeploymentError::FeeCount {
+            given: 0,
+            expected: 1
+        }
+    ));
 }
 
 mod robust {
@@ -705,7 +714,9 @@ mod bootstrapping {
         let failed = b.failed_solves();
         assert!(failed > 0, "some resample must be all equal");
         assert!(
-            b.failures().iter().all(|f| f.reason.contains("class 0")),
+            b.failures()
+                .iter()
+                .all(|f| matches!(f.error, DeploymentError::Estimation { class: 0, .. })),
             "{:?}",
             b.failures()
         );

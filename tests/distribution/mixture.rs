@@ -3,6 +3,7 @@
 //! errors, the two-mode reference optimum, and the spec's `mixture` family.
 
 use crate::common;
+use exchange_design::mechanism::DirectMechanism;
 
 use common::{assert_quantile_inverts_cdf, reference_integral};
 use exchange_design::distribution::{

@@ -8,6 +8,7 @@
 use exchange_design::distribution::{EndowmentDistribution, Mixture, TruncatedNormal};
 use exchange_design::estimation::{estimate, Method};
 use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::OptimalMechanism;
 use rand::{rngs::StdRng, RngExt, SeedableRng};
 use std::sync::Arc;

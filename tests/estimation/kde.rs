@@ -4,6 +4,7 @@
 
 use exchange_design::distribution::{EndowmentDistribution, Mixture, TruncatedNormal};
 use exchange_design::estimation::{bandwidth, kde, Bandwidth, EstimationError};
+use exchange_design::mechanism::DirectMechanism;
 use rand::{rngs::StdRng, RngExt, SeedableRng};
 use std::sync::Arc;
 

@@ -8,6 +8,7 @@ use exchange_design::distribution::{
     check_condition2, EndowmentDistribution, LogConcave, TruncatedNormal,
 };
 use exchange_design::estimation::{log_concave_mle, EstimationError, LOG_CONCAVE_TOLERANCE};
+use exchange_design::mechanism::DirectMechanism;
 use rand::{rngs::StdRng, RngExt, SeedableRng};
 
 fn sample<D: EndowmentDistribution>(d: &D, n: usize, seed: u64) -> Vec<f64> {

@@ -4,6 +4,7 @@
 //! quadrature values; the clearing step follows the paper's protocol.
 
 use crate::common;
+use exchange_design::mechanism::DirectMechanism;
 
 use common::{reference_integral, reference_integral_panels};
 use exchange_design::distribution::{Beta, Triangular, TruncatedNormal, Uniform};
@@ -541,7 +542,7 @@ fn bad_input_is_a_typed_error() {
     ));
     assert!(matches!(
         LinearSchedule::new(0.0, -0.1),
-        Err(ImplementationError::InvalidSchedule(_))
+        Err(ImplementationError::NegativeSlope { slope }) if slope == -0.1
     ));
     let bad = ClearingConfig {
         max_price: f64::NAN,
@@ -549,7 +550,7 @@ fn bad_input_is_a_typed_error() {
     };
     assert!(matches!(
         auction.with_config(bad),
-        Err(ImplementationError::InvalidConfig(_))
+        Err(ImplementationError::InvalidConfig(p)) if p.name == "max_price" && p.value.is_nan()
     ));
     let err = Simulation::new(
         &rules,

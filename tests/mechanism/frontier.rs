@@ -6,6 +6,7 @@ use exchange_design::benchmarks::{
 };
 use exchange_design::distribution::Uniform;
 use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{FirstBest, OptimalMechanism};
 
 fn example1(n: u64) -> Market {
@@ -138,29 +139,42 @@ fn frontier_is_monotone_refined_and_bounded_by_its_ends() {
 #[test]
 fn frontier_options_and_targets_are_validated() {
     let m = example1(4);
-    for bad in [
-        FrontierConfig {
-            initial_points: 1,
-            ..FrontierConfig::default()
-        },
-        FrontierConfig {
-            max_points: 3,
-            ..FrontierConfig::default()
-        },
-        FrontierConfig {
-            max_gap: 0.0,
-            ..FrontierConfig::default()
-        },
-        FrontierConfig {
-            max_gap: f64::NAN,
-            ..FrontierConfig::default()
-        },
+    for (bad, field) in [
+        (
+            FrontierConfig {
+                initial_points: 1,
+                ..FrontierConfig::default()
+            },
+            "initial_points",
+        ),
+        (
+            FrontierConfig {
+                max_gap: 0.0,
+                ..FrontierConfig::default()
+            },
+            "max_gap",
+        ),
+        (
+            FrontierConfig {
+                max_gap: f64::NAN,
+                ..FrontierConfig::default()
+            },
+            "max_gap",
+        ),
     ] {
         assert!(matches!(
             Frontier::compute(&m, &bad),
-            Err(BenchmarkError::InvalidOption(_))
+            Err(BenchmarkError::InvalidOption(p)) if p.name == field
         ));
     }
+    let few = FrontierConfig {
+        max_points: 3,
+        ..FrontierConfig::default()
+    };
+    assert!(matches!(
+        Frontier::compute(&m, &few),
+        Err(BenchmarkError::MaxPointsBelowInitial { max_points: 3, .. })
+    ));
     let fb = FirstBest::new(&m).unwrap();
     let err = frontier_at_efficiency(&m, fb.efficiency() + 0.1).unwrap_err();
     assert!(

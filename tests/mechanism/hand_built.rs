@@ -3,6 +3,7 @@
 //! participation, first best and Proposition 1, and the cost of large classes.
 
 use crate::common;
+use exchange_design::mechanism::DirectMechanism;
 
 use common::reference_integral;
 use exchange_design::distribution::{PiecewiseLinear, Triangular, Uniform};

@@ -20,6 +20,7 @@
 //! (`SmallCase::allocation_scale`, `SmallCase::utility_scale`), never the
 //! widest class's.
 
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::OptimalMechanism;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;

@@ -16,6 +16,7 @@
 
 use exchange_design::distribution::{EndowmentDistribution, PiecewiseLinear, TruncatedNormal};
 use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{check_feasibility, OptimalMechanism};
 use std::sync::Arc;
 

@@ -22,6 +22,7 @@
 //! Tolerances are quadrature error, stated per test as a fraction of the
 //! market's welfare scale (`SmallCase::welfare_scale`).
 
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::OptimalMechanism;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;

@@ -5,6 +5,7 @@
 //! solves, and the same numbers on every thread count.
 
 use crate::common::generator;
+use exchange_design::mechanism::DirectMechanism;
 
 use exchange_design::benchmarks::{Frontier, FrontierConfig};
 use exchange_design::distribution::{

@@ -3,6 +3,7 @@
 
 use exchange_design::distribution::Uniform;
 use exchange_design::market::Market;
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{OptimalMechanism, SolverConfig, SolverVariant};
 
 fn example1(n: u64) -> Market {

@@ -41,6 +41,7 @@ use exchange_design::distribution::{
     Beta, Mixture, PiecewiseLinear, Triangular, TruncatedNormal, Uniform,
 };
 use exchange_design::market::{Market, TraderClass};
+use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{
     FirstBest, MechanismError, OptimalMechanism, SolverConfig, SolverVariant,
 };

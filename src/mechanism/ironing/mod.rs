@@ -66,7 +66,6 @@ use self::mesh::Mesh;
 use self::polish::SideType;
 use crate::distribution::EndowmentDistribution;
 use crate::numerics::{Tolerances, IRONING_TOLERANCE};
-use std::fmt;
 
 /// The most points the mesh may grow to. The splitting stops there and the
 /// bound it has reached is reported; no market the crate's tests or random
@@ -79,14 +78,9 @@ const MAX_NODES: usize = 1 << 15;
 /// answer depends on, and about twenty halvings from the first mesh.
 const STAIRCASE_WIDTH: f64 = 1e-6;
 
-/// Which virtual type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Side {
-    /// `L = z + β F/f`.
-    Lower,
-    /// `H = z − β (1 − F)/f`.
-    Upper,
-}
+/// Which virtual type (public as [`VirtualTypeSide`], since an
+/// [`IroningError`] names it).
+pub(crate) use crate::mechanism::VirtualTypeSide as Side;
 
 /// A maximal interval `[a, b]` on which an ironed virtual type is constant.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -97,24 +91,7 @@ pub(crate) struct Pool {
     pub value: f64,
 }
 
-/// Why ironing failed: the distribution's functions returned something that
-/// is not a number where the ironing needed them, or a root could not be
-/// bracketed (a user type whose functions disagree with each other).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct IroningFailure {
-    pub side: Side,
-    pub reason: String,
-}
-
-impl fmt::Display for IroningFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self.side {
-            Side::Lower => "lower virtual type L",
-            Side::Upper => "upper virtual type H",
-        };
-        write!(f, "ironing the {name} failed: {}", self.reason)
-    }
-}
+use crate::mechanism::IroningError;
 
 /// The ironed lower and upper virtual types `L̂` and `Ĥ` of one class at one
 /// weight `β`: the weight and, per side, the pools (empty for a regular
@@ -160,7 +137,7 @@ impl VirtualTypes {
         d: &dyn EndowmentDistribution,
         beta: f64,
         tol: &Tolerances,
-    ) -> Result<Self, IroningFailure> {
+    ) -> Result<Self, IroningError> {
         if d.log_concave() {
             return Ok(Self::regular(d, beta));
         }
@@ -205,15 +182,7 @@ impl VirtualTypes {
 /// every cell the bounds either certify the raw type or limit the curve's
 /// dip below the hull to `tau` per unit of probability (or to what rounding
 /// of the cumulative integrals can resolve), then assembles the pools.
-fn iron(
-    mesh: &mut Mesh<'_>,
-    t: &SideType<'_>,
-    tau: f64,
-) -> Result<(Vec<Pool>, f64), IroningFailure> {
-    let fail = |reason: String| IroningFailure {
-        side: t.side,
-        reason,
-    };
+fn iron(mesh: &mut Mesh<'_>, t: &SideType<'_>, tau: f64) -> Result<(Vec<Pool>, f64), IroningError> {
     loop {
         let open: Vec<usize> = (0..mesh.cells())
             .filter(|&k| !mesh.certified(t.side, t.beta, k))
@@ -224,10 +193,10 @@ fn iron(
         let p = profile(mesh, t);
         let noise = 16.0 * f64::EPSILON * p.size();
         if let Some(k) = p.first_non_finite() {
-            return Err(fail(format!(
-                "the distribution's CDF or partial moment is not a finite number at z = {}",
-                mesh.nodes[k].z
-            )));
+            return Err(IroningError::NonFinite {
+                side: t.side,
+                z: mesh.nodes[k].z,
+            });
         }
         // Across a gap the upper type's curve falls (by β ∫ (1 − F)) and the
         // lower type's rises; at β = 0 it is flat, and the tie goes the same
@@ -298,8 +267,12 @@ fn iron(
             }
         }
         if split.is_empty() {
-            let pools =
-                assemble(mesh, t, (&p, noise), &hull, &open).map_err(|e| fail(e.to_string()))?;
+            let pools = assemble(mesh, t, (&p, noise), &hull, &open).map_err(|source| {
+                IroningError::PoolEnd {
+                    side: t.side,
+                    source,
+                }
+            })?;
             return Ok((pools, bound));
         }
         mesh.split(&split);

@@ -192,63 +192,15 @@ pub(super) fn solve_aggregate(
 mod tests {
     use super::super::cold_start;
     use super::*;
+    use crate::distribution::test_support::Instrumented;
     use crate::distribution::{EndowmentDistribution, TruncatedNormal};
     use crate::numerics::Tolerances;
-    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
     /// A truncated normal that counts what one class's level solve asks of
     /// it: `at_eta` takes two CDFs per call, and each Newton step on `L⁻¹`
-    /// or `H⁻¹` one hazard ratio.
-    #[derive(Debug)]
-    struct Counting {
-        d: TruncatedNormal,
-        cdfs: AtomicUsize,
-        ratios: AtomicUsize,
-    }
-
-    impl Counting {
-        fn take(&self) -> (usize, usize) {
-            (self.cdfs.swap(0, Relaxed) / 2, self.ratios.swap(0, Relaxed))
-        }
-    }
-
-    impl EndowmentDistribution for Counting {
-        fn support(&self) -> (f64, f64) {
-            self.d.support()
-        }
-        fn cdf(&self, z: f64) -> f64 {
-            self.cdfs.fetch_add(1, Relaxed);
-            self.d.cdf(z)
-        }
-        fn pdf(&self, z: f64) -> f64 {
-            self.d.pdf(z)
-        }
-        fn log_concave(&self) -> bool {
-            true
-        }
-        fn partial_moment(&self, a: f64) -> f64 {
-            self.d.partial_moment(a)
-        }
-        fn mean(&self) -> f64 {
-            self.d.mean()
-        }
-        fn cdf_integral(&self, a: f64) -> f64 {
-            self.d.cdf_integral(a)
-        }
-        fn sf_integral(&self, a: f64) -> f64 {
-            self.d.sf_integral(a)
-        }
-        fn pdf_log_derivative(&self, z: f64) -> f64 {
-            self.d.pdf_log_derivative(z)
-        }
-        fn cdf_pdf_ratio(&self, z: f64) -> f64 {
-            self.ratios.fetch_add(1, Relaxed);
-            self.d.cdf_pdf_ratio(z)
-        }
-        fn sf_pdf_ratio(&self, z: f64) -> f64 {
-            self.ratios.fetch_add(1, Relaxed);
-            self.d.sf_pdf_ratio(z)
-        }
+    /// or `H⁻¹` one hazard ratio. Returns (level evaluations, ratios).
+    fn take(d: &Instrumented<TruncatedNormal>) -> (usize, usize) {
+        (d.take_cdfs() / 2, d.take_ratios())
     }
 
     /// One trader with κ = 1 beside others with K − κ = 2: c = 1/2, a
@@ -297,11 +249,7 @@ mod tests {
     /// a lost residual test or a wrong predictor slope costs more.
     #[test]
     fn a_warm_level_costs_one_evaluation() {
-        let d = Counting {
-            d: TruncatedNormal::new(-0.2, 0.5, -1.0, 1.2).unwrap(),
-            cdfs: AtomicUsize::new(0),
-            ratios: AtomicUsize::new(0),
-        };
+        let d = Instrumented::new(TruncatedNormal::new(-0.2, 0.5, -1.0, 1.2).unwrap());
         let inp = coupled(&d);
         let types = VirtualTypes::new(&d, 0.5, &Tolerances::DEFAULT).unwrap();
         let config = SolverConfig::default();
@@ -310,17 +258,17 @@ mod tests {
         let first = inner_level(&inp, &types, sum, &cold, &config).unwrap();
         // The level equation η = c (S − m(η)) holds at the answer.
         assert!((first.eta - inp.c * (sum - first.mean)).abs() <= 1e-14);
-        let (cold_levels, cold_ratios) = d.take();
+        let (cold_levels, cold_ratios) = take(&d);
         assert!(cold_levels >= 3, "{cold_levels}");
 
         let again = inner_level(&inp, &types, sum, &first, &config).unwrap();
-        assert_eq!(d.take(), (1, 2));
+        assert_eq!(take(&d), (1, 2));
         assert!((again.eta - first.eta).abs() <= 1e-15);
 
         for (step, most) in [(1e-3, 2), (-2e-2, 3)] {
             let near = inner_level(&inp, &types, sum + step, &first, &config).unwrap();
             assert!((near.eta - inp.c * (sum + step - near.mean)).abs() <= 1e-14);
-            let (levels, ratios) = d.take();
+            let (levels, ratios) = take(&d);
             assert!(
                 levels <= most,
                 "step {step}: {levels} evaluations of the level"

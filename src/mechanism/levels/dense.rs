@@ -5,7 +5,9 @@
 use super::{root_err, ClassInput};
 use crate::mechanism::ironing::VirtualTypes;
 use crate::mechanism::virtual_value::{at_eta, AtEta};
-use crate::mechanism::{MechanismError, SolveStatus, SolverConfig, SolverVariant, Termination};
+use crate::mechanism::{
+    MechanismError, NotApplicable, SolveStatus, SolverConfig, SolverVariant, Termination,
+};
 use nalgebra::{DMatrix, DVector};
 
 /// Per-trader expansion used by the dense variants: (class index, input).
@@ -14,9 +16,11 @@ fn expand(inputs: &[ClassInput<'_>], variant: SolverVariant) -> Result<Vec<usize
     if n > 20_000.0 {
         return Err(MechanismError::VariantNotApplicable {
             variant,
-            reason: format!(
-                "{n} traders; the dense variants store an N×N matrix and stop at 20 000"
-            ),
+            reason: NotApplicable::TooManyTraders {
+                // Counts are whole numbers held as f64.
+                n_traders: n as u64,
+                max: 20_000,
+            },
         });
     }
     Ok(inputs
@@ -84,9 +88,9 @@ pub(super) fn solve_dense_newton(
         let step = jac
             .lu()
             .solve(&(-&g))
-            .ok_or_else(|| MechanismError::VariantNotApplicable {
+            .ok_or(MechanismError::VariantNotApplicable {
                 variant: SolverVariant::DenseNewton,
-                reason: "the Jacobian is singular".into(),
+                reason: NotApplicable::Singular { what: "Jacobian" },
             })?;
         // Damped step: halve until the residual decreases.
         let mut t = 1.0;
@@ -165,7 +169,7 @@ pub(super) fn solve_uniform_linear(
             None => {
                 return Err(MechanismError::VariantNotApplicable {
                     variant,
-                    reason: format!("class {k} is not uniformly distributed"),
+                    reason: NotApplicable::NotUniform { class: k },
                 })
             }
         }
@@ -203,15 +207,17 @@ pub(super) fn solve_uniform_linear(
         .clone()
         .lu()
         .solve(&rhs)
-        .ok_or_else(|| MechanismError::VariantNotApplicable {
+        .ok_or(MechanismError::VariantNotApplicable {
             variant,
-            reason: "the linear system is singular".into(),
+            reason: NotApplicable::Singular {
+                what: "linear system",
+            },
         })?;
     let resid = (&a * &eta - &rhs).amax();
     if resid.is_nan() || resid > 1e-10 * rhs.amax().max(1.0) {
         return Err(MechanismError::VariantNotApplicable {
             variant,
-            reason: format!("the linear solve is inaccurate (residual {resid:e})"),
+            reason: NotApplicable::InaccurateSolve { residual: resid },
         });
     }
     for (t, &k) in owner.iter().enumerate() {
@@ -219,10 +225,10 @@ pub(super) fn solve_uniform_linear(
         if beta > 0.0 && !(eta[t] > lo && eta[t] < hi) {
             return Err(MechanismError::VariantNotApplicable {
                 variant,
-                reason: format!(
-                    "the binding interval of class {k} reaches an end of its support (eta = {}), where the system is no longer linear",
-                    eta[t]
-                ),
+                reason: NotApplicable::BindingAtSupportEnd {
+                    class: k,
+                    eta: eta[t],
+                },
             });
         }
     }
