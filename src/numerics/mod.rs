@@ -12,7 +12,7 @@ mod tolerance;
 pub use self::error::NumericalError;
 pub(crate) use self::quadrature::integrate_vec_checked;
 pub(crate) use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
-pub(crate) use self::roots::{brent, newton_bracketed, newton_increasing};
+pub(crate) use self::roots::{brent, brent_until, newton_bracketed, newton_increasing};
 pub use self::roots::{RootError, RootMethod};
 pub(crate) use self::tolerance::IRONING_TOLERANCE;
 pub use self::tolerance::{InvalidTolerance, Tolerances, FEASIBILITY_GRID_POINTS, SCAN_POINTS};
