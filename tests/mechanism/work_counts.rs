@@ -244,7 +244,10 @@ fn numbers_do_not_depend_on_the_thread_count() {
     assert!(rel(a.revenue(), b.revenue()) <= 1e-12);
     assert!(rel(a.efficiency(), b.efficiency()) <= 1e-12);
     for (x, y) in a.classes().iter().zip(b.classes()) {
-        assert!((x.eta() - y.eta()).abs() <= 1e-12 * x.eta().abs().max(1.0));
+        assert!(
+            (x.virtual_value().eta() - y.virtual_value().eta()).abs()
+                <= 1e-12 * x.virtual_value().eta().abs().max(1.0)
+        );
     }
     let small = market(80, Supports::Offset);
     let frontier_on = |threads: usize| {
