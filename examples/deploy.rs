@@ -211,7 +211,7 @@ fn run() -> Res<()> {
         band(boot.assessed_revenue().values())
     );
     for (k, name) in NAMES.iter().enumerate() {
-        let (za, zb) = mech.class(k).binding_interval();
+        let (za, zb) = mech.class(k).virtual_value().binding_interval();
         println!(
             "{:<34} {:>9.4} {}",
             format!("{name}: fee tau"),

@@ -317,7 +317,7 @@ fn run() -> Res<()> {
         let rules = SidePayments::new(&mech)?;
         for (i, k) in kinds.iter().enumerate() {
             let c = mech.class(i);
-            let (za, zb) = c.binding_interval();
+            let (za, zb) = c.virtual_value().binding_interval();
             let all = mech.pools(i);
             let pools: Vec<String> = all
                 .iter()

@@ -299,7 +299,7 @@ fn figure_allocation(path: &Path) -> Res<()> {
         // Name the curve just above the right end of its flat part (the
         // binding interval), staggered so that the names do not overlap.
         if alpha > 0.0 {
-            let (_, z_b) = mech.class(0).binding_interval();
+            let (_, z_b) = mech.class(0).virtual_value().binding_interval();
             let top = if alpha == 0.25 { 0.19 } else { 0.12 };
             chart.draw_series([Text::new(
                 format!("α = {alpha}"),
@@ -530,7 +530,7 @@ fn binding_table() -> Res<()> {
     for alpha in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let mech = OptimalMechanism::solve(&market, alpha)?;
         let class = mech.class(0);
-        let (za, zb) = class.binding_interval();
+        let (za, zb) = class.virtual_value().binding_interval();
         // All N traders in the binding interval: no trade at all.
         let none = class.no_trade_probability().powi(N as i32);
         println!(

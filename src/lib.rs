@@ -76,7 +76,7 @@
 //! assert_eq!(mech.lambda(), 0.0);
 //! // Types in [−1/3, 1/3] expect to trade nothing; that is a third of them.
 //! let class = mech.class(0);
-//! let (z_a, z_b) = class.binding_interval();
+//! let (z_a, z_b) = class.virtual_value().binding_interval();
 //! assert!((z_b - 1.0 / 3.0).abs() < 1e-10 && (z_a + 1.0 / 3.0).abs() < 1e-10);
 //! assert!((class.no_trade_probability() - 1.0 / 3.0).abs() < 1e-10);
 //! assert_eq!(mech.interim_allocation(0, 0.2)?, 0.0);

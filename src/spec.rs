@@ -1138,17 +1138,18 @@ impl Report {
             status: StatusReport::from(mech.status()),
             classes: parallel::map(&(0..mech.classes().len()).collect::<Vec<_>>(), |&i| {
                 let c = mech.class(i);
-                let (z_a, z_b) = c.binding_interval();
+                let (z_a, z_b) = c.virtual_value().binding_interval();
                 ClassReport {
                     kappa: c.kappa(),
                     count: c.count(),
-                    eta: c.eta(),
+                    eta: c.virtual_value().eta(),
                     z_a,
                     z_b,
                     no_trade_probability: c.no_trade_probability(),
                     mean_virtual_value: c.mean_virtual_value(),
                     lowest_type_gain: c.lowest_type_gain(),
                     ironed_intervals: c
+                        .virtual_value()
                         .ironed_intervals()
                         .into_iter()
                         .map(|(a, b)| [a, b])

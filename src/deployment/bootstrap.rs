@@ -337,7 +337,7 @@ fn designed_numbers(design: &Design) -> Designed {
         binding: mech
             .classes()
             .iter()
-            .map(|c| c.binding_interval())
+            .map(|c| c.virtual_value().binding_interval())
             .collect(),
     }
 }

@@ -205,6 +205,10 @@ pub enum DistributionError {
         /// Upper end of the gap.
         gap_hi: f64,
     },
+    /// A computation on the distribution could not reach the accuracy it
+    /// needs (a density too rough for the adaptive quadrature, say).
+    #[error("{0}")]
+    Numerical(crate::numerics::NumericalError),
     /// A user-supplied distribution returned an invalid value.
     #[error("{function}({at}) returned {value}; {expected}")]
     InvalidValue {

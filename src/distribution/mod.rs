@@ -46,7 +46,7 @@ pub(crate) use self::error::{finite, support};
 pub(crate) use self::features::feature_points;
 pub(crate) use self::log_concave::{segment_integrals, segment_second};
 
-use crate::numerics::{integrate_pieces, newton_bracketed};
+use crate::numerics::{integrate_pieces_checked, newton_bracketed, Integral, Tolerances};
 use std::fmt::Debug;
 
 /// The distribution of a trader's endowment `Z` on a finite support
@@ -158,10 +158,21 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
     }
 
     /// The partial first moment `M(a) = ∫_lo^a z f(z) dz` (so `M(hi)` is the mean).
+    ///
+    /// The default integrates the density by adaptive quadrature, split at
+    /// [`kinks`](Self::kinks), to `Tolerances::DEFAULT.quad_rel`; it is NaN
+    /// when the quadrature cannot reach that (a density too rough for it),
+    /// rather than a number of unknown accuracy: [`validate`] rejects such
+    /// a distribution, and a solve stops with a typed error. Override it
+    /// with a closed form where there is one.
     fn partial_moment(&self, a: f64) -> f64 {
         let (lo, hi) = self.support();
         let a = a.clamp(lo, hi);
-        integrate_pieces(|z| z * self.pdf(z), &breakpoints(self, lo, a))
+        accurate(integrate_pieces_checked(
+            |z| z * self.pdf(z),
+            &breakpoints(self, lo, a),
+            &Tolerances::DEFAULT,
+        ))
     }
 
     /// The mean `E[Z]`.
@@ -169,10 +180,16 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
         self.partial_moment(self.support().1)
     }
 
-    /// The second moment `E[Z²]`.
+    /// The second moment `E[Z²]`. The default integrates the density as
+    /// [`partial_moment`](Self::partial_moment) does, and is NaN when the
+    /// quadrature cannot reach its tolerance.
     fn second_moment(&self) -> f64 {
         let (lo, hi) = self.support();
-        integrate_pieces(|z| z * z * self.pdf(z), &breakpoints(self, lo, hi))
+        accurate(integrate_pieces_checked(
+            |z| z * z * self.pdf(z),
+            &breakpoints(self, lo, hi),
+            &Tolerances::DEFAULT,
+        ))
     }
 
     /// The variance `Var Z`.
@@ -419,6 +436,16 @@ pub(crate) fn ratio(num: f64, den: f64) -> f64 {
     } else {
         f64::INFINITY
     }
+}
+
+/// A default moment's integral, or NaN when the adaptive quadrature
+/// stopped short of `quad_rel` (see [`EndowmentDistribution::partial_moment`]).
+fn accurate(r: Integral<1>) -> f64 {
+    // Not a fallback: NaN is the trait's answer for a moment it cannot
+    // compute (as `quantile`'s for a CDF that is not finite), which
+    // `validate` and the solve turn into typed errors.
+    r.within("a default moment", Tolerances::DEFAULT.quad_rel)
+        .unwrap_or(f64::NAN)
 }
 
 /// `[lo, kinks inside (lo, a)…, a]`: the pieces a quadrature over `[lo, a]`

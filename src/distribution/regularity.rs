@@ -2,7 +2,7 @@
 //! the paper's Condition 2.
 
 use super::{DistributionError, EndowmentDistribution};
-use crate::numerics::{integrate_with, Tolerances, SCAN_POINTS};
+use crate::numerics::{integrate_vec_checked, Tolerances, SCAN_POINTS};
 use std::fmt;
 
 /// Which of the two hazard ratios a diagnosis refers to.
@@ -232,6 +232,18 @@ pub fn validate<D: EndowmentDistribution + ?Sized>(d: &D) -> Result<(), Distribu
         }
         prev = Some((z, c, s));
     }
+    // The moments the solve uses; a default one is NaN when the density is
+    // too rough to integrate to its tolerance.
+    for (function, value) in [("mean", d.mean()), ("second_moment", d.second_moment())] {
+        if !value.is_finite() {
+            return bad(
+                function,
+                hi,
+                value,
+                "the moments must be finite; the default ones integrate the density by adaptive quadrature, which cannot reach its tolerance on this density: override partial_moment and second_moment with closed forms, or give the density's kinks",
+            );
+        }
+    }
     Ok(())
 }
 
@@ -260,7 +272,15 @@ fn check_increment<D: EndowmentDistribution + ?Sized>(
     if (gauss - increment).abs() <= allowed {
         return Ok(());
     }
-    let integral = integrate_with(|z| d.pdf(z), a, b, &tol);
+    // The comparison needs the integral to `density_cdf_rel` of itself; a
+    // density too rough for the adaptive rule cannot be checked, which is
+    // an error of its own rather than a mismatch or a pass.
+    let integral = integrate_vec_checked(|z| [d.pdf(z)], a, b, &tol)
+        .within(
+            "the density over a scan interval",
+            0.1 * tol.density_cdf_rel,
+        )
+        .map_err(DistributionError::Numerical)?;
     if (integral - increment).abs() <= allowed {
         return Ok(());
     }

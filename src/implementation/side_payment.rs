@@ -37,8 +37,21 @@ use super::{finite_input, ImplementationError};
 use crate::distribution::breakpoints;
 use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
-use crate::numerics::integrate_pieces;
 use crate::numerics::NumericalError;
+use crate::numerics::{integrate_pieces_checked, Integral, Tolerances};
+
+/// An expectation's integral, or NaN when the adaptive quadrature stopped
+/// short of `quad_rel`.
+fn accurate(r: Integral<1>) -> f64 {
+    // Not a fallback: NaN is these expectations' documented answer when
+    // the quadrature cannot reach its tolerance (no number of unknown
+    // accuracy is passed off as the expectation).
+    r.within(
+        "an expectation over the type distribution",
+        Tolerances::DEFAULT.quad_rel,
+    )
+    .unwrap_or(f64::NAN)
+}
 
 /// The side-payment rule of one class of traders.
 ///
@@ -432,12 +445,17 @@ impl ClassSidePayment {
     /// let r = rules.class(0).expected_revenue_per_trader();
     /// assert!((r - mech.class(0).revenue_per_trader()).abs() < 1e-10);
     /// ```
+    ///
+    /// NaN when the quadrature cannot reach `Tolerances::quad_rel` (an
+    /// integrand too rough for it), rather than a number of unknown
+    /// accuracy.
     pub fn expected_revenue_per_trader(&self) -> f64 {
         let d = self.vv.distribution();
-        integrate_pieces(
+        accurate(integrate_pieces_checked(
             |z| (self.interim_parts(z).0 + self.tau) * d.pdf(z),
             &self.type_pieces(),
-        )
+            &Tolerances::DEFAULT,
+        ))
     }
 
     /// Expected utility gain of one trader of the class, by quadrature over
@@ -450,12 +468,16 @@ impl ClassSidePayment {
     /// let rules = SidePayments::new(&OptimalMechanism::solve(&m, 1.0).unwrap()).unwrap();
     /// assert!(rules.class(0).expected_gain_per_trader() > 0.0);
     /// ```
+    ///
+    /// NaN when the quadrature cannot reach `Tolerances::quad_rel`, as
+    /// [`ClassSidePayment::expected_revenue_per_trader`].
     pub fn expected_gain_per_trader(&self) -> f64 {
         let d = self.vv.distribution();
-        integrate_pieces(
+        accurate(integrate_pieces_checked(
             |z| self.expected_gain_unchecked(z) * d.pdf(z),
             &self.type_pieces(),
-        )
+            &Tolerances::DEFAULT,
+        ))
     }
 }
 
@@ -660,5 +682,37 @@ impl SidePayments {
             .iter()
             .map(|c| c.count as f64 * c.expected_revenue_per_trader())
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod quadrature_tests {
+    use super::SidePayments;
+    use crate::distribution::Beta;
+    use crate::market::Market;
+    use crate::mechanism::OptimalMechanism;
+    use crate::numerics::with_panel_cap;
+
+    /// No silent quadrature cap: with the adaptive rule held to one panel
+    /// per piece (the test hook), the expectations cannot reach their
+    /// tolerance on a Beta density and are NaN, not the one-panel
+    /// estimate; with the rule's own cap they agree with the mechanism.
+    #[test]
+    fn an_expectation_short_of_its_accuracy_is_nan() {
+        // A density like √(z + 1) at its lower end: not polynomial there.
+        let d = Beta::new(1.5, 2.5, -1.0, 1.0).unwrap();
+        let m = Market::symmetric(3, 0.5, d).unwrap();
+        let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
+        let rules = SidePayments::new(&mech).unwrap();
+        let c = &rules.classes()[0];
+        assert!(
+            (c.expected_revenue_per_trader() - mech.class(0).revenue_per_trader()).abs() < 1e-10
+        );
+        assert!(c.expected_gain_per_trader().is_finite());
+        with_panel_cap(1, || {
+            assert!(c.expected_revenue_per_trader().is_nan());
+            assert!(c.expected_gain_per_trader().is_nan());
+            assert!(rules.expected_revenue().is_nan());
+        });
     }
 }

@@ -3,7 +3,12 @@
 use super::virtual_value::VirtualValue;
 use super::welfare::{ClassMoments, ClassWelfare};
 
-/// The solution for one class of identical traders.
+/// The solution for one class of identical traders: what is the class's
+/// own (κ, count, share of the risk capacity, the probability of no trade,
+/// the moments of its virtual value, its revenue, holding cost and
+/// allocation per trader, the multiplier Ω with the budget's λ) and its
+/// [`VirtualValue`] (level η, binding interval, pools, `V` itself) through
+/// [`ClassSolution::virtual_value`].
 ///
 /// # Example
 /// ```
@@ -17,11 +22,13 @@ use super::welfare::{ClassMoments, ClassWelfare};
 /// assert_eq!((c.kappa(), c.count(), c.kappa_share()), (0.5, 5, 0.2));
 /// // Example 1 at α = 1: the binding interval is [−1/2, 1/2] at level 0,
 /// // so half of the types expect no trade.
-/// let (za, zb) = c.binding_interval();
+/// // The virtual value's own items go through `virtual_value()`.
+/// let v = c.virtual_value();
+/// let (za, zb) = v.binding_interval();
 /// assert!((za + 0.5).abs() < 1e-12 && (zb - 0.5).abs() < 1e-12);
-/// assert!(c.eta().abs() < 1e-12);
+/// assert!(v.eta().abs() < 1e-12);
 /// assert!((c.no_trade_probability() - 0.5).abs() < 1e-12);
-/// assert!(c.ironed_intervals().is_empty()); // the uniform is regular
+/// assert!(v.ironed_intervals().is_empty()); // the uniform is regular
 /// // The multiplier Ω is 0 below the interval and α + λ = 1 above it.
 /// assert_eq!(c.participation_multiplier(-0.9), 0.0);
 /// assert!((c.participation_multiplier(0.9) - 1.0).abs() < 1e-12);
@@ -67,23 +74,20 @@ impl ClassSolution {
         self.kappa_share()
     }
 
-    /// The level `η_i` (eq. (13)–(14)): the virtual value on the binding interval.
+    /// Old path of [`VirtualValue::eta`].
+    #[deprecated(note = "use .virtual_value().eta()")]
     pub fn eta(&self) -> f64 {
-        self.vv.eta
+        self.vv.eta()
     }
 
-    /// The binding interval `[Z_ia, Z_ib]` (Lemma 3), clamped to the support:
-    /// the types whose virtual value is `η`. For a class that needed
-    /// ironing it can be wider than `[L⁻¹(η), H⁻¹(η)]` when a pooled stretch
-    /// of the ironed types sits exactly at `η`.
+    /// Old path of [`VirtualValue::binding_interval`].
+    #[deprecated(note = "use .virtual_value().binding_interval()")]
     pub fn binding_interval(&self) -> (f64, f64) {
-        (self.vv.za, self.vv.zb)
+        self.vv.binding_interval()
     }
 
-    /// The pooled intervals outside the binding interval: where the class's
-    /// virtual types were not monotone and ironing makes the virtual value
-    /// constant (at a level other than `η`). Empty for a regular class. See
-    /// [`VirtualValue::ironed_intervals`].
+    /// Old path of [`VirtualValue::ironed_intervals`].
+    #[deprecated(note = "use .virtual_value().ironed_intervals()")]
     pub fn ironed_intervals(&self) -> Vec<(f64, f64)> {
         self.vv.ironed_intervals()
     }
@@ -94,7 +98,10 @@ impl ClassSolution {
         self.no_trade
     }
 
-    /// The virtual value function `V_i`.
+    /// The virtual value function `V_i`, with the level `η_i`
+    /// ([`VirtualValue::eta`]), the binding interval `[Z_ia, Z_ib]`
+    /// ([`VirtualValue::binding_interval`]) and the pools
+    /// ([`VirtualValue::ironed_intervals`]).
     pub fn virtual_value(&self) -> &VirtualValue {
         &self.vv
     }

@@ -14,7 +14,7 @@ use crate::numerics::{RootMethod, Tolerances};
 /// for variant in [SolverVariant::Aggregate, SolverVariant::DenseNewton, SolverVariant::UniformLinear] {
 ///     let cfg = SolverConfig::default().with_variant(variant);
 ///     let mech = OptimalMechanism::solve_with(&m, 1.0, &cfg)?;
-///     assert!((mech.class(0).binding_interval().1 - 0.5).abs() < 1e-10);
+///     assert!((mech.class(0).virtual_value().binding_interval().1 - 0.5).abs() < 1e-10);
 /// }
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```

@@ -11,7 +11,7 @@
 
 use super::{DirectMechanism, MechanismError};
 use crate::distribution::feature_points;
-use crate::numerics::{integrate, Tolerances, FEASIBILITY_GRID_POINTS};
+use crate::numerics::{integrate_vec_checked, NumericalError, Tolerances, FEASIBILITY_GRID_POINTS};
 use thiserror::Error;
 
 /// Which condition of Lemma 1 fails, where, and by how much.
@@ -82,6 +82,19 @@ pub enum FeasibilityViolation {
         z: f64,
         /// The mechanism's error.
         source: MechanismError,
+    },
+    /// A condition could not be checked to its tolerance: the integral of
+    /// the interim allocation in the envelope condition (3) stopped short
+    /// of the accuracy the check needs (an allocation too rough for the
+    /// adaptive quadrature).
+    #[error("class {class}, z = {z}: the envelope condition could not be checked: {source}")]
+    Quadrature {
+        /// Class index.
+        class: usize,
+        /// The upper end of the piece whose integral fell short.
+        z: f64,
+        /// The quadrature's diagnosis.
+        source: NumericalError,
     },
     /// The mechanism returned NaN or an infinity.
     #[error("class {class}, z = {z}: the {what} is not finite")]
@@ -199,33 +212,52 @@ pub fn check_feasibility(mech: &dyn DirectMechanism) -> Result<(), FeasibilityVi
         let mut integral = 0.0;
         for w in rows.windows(2) {
             let mut failure = None;
-            let piece = integrate(
-                |s| match mech.interim_allocation(class, s) {
-                    Ok(v) if v.is_finite() => v,
-                    Ok(_) => {
-                        failure.get_or_insert(FeasibilityViolation::NonFinite {
-                            class,
-                            z: s,
-                            what: "interim allocation",
-                        });
-                        0.0
-                    }
-                    Err(source) => {
-                        failure.get_or_insert(FeasibilityViolation::Query {
-                            class,
-                            z: s,
-                            source,
-                        });
-                        0.0
-                    }
+            let piece = integrate_vec_checked(
+                |s| {
+                    [match mech.interim_allocation(class, s) {
+                        Ok(v) if v.is_finite() => v,
+                        Ok(_) => {
+                            failure.get_or_insert(FeasibilityViolation::NonFinite {
+                                class,
+                                z: s,
+                                what: "interim allocation",
+                            });
+                            0.0
+                        }
+                        Err(source) => {
+                            failure.get_or_insert(FeasibilityViolation::Query {
+                                class,
+                                z: s,
+                                source,
+                            });
+                            0.0
+                        }
+                    }]
                 },
                 w[0].z,
                 w[1].z,
+                &Tolerances::DEFAULT,
             );
             if let Some(f) = failure {
                 return Err(f);
             }
-            integral += piece;
+            // The check needs the piece to a tenth of the gain tolerance
+            // (times κ); `error` is relative to `∫|x̄|` over the piece.
+            let [value] = piece.value;
+            let [magnitude] = piece.scale;
+            let needed = 0.1 * gain_tol * kappa / magnitude.max(f64::MIN_POSITIVE);
+            if piece.error > needed {
+                return Err(FeasibilityViolation::Quadrature {
+                    class,
+                    z: w[1].z,
+                    source: NumericalError::QuadratureNotConverged {
+                        what: "the interim allocation (envelope condition (3))",
+                        error: piece.error,
+                        needed,
+                    },
+                });
+            }
+            integral += value;
             let envelope_gain = g_lo - integral / kappa;
             let r = &w[1];
             if (r.gain_from_transfer - envelope_gain).abs() > gain_tol {
@@ -288,6 +320,55 @@ mod tests {
         }
         fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
             self.inner.utility_gain(class, z)
+        }
+    }
+
+    /// A mechanism whose interim allocation carries a ripple far too fast
+    /// for the adaptive quadrature (10⁵ periods between grid points, a
+    /// hundredth of the support's width high): the envelope condition
+    /// cannot be checked to its tolerance, and says so instead of passing
+    /// or failing on an integral of unknown accuracy.
+    struct Rippled(OptimalMechanism);
+
+    impl DirectMechanism for Rippled {
+        fn market(&self) -> &crate::market::Market {
+            self.0.market()
+        }
+        fn revenue(&self) -> f64 {
+            self.0.revenue()
+        }
+        fn efficiency(&self) -> f64 {
+            self.0.efficiency()
+        }
+        fn interim_allocation(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+            // Zero (to rounding) on the check's grid, lo + k/128 here, so
+            // only the integrals between grid points see it.
+            let ripple = (std::f64::consts::PI * 1e5 * (z + 1.0) * 128.0).sin();
+            Ok(self.0.interim_allocation(class, z)? + 2e-2 * ripple)
+        }
+        fn interim_second_moment(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+            self.0.interim_second_moment(class, z)
+        }
+        fn interim_transfer(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+            self.0.interim_transfer(class, z)
+        }
+        fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError> {
+            self.0.utility_gain(class, z)
+        }
+    }
+
+    #[test]
+    fn an_envelope_integral_short_of_its_accuracy_is_a_typed_error() {
+        let m = Market::symmetric(3, 1.0, Uniform::new(-1.0, 1.0).unwrap()).unwrap();
+        let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
+        check_feasibility(&mech).unwrap();
+        match check_feasibility(&Rippled(mech)) {
+            Err(FeasibilityViolation::Quadrature {
+                class: 0,
+                source: NumericalError::QuadratureNotConverged { error, needed, .. },
+                ..
+            }) => assert!(error > needed, "{error} {needed}"),
+            other => panic!("{other:?}"),
         }
     }
 

@@ -200,7 +200,7 @@ impl OptimalMechanism {
     /// use exchange_design::mechanism::OptimalMechanism;
     /// let m = Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?;
     /// let mech = OptimalMechanism::solve(&m, 0.5)?;
-    /// let (za, zb) = mech.class(0).binding_interval();
+    /// let (za, zb) = mech.class(0).virtual_value().binding_interval();
     /// assert!((za + 1.0 / 3.0).abs() < 1e-10 && (zb - 1.0 / 3.0).abs() < 1e-10);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

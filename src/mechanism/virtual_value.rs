@@ -142,7 +142,10 @@ impl VirtualValue {
     }
 
     /// The binding interval `[Z_a, Z_b]` (types whose participation
-    /// constraint binds and who expect to trade zero; Lemma 3).
+    /// constraint binds and who expect to trade zero; Lemma 3), clamped to
+    /// the support: the types whose virtual value is `η`. For a class that
+    /// needed ironing it can be wider than `[L⁻¹(η), H⁻¹(η)]` when a pooled
+    /// stretch of the ironed types sits exactly at `η`.
     ///
     /// # Example
     /// ```

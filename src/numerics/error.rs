@@ -31,6 +31,17 @@ pub enum NumericalError {
         /// Which quantity.
         what: &'static str,
     },
+    /// An adaptive quadrature stopped at its panel cap (or at panels a few
+    /// floats wide) short of the accuracy its caller needs.
+    #[error("the integral of {what} reached a relative accuracy of {error:e}, short of the {needed:e} it needs: the integrand varies too fast for the adaptive rule's panels (smooth it, or give the density's kinks)")]
+    QuadratureNotConverged {
+        /// Which integral.
+        what: &'static str,
+        /// The estimated relative error reached.
+        error: f64,
+        /// The relative error the caller needs.
+        needed: f64,
+    },
 }
 
 /// A configuration value outside what it may be: which parameter, the value

@@ -11,9 +11,11 @@ mod segments;
 mod tolerance;
 
 pub use self::error::{InvalidParameter, NumericalError};
-pub(crate) use self::quadrature::integrate_vec_checked;
-pub(crate) use self::quadrature::{integrate, integrate_pieces, integrate_vec, integrate_with};
-pub(crate) use self::roots::{brent, newton_bracketed, newton_increasing};
+#[cfg(test)]
+pub(crate) use self::quadrature::with_panel_cap;
+pub(crate) use self::quadrature::{integrate_pieces, integrate_vec};
+pub(crate) use self::quadrature::{integrate_pieces_checked, integrate_vec_checked, Integral};
+pub(crate) use self::roots::{brent, brent_until, newton_bracketed, newton_increasing};
 pub use self::roots::{RootError, RootMethod};
 pub(crate) use self::segments::SegmentIndex;
 pub(crate) use self::tolerance::IRONING_TOLERANCE;

@@ -16,6 +16,7 @@
 //! parts (a CDF and a density, say) in one pass.
 
 use super::tolerance::Tolerances;
+use super::NumericalError;
 
 /// The 21-node Gauss–Kronrod rule on `[-1, 1]`, non-negative nodes only
 /// (the rule is symmetric): `(node, Kronrod weight, Gauss weight)`, the
@@ -108,6 +109,35 @@ fn panel<const K: usize, F: FnMut(f64) -> [f64; K]>(
 /// reports (the integrand is then far from smooth).
 const MAX_PANELS: usize = 2000;
 
+#[cfg(test)]
+thread_local! {
+    /// The panel cap on this thread: unit tests lower it
+    /// ([`with_panel_cap`]) to drive the callers of the quadrature into
+    /// the cap with ordinary integrands.
+    static PANEL_CAP: std::cell::Cell<usize> = const { std::cell::Cell::new(MAX_PANELS) };
+}
+
+fn panel_cap() -> usize {
+    #[cfg(test)]
+    {
+        PANEL_CAP.with(|c| c.get())
+    }
+    #[cfg(not(test))]
+    {
+        MAX_PANELS
+    }
+}
+
+/// Runs `f` with the adaptive rule's panel cap lowered to `cap` on this
+/// thread (unit tests only).
+#[cfg(test)]
+pub(crate) fn with_panel_cap<R>(cap: usize, f: impl FnOnce() -> R) -> R {
+    let old = PANEL_CAP.with(|c| c.replace(cap));
+    let out = f();
+    PANEL_CAP.with(|c| c.set(old));
+    out
+}
+
 /// An integral with the accuracy the adaptive rule reached.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Integral<const K: usize> {
@@ -118,6 +148,10 @@ pub(crate) struct Integral<const K: usize> {
     /// `Tolerances::quad_rel` unless the rule stopped at its panel cap or at
     /// panels a few floats wide; NaN for a non-finite integrand.
     pub error: f64,
+    /// What `error` is relative to, per component: `max(|∫f_k|, ∫|f_k|,
+    /// quad_abs)` as first estimated (so `error · scale` bounds the
+    /// absolute error).
+    pub scale: [f64; K],
 }
 
 /// One panel of the adaptive rule, ordered by its (normalised) error so the
@@ -177,13 +211,14 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
         return Integral {
             value: [0.0; K],
             error: 0.0,
+            scale: [0.0; K],
         };
     }
     if a > b {
         let r = integrate_vec_checked(f, b, a, tol);
         return Integral {
             value: r.value.map(|v| -v),
-            error: r.error,
+            ..r
         };
     }
     let (fine, coarse, abs) = panel(&mut f, a, b);
@@ -203,7 +238,7 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
     let mut heap = std::collections::BinaryHeap::with_capacity(64);
     heap.push(first);
     // A NaN error means a non-finite integrand: stop and let it show.
-    while total > tol.quad_rel && !total.is_nan() && heap.len() < MAX_PANELS {
+    while total > tol.quad_rel && !total.is_nan() && heap.len() < panel_cap() {
         let Some(worst) = heap.pop() else { break };
         let m = 0.5 * (worst.lo + worst.hi);
         let width = worst.hi - worst.lo;
@@ -242,34 +277,59 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
     Integral {
         value: out,
         error: total,
+        scale,
     }
-}
-
-/// Integrates `f` over `[a, b]` (the negative if `a > b`) to the default
-/// tolerances.
-pub(crate) fn integrate<F: FnMut(f64) -> f64>(f: F, a: f64, b: f64) -> f64 {
-    integrate_with(f, a, b, &Tolerances::DEFAULT)
-}
-
-/// [`integrate`] with explicit tolerances.
-pub(crate) fn integrate_with<F: FnMut(f64) -> f64>(
-    mut f: F,
-    a: f64,
-    b: f64,
-    tol: &Tolerances,
-) -> f64 {
-    integrate_vec(|x| [f(x)], a, b, tol)[0]
 }
 
 /// Integrates `f` over consecutive pieces `[p₀, p₁], [p₁, p₂], …`, so that
 /// kinks of the integrand at the breakpoints do not spoil the rule. Pieces of
 /// zero or negative width are skipped.
-pub(crate) fn integrate_pieces<F: FnMut(f64) -> f64>(mut f: F, breakpoints: &[f64]) -> f64 {
-    breakpoints
-        .windows(2)
-        .filter(|w| w[1] > w[0])
-        .map(|w| integrate_with(&mut f, w[0], w[1], &Tolerances::DEFAULT))
-        .sum()
+pub(crate) fn integrate_pieces<F: FnMut(f64) -> f64>(f: F, breakpoints: &[f64]) -> f64 {
+    integrate_pieces_checked(f, breakpoints, &Tolerances::DEFAULT).value[0]
+}
+
+/// [`integrate_pieces`] with tolerances and the accuracy reached, relative
+/// to the whole integral's scale (the sum of the pieces' scales): a piece
+/// whose integrand is zero up to rounding is judged against `quad_abs`
+/// on its own and can look unconverged, but what it adds to the whole is
+/// its absolute error.
+pub(crate) fn integrate_pieces_checked<F: FnMut(f64) -> f64>(
+    mut f: F,
+    breakpoints: &[f64],
+    tol: &Tolerances,
+) -> Integral<1> {
+    let (mut value, mut absolute, mut scale) = (0.0, 0.0, 0.0);
+    for w in breakpoints.windows(2).filter(|w| w[1] > w[0]) {
+        let r = integrate_vec_checked(|x| [f(x)], w[0], w[1], tol);
+        value += r.value[0];
+        absolute += r.error * r.scale[0];
+        scale += r.scale[0];
+    }
+    Integral {
+        value: [value],
+        error: if scale > 0.0 {
+            absolute / scale
+        } else {
+            absolute
+        },
+        scale: [scale],
+    }
+}
+
+impl Integral<1> {
+    /// The value when the accuracy reached is within `needed`, else the
+    /// typed error naming the integral `what`.
+    pub(crate) fn within(self, what: &'static str, needed: f64) -> Result<f64, NumericalError> {
+        if self.error <= needed {
+            Ok(self.value[0])
+        } else {
+            Err(NumericalError::QuadratureNotConverged {
+                what,
+                error: self.error,
+                needed,
+            })
+        }
+    }
 }
 
 #[cfg(test)]
@@ -286,18 +346,6 @@ mod tests {
         // An integrable endpoint singularity: ∫_0^1 ln(x) dx = −1.
         let [log] = integrate_vec(|x: f64| [x.ln()], 0.0, 1.0, &Tolerances::DEFAULT);
         assert!((log + 1.0).abs() < 1e-12);
-    }
-
-    #[test]
-    fn integrate_example() {
-        let v = integrate(|x: f64| x.exp(), 0.0, 1.0);
-        assert!((v - (1f64.exp() - 1.0)).abs() < 1e-14);
-    }
-
-    #[test]
-    fn integrate_with_example() {
-        let v = integrate_with(|x: f64| x * x, 0.0, 3.0, &Tolerances::DEFAULT);
-        assert!((v - 9.0).abs() < 1e-13);
     }
 
     #[test]
@@ -365,6 +413,59 @@ mod tests {
                 "{o:?} {t:?}"
             );
         }
+    }
+
+    /// A piece whose integrand is zero up to rounding (noise of 1e-17)
+    /// cannot meet `quad_rel` against `quad_abs` on its own, but adds only
+    /// its absolute error to the whole.
+    #[test]
+    fn a_piece_of_rounding_noise_does_not_spoil_the_whole() {
+        let tol = Tolerances::DEFAULT;
+        let noise = |x: f64| 1e-17 * (1e5 * x).sin();
+        let alone = integrate_vec_checked(|x: f64| [noise(x)], 0.0, 1.0, &tol);
+        assert!(alone.error > tol.quad_rel, "{}", alone.error);
+        let f = |x: f64| if x < 1.0 { noise(x) } else { x };
+        let r = integrate_pieces_checked(f, &[0.0, 1.0, 2.0], &tol);
+        assert!(r.error <= tol.quad_rel, "{}", r.error);
+        assert!((r.value[0] - 1.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn integrate_pieces_checked_reports_a_rough_piece() {
+        let tol = Tolerances::DEFAULT;
+        let r = integrate_pieces_checked(|x: f64| x.abs(), &[-1.0, 0.0, 2.0], &tol);
+        assert!((r.value[0] - 2.5).abs() < 1e-14 && r.error <= tol.quad_rel);
+        assert_eq!(r.within("|x|", tol.quad_rel), Ok(r.value[0]));
+        // One rough piece makes the whole rough.
+        let rough = integrate_pieces_checked(
+            |x: f64| if x < 1.0 { x } else { (1e6 * x).sin() },
+            &[0.0, 1.0, 101.0],
+            &tol,
+        );
+        assert!(rough.error > 1e3 * tol.quad_rel, "{}", rough.error);
+        match rough.within("sin", tol.quad_rel) {
+            Err(NumericalError::QuadratureNotConverged {
+                what,
+                error,
+                needed,
+            }) => {
+                assert_eq!((what, needed), ("sin", tol.quad_rel));
+                assert_eq!(error, rough.error);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The test hook: with one panel allowed, exp over [0, 10] stops short.
+    #[test]
+    fn a_lowered_panel_cap_stops_the_rule_short() {
+        let tol = Tolerances::DEFAULT;
+        let capped = with_panel_cap(1, || {
+            integrate_vec_checked(|x: f64| [x.exp()], 0.0, 30.0, &tol)
+        });
+        assert!(capped.error > tol.quad_rel, "{}", capped.error);
+        let full = integrate_vec_checked(|x: f64| [x.exp()], 0.0, 30.0, &tol);
+        assert!(full.error <= tol.quad_rel);
     }
 
     /// An integrand far from smooth at the panel cap: `sin(10⁶ x)` over

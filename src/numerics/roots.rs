@@ -5,7 +5,10 @@
 //!
 //! * [`brent`]: Brent's method from the `roots` crate, with a convergence test
 //!   that is relative in `x` (the crate's own float tolerance is absolute in
-//!   `f(x)`, which stops at once for badly scaled functions).
+//!   `f(x)`, which stops at once for badly scaled functions);
+//!   [`brent_until`] also accepts the first point where `|f|` is within a
+//!   given tolerance, for a function too costly to evaluate past the
+//!   accuracy its caller needs.
 //! * [`newton_bracketed`]: Newton's method kept inside a bracket that shrinks
 //!   at every step, falling back to bisection whenever a Newton step leaves
 //!   the bracket. It needs the derivative but converges in a handful of steps
@@ -64,17 +67,18 @@ impl fmt::Display for RootError {
 impl std::error::Error for RootError {}
 
 /// Convergence test for the `roots` crate: relative in `x`, and a root is
-/// accepted early only when `f(x)` is exactly zero.
+/// accepted early when `|f(x)| ≤ f_tol` (exactly zero when `f_tol` is 0).
 #[derive(Debug, Clone, Copy)]
 struct RelativeConvergency {
     rel: f64,
     scale: f64,
+    f_tol: f64,
     max_iter: usize,
 }
 
 impl roots::Convergency<f64> for RelativeConvergency {
     fn is_root_found(&mut self, y: f64) -> bool {
-        y == 0.0
+        y.abs() <= self.f_tol
     }
     fn is_converged(&mut self, x1: f64, x2: f64) -> bool {
         (x1 - x2).abs() <= self.rel * self.scale.max(x1.abs()).max(x2.abs())
@@ -87,16 +91,38 @@ impl roots::Convergency<f64> for RelativeConvergency {
 /// Brent's method on `[a, b]`, which must bracket a root, with relative
 /// tolerance `rel` on `x` measured against `max(scale, |x|)`.
 pub(crate) fn brent<F: FnMut(f64) -> f64>(
-    mut f: F,
+    f: F,
     a: f64,
     b: f64,
     rel: f64,
     scale: f64,
 ) -> Result<f64, RootError> {
+    brent_until(f, a, b, rel, scale, 0.0)
+}
+
+/// [`brent`] that also stops at the first point it evaluates where
+/// `|f(x)| ≤ f_tol`, and returns that point: for a function whose
+/// evaluations are costly and whose caller needs `f` near zero rather than
+/// `x` to rounding (`f_tol = 0` is [`brent`]).
+///
+/// The `roots` crate evaluates `f` again at the bracket's ends as it
+/// shrinks it; a costly `f` remembers its values (the budget search keeps
+/// its trials). A caller that must stop the search early (an error inside
+/// `f`, a budget of evaluations spent) returns NaN and keeps the reason:
+/// the search ends at once with [`RootError::NonFinite`].
+pub(crate) fn brent_until<F: FnMut(f64) -> f64>(
+    mut f: F,
+    a: f64,
+    b: f64,
+    rel: f64,
+    scale: f64,
+    f_tol: f64,
+) -> Result<f64, RootError> {
     const MAX_ITER: usize = 500;
     let mut conv = RelativeConvergency {
         rel,
         scale: scale.abs(),
+        f_tol: f_tol.max(0.0),
         max_iter: MAX_ITER,
     };
     let mut nonfinite = None;
@@ -325,13 +351,92 @@ pub enum RootMethod {
 
 #[cfg(test)]
 mod tests {
-    use super::{brent, newton_bracketed, newton_increasing};
+    use super::{brent, brent_until, newton_bracketed, newton_increasing, RootError};
 
     #[test]
     fn brent_example() {
         // Badly scaled on purpose: an absolute test on f would stop at once.
         let x = brent(|x: f64| 1e-20 * (x - 0.7), 0.0, 1.0, 1e-14, 1.0).unwrap();
         assert!((x - 0.7).abs() < 1e-13);
+    }
+
+    /// With a tolerance on `f` the search stops at the first point where
+    /// `|f|` meets it, before `x` converges: fewer distinct evaluations,
+    /// and the point returned is one evaluated, with `|f| ≤ f_tol`.
+    #[test]
+    fn brent_until_stops_at_the_first_point_within_the_tolerance_on_f() {
+        // exp(x) − 2 on [−3, 3]: root ln 2, slope 2 there.
+        let run = |f_tol: f64| {
+            let mut seen = Vec::new();
+            let x = brent_until(
+                |x: f64| {
+                    let y = x.exp() - 2.0;
+                    seen.push((x, y));
+                    y
+                },
+                -3.0,
+                3.0,
+                1e-15,
+                1.0,
+                f_tol,
+            )
+            .unwrap();
+            let distinct = {
+                let mut xs: Vec<f64> = seen.iter().map(|p| p.0).collect();
+                xs.sort_by(f64::total_cmp);
+                xs.dedup();
+                xs.len()
+            };
+            (x, seen, distinct)
+        };
+        let (exact, _, full) = run(0.0);
+        assert!((exact - 2f64.ln()).abs() < 1e-14, "{exact}");
+        let f_tol = 1e-3;
+        let (x, seen, early) = run(f_tol);
+        // The answer is a point the search evaluated, within the tolerance
+        // on f (so within f_tol / slope of the root), and the first such.
+        let first = seen.iter().position(|p| p.1.abs() <= f_tol).unwrap();
+        assert_eq!(x, seen[first].0);
+        assert!((x - 2f64.ln()).abs() <= f_tol / 1.9, "{x}");
+        // Nothing new is evaluated after it (the crate re-evaluates the
+        // bracket's ends, which are points already seen).
+        assert!(seen[first + 1..]
+            .iter()
+            .all(|p| seen[..=first].iter().any(|q| q.0 == p.0)));
+        assert!(early < full, "{early} distinct points against {full}");
+        // f_tol = 0 is brent itself.
+        assert_eq!(
+            brent(|x: f64| x.exp() - 2.0, -3.0, 3.0, 1e-15, 1.0),
+            brent_until(|x: f64| x.exp() - 2.0, -3.0, 3.0, 1e-15, 1.0, 0.0)
+        );
+    }
+
+    /// A caller stops the search by returning NaN: no new point is
+    /// evaluated after it (at most a bracket end asked for again).
+    #[test]
+    fn brent_until_stops_when_f_returns_nan() {
+        let mut seen: Vec<f64> = Vec::new();
+        let r = brent_until(
+            |x: f64| {
+                seen.push(x);
+                if seen.len() >= 3 {
+                    f64::NAN
+                } else {
+                    x - 0.3
+                }
+            },
+            0.0,
+            1.0,
+            1e-15,
+            1.0,
+            0.0,
+        );
+        assert!(
+            matches!(r, Err(RootError::NonFinite { x }) if x == seen[2]),
+            "{r:?}"
+        );
+        assert!(seen.len() <= 4, "{seen:?}");
+        assert!(seen[3..].iter().all(|x| seen[..2].contains(x)), "{seen:?}");
     }
 
     #[test]

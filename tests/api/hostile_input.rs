@@ -661,9 +661,9 @@ fn numbers(mech: &OptimalMechanism) -> Vec<f64> {
     ];
     v.push(mech.aggregate_mean_virtual_value());
     for (k, c) in mech.classes().iter().enumerate() {
-        let (za, zb) = c.binding_interval();
+        let (za, zb) = c.virtual_value().binding_interval();
         v.extend([
-            c.eta(),
+            c.virtual_value().eta(),
             za,
             zb,
             c.no_trade_probability(),
@@ -1058,8 +1058,8 @@ fn extreme_narrow_supports() {
             "α = {alpha}: A"
         );
         for k in 0..4 {
-            let (a, b) = base.class(k).binding_interval();
-            let (a2, b2) = narrow.class(k).binding_interval();
+            let (a, b) = base.class(k).virtual_value().binding_interval();
+            let (a2, b2) = narrow.class(k).virtual_value().binding_interval();
             assert!(
                 (a2 / s - a).abs() <= 1e-8 && (b2 / s - b).abs() <= 1e-8,
                 "α = {alpha}, class {k}: [{a2}, {b2}]/s vs [{a}, {b}]"
@@ -1093,7 +1093,8 @@ fn extreme_offset_supports() {
             base.revenue()
         );
         for (k, (kappa, _)) in base_market().iter().enumerate() {
-            let d = far.class(k).eta() - (base.class(k).eta() + t * kappa);
+            let d = far.class(k).virtual_value().eta()
+                - (base.class(k).virtual_value().eta() + t * kappa);
             assert!(
                 d.abs() <= 1e-6 * t,
                 "α = {alpha}, class {k}: η off by {d:e}"

@@ -82,9 +82,9 @@ pub fn type_rule(
 /// `k`: where the virtual value has kinks.
 pub fn class_cuts(mech: &OptimalMechanism, k: usize) -> Vec<f64> {
     let c = mech.class(k);
-    let (za, zb) = c.binding_interval();
+    let (za, zb) = c.virtual_value().binding_interval();
     let mut cuts = vec![za, zb];
-    for (a, b) in c.ironed_intervals() {
+    for (a, b) in c.virtual_value().ironed_intervals() {
         cuts.push(a);
         cuts.push(b);
     }

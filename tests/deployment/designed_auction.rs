@@ -73,7 +73,7 @@ fn designs() -> Vec<(&'static str, Design)> {
     );
     let iron = OptimalMechanism::solve(&ironed, 0.9).unwrap();
     assert!(
-        !iron.class(0).ironed_intervals().is_empty(),
+        !iron.class(0).virtual_value().ironed_intervals().is_empty(),
         "the third design must have an ironed class"
     );
     vec![
@@ -148,7 +148,7 @@ fn under_the_design_market_the_design_is_reproduced() {
         );
         assert!(rel(a.objective(), mech.objective(), scale) < 1e-9, "{name}");
         for (k, c) in a.classes().iter().enumerate() {
-            let (za, zb) = mech.class(k).binding_interval();
+            let (za, zb) = mech.class(k).virtual_value().binding_interval();
             assert!(
                 c.min_gain().abs() < 1e-12,
                 "{name} class {k}: {}",
@@ -186,9 +186,9 @@ struct Reference {
 
 fn kinks(design: &Design, k: usize, g: &dyn EndowmentDistribution) -> Vec<f64> {
     let c = design.mechanism().class(k);
-    let (za, zb) = c.binding_interval();
+    let (za, zb) = c.virtual_value().binding_interval();
     let mut v = vec![za, zb];
-    for (a, b) in c.ironed_intervals() {
+    for (a, b) in c.virtual_value().ironed_intervals() {
         v.extend([a, b]);
     }
     v.extend_from_slice(g.kinks());

@@ -179,7 +179,7 @@ fn two_mode_market_matches_the_reference_optimum() {
         "{}",
         mech.revenue()
     );
-    let (za, zb) = mech.class(0).binding_interval();
+    let (za, zb) = mech.class(0).virtual_value().binding_interval();
     assert!((za + zb).abs() < 1e-9);
 }
 

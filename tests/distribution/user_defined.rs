@@ -12,6 +12,7 @@ use exchange_design::distribution::{
     validate, DistributionError, EndowmentDistribution, Triangular, Uniform,
 };
 use exchange_design::market::{Market, MarketError, TraderClass};
+use exchange_design::numerics::NumericalError;
 use std::f64::consts::PI;
 
 /// Density `2(z − s)` on `[s, s + 1]`: vanishes at the lower end.
@@ -442,4 +443,54 @@ proptest::proptest! {
             check(&CosineBump { c: -1.0 })?;
         }
     }
+}
+
+/// Density `(1 + ½ sin(ω(z + 0.3)))/2` on [−1, 1] with its exact CDF,
+/// ω = 10⁹: far too rough for the adaptive quadrature, which stops at its
+/// panel cap. (The shift keeps the ripple from being odd, which symmetric
+/// rules would integrate exactly.)
+#[derive(Debug)]
+struct Rough;
+
+const OMEGA: f64 = 1e9;
+
+impl EndowmentDistribution for Rough {
+    fn support(&self) -> (f64, f64) {
+        (-1.0, 1.0)
+    }
+    fn cdf(&self, z: f64) -> f64 {
+        let z = z.clamp(-1.0, 1.0);
+        (((z + 1.0) + 0.5 * ((OMEGA * -0.7).cos() - (OMEGA * (z + 0.3)).cos()) / OMEGA) / 2.0)
+            .clamp(0.0, 1.0)
+    }
+    fn pdf(&self, z: f64) -> f64 {
+        if (-1.0..=1.0).contains(&z) {
+            (1.0 + 0.5 * (OMEGA * (z + 0.3)).sin()) / 2.0
+        } else {
+            0.0
+        }
+    }
+}
+
+/// No silent quadrature cap: the default moments of a density the
+/// quadrature cannot integrate are NaN (the trait's "cannot compute"), not
+/// numbers of unknown accuracy, and `validate` rejects the density with a
+/// typed error that says the integral fell short, not that the density
+/// disagrees with its CDF.
+#[test]
+fn a_density_too_rough_to_integrate_is_reported_not_averaged() {
+    let d = Rough;
+    assert!(d.mean().is_nan() && d.second_moment().is_nan());
+    assert!(d.partial_moment(0.0).is_nan());
+    match validate(&d) {
+        Err(DistributionError::Numerical(NumericalError::QuadratureNotConverged {
+            error,
+            needed,
+            ..
+        })) => assert!(error > needed),
+        other => panic!("{other:?}"),
+    }
+    // A smooth user density keeps its default moments (density 2(z − 3)
+    // on [3, 4]: mean 3 + 2/3).
+    assert!((ShiftedRamp { s: 3.0 }.mean() - (3.0 + 2.0 / 3.0)).abs() < 1e-13);
 }

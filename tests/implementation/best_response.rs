@@ -263,7 +263,7 @@ fn best_response_when_classes_are_ironed() {
     .unwrap();
     for alpha in [0.0, 0.6, 1.0] {
         let mech = OptimalMechanism::solve(&market, alpha).unwrap();
-        let pools = mech.class(0).ironed_intervals();
+        let pools = mech.class(0).virtual_value().ironed_intervals();
         let mut zs = vec![-0.95, -0.3, 0.0, 0.95];
         for (a, b) in &pools {
             zs.extend([*a, 0.5 * (a + b), *b]);

@@ -334,7 +334,7 @@ fn budget_binding_two_traders() {
 fn condition_one_fails_two_traders() {
     let market = Market::new(vec![uniform(1.0, 0.0, 1.0), uniform(1.0, 3.0, 4.0)]).unwrap();
     let mech = OptimalMechanism::solve(&market, 0.5).unwrap();
-    let (za, zb) = mech.class(1).binding_interval();
+    let (za, zb) = mech.class(1).virtual_value().binding_interval();
     assert!(
         za == zb && (za == 3.0 || za == 4.0),
         "Condition 1 should fail: [{za}, {zb}]"
@@ -364,7 +364,7 @@ fn ironed_two_traders() {
     .unwrap();
     let mech = OptimalMechanism::solve(&market, 1.0).unwrap();
     assert!(
-        !mech.class(0).ironed_intervals().is_empty(),
+        !mech.class(0).virtual_value().ironed_intervals().is_empty(),
         "class 0 should be ironed"
     );
     converges(&market, 1.0, &[10, 20, 30, 40], 1.5, "ironed, 2 traders");

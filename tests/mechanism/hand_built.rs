@@ -147,7 +147,7 @@ fn interim_transfers_integrate_to_revenue() {
             for (k, c) in m.classes().iter().enumerate() {
                 let d = c.distribution();
                 let (lo, hi) = d.support();
-                let (za, zb) = mech.class(k).binding_interval();
+                let (za, zb) = mech.class(k).virtual_value().binding_interval();
                 let mut kinks = vec![za, zb];
                 kinks.extend_from_slice(d.kinks());
                 kinks.sort_by(f64::total_cmp);
@@ -175,7 +175,7 @@ fn participation_gain_is_nonnegative_and_zero_on_the_binding_interval() {
         let mech = OptimalMechanism::solve(&m, alpha).unwrap();
         for (k, c) in m.classes().iter().enumerate() {
             let (lo, hi) = c.distribution().support();
-            let (za, zb) = mech.class(k).binding_interval();
+            let (za, zb) = mech.class(k).virtual_value().binding_interval();
             for i in 0..=400 {
                 let z = lo + (hi - lo) * i as f64 / 400.0;
                 let g = mech.utility_gain(k, z).unwrap();
@@ -300,9 +300,14 @@ fn solver_variants_agree_on_heterogeneous_markets() {
                 );
                 assert!((other.efficiency() - base.efficiency()).abs() < 1e-9);
                 for k in 0..m.classes().len() {
-                    assert!((other.class(k).eta() - base.class(k).eta()).abs() < 1e-9);
-                    let (a0, b0) = base.class(k).binding_interval();
-                    let (a1, b1) = other.class(k).binding_interval();
+                    assert!(
+                        (other.class(k).virtual_value().eta()
+                            - base.class(k).virtual_value().eta())
+                        .abs()
+                            < 1e-9
+                    );
+                    let (a0, b0) = base.class(k).virtual_value().binding_interval();
+                    let (a1, b1) = other.class(k).virtual_value().binding_interval();
                     assert!((a0 - a1).abs() < 1e-9 && (b0 - b1).abs() < 1e-9);
                 }
             }
@@ -344,8 +349,11 @@ fn uniform_linear_solves_far_from_zero() {
             .unwrap_or_else(|e| panic!("α = {alpha}: {e}"));
         assert!((far.revenue() - near.revenue()).abs() < 1e-6, "α = {alpha}");
         for (k, kappa) in [0.5, 1.5].into_iter().enumerate() {
-            let shifted = far.class(k).eta() - t * kappa;
-            assert!((shifted - near.class(k).eta()).abs() < 1e-8, "α = {alpha}");
+            let shifted = far.class(k).virtual_value().eta() - t * kappa;
+            assert!(
+                (shifted - near.class(k).virtual_value().eta()).abs() < 1e-8,
+                "α = {alpha}"
+            );
         }
     }
 }
@@ -382,8 +390,8 @@ fn multiplier_carries_the_budget_price() {
     let beta = (alpha + lambda) / (1.0 + lambda);
     assert!((mech.beta() - beta).abs() < 1e-12);
     for (c, lo) in mech.classes().iter().zip([-1.0, 0.0]) {
-        let (za, zb) = c.binding_interval();
-        let eta = c.eta();
+        let (za, zb) = c.virtual_value().binding_interval();
+        let eta = c.virtual_value().eta();
         for k in 1..10 {
             let z = za + (zb - za) * k as f64 / 10.0;
             let (cdf, pdf) = ((z - lo) / 2.0, 0.5);
@@ -410,7 +418,7 @@ fn mean_allocation_averages_the_interim_allocation() {
     for (k, c) in mech.classes().iter().enumerate() {
         let d = m.classes()[k].distribution();
         let (lo, hi) = d.support();
-        let (za, zb) = c.binding_interval();
+        let (za, zb) = c.virtual_value().binding_interval();
         let mut kinks = vec![za, zb];
         kinks.extend_from_slice(d.kinks());
         kinks.sort_by(f64::total_cmp);

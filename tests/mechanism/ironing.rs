@@ -188,11 +188,11 @@ fn oracle_gap(mech: &OptimalMechanism, class: usize, n: usize) -> f64 {
     let c = mech.class(class);
     let v = c.virtual_value();
     let d = v.distribution();
-    let (edges, ov) = oracle(d, mech.beta(), c.eta(), n);
+    let (edges, ov) = oracle(d, mech.beta(), c.virtual_value().eta(), n);
     let h = edges[1] - edges[0];
-    let (za, zb) = c.binding_interval();
+    let (za, zb) = c.virtual_value().binding_interval();
     let mut corners = vec![za, zb];
-    for (a, b) in c.ironed_intervals() {
+    for (a, b) in c.virtual_value().ironed_intervals() {
         corners.extend([a, b]);
     }
     let mut worst: f64 = 0.0;
@@ -243,14 +243,14 @@ fn tabulated_density_with_dips_matches_the_reference_optimum() {
         "{}",
         mech.efficiency()
     );
-    let (za, zb) = mech.class(0).binding_interval();
+    let (za, zb) = mech.class(0).virtual_value().binding_interval();
     assert!(
         (za + zb).abs() < 1e-9,
         "binding interval [{za}, {zb}] is not symmetric"
     );
     assert!((za + 0.4515).abs() < 1e-3);
     // Two pools, mirror images of each other.
-    let pools = mech.class(0).ironed_intervals();
+    let pools = mech.class(0).virtual_value().ironed_intervals();
     assert_eq!(pools.len(), 2, "{pools:?}");
     assert!((pools[0].0 + pools[1].1).abs() < 1e-9 && (pools[0].1 + pools[1].0).abs() < 1e-9);
     assert_monotone(&mech);
@@ -267,7 +267,7 @@ fn two_mode_mixture_matches_the_reference_optimum() {
         "{}",
         mech.revenue()
     );
-    let (za, zb) = mech.class(0).binding_interval();
+    let (za, zb) = mech.class(0).virtual_value().binding_interval();
     assert!((za + zb).abs() < 1e-9);
     assert_monotone(&mech);
     check_feasibility(&mech).unwrap();
@@ -347,7 +347,7 @@ fn exact_ironing_agrees_with_the_grid_oracle() {
                 let departure = (0..=2000)
                     .map(|k| {
                         let z = lo + (hi - lo) * k as f64 / 2000.0;
-                        (v.value(z) - v.lower(z).min(v.upper(z).max(c.eta()))).abs()
+                        (v.value(z) - v.lower(z).min(v.upper(z).max(c.virtual_value().eta()))).abs()
                     })
                     .fold(0.0, f64::max);
                 ironed = ironed.max(departure);
@@ -392,7 +392,7 @@ fn merged_first_guess_pools_agree_with_the_grid_oracle() {
         assert_monotone(&mech);
         // The class is ironed (the second trough's pool; the first lies in
         // the binding interval at these weights).
-        assert!(!mech.class(0).ironed_intervals().is_empty());
+        assert!(!mech.class(0).virtual_value().ironed_intervals().is_empty());
     }
 }
 
@@ -599,9 +599,9 @@ fn a_class_can_be_regular_at_one_weight_and_ironed_at_another() {
     let low = OptimalMechanism::solve(&m, 0.05).unwrap();
     let high = OptimalMechanism::solve(&m, 1.0).unwrap();
     assert!(
-        low.class(0).ironed_intervals().is_empty(),
+        low.class(0).virtual_value().ironed_intervals().is_empty(),
         "{:?}",
-        low.class(0).ironed_intervals()
+        low.class(0).virtual_value().ironed_intervals()
     );
     let v = low.class(0).virtual_value();
     // Regular at this weight: V is the plain clamp of L and H.
@@ -614,7 +614,7 @@ fn a_class_can_be_regular_at_one_weight_and_ironed_at_another() {
             v.binding_interval()
         );
     }
-    assert!(!high.class(0).ironed_intervals().is_empty());
+    assert!(!high.class(0).virtual_value().ironed_intervals().is_empty());
     for mech in [&low, &high] {
         assert!(oracle_gap(mech, 0, 16000) < 1e-7);
         assert_monotone(mech);
@@ -712,7 +712,7 @@ fn solver_variants_agree_on_an_ironed_market() {
             assert!((other.revenue() - base.revenue()).abs() < 1e-9);
             assert!((other.efficiency() - base.efficiency()).abs() < 1e-9);
             for (a, b) in base.classes().iter().zip(other.classes()) {
-                assert!((a.eta() - b.eta()).abs() < 1e-9);
+                assert!((a.virtual_value().eta() - b.virtual_value().eta()).abs() < 1e-9);
             }
         }
         let linear = SolverConfig::default().with_variant(SolverVariant::UniformLinear);
@@ -744,7 +744,7 @@ fn side_payments_and_monte_carlo_on_an_ironed_market() {
         assert!(mech
             .classes()
             .iter()
-            .any(|c| !c.ironed_intervals().is_empty()));
+            .any(|c| !c.virtual_value().ironed_intervals().is_empty()));
         let rules = SidePayments::new(&mech).unwrap();
         let r = rules.expected_revenue();
         assert!(
@@ -754,7 +754,7 @@ fn side_payments_and_monte_carlo_on_an_ironed_market() {
         );
         for (k, c) in rules.classes().iter().enumerate() {
             let g = c.expected_gain_per_trader();
-            let (za, _) = mech.class(k).binding_interval();
+            let (za, _) = mech.class(k).virtual_value().binding_interval();
             assert!(c.expected_gain(za).unwrap().abs() < 1e-10);
             assert!(g >= -1e-12);
         }
@@ -778,10 +778,10 @@ fn oracle_gap_on(mech: &OptimalMechanism, class: usize, edges: &[f64]) -> f64 {
     let c = mech.class(class);
     let v = c.virtual_value();
     let d = v.distribution();
-    let ov = oracle_on(d, mech.beta(), c.eta(), edges);
-    let (za, zb) = c.binding_interval();
+    let ov = oracle_on(d, mech.beta(), c.virtual_value().eta(), edges);
+    let (za, zb) = c.virtual_value().binding_interval();
     let mut corners = vec![za, zb];
-    for (a, b) in c.ironed_intervals() {
+    for (a, b) in c.virtual_value().ironed_intervals() {
         corners.extend([a, b]);
     }
     let mut worst: f64 = 0.0;
@@ -929,7 +929,7 @@ fn a_narrow_cluster_is_ironed_wherever_it_sits() {
     for i in 0..125 {
         let at = 0.52 + 0.46 * i as f64 / 124.0;
         let mech = OptimalMechanism::solve(&clustered(at, 0.0002), 1.0).unwrap();
-        let pools = mech.class(0).ironed_intervals();
+        let pools = mech.class(0).virtual_value().ironed_intervals();
         assert!(
             pools.iter().any(|&(a, b)| a < at && at < b),
             "cluster at {at}: no pool around it ({pools:?})"
@@ -947,7 +947,7 @@ fn a_cluster_a_millionth_of_the_support_wide_is_ironed() {
     for i in 0..9 {
         let at = 0.55 + 0.4 * i as f64 / 8.0 + 1e-7 * i as f64;
         let mech = OptimalMechanism::solve(&clustered(at, sigma), 1.0).unwrap();
-        let pools = mech.class(0).ironed_intervals();
+        let pools = mech.class(0).virtual_value().ironed_intervals();
         assert!(
             pools.iter().any(|&(a, b)| a < at && at < b),
             "cluster at {at}: no pool around it ({pools:?})"
@@ -988,8 +988,8 @@ impl exchange_design::mechanism::DirectMechanism for RawClamp {
     ) -> Result<f64, exchange_design::mechanism::MechanismError> {
         let c = self.0.class(class);
         let v = c.virtual_value();
-        let clamp = v.lower(z).min(v.upper(z).max(c.eta()));
-        Ok(-(2.0 / 3.0) * (clamp - c.eta()))
+        let clamp = v.lower(z).min(v.upper(z).max(c.virtual_value().eta()));
+        Ok(-(2.0 / 3.0) * (clamp - c.virtual_value().eta()))
     }
     fn interim_second_moment(
         &self,
@@ -1108,7 +1108,7 @@ fn a_level_crossed_at_a_jump_of_the_density_starts_the_interval_there() {
     );
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
     let kink = 0.06834158988147054;
-    assert_eq!(mech.class(0).binding_interval().0, kink);
+    assert_eq!(mech.class(0).virtual_value().binding_interval().0, kink);
     check_feasibility(&mech).unwrap();
 }
 

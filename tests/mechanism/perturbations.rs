@@ -290,8 +290,8 @@ fn check(case: &SmallCase) -> Result<(), TestCaseError> {
         let d = market.classes()[k].shared_distribution();
         let (lo, hi) = d.support();
         let width = hi - lo;
-        let eta = mech.class(k).eta();
-        let (za, zb) = mech.class(k).binding_interval();
+        let eta = mech.class(k).virtual_value().eta();
+        let (za, zb) = mech.class(k).virtual_value().binding_interval();
         for frac in [1e-3, 1e-1] {
             let delta = frac * width;
             let mut candidates: Vec<(String, Rule, Vec<f64>)> = Vec::new();
@@ -315,7 +315,7 @@ fn check(case: &SmallCase) -> Result<(), TestCaseError> {
                     Box::new(move |z| if z >= a && z <= b { eta } else { vv.value(z) });
                 candidates.push((format!("{name} {frac}"), rule, vec![a, b]));
             }
-            for (a, b) in mech.class(k).ironed_intervals() {
+            for (a, b) in mech.class(k).virtual_value().ironed_intervals() {
                 let (a, b) = ((a - delta).max(lo), (b + delta).min(hi));
                 candidates.push((
                     format!("pool [{a}, {b}] widened {frac}"),

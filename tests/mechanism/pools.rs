@@ -35,7 +35,7 @@ fn mass_level_and_effect_of_each_pool() {
         let pools = mech.pools(0);
         assert!(!pools.is_empty(), "alpha {alpha}: the dips are pooled");
         assert!(mech.pools(1).is_empty(), "a uniform class is regular");
-        let (za, zb) = mech.class(0).binding_interval();
+        let (za, zb) = mech.class(0).virtual_value().binding_interval();
         // Objective scale: Σ n (hi − lo)²/κ = 3·4/1 + 2·4/0.5.
         let scale = 12.0 + 16.0;
         let k_total = 3.0 * 1.0 + 2.0 * 0.5;

@@ -189,7 +189,7 @@ fn small_markets_cover_binding_budgets_and_ironing() {
         let case = small_case(true, 3).new_tree(&mut runner).unwrap().current();
         let mech = OptimalMechanism::solve(&case.market(), case.alpha).unwrap();
         binding += mech.budget_binding() as usize;
-        ironed += (!mech.class(0).ironed_intervals().is_empty()) as usize;
+        ironed += (!mech.class(0).virtual_value().ironed_intervals().is_empty()) as usize;
     }
     eprintln!("[coverage] of 64 markets: {binding} budget-binding, {ironed} with an ironed class");
     assert!(binding >= 4, "only {binding} of 64 markets bind the budget");

@@ -20,11 +20,11 @@ fn binding_interval_and_multiplier_match_closed_form() {
             let mech = OptimalMechanism::solve(&m, alpha).unwrap();
             assert_eq!(mech.lambda(), 0.0, "N={n} α={alpha}");
             let c = mech.class(0);
-            let (za, zb) = c.binding_interval();
+            let (za, zb) = c.virtual_value().binding_interval();
             let edge = alpha / (1.0 + alpha);
             assert!((za + edge).abs() < 1e-10, "N={n} α={alpha}: Z_a = {za}");
             assert!((zb - edge).abs() < 1e-10, "N={n} α={alpha}: Z_b = {zb}");
-            assert!(c.eta().abs() < 1e-10);
+            assert!(c.virtual_value().eta().abs() < 1e-10);
             for k in 0..=20 {
                 let z = za + (zb - za) * k as f64 / 20.0;
                 let omega = ((1.0 + alpha) * z + alpha) / 2.0;
@@ -106,7 +106,11 @@ fn variants_agree_on_example1() {
             for variant in [SolverVariant::DenseNewton, SolverVariant::UniformLinear] {
                 let cfg = SolverConfig::default().with_variant(variant);
                 let other = OptimalMechanism::solve_with(&m, alpha, &cfg).unwrap();
-                assert!((other.class(0).eta() - base.class(0).eta()).abs() < 1e-9);
+                assert!(
+                    (other.class(0).virtual_value().eta() - base.class(0).virtual_value().eta())
+                        .abs()
+                        < 1e-9
+                );
                 assert!((other.revenue() - base.revenue()).abs() < 1e-9);
                 assert!((other.efficiency() - base.efficiency()).abs() < 1e-9);
             }

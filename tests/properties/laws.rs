@@ -663,7 +663,7 @@ fn solve(case: &Case, market: &Market, alpha: f64) -> Result<OptimalMechanism, T
 /// the binding interval and points just either side of them.
 fn grid(mech: &OptimalMechanism, k: usize, n: usize) -> Vec<f64> {
     let (lo, hi) = mech.market().classes()[k].distribution().support();
-    let (za, zb) = mech.class(k).binding_interval();
+    let (za, zb) = mech.class(k).virtual_value().binding_interval();
     let d = 1e-7 * (hi - lo);
     let mut g: Vec<f64> = (0..=n)
         .map(|i| lo + (hi - lo) * i as f64 / n as f64)
@@ -711,14 +711,14 @@ fn reference_over_class(
     let d = mech.market().classes()[k].distribution();
     let (lo, hi) = d.support();
     let c = mech.class(k);
-    let (za, zb) = c.binding_interval();
+    let (za, zb) = c.virtual_value().binding_interval();
     let mut pts = vec![lo, hi, za, zb];
     pts.extend(d.kinks().iter().copied());
     for j in 1..=12 {
         let e = (hi - lo) * 0.25f64.powi(j);
         pts.extend([lo + e, hi - e]);
     }
-    for (a, b) in c.ironed_intervals() {
+    for (a, b) in c.virtual_value().ironed_intervals() {
         pts.extend([a, b]);
     }
     pts.retain(|&x| x >= lo && x <= hi);
@@ -785,13 +785,20 @@ fn agree(
     for (k, &kb) in map.iter().enumerate() {
         let (ca, cb) = (a.class(k), b.class(kb));
         prop_assert!(
-            within(ca.eta(), cb.eta(), 1e-9 * z.max(cb.eta().abs())),
+            within(
+                ca.virtual_value().eta(),
+                cb.virtual_value().eta(),
+                1e-9 * z.max(cb.virtual_value().eta().abs())
+            ),
             "class {k}: eta {} vs {}: {}",
-            ca.eta(),
-            cb.eta(),
+            ca.virtual_value().eta(),
+            cb.virtual_value().eta(),
             ctx()
         );
-        let (ia, ib) = (ca.binding_interval(), cb.binding_interval());
+        let (ia, ib) = (
+            ca.virtual_value().binding_interval(),
+            cb.virtual_value().binding_interval(),
+        );
         prop_assert!(
             within(ia.0, ib.0, 1e-9 * z) && within(ia.1, ib.1, 1e-9 * z),
             "class {k}: binding interval {ia:?} vs {ib:?}: {}",
@@ -836,7 +843,8 @@ fn strategy_covers_the_interesting_cases() {
             ironed += mech
                 .classes()
                 .iter()
-                .any(|c| !c.ironed_intervals().is_empty()) as usize;
+                .any(|c| !c.virtual_value().ironed_intervals().is_empty())
+                as usize;
         }
         if OptimalMechanism::solve(&m, 0.0).unwrap().budget_binding() {
             binding += 1;
@@ -941,8 +949,8 @@ fn interim_allocation_is_decreasing() {
                 let others = sum_ev - ev_k;
                 let vv = mech.class(k).virtual_value();
                 let tol = 1e-9 * case.class_allocation_scale(k);
-                let (za, zb) = mech.class(k).binding_interval();
-                let eta = mech.class(k).eta();
+                let (za, zb) = mech.class(k).virtual_value().binding_interval();
+                let eta = mech.class(k).virtual_value().eta();
                 let level = -(1.0 - w) * eta + w * others;
                 prop_assert!(
                     level.abs() <= tol,
@@ -979,7 +987,7 @@ fn individually_rational() {
         let mech = solve(&case, &market, case.alpha)?;
         for k in 0..market.classes().len() {
             let tol = 1e-9 * case.class_utility_scale(k);
-            let (za, zb) = mech.class(k).binding_interval();
+            let (za, zb) = mech.class(k).virtual_value().binding_interval();
             let (lo, hi) = market.classes()[k].distribution().support();
             let d = 1e-7 * (hi - lo);
             for z in grid(&mech, k, 200) {
@@ -1042,14 +1050,14 @@ fn utility_gain_matches_envelope() {
             let d = market.classes()[k].distribution();
             let kappa = market.classes()[k].kappa();
             let (lo, hi) = d.support();
-            let (za, zb) = mech.class(k).binding_interval();
+            let (za, zb) = mech.class(k).virtual_value().binding_interval();
             let tol = 1e-9 * case.class_utility_scale(k);
             let g = grid(&mech, k, 40);
             let mut pts: Vec<f64> = g.clone();
             pts.extend(d.kinks().iter().copied().filter(|&x| x > lo && x < hi));
             pts.extend([za, zb].into_iter().filter(|&x| x > lo && x < hi));
             // x̄ has corners at the ends of pooled intervals too.
-            for (a, b) in mech.class(k).ironed_intervals() {
+            for (a, b) in mech.class(k).virtual_value().ironed_intervals() {
                 pts.extend([a, b].into_iter().filter(|&x| x > lo && x < hi));
             }
             pts.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -1243,18 +1251,18 @@ fn ironing_only_where_the_clamp_fails() {
                 let mut prev = f64::NEG_INFINITY;
                 // On the closed binding interval V is η by definition (even
                 // where it shrinks to a support end when Condition 1 fails).
-                let (za, zb) = c.binding_interval();
+                let (za, zb) = c.virtual_value().binding_interval();
                 // An even grid, refined inside each ironed interval (a dip
                 // can be much narrower than the even spacing).
                 let mut zs: Vec<f64> = (0..=2000)
                     .map(|i| (lo + (hi - lo) * i as f64 / 2000.0).min(hi))
                     .collect();
-                for (a, b) in c.ironed_intervals() {
+                for (a, b) in c.virtual_value().ironed_intervals() {
                     zs.extend((0..=400).map(|i| a + (b - a) * i as f64 / 400.0));
                 }
                 zs.sort_by(f64::total_cmp);
                 for z in zs {
-                    let clamp = v.lower(z).min(v.upper(z).max(c.eta()));
+                    let clamp = v.lower(z).min(v.upper(z).max(c.virtual_value().eta()));
                     if clamp.is_finite() {
                         if z < za || z > zb {
                             departure = departure.max((v.value(z) - clamp).abs());
@@ -1451,13 +1459,13 @@ fn invariant_to_splitting_a_class() {
         for j in s..s + k {
             prop_assert!(
                 within(
-                    msplit.class(j).eta(),
-                    mech.class(s).eta(),
-                    1e-9 * z.max(mech.class(s).eta().abs())
+                    msplit.class(j).virtual_value().eta(),
+                    mech.class(s).virtual_value().eta(),
+                    1e-9 * z.max(mech.class(s).virtual_value().eta().abs())
                 ),
                 "split copy {j}: eta {} vs {}",
-                msplit.class(j).eta(),
-                mech.class(s).eta()
+                msplit.class(j).virtual_value().eta(),
+                mech.class(s).virtual_value().eta()
             );
         }
         Ok(())
@@ -1603,17 +1611,17 @@ fn invariant_under_scaling() {
             );
             let z = case.type_scale() * s.max(1.0);
             for k in 0..case.classes.len() {
-                let (a, b) = mech.class(k).binding_interval();
-                let (a2, b2) = ms.class(k).binding_interval();
+                let (a, b) = mech.class(k).virtual_value().binding_interval();
+                let (a2, b2) = ms.class(k).virtual_value().binding_interval();
                 prop_assert!(
                     within(
-                        ms.class(k).eta(),
-                        s * mech.class(k).eta(),
-                        1e-9 * z.max(ms.class(k).eta().abs())
+                        ms.class(k).virtual_value().eta(),
+                        s * mech.class(k).virtual_value().eta(),
+                        1e-9 * z.max(ms.class(k).virtual_value().eta().abs())
                     ),
                     "class {k}: η' = {} vs sη = {}",
-                    ms.class(k).eta(),
-                    s * mech.class(k).eta()
+                    ms.class(k).virtual_value().eta(),
+                    s * mech.class(k).virtual_value().eta()
                 );
                 prop_assert!(
                     within(a2, s * a, 1e-9 * z) && within(b2, s * b, 1e-9 * z),
@@ -1672,17 +1680,17 @@ fn invariant_under_translation_by_kappa() {
             let z = shifted.type_scale();
             for k in 0..case.classes.len() {
                 let d = t * case.classes[k].kappa;
-                let (a, b) = mech.class(k).binding_interval();
-                let (a2, b2) = msh.class(k).binding_interval();
+                let (a, b) = mech.class(k).virtual_value().binding_interval();
+                let (a2, b2) = msh.class(k).virtual_value().binding_interval();
                 prop_assert!(
                     within(
-                        msh.class(k).eta(),
-                        mech.class(k).eta() + d,
-                        1e-9 * z.max(msh.class(k).eta().abs())
+                        msh.class(k).virtual_value().eta(),
+                        mech.class(k).virtual_value().eta() + d,
+                        1e-9 * z.max(msh.class(k).virtual_value().eta().abs())
                     ),
                     "class {k}: η' = {} vs η + tκ = {}",
-                    msh.class(k).eta(),
-                    mech.class(k).eta() + d
+                    msh.class(k).virtual_value().eta(),
+                    mech.class(k).virtual_value().eta() + d
                 );
                 prop_assert!(
                     within(a2, a + d, 1e-9 * z) && within(b2, b + d, 1e-9 * z),
@@ -1738,17 +1746,17 @@ fn invariant_under_reflection() {
         );
         let z = case.type_scale();
         for k in 0..case.classes.len() {
-            let (a, b) = mech.class(k).binding_interval();
-            let (a2, b2) = mr.class(k).binding_interval();
+            let (a, b) = mech.class(k).virtual_value().binding_interval();
+            let (a2, b2) = mr.class(k).virtual_value().binding_interval();
             prop_assert!(
                 within(
-                    mr.class(k).eta(),
-                    -mech.class(k).eta(),
-                    1e-9 * z.max(mr.class(k).eta().abs())
+                    mr.class(k).virtual_value().eta(),
+                    -mech.class(k).virtual_value().eta(),
+                    1e-9 * z.max(mr.class(k).virtual_value().eta().abs())
                 ),
                 "class {k}: η' = {} vs −η = {}",
-                mr.class(k).eta(),
-                -mech.class(k).eta()
+                mr.class(k).virtual_value().eta(),
+                -mech.class(k).virtual_value().eta()
             );
             prop_assert!(
                 within(a2, -b, 1e-9 * z) && within(b2, -a, 1e-9 * z),
