@@ -419,12 +419,18 @@ fn edge(g: impl Fn(f64) -> f64, h: impl Fn(f64) -> f64) -> Result<f64, Estimatio
             b = x;
         }
         let next = x - gx / h(x);
+        if gx.abs() <= SCORE_TOLERANCE {
+            // Converged at x: one more Newton step polishes it, unless it
+            // leaves the bracket (a step below x's rounding lands on x).
+            // Not the bracket's midpoint, which may lie far from the root.
+            return Ok(if next >= a && next <= b { next } else { x });
+        }
         x = if next > a && next < b {
             next
         } else {
             0.5 * (a + b)
         };
-        if (b - a) <= 1e-15 * b || gx.abs() <= SCORE_TOLERANCE {
+        if (b - a) <= 1e-15 * b {
             break;
         }
     }
