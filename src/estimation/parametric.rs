@@ -495,7 +495,10 @@ mod tests {
         let x = newton2("test", [0.0, 2.0], objective, score, |_| true)
             .map_err(|(_, e)| e)
             .unwrap();
-        assert!((x[0] - 1.0).abs() < 1e-9 && (x[1] - 1.0).abs() < 1e-9, "{x:?}");
+        assert!(
+            (x[0] - 1.0).abs() < 1e-9 && (x[1] - 1.0).abs() < 1e-9,
+            "{x:?}"
+        );
     }
 
     /// `family` against the normal's closed forms: for `μ = 20`, `σ = 3` on

@@ -324,3 +324,25 @@ fn truncated_normal_is_translation_equivariant_far_from_zero() {
         );
     }
 }
+
+/// A million samples: the start (method of moments) and the damped Newton
+/// ascent must still reach the certificate, and the fit lies within four
+/// asymptotic standard errors of the truth (the inverse Fisher information
+/// from second differences of `ln B`, as in `beta_recovers_parameters`).
+#[test]
+fn beta_fits_a_million_samples() {
+    let (a, b) = (2.0, 5.0);
+    let x = cases::Case::Beta(a, b, -1.5, 1.5).draw(1_000_000, 8);
+    let d = fit_beta(&x, (-1.5, 1.5)).unwrap();
+    let lb = |a: f64, b: f64| libm::lgamma(a) + libm::lgamma(b) - libm::lgamma(a + b);
+    let e = 1e-4;
+    let iaa = (lb(a + e, b) - 2.0 * lb(a, b) + lb(a - e, b)) / (e * e);
+    let ibb = (lb(a, b + e) - 2.0 * lb(a, b) + lb(a, b - e)) / (e * e);
+    let iab =
+        (lb(a + e, b + e) - lb(a + e, b - e) - lb(a - e, b + e) + lb(a - e, b - e)) / (4.0 * e * e);
+    let det = iaa * ibb - iab * iab;
+    let n = x.len() as f64;
+    let (se_a, se_b) = ((ibb / det / n).sqrt(), (iaa / det / n).sqrt());
+    assert!((d.a() - a).abs() < 4.0 * se_a, "a {} (se {se_a})", d.a());
+    assert!((d.b() - b).abs() < 4.0 * se_b, "b {} (se {se_b})", d.b());
+}
