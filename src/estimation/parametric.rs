@@ -419,12 +419,18 @@ fn edge(g: impl Fn(f64) -> f64, h: impl Fn(f64) -> f64) -> Result<f64, Estimatio
             b = x;
         }
         let next = x - gx / h(x);
+        if gx.abs() <= SCORE_TOLERANCE {
+            // Converged at x: one more Newton step polishes it, unless it
+            // leaves the bracket (a step below x's rounding lands on x).
+            // Not the bracket's midpoint, which may lie far from the root.
+            return Ok(if next >= a && next <= b { next } else { x });
+        }
         x = if next > a && next < b {
             next
         } else {
             0.5 * (a + b)
         };
-        if (b - a) <= 1e-15 * b || gx.abs() <= SCORE_TOLERANCE {
+        if (b - a) <= 1e-15 * b {
             break;
         }
     }
@@ -446,4 +452,72 @@ pub(crate) fn trigamma(mut x: f64) -> f64 {
         + r / x
             * (1.0 / 6.0
                 + r * (-1.0 / 30.0 + r * (1.0 / 42.0 + r * (-1.0 / 30.0 + r * 5.0 / 66.0))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{family, newton2};
+
+    /// `−√(1 + x²) − √(1 + y²)`, maximal at the origin: a full Newton step
+    /// maps `x` to `−x³`, so from `|x| > 1` undamped steps diverge and only
+    /// the line search brings the iteration home.
+    #[test]
+    fn newton2_damps_steps_that_overshoot() {
+        let objective = |p: [f64; 2]| -(1.0 + p[0] * p[0]).sqrt() - (1.0 + p[1] * p[1]).sqrt();
+        let score = |p: [f64; 2]| {
+            let (r0, r1) = ((1.0 + p[0] * p[0]).sqrt(), (1.0 + p[1] * p[1]).sqrt());
+            (
+                [-p[0] / r0, -p[1] / r1],
+                [[-1.0 / (r0 * r0 * r0), 0.0], [0.0, -1.0 / (r1 * r1 * r1)]],
+            )
+        };
+        let x = newton2("test", [2.0, -3.0], objective, score, |_| true)
+            .map_err(|(_, e)| e)
+            .unwrap();
+        assert!(x[0].abs() < 1e-9 && x[1].abs() < 1e-9, "{x:?}");
+    }
+
+    /// `−(x − y)² − (x + y − 2)⁴`, maximal at `(1, 1)`: at the start
+    /// `(0, 2)` the Hessian is singular (rank one), so the Newton system has
+    /// no solution and the documented gradient step must be taken; with
+    /// backtracking it lands on `(1, 1)` exactly (step 1/4).
+    #[test]
+    fn newton2_takes_a_gradient_step_where_the_hessian_is_singular() {
+        let objective = |p: [f64; 2]| -(p[0] - p[1]).powi(2) - (p[0] + p[1] - 2.0).powi(4);
+        let score = |p: [f64; 2]| {
+            let (d, s) = (p[0] - p[1], p[0] + p[1] - 2.0);
+            let q = 12.0 * s * s;
+            (
+                [-2.0 * d - 4.0 * s.powi(3), 2.0 * d - 4.0 * s.powi(3)],
+                [[-2.0 - q, 2.0 - q], [2.0 - q, -2.0 - q]],
+            )
+        };
+        let x = newton2("test", [0.0, 2.0], objective, score, |_| true)
+            .map_err(|(_, e)| e)
+            .unwrap();
+        assert!(
+            (x[0] - 1.0).abs() < 1e-9 && (x[1] - 1.0).abs() < 1e-9,
+            "{x:?}"
+        );
+    }
+
+    /// `family` against the normal's closed forms: for `μ = 20`, `σ = 3` on
+    /// `[−60, 60]` (more than 13 σ from either end, so the truncation is
+    /// below 1e-39) the mode is `μ`, the central moments are `0, σ², 0,
+    /// 3σ⁴` and the mass of `exp(−(u − μ)²/(2σ²))` is `σ √(2π)`.
+    #[test]
+    fn family_moments_match_the_normal_closed_form() {
+        let (mu, sigma) = (20.0, 3.0);
+        let eta = [mu / (sigma * sigma), -0.5 / (sigma * sigma)];
+        let f = family(eta, -60.0, 60.0).unwrap();
+        assert!((f.mode - mu).abs() < 1e-12, "mode {}", f.mode);
+        let [m1, m2, m3, m4] = f.moments;
+        let s2 = sigma * sigma;
+        assert!(m1.abs() < 1e-10 * sigma, "m1 {m1}");
+        assert!((m2 / s2 - 1.0).abs() < 1e-10, "m2 {m2}");
+        assert!(m3.abs() < 1e-10 * s2 * sigma, "m3 {m3}");
+        assert!((m4 / (3.0 * s2 * s2) - 1.0).abs() < 1e-10, "m4 {m4}");
+        let mass = (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln();
+        assert!((f.log_mass - mass).abs() < 1e-12, "log mass {}", f.log_mass);
+    }
 }

@@ -120,3 +120,26 @@ mod no_panic {
         }
     }
 }
+
+/// The methods' names are the spec's (`docs/spec.md`, `"estimate"`), and an
+/// error about a method names it so.
+#[test]
+fn method_names_are_the_spec_names() {
+    use exchange_design::estimation::{estimate, Method};
+    for (m, name) in [
+        (Method::Kde, "kde"),
+        (Method::LogConcave, "log_concave"),
+        (Method::TruncatedNormal, "truncated_normal"),
+        (Method::Beta, "beta"),
+    ] {
+        assert_eq!(m.name(), name);
+    }
+    let x: Vec<f64> = (0..20).map(|i| i as f64 / 20.0).collect();
+    for (m, name) in [
+        (Method::TruncatedNormal, "truncated_normal"),
+        (Method::Beta, "beta"),
+    ] {
+        let err = estimate(m, &x, None).unwrap_err();
+        assert!(err.to_string().contains(&format!("`{name}`")), "{err}");
+    }
+}

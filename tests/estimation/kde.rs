@@ -587,3 +587,31 @@ fn gaps_between_distant_clusters_are_log_linear() {
         );
     }
 }
+
+/// The reported `tail_mass` is the mass of both linear tails: each is a
+/// triangle from zero at the support's end to the density at the core's
+/// end, `½ f(a)(a − lo) + ½ f(b)(hi − b)`, computed here from the density
+/// alone (not from the CDF the report uses).
+#[test]
+fn reported_tail_mass_is_the_two_triangles() {
+    use exchange_design::estimation::{estimate_with_fit, Method, Parameters};
+    let truth = TruncatedNormal::new(0.5, 1e-3, 0.0, 1.0).unwrap();
+    let x = sample(&truth, 1_000, 12);
+    for (lo, hi) in [(0.0, 1.0), (-20.0, 1.0), (0.0, 21.0)] {
+        let e = estimate_with_fit(Method::Kde, &x, Some((lo, hi))).unwrap();
+        let Parameters::Kde {
+            core, tail_mass, ..
+        } = e.fit.parameters
+        else {
+            panic!()
+        };
+        let d = &e.distribution;
+        let lower = 0.5 * d.pdf(core.0) * (core.0 - lo);
+        let upper = 0.5 * d.pdf(core.1) * (hi - core.1);
+        assert!(lower > 0.0 && upper > 0.0, "[{lo}, {hi}]: {lower} {upper}");
+        assert!(
+            (tail_mass / (lower + upper) - 1.0).abs() < 1e-9,
+            "[{lo}, {hi}]: tail mass {tail_mass} vs {lower} + {upper}"
+        );
+    }
+}

@@ -264,3 +264,85 @@ fn existence_check_classifies_both_ways() {
     assert!(!case.truly_none(&peaked));
     assert!(fit_truncated_normal(&peaked, (0.0, 1.0)).is_ok());
 }
+
+/// On the edge `a = 1` the Beta likelihood is `b (1 − v)^{b − 1}`, whose
+/// maximiser is `b = −1/mean ln(1 − v)` in closed form (the edge's score
+/// `ψ(1 + b) − ψ(b) + mean ln(1 − v)` is `1/b + mean ln(1 − v)`). Beta(0.7,
+/// b₀) data: the unconstrained fit has `a < 1`, so the fit lands on that
+/// edge. The score is evaluated with a rounding of about `1e-16 |ψ(b)|`
+/// and its slope is `−1/b²`, so `b` is determined to about
+/// `1e-16 |ψ(b)| b` relative (measured: at most 4e-13 at `b ≈ 440`);
+/// allowed `1e-14 max(b, 10)`. Before, a root finder that had converged
+/// could return its bracket's midpoint instead (errors of 7e-11 to 2e-8
+/// in these seeds).
+#[test]
+fn beta_edge_has_its_closed_form() {
+    for b0 in [1.5, 3.0, 60.0, 300.0] {
+        for seed in 0..3 {
+            let x = cases::Case::Beta(0.7, b0, 0.0, 1.0).draw(5_000, seed);
+            let d = fit_beta(&x, (0.0, 1.0)).unwrap();
+            assert_eq!(d.a(), 1.0, "b0 {b0} seed {seed}");
+            let s2 = x.iter().map(|v| (1.0 - v).ln()).sum::<f64>() / x.len() as f64;
+            let b = -1.0 / s2;
+            assert!(
+                (d.b() / b - 1.0).abs() < 1e-14 * b.max(10.0),
+                "b0 {b0} seed {seed}: b {} vs {b}",
+                d.b()
+            );
+        }
+    }
+}
+
+/// The truncated-normal fit is translation-equivariant: the same sample
+/// shifted by `c` (with its support) gives `μ + c` and the same `σ`. Far
+/// from zero the shifted samples are rounded to half an ulp of `c`
+/// (6e-8 at 1e9), which moves the fit by a few such units; the tolerance
+/// is 1e-5 of `σ`. The standardisation must not take the variance as
+/// `mean x² − x̄²`, which cancels there.
+#[test]
+fn truncated_normal_is_translation_equivariant_far_from_zero() {
+    let (lo, hi) = (-1.0, 2.0);
+    let truth = TruncatedNormal::new(0.3, 0.8, lo, hi).unwrap();
+    let x = sample(&truth, 2_000, 9);
+    let d0 = fit_truncated_normal(&x, (lo, hi)).unwrap();
+    for c in [1e6, 1e8, -3e8, 1e9, -2e9, 5e9] {
+        let xc: Vec<f64> = x.iter().map(|v| v + c).collect();
+        let d = fit_truncated_normal(&xc, (lo + c, hi + c))
+            .unwrap_or_else(|e| panic!("shift {c}: {e}"));
+        let tol = 1e-5 * d0.sigma();
+        assert!(
+            (d.mu() - c - d0.mu()).abs() < tol,
+            "shift {c}: mu {} vs {}",
+            d.mu() - c,
+            d0.mu()
+        );
+        assert!(
+            (d.sigma() - d0.sigma()).abs() < tol,
+            "shift {c}: sigma {} vs {}",
+            d.sigma(),
+            d0.sigma()
+        );
+    }
+}
+
+/// A million samples: the start (method of moments) and the damped Newton
+/// ascent must still reach the certificate, and the fit lies within four
+/// asymptotic standard errors of the truth (the inverse Fisher information
+/// from second differences of `ln B`, as in `beta_recovers_parameters`).
+#[test]
+fn beta_fits_a_million_samples() {
+    let (a, b) = (2.0, 5.0);
+    let x = cases::Case::Beta(a, b, -1.5, 1.5).draw(1_000_000, 8);
+    let d = fit_beta(&x, (-1.5, 1.5)).unwrap();
+    let lb = |a: f64, b: f64| libm::lgamma(a) + libm::lgamma(b) - libm::lgamma(a + b);
+    let e = 1e-4;
+    let iaa = (lb(a + e, b) - 2.0 * lb(a, b) + lb(a - e, b)) / (e * e);
+    let ibb = (lb(a, b + e) - 2.0 * lb(a, b) + lb(a, b - e)) / (e * e);
+    let iab =
+        (lb(a + e, b + e) - lb(a + e, b - e) - lb(a - e, b + e) + lb(a - e, b - e)) / (4.0 * e * e);
+    let det = iaa * ibb - iab * iab;
+    let n = x.len() as f64;
+    let (se_a, se_b) = ((ibb / det / n).sqrt(), (iaa / det / n).sqrt());
+    assert!((d.a() - a).abs() < 4.0 * se_a, "a {} (se {se_a})", d.a());
+    assert!((d.b() - b).abs() < 4.0 * se_b, "b {} (se {se_b})", d.b());
+}
