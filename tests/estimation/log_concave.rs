@@ -323,9 +323,10 @@ fn smoothed_is_the_convolution() {
 
 /// The smoothed estimate keeps the sample variance far from zero too: the
 /// same sample shifted by `c` (rounded to half an ulp of `c`, 6e-8 at 1e9)
-/// has the same variance to 1e-7 relative, as near zero. The maximum
-/// likelihood estimate's variance behind `τ` must be taken about the mean
-/// (`∫ (y − x̄)² f̂`), not as `∫ (y² − x̄²) f̂`, which cancels there.
+/// has the sample variance to the table's 2e-5 relative, as near zero. The
+/// maximum likelihood estimate's variance behind `τ` must be taken about
+/// the mean (`∫ (y − x̄)² f̂`), not as `∫ (y² − x̄²) f̂`, which cancels there
+/// (by about `ε c²`: from 1e7 on far beyond the tolerance).
 #[test]
 fn smoothed_keeps_the_variance_far_from_zero() {
     use exchange_design::estimation::log_concave_smoothed;
@@ -337,7 +338,7 @@ fn smoothed_keeps_the_variance_far_from_zero() {
         let var = xc.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
         let d = log_concave_smoothed(&xc, None).unwrap_or_else(|e| panic!("shift {c}: {e}"));
         assert!(
-            (d.variance() / var - 1.0).abs() < 1e-7,
+            (d.variance() / var - 1.0).abs() < 2e-5,
             "shift {c}: variance {} vs {var}",
             d.variance()
         );
