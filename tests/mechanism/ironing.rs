@@ -19,6 +19,8 @@ use exchange_design::market::{Market, TraderClass};
 use exchange_design::mechanism::{check_feasibility, OptimalMechanism};
 use std::sync::Arc;
 
+use crate::common;
+
 /// A two-component truncated-normal mixture as a *user* type: only support,
 /// CDF, density and partial moment, so everything else goes through the
 /// trait's quadrature defaults.
@@ -1290,3 +1292,68 @@ fn a_jump_up_out_of_a_tail_of_1e_minus_290_is_still_ironed() {
     types.sort_by(f64::total_cmp);
     assert_monotone_at(&mech, 3, &types);
 }
+
+/// Market 18 of `ironing_search ordinary 20000 11`, cut to two of its
+/// classes and two components of the first: a normal component
+/// (σ = 0.099) whose lower tail, 14 σ out, is alone on [−0.283, −0.0696],
+/// where a uniform component begins and the density jumps up from about
+/// 2e-41. The upper type `H = z − β (1 − F)/f` jumps
+/// there from about −5e40 β to −0.07 − 2 β, across every level `η` the
+/// solve meets, so the binding interval ends at the jump. The root of
+/// `H = η` stopped a dozen ulps below it, the types between kept the raw
+/// `H` (`V` dipped to −1e38), and the revenue's moments over that sliver
+/// were 1e22: at α = 0 the budget search saw revenue 3e23 and gave up
+/// (and here, 34 of 200 weights from 1e-3 to 0.37 gave such a revenue,
+/// with no error). The crossing is the jump; over a sweep of weights `V`
+/// is monotone through it, and the revenue agrees with the one the
+/// allocation alone implies (tensor quadrature of the envelope condition,
+/// `min U = 0`). The whole market of the search balances its budget.
+#[test]
+fn a_binding_interval_ending_at_a_jump_up_out_of_a_far_tail_ends_there() {
+    let json = |alpha: f64| {
+        format!(
+            r#"{{"alpha":{alpha},"traders":[{{"kappa":0.8722085025837091,"count":1,"distribution":{{"family":"mixture","components":[{{"weight":0.4535441823685489,"distribution":{{"family":"truncated_normal","mu":1.2844583088366086,"sigma":0.09867952909656595,"lo":-0.28266274907690114,"hi":1.7535483523921958}}}},{{"weight":0.8863238170662462,"distribution":{{"family":"uniform","lo":-0.06958862333842432,"hi":1.8407955599448056}}}}]}}}},
+            {{"kappa":4.354550129391049,"count":1,"distribution":{{"family":"beta","a":17.589801672365684,"b":6.529691943814447,"lo":-1.7581457730444192,"hi":-0.05821331157581455}}}}]}}"#
+        )
+    };
+    let jump = -0.06958862333842432_f64;
+    let mut types: Vec<f64> = (0..=400)
+        .map(|k| jump - 1e-12 + 2e-12 * k as f64 / 400.0)
+        .chain([jump.next_down(), jump, jump.next_up()])
+        .collect();
+    types.sort_by(f64::total_cmp);
+    let (market, _) = spec_market(&json(0.0));
+    for k in 0..130 {
+        let beta = 1e-3 * 1.03_f64.powi(k);
+        let mech =
+            OptimalMechanism::solve_unconstrained(&market, beta, &Default::default()).unwrap();
+        // At the jump, or (above β ≈ 0.011, where `η` passes the upper
+        // type just above the jump) clearly above it; never below it.
+        let zb = mech.class(0).binding_interval().1;
+        assert!(zb == jump || zb > jump + 1e-9, "beta = {beta}: {zb}");
+        assert_monotone_at(&mech, 0, &types);
+        assert!(
+            mech.revenue().abs() < 1.0,
+            "beta = {beta}: {}",
+            mech.revenue()
+        );
+        if k % 43 == 0 {
+            let (r_e, _) = common::reference::Tensor::new(&mech, 16, 10).revenue_from_envelope();
+            assert!(
+                (r_e - mech.revenue()).abs() < 1e-7,
+                "beta = {beta}: {r_e} vs {}",
+                mech.revenue()
+            );
+        }
+    }
+    // The market of the search: at α = 0 the budget binds and balances.
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.0,"traders":[{"kappa":0.8722085025837091,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.4535441823685489,"distribution":{"family":"truncated_normal","mu":1.2844583088366086,"sigma":0.09867952909656595,"lo":-0.28266274907690114,"hi":1.7535483523921958}},{"weight":0.8863238170662462,"distribution":{"family":"uniform","lo":-0.06958862333842432,"hi":1.8407955599448056}},{"weight":0.00588450106014969,"distribution":{"family":"truncated_normal","mu":2.022863797464744,"sigma":0.0012451826828580644,"lo":1.8407955599448056,"hi":2.0457503081798762}}]}},{"kappa":4.354550129391049,"count":4,"distribution":{"family":"beta","a":17.589801672365684,"b":6.529691943814447,"lo":-1.7581457730444192,"hi":-0.05821331157581455}},{"kappa":0.7809087661354842,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.8819680279703783,"distribution":{"family":"truncated_normal","mu":-0.7500745351471929,"sigma":0.512820809323856,"lo":-1.0894819341751019,"hi":-0.37280668691583363}},{"weight":0.31485490706727015,"distribution":{"family":"beta","a":5.2965486659341146,"b":18.12831608689847,"lo":-1.0091887892456246,"hi":-0.10673819446529365}},{"weight":0.3734553978779596,"distribution":{"family":"truncated_normal","mu":0.057751482119679454,"sigma":0.026417382630067085,"lo":-0.2719950188754846,"hi":0.2749883523676404}},{"weight":0.31823848487662626,"distribution":{"family":"triangular","lo":-0.49549446778258976,"mode":-0.48087600022999744,"hi":0.01120903029709619}}]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    assert!(mech.budget_binding());
+    assert!(mech.revenue().abs() < 1e-9, "{}", mech.revenue());
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+}
+
