@@ -1357,3 +1357,58 @@ fn a_binding_interval_ending_at_a_jump_up_out_of_a_far_tail_ends_there() {
     assert_monotone(&mech);
 }
 
+/// Market 111 of `ironing_search ordinary 20000 11`, with its first class
+/// replaced by a uniform one: a class whose Beta component's density
+/// vanishes at −0.1373 (like `(1 − x)^12.7`) and, 35 σ above a narrow
+/// normal component's mean, a stretch up to 0.1049 where the density falls
+/// from 1e-15 through every power of ten to underflow, before another Beta
+/// component (vanishing like `x^3`) begins. At α = 0 the budget binds.
+///
+/// Two faults showed here. The welfare moments integrated the weight-free
+/// `∫ (1 − F)²/f` beside −0.1373, which runs to 1e110: the quadrature
+/// spent its panels there without converging, and the variance of `V` it
+/// returned was off by 6e-6 at β = 1e-305. And every cell of the stretch
+/// holding less than 1e-150 of the probability counted as a gap, at any
+/// weight: at β = 1e-305 the upper type was pooled from −0.016, although
+/// it stays within 1e-80 of `z` wherever the density exceeds 1e-300, and
+/// the information rent of the types above moved by 1e-3, so revenue
+/// jumped from −1.2e-3 at β = 0 to +2.7e-3 at β = 0⁺ and fell again with
+/// β: the budget search found no weight that breaks even.
+///
+/// Laws checked: at a weight of 1e-305 the efficiency is the first best's
+/// (only types without probability may change); revenue does not decrease
+/// as the weight on it grows; the weight found breaks even, and fresh
+/// solves a thousandfold either side of it bracket zero.
+#[test]
+fn revenue_rises_continuously_from_zero_weight_beside_a_vanishing_density() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha": 0.0, "traders": [{"kappa": 2.467246574947443, "count": 2, "distribution": {"family": "uniform", "lo": -1.2, "hi": 0.0}}, {"kappa": 1.1384273457284844, "count": 3, "distribution": {"family": "mixture", "components": [{"weight": 0.49050050434208825, "distribution": {"family": "beta", "a": 3.9915918356180766, "b": 1.1323332006493005, "lo": 0.1048808730574654, "hi": 0.2999541300257601}}, {"weight": 0.8635629451008027, "distribution": {"family": "truncated_normal", "mu": -0.16259007392832633, "sigma": 0.006435703535221798, "lo": -0.13730660500839387, "hi": 0.3991783778800043}}, {"weight": 0.9215656014404425, "distribution": {"family": "beta", "a": 3.2800531152989727, "b": 13.729613822603271, "lo": -0.5755979312332353, "hi": -0.13730660500839387}}]}}]}"#,
+    );
+    let at =
+        |b: f64| OptimalMechanism::solve_unconstrained(&market, b, &Default::default()).unwrap();
+    let first_best = at(0.0);
+    let mut last = first_best.revenue();
+    for beta in [1e-305, 1e-200, 1e-100] {
+        let mech = at(beta);
+        assert!(
+            mech.revenue() >= last - 1e-12,
+            "revenue falls to {} at beta = {beta:e} from {last}",
+            mech.revenue()
+        );
+        last = mech.revenue();
+        if beta == 1e-305 {
+            let gap = (mech.efficiency() - first_best.efficiency()).abs();
+            assert!(gap < 1e-12, "efficiency {gap:e} from the first best's");
+        }
+    }
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    assert!(mech.budget_binding());
+    assert!(mech.revenue().abs() < 1e-12, "{}", mech.revenue());
+    let beta = mech.beta();
+    assert!(
+        at(beta / 1e3).revenue() < 0.0 && at(beta * 1e3).revenue() > 0.0,
+        "{beta:e}"
+    );
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+}
