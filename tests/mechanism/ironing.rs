@@ -20,6 +20,8 @@ use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{check_feasibility, OptimalMechanism};
 use std::sync::Arc;
 
+use crate::common;
+
 /// A two-component truncated-normal mixture as a *user* type: only support,
 /// CDF, density and partial moment, so everything else goes through the
 /// trait's quadrature defaults.
@@ -1290,4 +1292,184 @@ fn a_jump_up_out_of_a_tail_of_1e_minus_290_is_still_ironed() {
         .collect();
     types.sort_by(f64::total_cmp);
     assert_monotone_at(&mech, 3, &types);
+}
+
+/// Market 18 of `ironing_search ordinary 20000 11`, cut to two of its
+/// classes and two components of the first: a normal component
+/// (σ = 0.099) whose lower tail, 14 σ out, is alone on [−0.283, −0.0696],
+/// where a uniform component begins and the density jumps up from about
+/// 2e-41. The upper type `H = z − β (1 − F)/f` jumps
+/// there from about −5e40 β to −0.07 − 2 β, across every level `η` the
+/// solve meets, so the binding interval ends at the jump. The root of
+/// `H = η` stopped a dozen ulps below it, the types between kept the raw
+/// `H` (`V` dipped to −1e38), and the revenue's moments over that sliver
+/// were 1e22: at α = 0 the budget search saw revenue 3e23 and gave up
+/// (and here, 34 of 200 weights from 1e-3 to 0.37 gave such a revenue,
+/// with no error). The crossing is the jump; over a sweep of weights `V`
+/// is monotone through it, and the revenue agrees with the one the
+/// allocation alone implies (tensor quadrature of the envelope condition,
+/// `min U = 0`). The whole market of the search balances its budget.
+#[test]
+fn a_binding_interval_ending_at_a_jump_up_out_of_a_far_tail_ends_there() {
+    let json = |alpha: f64| {
+        format!(
+            r#"{{"alpha":{alpha},"traders":[{{"kappa":0.8722085025837091,"count":1,"distribution":{{"family":"mixture","components":[{{"weight":0.4535441823685489,"distribution":{{"family":"truncated_normal","mu":1.2844583088366086,"sigma":0.09867952909656595,"lo":-0.28266274907690114,"hi":1.7535483523921958}}}},{{"weight":0.8863238170662462,"distribution":{{"family":"uniform","lo":-0.06958862333842432,"hi":1.8407955599448056}}}}]}}}},
+            {{"kappa":4.354550129391049,"count":1,"distribution":{{"family":"beta","a":17.589801672365684,"b":6.529691943814447,"lo":-1.7581457730444192,"hi":-0.05821331157581455}}}}]}}"#
+        )
+    };
+    let jump = -0.06958862333842432_f64;
+    let mut types: Vec<f64> = (0..=400)
+        .map(|k| jump - 1e-12 + 2e-12 * k as f64 / 400.0)
+        .chain([jump.next_down(), jump, jump.next_up()])
+        .collect();
+    types.sort_by(f64::total_cmp);
+    let (market, _) = spec_market(&json(0.0));
+    for k in 0..130 {
+        let beta = 1e-3 * 1.03_f64.powi(k);
+        let mech =
+            OptimalMechanism::solve_unconstrained(&market, beta, &Default::default()).unwrap();
+        // At the jump, or (above β ≈ 0.011, where `η` passes the upper
+        // type just above the jump) clearly above it; never below it.
+        let zb = mech.class(0).virtual_value().binding_interval().1;
+        assert!(zb == jump || zb > jump + 1e-9, "beta = {beta}: {zb}");
+        assert_monotone_at(&mech, 0, &types);
+        assert!(
+            mech.revenue().abs() < 1.0,
+            "beta = {beta}: {}",
+            mech.revenue()
+        );
+        if k % 43 == 0 {
+            let (r_e, _) = common::reference::Tensor::new(&mech, 16, 10).revenue_from_envelope();
+            assert!(
+                (r_e - mech.revenue()).abs() < 1e-7,
+                "beta = {beta}: {r_e} vs {}",
+                mech.revenue()
+            );
+        }
+    }
+    // The market of the search: at α = 0 the budget binds and balances.
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.0,"traders":[{"kappa":0.8722085025837091,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.4535441823685489,"distribution":{"family":"truncated_normal","mu":1.2844583088366086,"sigma":0.09867952909656595,"lo":-0.28266274907690114,"hi":1.7535483523921958}},{"weight":0.8863238170662462,"distribution":{"family":"uniform","lo":-0.06958862333842432,"hi":1.8407955599448056}},{"weight":0.00588450106014969,"distribution":{"family":"truncated_normal","mu":2.022863797464744,"sigma":0.0012451826828580644,"lo":1.8407955599448056,"hi":2.0457503081798762}}]}},{"kappa":4.354550129391049,"count":4,"distribution":{"family":"beta","a":17.589801672365684,"b":6.529691943814447,"lo":-1.7581457730444192,"hi":-0.05821331157581455}},{"kappa":0.7809087661354842,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.8819680279703783,"distribution":{"family":"truncated_normal","mu":-0.7500745351471929,"sigma":0.512820809323856,"lo":-1.0894819341751019,"hi":-0.37280668691583363}},{"weight":0.31485490706727015,"distribution":{"family":"beta","a":5.2965486659341146,"b":18.12831608689847,"lo":-1.0091887892456246,"hi":-0.10673819446529365}},{"weight":0.3734553978779596,"distribution":{"family":"truncated_normal","mu":0.057751482119679454,"sigma":0.026417382630067085,"lo":-0.2719950188754846,"hi":0.2749883523676404}},{"weight":0.31823848487662626,"distribution":{"family":"triangular","lo":-0.49549446778258976,"mode":-0.48087600022999744,"hi":0.01120903029709619}}]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    assert!(mech.budget_binding());
+    assert!(mech.revenue().abs() < 1e-9, "{}", mech.revenue());
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+}
+
+/// Market 111 of `ironing_search ordinary 20000 11`, with its first class
+/// replaced by a uniform one: a class whose Beta component's density
+/// vanishes at −0.1373 (like `(1 − x)^12.7`) and, 35 σ above a narrow
+/// normal component's mean, a stretch up to 0.1049 where the density falls
+/// from 1e-15 through every power of ten to underflow, before another Beta
+/// component (vanishing like `x^3`) begins. At α = 0 the budget binds.
+///
+/// Two faults showed here. The welfare moments integrated the weight-free
+/// `∫ (1 − F)²/f` beside −0.1373, which runs to 1e110: the quadrature
+/// spent its panels there without converging, and the variance of `V` it
+/// returned was off by 6e-6 at β = 1e-305. And every cell of the stretch
+/// holding less than 1e-150 of the probability counted as a gap, at any
+/// weight: at β = 1e-305 the upper type was pooled from −0.016, although
+/// it stays within 1e-80 of `z` wherever the density exceeds 1e-300, and
+/// the information rent of the types above moved by 1e-3, so revenue
+/// jumped from −1.2e-3 at β = 0 to +2.7e-3 at β = 0⁺ and fell again with
+/// β: the budget search found no weight that breaks even.
+///
+/// Laws checked: at a weight of 1e-305 the efficiency is the first best's
+/// (only types without probability may change); revenue does not decrease
+/// as the weight on it grows; the weight found breaks even, and fresh
+/// solves a thousandfold either side of it bracket zero.
+#[test]
+fn revenue_rises_continuously_from_zero_weight_beside_a_vanishing_density() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha": 0.0, "traders": [{"kappa": 2.467246574947443, "count": 2, "distribution": {"family": "uniform", "lo": -1.2, "hi": 0.0}}, {"kappa": 1.1384273457284844, "count": 3, "distribution": {"family": "mixture", "components": [{"weight": 0.49050050434208825, "distribution": {"family": "beta", "a": 3.9915918356180766, "b": 1.1323332006493005, "lo": 0.1048808730574654, "hi": 0.2999541300257601}}, {"weight": 0.8635629451008027, "distribution": {"family": "truncated_normal", "mu": -0.16259007392832633, "sigma": 0.006435703535221798, "lo": -0.13730660500839387, "hi": 0.3991783778800043}}, {"weight": 0.9215656014404425, "distribution": {"family": "beta", "a": 3.2800531152989727, "b": 13.729613822603271, "lo": -0.5755979312332353, "hi": -0.13730660500839387}}]}}]}"#,
+    );
+    let at =
+        |b: f64| OptimalMechanism::solve_unconstrained(&market, b, &Default::default()).unwrap();
+    let first_best = at(0.0);
+    let mut last = first_best.revenue();
+    for beta in [1e-305, 1e-200, 1e-100] {
+        let mech = at(beta);
+        assert!(
+            mech.revenue() >= last - 1e-12,
+            "revenue falls to {} at beta = {beta:e} from {last}",
+            mech.revenue()
+        );
+        last = mech.revenue();
+        if beta == 1e-305 {
+            let gap = (mech.efficiency() - first_best.efficiency()).abs();
+            assert!(gap < 1e-12, "efficiency {gap:e} from the first best's");
+        }
+    }
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    assert!(mech.budget_binding());
+    assert!(mech.revenue().abs() < 1e-12, "{}", mech.revenue());
+    let beta = mech.beta();
+    assert!(
+        at(beta / 1e3).revenue() < 0.0 && at(beta * 1e3).revenue() > 0.0,
+        "{beta:e}"
+    );
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+}
+
+/// Market 93 of `ironing_search ordinary 20000 11`: class 2's density jumps
+/// at z = −0.5320327, where its lower type jumps across the level `η`.
+/// The root of `L = η` stopped past the jump, and the interim allocation
+/// rose from −0.663 to 0 between −0.5320 and −0.5301 (Lemma 1). The
+/// crossing is the jump (as for market 18); the interim allocation falls
+/// across it on a fine grid.
+#[test]
+fn a_level_crossed_at_a_jump_past_which_the_root_stopped_is_the_jump() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.9235246037486518,"traders":[{"kappa":4.64683440023148,"count":5,"distribution":{"family":"truncated_normal","mu":-0.6712133604366042,"sigma":0.045867118801600874,"lo":-0.8870290959728555,"hi":0.07719798615098744}},{"kappa":0.8165234484018493,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.4175151808334116,"distribution":{"family":"mixture","components":[{"weight":0.7651439027736603,"distribution":{"family":"triangular","lo":-1.543949151618499,"mode":-1.06735042213336,"hi":-0.8646741918276757}},{"weight":0.931087183790966,"distribution":{"family":"beta","a":12.015594268563396,"b":1.5739111252941258,"lo":-1.7119250684649212,"hi":-1.4018860708131353}}]}},{"weight":0.6458684869491684,"distribution":{"family":"truncated_normal","mu":1.439098971567378,"sigma":0.014949964402028693,"lo":0.2478356568376658,"hi":2.056526553649016}},{"weight":0.4526122725298225,"distribution":{"family":"truncated_normal","mu":0.20295300964863575,"sigma":0.35115112804768983,"lo":0.021399481944748167,"hi":1.5223751563774792}}]}},{"kappa":0.4255124200339143,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.12035848270110232,"distribution":{"family":"uniform","lo":-0.5320326970532443,"hi":0.2578550386298126}},{"weight":0.18801615760837204,"distribution":{"family":"truncated_normal","mu":-0.5221692398569024,"sigma":0.29612368163127123,"lo":-0.8325658097806106,"hi":-0.5320326970532443}}]}},{"kappa":0.44233678539476323,"count":5,"distribution":{"family":"uniform","lo":-1.728425931076193,"hi":1.211117889359678}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    let jump = -0.5320326970532443_f64;
+    let mut types: Vec<f64> = (0..=2000)
+        .map(|k| jump - 1e-3 + 4e-3 * k as f64 / 2000.0)
+        .chain([jump.next_down(), jump, jump.next_up()])
+        .collect();
+    types.sort_by(f64::total_cmp);
+    assert_monotone_at(&mech, 2, &types);
+}
+
+/// Market 10009 of `ironing_search ordinary 20000 11`: the utility gain of
+/// class 0's lowest type disagreed with the one its transfer implies
+/// (0.246 against 0), a binding interval misplaced at a jump of the
+/// density (the fault of market 18). The lowest type's gain is checked
+/// against the envelope condition: with `U` zero on the binding interval,
+/// `U(lo) = (1/κ) ∫_lo^{Z_a} x̄`, the interim allocation integrated here by
+/// Gauss–Legendre on 4 000 panels.
+#[test]
+fn the_lowest_type_gain_agrees_with_the_envelope_condition_after_a_jump() {
+    let (market, alpha) = spec_market(
+        r#"{"alpha":0.5045663807496585,"traders":[{"kappa":0.6792203865018072,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.23646460669139133,"distribution":{"family":"triangular","lo":-1.1151620726975562,"mode":-0.8598345811443311,"hi":-0.4776056627887947}},{"weight":0.858049544513265,"distribution":{"family":"mixture","components":[{"weight":0.9552410028017015,"distribution":{"family":"truncated_normal","mu":-0.904388870742241,"sigma":0.0002622951006661969,"lo":-0.9701645911797029,"hi":-0.8969782278373625}},{"weight":0.9991835255858141,"distribution":{"family":"truncated_normal","mu":-0.9339172502156915,"sigma":0.006639281469568364,"lo":-1.010403283522061,"hi":-0.9198468700397373}},{"weight":0.7619561119791265,"distribution":{"family":"truncated_normal","mu":-1.0274719222546336,"sigma":0.02905184273517222,"lo":-1.1220376529163636,"hi":-1.010403283522061}},{"weight":0.34293243800406037,"distribution":{"family":"truncated_normal","mu":-0.9408643519228079,"sigma":0.00028748651712337184,"lo":-0.9686788682296319,"hi":-0.8826927034470633}}]}},{"weight":0.0010411419714710763,"distribution":{"family":"triangular","lo":-1.0436169218016538,"mode":-0.7261804956412966,"hi":-0.7022734408811757}},{"weight":0.33236762898280214,"distribution":{"family":"beta","a":11.768682036836838,"b":2.4328422525276663,"lo":-0.4776056627887947,"hi":-0.1058471094788831}}]}},{"kappa":0.4038650814322536,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.2680976946736725,"distribution":{"family":"uniform","lo":0.6383214272282157,"hi":0.6961336459126266}},{"weight":0.7728658916500761,"distribution":{"family":"truncated_normal","mu":0.6478854541757556,"sigma":0.0004560295443077535,"lo":0.5812310412098727,"hi":0.6854138633099383}}]}}]}"#,
+    );
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    for k in 0..mech.classes().len() {
+        let c = mech.class(k);
+        let d = c.virtual_value().distribution();
+        let (lo, _) = d.support();
+        let (za, _) = c.virtual_value().binding_interval();
+        let mut cuts: Vec<f64> = (0..=4000)
+            .map(|i| lo + (za - lo) * i as f64 / 4000.0)
+            .chain(d.kinks().iter().copied())
+            .chain(c.virtual_value().ironed_intervals().into_iter().flat_map(|(a, b)| [a, b]))
+            .filter(|&z| z > lo && z < za)
+            .collect();
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        let envelope = gl(|s| mech.interim_allocation(k, s).unwrap(), lo, za, &cuts) / c.kappa();
+        let gain = mech.utility_gain(k, lo).unwrap();
+        assert!(
+            (gain - envelope).abs() < 1e-8,
+            "class {k}: U(lo) = {gain} against the envelope's {envelope}"
+        );
+    }
 }

@@ -348,18 +348,25 @@ fn profile(mesh: &mut Mesh<'_>, t: &SideType<'_>) -> Profile {
                 Side::Upper => upper,
             };
         }
-        // Only where the side's raw type is extreme (`L = z + β F/f` away
-        // from the lower end, `H = z − β (1 − F)/f` away from the upper
-        // end), as in a gap. At the lower end `F/f` of a far tail stays
-        // moderate (about σ²/|z − μ| for a normal), and pooling such a tail
-        // as a gap gave the lower type a pool the welfare moments could not
-        // integrate (`ironing_search ordinary 20000 7`, market 105: revenue
-        // −2e68); the same holds for `H` at the upper end.
-        let extreme = match t.side {
-            Side::Lower => a.cdf >= EMPTY_MASS,
-            Side::Upper => b.sf >= EMPTY_MASS,
+        // Only where the side's raw type is extreme on the whole cell, more
+        // than `(hi − lo)/RESOLVED` from the type itself: the cell then lies
+        // deep inside a pool, and its mass, beside its rent `β ∫ tail`,
+        // cannot move the pool's level. Where it is not (a far tail at the
+        // type's own end of the support, where `F/f` or `(1 − F)/f` stays
+        // moderate however small the density, or a weight so small that
+        // even a mass below `EMPTY_MASS` outweighs the rent) the cell keeps
+        // its mass: `ironing_search ordinary 20000 7`, market 105 (a far
+        // tail at the lower end taken as a gap of `L`: revenue −2e68), and
+        // `ordinary 20000 11`, market 111 (at `β = 1e-305` a stretch of
+        // density 1e-224 taken as a gap of `H`, pooled with the types below
+        // it, which moved the information rent of the types above by
+        // 1e-3 and made revenue jump at `β = 0⁺`).
+        let tail_min = match t.side {
+            Side::Lower => a.cdf,
+            Side::Upper => b.sf,
         };
-        if du < EMPTY_MASS && extreme {
+        let deep = t.beta * tail_min > t.width / RESOLVED * mesh.bounds[k].max;
+        if du < EMPTY_MASS && deep {
             // Numerically no probability: a gap. Its increment is the limit
             // as its mass goes to 0, `β ∫ F` for `L` and `−β ∫ (1 − F)` for
             // `H` (with `F` constant across the cell to within its mass, the

@@ -136,24 +136,16 @@ impl SideType<'_> {
         (mean, !resolved)
     }
 
-    /// The mean of `g − centre` over `[a, b]` by quadrature of
-    /// `(z − c) f ± β F` (or `∓ β (1 − F)`), which has no division by `f`
-    /// and no cancellation between cumulative integrals. The mesh's points
-    /// inside `[a, b]` split the range, so a narrow feature the mesh
-    /// resolved is resolved here too.
+    /// The mean of `g − centre` over `[a, b]` by quadrature of the density
+    /// alone (as in `Mesh::direct`: on each piece `[p, q]`,
+    /// `∫ F = F(p) (q − p) + ∫ (q − z) f` and
+    /// `∫ (1 − F) = (1 − F(q)) (q − p) + ∫ (z − p) f`), which has no
+    /// division by `f` and no cancellation between cumulative integrals.
+    /// The mesh's points inside `[a, b]` split the range, so a narrow
+    /// feature the mesh resolved is resolved here too.
     fn direct_mean(&self, a: &Node, b: &Node, mesh: &[f64]) -> f64 {
         let d = self.d;
         let c = self.centre;
-        let integrand = |z: f64| {
-            let f = d.pdf(z);
-            [
-                f,
-                match self.side {
-                    Side::Lower => (z - c) * f + self.beta * d.cdf(z),
-                    Side::Upper => (z - c) * f - self.beta * d.sf(z),
-                },
-            ]
-        };
         let tol = Tolerances {
             quad_abs: 0.0,
             ..Tolerances::DEFAULT
@@ -166,7 +158,27 @@ impl SideType<'_> {
         let [mass, total] = points
             .windows(2)
             .filter(|w| w[1] > w[0])
-            .map(|w| integrate_vec(integrand, w[0], w[1], &tol))
+            .map(|w| {
+                let (p, q) = (w[0], w[1]);
+                let [mass, part] = integrate_vec(
+                    |z| {
+                        let f = d.pdf(z);
+                        let rent = match self.side {
+                            Side::Lower => (q - z) * f,
+                            Side::Upper => -(z - p) * f,
+                        };
+                        [f, (z - c) * f + self.beta * rent]
+                    },
+                    p,
+                    q,
+                    &tol,
+                );
+                let end = match self.side {
+                    Side::Lower => d.cdf(p),
+                    Side::Upper => -d.sf(q),
+                };
+                [mass, part + self.beta * end * (q - p)]
+            })
             .fold([0.0, 0.0], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
         total / mass
     }

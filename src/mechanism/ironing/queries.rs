@@ -2,7 +2,7 @@
 //! give the binding interval, and their integrals.
 
 use super::raw::{
-    integral_lower, integral_upper, lower_inverse, raw, raw_with_slope, solve_increasing,
+    at_jump, integral_lower, integral_upper, lower_inverse, raw, raw_with_slope, solve_increasing,
     upper_inverse,
 };
 use super::{reaches, Pool, Side, VirtualTypes};
@@ -137,18 +137,9 @@ impl VirtualTypes {
             method,
             false,
         )?;
-        // Where the raw type jumps across `eta` (at a jump of the density)
-        // the crossing is the jump itself; the root stops within its
-        // tolerance of it, possibly just past it, where the types between
-        // would see the wrong side of the level.
-        let tol = 4.0 * rel * (q - p).max(p.abs()).max(q.abs());
-        let jump = d
-            .kinks()
-            .iter()
-            .copied()
-            .find(|&k| k > p && k <= z && z - k <= tol && reached(k));
-        // No kink within the root's tolerance below it: the root is the crossing.
-        Ok(Some(jump.unwrap_or(z)))
+        // At a jump of the density the crossing is the jump itself, on
+        // whichever side of it the root stopped (see `at_jump`).
+        Ok(Some(at_jump(d, self.beta, side, eta, z, (p, q), rel)))
     }
 
     /// The pieces of `[a, b]` in order: `(from, to, Some(value))` on a pool
