@@ -1460,7 +1460,12 @@ fn the_lowest_type_gain_agrees_with_the_envelope_condition_after_a_jump() {
         let mut cuts: Vec<f64> = (0..=4000)
             .map(|i| lo + (za - lo) * i as f64 / 4000.0)
             .chain(d.kinks().iter().copied())
-            .chain(c.virtual_value().ironed_intervals().into_iter().flat_map(|(a, b)| [a, b]))
+            .chain(
+                c.virtual_value()
+                    .ironed_intervals()
+                    .into_iter()
+                    .flat_map(|(a, b)| [a, b]),
+            )
             .filter(|&z| z > lo && z < za)
             .collect();
         cuts.sort_by(f64::total_cmp);
