@@ -230,6 +230,7 @@ impl LogConcave {
         let shift = total.ln();
         phi.iter_mut().for_each(|v| *v -= shift);
         let mut d = LogConcave {
+            index: SegmentIndex::new(&knots),
             knots,
             log_density: phi,
             cdf: vec![0.0; n + 1],
@@ -237,9 +238,7 @@ impl LogConcave {
             moment: vec![0.0; n + 1],
             cdf_int: vec![0.0; n + 1],
             sf_int: vec![0.0; n + 1],
-            index: SegmentIndex::default(),
         };
-        d.index = SegmentIndex::new(&d.knots);
         d.tabulate();
         Ok(d)
     }

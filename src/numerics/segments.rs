@@ -9,7 +9,7 @@
 /// nodes of one or two buckets instead of the whole grid. The answer is
 /// exactly that of a binary search over the whole grid (a bucket computed
 /// one off by rounding only widens the range searched).
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct SegmentIndex {
     /// `x_0`.
     lo: f64,
