@@ -283,6 +283,17 @@ impl EndowmentDistribution for Beta {
         }
     }
 
+    /// `(a − 1) ln x + (b − 1) ln(1 − x) − ln B(a, b) − ln(hi − lo)`, finite
+    /// where the density underflows (large shapes).
+    fn ln_pdf(&self, z: f64) -> f64 {
+        if z >= self.lo && z <= self.hi {
+            let (x, y) = self.unit(z);
+            xlny(self.a - 1.0, x) + xlny(self.b - 1.0, y) - self.ln_beta - self.width().ln()
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
+
     fn pdf_derivative(&self, z: f64) -> f64 {
         if !(z >= self.lo && z <= self.hi) {
             return 0.0;

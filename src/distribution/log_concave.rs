@@ -399,6 +399,10 @@ impl EndowmentDistribution for LogConcave {
 
     /// `φ'(z) f(z)` with the slope of the segment containing `z` (at an
     /// interior knot, the segment to its right); 0 outside the support.
+    fn ln_pdf(&self, z: f64) -> f64 {
+        LogConcave::ln_pdf(self, z)
+    }
+
     fn pdf_derivative(&self, z: f64) -> f64 {
         if z >= self.lo() && z <= self.hi() {
             let l = self.locate(z);

@@ -4,6 +4,13 @@ use super::DensityBounds;
 use super::{ratio, support, DistributionError, EndowmentDistribution, HazardRatio};
 use std::sync::Arc;
 
+/// Where the mixture's density is below this, its hazard ratios add the
+/// components in logarithms ([`Mixture::scaled_ratio`]): the plain sums
+/// would add numbers near or below the smallest normal double, which carry
+/// few digits. Far enough above `f64::MIN_POSITIVE` (2.2e-308) that every
+/// term of a sum at least this large keeps its full precision.
+const SCALED_BELOW: f64 = 1e-290;
+
 /// The mixture `Σ wᵢ Fᵢ` of endowment distributions with positive weights
 /// (normalised on construction).
 ///
@@ -203,6 +210,89 @@ impl Mixture {
         }
         found
     }
+
+    /// `F/f` (`lower`) or `(1 − F)/f` at `z`, each sum over the components
+    /// taken in logarithms: the density's terms are `ln wᵢ + ln fᵢ`, the
+    /// tail's `ln wᵢ + ln fᵢ + ln rᵢ` with the component's own ratio `rᵢ`
+    /// (or `ln wᵢ + ln Fᵢ` where its density is zero), each sum a
+    /// log-sum-exp. Exact to a few units in `|ln f|` relative, however far
+    /// the tails; the limits where the density is zero are `ratio`'s.
+    fn scaled_ratio(&self, z: f64, lower: bool) -> f64 {
+        let (mut num, mut den) = (LogSum::EMPTY, LogSum::EMPTY);
+        for (w, d, a, b) in self.parts() {
+            let lw = w.ln();
+            let counts = a <= z && (z < b || (z == b && b == self.hi));
+            let lf = if counts {
+                lw + d.ln_pdf(z)
+            } else {
+                f64::NEG_INFINITY
+            };
+            den.add(lf);
+            let (whole, none) = if lower {
+                (z >= b, z <= a)
+            } else {
+                (z <= a, z >= b)
+            };
+            if whole {
+                num.add(lw);
+            } else if !none {
+                let r = if lower {
+                    d.cdf_pdf_ratio(z)
+                } else {
+                    d.sf_pdf_ratio(z)
+                };
+                if lf > f64::NEG_INFINITY && r.is_finite() {
+                    num.add(lf + r.ln());
+                } else {
+                    num.add(lw + if lower { d.cdf(z) } else { d.sf(z) }.ln());
+                }
+            }
+        }
+        if den.max == f64::NEG_INFINITY {
+            ratio(num.exp(), 0.0)
+        } else {
+            (num.ln() - den.ln()).exp()
+        }
+    }
+}
+
+/// A running `ln Σ exp(xᵢ)`: the largest term and the sum of the others'
+/// `exp(xᵢ − max)`, so no term overflows or underflows on its own.
+#[derive(Clone, Copy)]
+struct LogSum {
+    max: f64,
+    sum: f64,
+}
+
+impl LogSum {
+    const EMPTY: LogSum = LogSum {
+        max: f64::NEG_INFINITY,
+        sum: 0.0,
+    };
+
+    fn add(&mut self, x: f64) {
+        if x == f64::NEG_INFINITY || x.is_nan() {
+            return;
+        }
+        if x > self.max {
+            self.sum = self.sum * (self.max - x).exp() + 1.0;
+            self.max = x;
+        } else {
+            self.sum += (x - self.max).exp();
+        }
+    }
+
+    fn ln(&self) -> f64 {
+        self.max + self.sum.ln()
+    }
+
+    fn exp(&self) -> f64 {
+        if self.max == f64::NEG_INFINITY {
+            0.0
+        } else {
+            self.ln().exp()
+        }
+    }
 }
 
 impl EndowmentDistribution for Mixture {
@@ -394,22 +484,48 @@ impl EndowmentDistribution for Mixture {
                     d.sf_pdf_ratio(z)
                 }
             }
+            None if f < SCALED_BELOW => self.scaled_ratio(z, lower),
             None => ratio(if lower { cdf.min(1.0) } else { sf.min(1.0) }, f),
         };
         (f, r, sf.min(1.0))
     }
 
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
-        match self.sole(z, true) {
-            Some(d) => d.cdf_pdf_ratio(z),
-            _ => ratio(self.cdf(z), self.pdf(z)),
+        if let Some(d) = self.sole(z, true) {
+            return d.cdf_pdf_ratio(z);
+        }
+        let f = self.pdf(z);
+        if f < SCALED_BELOW {
+            self.scaled_ratio(z, true)
+        } else {
+            ratio(self.cdf(z), f)
         }
     }
 
     fn sf_pdf_ratio(&self, z: f64) -> f64 {
-        match self.sole(z, false) {
-            Some(d) => d.sf_pdf_ratio(z),
-            _ => ratio(self.sf(z), self.pdf(z)),
+        if let Some(d) = self.sole(z, false) {
+            return d.sf_pdf_ratio(z);
         }
+        let f = self.pdf(z);
+        if f < SCALED_BELOW {
+            self.scaled_ratio(z, false)
+        } else {
+            ratio(self.sf(z), f)
+        }
+    }
+
+    /// `ln Σ wᵢ fᵢ`, summed in logarithms so that it stays finite where
+    /// every component's density underflows.
+    fn ln_pdf(&self, z: f64) -> f64 {
+        if z.is_nan() {
+            return f64::NAN;
+        }
+        let mut s = LogSum::EMPTY;
+        for (w, d, a, b) in self.parts() {
+            if a <= z && (z < b || (z == b && b == self.hi)) {
+                s.add(w.ln() + d.ln_pdf(z));
+            }
+        }
+        s.ln()
     }
 }

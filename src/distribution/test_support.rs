@@ -94,6 +94,9 @@ impl<D: EndowmentDistribution> EndowmentDistribution for Instrumented<D> {
     fn pdf_log_derivative(&self, z: f64) -> f64 {
         self.inner.pdf_log_derivative(z)
     }
+    fn ln_pdf(&self, z: f64) -> f64 {
+        self.inner.ln_pdf(z)
+    }
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
         self.ratios.fetch_add(1, Relaxed);
         self.ratio(self.inner.cdf_pdf_ratio(z))

@@ -364,6 +364,17 @@ impl EndowmentDistribution for TruncatedNormal {
         }
     }
 
+    /// `−(t² − c²)/2 − ln(σ · scaled mass)` at the standardised point `t`
+    /// (`c` the standardised mode), finite however far the tail.
+    fn ln_pdf(&self, z: f64) -> f64 {
+        if z >= self.lo && z <= self.hi {
+            let t = self.point(z).t;
+            -0.5 * (t - self.mode) * (t + self.mode) - (self.sigma * self.scaled_mass).ln()
+        } else {
+            f64::NEG_INFINITY
+        }
+    }
+
     fn pdf_log_derivative(&self, z: f64) -> f64 {
         if z > self.lo && z < self.hi {
             -self.point(z).t / self.sigma

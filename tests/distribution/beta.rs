@@ -649,3 +649,31 @@ fn condition2_and_validate_pass() {
         );
     }
 }
+
+/// `ln_pdf` is the logarithm of the density where that is a normal double,
+/// and stays finite where the density underflows (shape 200, a hair from
+/// the upper end): there it is `(a − 1) ln x + (b − 1) ln(1 − x) − ln B(a, b)
+/// − ln(width)`, with `ln B(2, 200) = −ln(200 · 201)`.
+#[test]
+fn ln_pdf_is_finite_where_the_density_underflows() {
+    use exchange_design::distribution::{Beta, EndowmentDistribution};
+    let d = Beta::new(2.0, 200.0, 0.0, 2.0).unwrap();
+    for z in [0.01, 0.1, 0.5] {
+        let (f, lf) = (d.pdf(z), d.ln_pdf(z));
+        assert!(
+            (lf - f.ln()).abs() <= 1e-13 * f.ln().abs().max(1.0),
+            "{z}: {lf} vs {}",
+            f.ln()
+        );
+    }
+    let z = 1.99;
+    let (x, y): (f64, f64) = (z / 2.0, 1.0 - z / 2.0);
+    let exact = x.ln() + 199.0 * y.ln() + (200.0f64 * 201.0).ln() - 2.0f64.ln();
+    assert_eq!(d.pdf(z), 0.0);
+    assert!(
+        (d.ln_pdf(z) - exact).abs() <= 1e-12 * exact.abs(),
+        "{} vs {exact}",
+        d.ln_pdf(z)
+    );
+    assert_eq!(d.ln_pdf(2.5), f64::NEG_INFINITY);
+}

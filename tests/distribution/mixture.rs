@@ -268,3 +268,58 @@ fn density_and_ratio_agrees_with_the_separate_functions() {
         }
     }
 }
+
+/// Far in the tails every component's density underflows (below about
+/// 1e-308 at 38 standard deviations, to zero at 45), and sums of such
+/// numbers keep few digits; the mixture's hazard ratios add its components
+/// in logarithms there. Two copies of one normal must give that normal's
+/// own ratio (its Mills ratio, a different algorithm); two normals 0.1 σ
+/// apart give `(r₁ + q r₂)/(1 + q)` with `q = (w₂/w₁) e^{−(t₂² − t₁²)/2}`.
+#[test]
+fn hazard_ratios_stay_exact_where_every_density_underflows() {
+    let normal = |mu: f64| -> Arc<dyn EndowmentDistribution> {
+        Arc::new(TruncatedNormal::new(mu, 0.01, -1.0, 1.0).unwrap())
+    };
+    let twins = Mixture::new(vec![(0.3, normal(0.0)), (0.7, normal(0.0))]).unwrap();
+    let one = TruncatedNormal::new(0.0, 0.01, -1.0, 1.0).unwrap();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs();
+    for z in [0.38, 0.41, 0.45, 0.6, 0.9] {
+        assert!(
+            close(twins.cdf_pdf_ratio(-z), one.cdf_pdf_ratio(-z)),
+            "F/f at {}: {} vs {}",
+            -z,
+            twins.cdf_pdf_ratio(-z),
+            one.cdf_pdf_ratio(-z)
+        );
+        assert!(
+            close(twins.sf_pdf_ratio(z), one.sf_pdf_ratio(z)),
+            "(1 − F)/f at {z}"
+        );
+        assert!(close(twins.ln_pdf(z), one.ln_pdf(z)), "ln f at {z}");
+        // The density itself underflows from about 38.6 σ on.
+        if z >= 0.45 {
+            assert_eq!(twins.pdf(z), 0.0);
+        }
+    }
+    let pair = Mixture::new(vec![(1.0, normal(0.0)), (2.0, normal(0.001))]).unwrap();
+    let (first, second) = (
+        TruncatedNormal::new(0.0, 0.01, -1.0, 1.0).unwrap(),
+        TruncatedNormal::new(0.001, 0.01, -1.0, 1.0).unwrap(),
+    );
+    for z in [-0.39, -0.42, -0.5] {
+        let (t1, t2): (f64, f64) = (z / 0.01, (z - 0.001) / 0.01);
+        let q = 2.0 * (-0.5 * (t2 * t2 - t1 * t1)).exp();
+        let expected = (first.cdf_pdf_ratio(z) + q * second.cdf_pdf_ratio(z)) / (1.0 + q);
+        assert!(
+            close(pair.cdf_pdf_ratio(z), expected),
+            "F/f at {z}: {} vs {expected}",
+            pair.cdf_pdf_ratio(z)
+        );
+        let (_, r, _) =
+            pair.density_and_ratio(z, exchange_design::distribution::HazardRatio::CdfOverPdf);
+        assert!(
+            close(r, expected),
+            "density_and_ratio at {z}: {r} vs {expected}"
+        );
+    }
+}
