@@ -1478,3 +1478,68 @@ fn the_lowest_type_gain_agrees_with_the_envelope_condition_after_a_jump() {
         );
     }
 }
+
+/// Revenue at weights from 0 up: it must not decrease as the weight on it
+/// grows (the optimum at `β` maximises revenue plus `(1 − β)/β` times the
+/// efficiency, so a larger `β` cannot earn less), and the solve at `α = 0`
+/// must succeed with Lemma 1 holding.
+fn revenue_does_not_fall_from_zero_weight(spec: &str, weights: &[f64]) -> Vec<f64> {
+    let (market, alpha) = spec_market(spec);
+    let at =
+        |b: f64| OptimalMechanism::solve_unconstrained(&market, b, &Default::default()).unwrap();
+    let revenues: Vec<f64> = weights.iter().map(|&b| at(b).revenue()).collect();
+    for (w, r) in weights.windows(2).zip(revenues.windows(2)) {
+        assert!(
+            r[1] >= r[0] - 1e-12,
+            "revenue falls from {} at beta = {:e} to {} at {:e}",
+            r[0],
+            w[0],
+            r[1],
+            w[1]
+        );
+    }
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    revenues
+}
+
+/// Market 10473 of `ironing_search ordinary 20000 31`: one class whose
+/// density is exactly zero (in `f64`) on a stretch of 0.067 between a
+/// triangle's end and a normal component 38 σ away, with a cell of 42
+/// subnormal quanta of mass beside the zeros. The lower type must pool the
+/// gap with the types above it at every positive weight (its raw type
+/// there is `+∞`) and at `β = 0` as the limit `β → 0⁺`. The hull took the
+/// rise over the gap for rounding, pooled the gap with the types below at
+/// `β ≤ 1e-305` and with those above at `β ≥ 1e-304`: revenue jumped from
+/// −4.79e-4 to +4.79e-4 and the budget search found no weight that breaks
+/// even. Revenue is now the same from 0 to 1e-100 (the weights move types
+/// without probability only).
+#[test]
+fn a_gap_beside_a_few_subnormal_quanta_pools_the_same_way_at_every_weight() {
+    let weights = [0.0, 5e-324, 1e-310, 1e-305, 1e-304, 1e-300, 1e-100];
+    let r = revenue_does_not_fall_from_zero_weight(SPEC_10473, &weights);
+    for v in &r {
+        assert!((v - r[0]).abs() <= 1e-12, "{r:?}");
+    }
+}
+
+/// Market 270 of `ironing_search ordinary 20000 23`: a normal's upper tail
+/// (σ = 0.0014) falls from 1e-127 to exactly 0 inside one cell of the
+/// mesh, followed by 0.05 of exact zeros before a uniform component. At
+/// `β = 0` that cell counted as certified (the types are the identity where
+/// there is probability), so the zeros inside it kept the raw type, while
+/// at any positive weight they are pooled with the types above: revenue
+/// jumped from −2.2e-4 at `β = 0` to 8.8e-3 at `β = 5e-324`, and the
+/// budget search found no weight that breaks even.
+#[test]
+fn zeros_inside_a_cell_at_zero_weight_are_pooled_as_at_any_positive_weight() {
+    let r =
+        revenue_does_not_fall_from_zero_weight(SPEC_270, &[0.0, 5e-324, 1e-300, 1e-250, 1e-100]);
+    // Positive at zero weight, so the budget does not bind at α = 0.
+    assert!(r[0] > 0.0, "{r:?}");
+}
+
+const SPEC_10473: &str = r#"{"alpha":0.0,"traders":[{"kappa":0.3081941448838673,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.8394215085006365,"distribution":{"family":"mixture","components":[{"weight":0.9569093773447166,"distribution":{"family":"truncated_normal","mu":0.6016064110218433,"sigma":0.003021886376531074,"lo":0.598710975645395,"hi":0.6559528121793032}},{"weight":0.2886437829637384,"distribution":{"family":"beta","a":1.1825896074687363,"b":2.1595630740231453,"lo":0.5586094733397825,"hi":0.6483162060056237}},{"weight":0.6967031212796841,"distribution":{"family":"piecewise_linear","z":[0.625836416677618,0.6339758177652136,0.6485338240852838,0.6595232894635226,0.6618056297768481,0.6681430058060072,0.6710439021478537,0.6790779609696895,0.6875838545549016,0.69424244620264,0.704975830271534,0.7127047368399595,0.7153793553614051,0.7186362259847694],"density":[0.0,0.02899662735851235,0.014971935133753812,1.0235338684340909,1.8127301235095261,0.7490212981191448,0.010899219887011778,1.148079712200771,1.0812527031256,0.1710086973024814,0.0029655217899935507,0.11764552352984047,1.3883937978387118,0.003182848259961076]}},{"weight":0.05562821516993038,"distribution":{"family":"truncated_normal","mu":0.5525252713078601,"sigma":0.012626490659216234,"lo":0.4997219765814755,"hi":0.5586094733397825}}]}},{"weight":0.0041727206461987555,"distribution":{"family":"truncated_normal","mu":0.5744271996949475,"sigma":0.0019550543301619823,"lo":0.4322646719939423,"hi":0.8846051646722317}},{"weight":0.9240968915323076,"distribution":{"family":"truncated_normal","mu":0.549905689871157,"sigma":0.02503293982662762,"lo":0.5223881296315518,"hi":0.5496176573073922}},{"weight":0.05922983278487678,"distribution":{"family":"triangular","lo":0.34129288974289346,"mode":0.34129288974289346,"hi":0.4322646719939423}}]}}]}"#;
+
+const SPEC_270: &str = r#"{"alpha":0.0,"traders":[{"kappa":0.554154017921101,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.7031916541392411,"distribution":{"family":"truncated_normal","mu":-0.6531119403382228,"sigma":0.05198406452795122,"lo":-0.8605722146118938,"hi":-0.48254586707754016}},{"weight":0.39849321359710504,"distribution":{"family":"truncated_normal","mu":-0.4475597311857371,"sigma":0.0001102438885089173,"lo":-0.48254586707754016,"hi":-0.4482923220928806}},{"weight":0.4375187094382197,"distribution":{"family":"truncated_normal","mu":-0.4829441039557154,"sigma":0.0014277906501408576,"lo":-0.5593535599441245,"hi":-0.1568552958811968}},{"weight":0.48477918512821455,"distribution":{"family":"beta","a":1.0,"b":1.0,"lo":-0.3442374184056666,"hi":-0.0455807107499564}}]}},{"kappa":0.23563599458115328,"count":2,"distribution":{"family":"piecewise_linear","z":[-1.077331121972866,-0.9839424447708798,-0.7536112723404039,-0.6205910610073269,-0.3470663314199398,-0.05415474506128648,-0.011512464743931972,0.12542959960816646,0.43384299502825496,0.5426203300772396],"density":[0.004177057271260045,0.4419094819620537,0.6137311869731068,0.0049029393447247655,0.026791083778796323,0.0022496769436273416,0.009211077685389769,1.567434285264153,0.0035142911662981086,1.0365818250307157]}},{"kappa":2.019061232426486,"count":5,"distribution":{"family":"triangular","lo":-0.3578220616466888,"mode":-0.19128170869291367,"hi":-0.08040389538742104}},{"kappa":2.4054038681248815,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.021312075235942776,"distribution":{"family":"truncated_normal","mu":0.21314926802247022,"sigma":0.005812911823719912,"lo":0.019988576830775096,"hi":0.4364517124007203}},{"weight":0.34222073049684687,"distribution":{"family":"mixture","components":[{"weight":0.23962335183155786,"distribution":{"family":"triangular","lo":-0.15546711775842728,"mode":-0.1127668076421458,"hi":-0.09804695278310613}},{"weight":0.6574676255648033,"distribution":{"family":"uniform","lo":-0.26840649175130893,"hi":-0.12149005572861077}}]}}]}}]}"#;

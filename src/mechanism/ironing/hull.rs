@@ -20,6 +20,9 @@ pub(super) struct Profile {
     dc: Vec<f64>,
     u: Vec<f64>,
     c: Vec<f64>,
+    /// Per cell, the coefficient of `β` in `dc` (the sign of the limit
+    /// `β → 0⁺`): empty when not given.
+    dt: Vec<f64>,
 }
 
 impl Profile {
@@ -36,7 +39,33 @@ impl Profile {
             u.push(su);
             c.push(sc);
         }
-        Self { du, dc, u, c }
+        Self {
+            du,
+            dc,
+            u,
+            c,
+            dt: Vec::new(),
+        }
+    }
+
+    /// The profile with, per cell, the coefficient `dt` of the weight `β`
+    /// in its increment: `∫ F dz` for the lower type, `−∫ (1 − F) dz` for
+    /// the upper one. It breaks ties the increments cannot resolve, as the
+    /// limit `β → 0⁺` does (see [`lower_hull`]).
+    pub fn with_weight_part(mut self, dt: Vec<f64>) -> Self {
+        debug_assert_eq!(dt.len(), self.du.len());
+        self.dt = dt;
+        self
+    }
+
+    /// The slope of the weight's part over the span from `i` to `j > i`
+    /// (0 when not given).
+    fn weight_slope(&self, i: usize, j: usize, du: f64) -> f64 {
+        if self.dt.is_empty() {
+            0.0
+        } else {
+            self.dt[i..j].iter().sum::<f64>() / du
+        }
     }
 
     /// Number of points (cells + 1).
@@ -90,11 +119,23 @@ impl Profile {
 /// The indices of the points on the lower convex hull of the profile's
 /// points, in order. Of points with equal `u` (a stretch of the support
 /// without probability) only the lowest can be a vertex, the last of equals
-/// if `ties_to_later`, else the first; points on a hull edge (collinear
-/// within rounding) are not vertices.
+/// if `ties_to_later`, else the first; points on a hull edge are not
+/// vertices.
+///
+/// Each slope is known within bounds ([`slope_bounds`]). Where the bounds
+/// of two neighbouring spans overlap, the increments cannot tell whether
+/// the middle point is a vertex, and the weight's part of the increments
+/// decides (the slopes of [`Profile::with_weight_part`]'s `dt`; without
+/// them the point is dropped). That is the limit `β → 0⁺`, and it is what
+/// decides beside a stretch of a few subnormal quanta of mass: there the
+/// mass, and so the slope, is unknown, while the weight's part, `β ∫ F dz`
+/// for the lower type over a stretch of positive width, is a rise the hull
+/// must see however small `β` is, including 0. Taken as noise it let a
+/// gap's types pool with those below them at `β ≤ 1e-305` and with those
+/// above at `β ≥ 1e-304`, and revenue jumped between
+/// (`ironing_search ordinary 20000 31`, market 10473).
 pub(super) fn lower_hull(p: &Profile, ties_to_later: bool) -> Vec<usize> {
     let mut hull: Vec<usize> = Vec::with_capacity(p.len());
-    let size = p.size();
     for k in 0..p.len() {
         if let Some(&last) = hull.last() {
             let (du, dc) = p.span(last, k);
@@ -114,20 +155,19 @@ pub(super) fn lower_hull(p: &Profile, ties_to_later: bool) -> Vec<usize> {
             // `Δu_ij Δc_jk − Δc_ij Δu_jk`: where a stretch holds almost no
             // probability, `Δu` may be 1e-260 beside 1e-7, and the product
             // underflows to 0, which would drop a true vertex.) Both `Δu`
-            // are positive: equal `u` were settled above. Slopes that differ
-            // by less than their resolution are equal (see
-            // [`slope_resolution`]).
+            // are positive: equal `u` were settled above. Slopes whose
+            // bounds overlap are told apart by the weight's part.
             let (a, b) = (p.span(i, j), p.span(j, k));
-            let (sa, sb) = (a.1 / a.0, b.1 / b.0);
-            // An infinite slope (a rise over a subnormal mass) is compared
-            // as it is.
-            let scale = sa.abs().max(sb.abs()).max(size);
-            let tol = if scale.is_finite() {
-                slope_resolution(a.0, scale) + slope_resolution(b.0, scale)
+            let (a_lo, a_hi) = slope_bounds(a.0, a.1);
+            let (b_lo, b_hi) = slope_bounds(b.0, b.1);
+            let drop = if b_hi <= a_lo {
+                true
+            } else if b_lo > a_hi {
+                false
             } else {
-                0.0
+                p.weight_slope(j, k, b.0) <= p.weight_slope(i, j, a.0)
             };
-            if sb <= sa + tol {
+            if drop {
                 hull.pop();
             } else {
                 break;
@@ -138,25 +178,58 @@ pub(super) fn lower_hull(p: &Profile, ties_to_later: bool) -> Vec<usize> {
     hull
 }
 
-/// How far the slope `Δc/Δu` of a span of mass `du` can be off, for slopes
-/// of magnitude up to `scale`, from the absolute resolution of its
-/// increments alone: a mass or increment below the smallest normal double
+/// How many of the smallest subnormal doubles an increment of the profile
+/// is taken as known to (see [`slope_bounds`]).
+const RESOLUTION_QUANTA: f64 = 64.0;
+
+/// Bounds on the slope `Δc/Δu` of a span from the absolute resolution of
+/// its increments alone: a mass or increment below the smallest normal double
 /// (2.2e-308) is subnormal, a multiple of the smallest one (4.9e-324), with
 /// fewer significant bits the smaller it is (1e-320 has about 11), and the
 /// tails and densities it comes from have underflowed to that quantum too.
-/// An increment is taken as known to 64 quanta, the slope to that divided
-/// by `du`, times the slopes' size. Far in a tail that underflows at the
+/// Each increment is taken as known to [`RESOLUTION_QUANTA`] quanta, and the
+/// bounds are the extreme ratios over those ranges (unbounded on a side
+/// where the mass could be 0). Far in a tail that underflows at the
 /// type's own end (`H` near the support's upper end), slopes over masses
 /// of 1e-320 differ in their fourth digit by rounding alone, and taken as
 /// vertices they cut the tail into pools and raw stretches whose raw type
 /// cannot be evaluated (`ironing_search ordinary 20000 11`, market 158: the
 /// interim allocation rose). Above 1e-300 the resolution is below 1e-20 of
-/// the scale, so true vertices there are kept: a pool that starts in a
+/// the slope, so true vertices there are kept: a pool that starts in a
 /// tail of 1e-290 below a jump of the density (`ordinary 20000 11`, market
 /// 10185) needs vertices over masses near 1e-300, which a resolution of
 /// `f64::MIN_POSITIVE / du` (tried first) dropped.
-fn slope_resolution(du: f64, scale: f64) -> f64 {
-    64.0 * f64::from_bits(1) / du * scale
+fn slope_bounds(du: f64, dc: f64) -> (f64, f64) {
+    let e = RESOLUTION_QUANTA * f64::from_bits(1);
+    let (c_lo, c_hi) = (dc - e, dc + e);
+    let (u_lo, u_hi) = (du - e, du + e);
+    if u_lo <= 0.0 {
+        (
+            if c_lo >= 0.0 {
+                c_lo / u_hi
+            } else {
+                f64::NEG_INFINITY
+            },
+            if c_hi <= 0.0 {
+                c_hi / u_hi
+            } else {
+                f64::INFINITY
+            },
+        )
+    } else {
+        (
+            if c_lo >= 0.0 {
+                c_lo / u_hi
+            } else {
+                c_lo / u_lo
+            },
+            if c_hi >= 0.0 {
+                c_hi / u_lo
+            } else {
+                c_hi / u_hi
+            },
+        )
+    }
 }
 
 /// What is known of the curve on one cell `[u_a, u_b]` (of width `du` in

@@ -326,6 +326,7 @@ const INCREMENT_REL: f64 = 1e-9;
 fn profile(mesh: &mut Mesh<'_>, t: &SideType<'_>) -> Profile {
     let n = mesh.nodes.len();
     let (mut du_all, mut dc_all) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut dt_all = Vec::with_capacity(n);
     let mut closed_prev = t.cumulative(&mesh.nodes[0]);
     for k in 0..n - 1 {
         let (a, b) = (mesh.nodes[k], mesh.nodes[k + 1]);
@@ -383,9 +384,18 @@ fn profile(mesh: &mut Mesh<'_>, t: &SideType<'_>) -> Profile {
         }
         du_all.push(du);
         dc_all.push(dc);
+        // The weight's part of the increment, by the trapezoid (its sign
+        // and size are what the hull's ties need).
+        dt_all.push(
+            (b.z - a.z)
+                * match t.side {
+                    Side::Lower => 0.5 * (a.cdf + b.cdf),
+                    Side::Upper => -0.5 * (a.sf + b.sf),
+                },
+        );
         closed_prev = closed;
     }
-    Profile::new(du_all, dc_all)
+    Profile::new(du_all, dc_all).with_weight_part(dt_all)
 }
 
 /// Rounds of joining raw stretches to pools (each extension moves a level
