@@ -383,6 +383,8 @@ fn deploy(spec: &Spec, o: &DeployOptions) -> Result<(), String> {
         .clone()
         .or_else(|| given.as_ref().map(|b| b.percentiles.clone()))
         .unwrap_or_else(|| vec![5.0, 50.0, 95.0]);
+    // The options' documented defaults where neither the command line nor
+    // the spec gives one (not fallbacks from a failure).
     spec.bootstrap = Some(BootstrapSpec {
         replicates: o
             .replicates
@@ -467,6 +469,7 @@ fn write_outputs(
     let path = dir.join("report.json");
     let file = std::fs::File::create(&path).map_err(|e| at(&path, &e))?;
     json::write_pretty(std::io::BufWriter::new(file), report).map_err(|e| at(&path, &e))?;
+    // The options' documented defaults (21 × 21 grid), not fallbacks.
     let (prices, quantities) = (o.prices.unwrap_or(21), o.quantities.unwrap_or(21));
     for k in 0..report.classes.len() {
         let table = FeeTable::automatic(design.side_payments(), k, prices, quantities)

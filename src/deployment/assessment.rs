@@ -62,7 +62,11 @@ use crate::distribution::{breakpoints, validate, EndowmentDistribution};
 use crate::implementation::{ClassSidePayment, SidePayments};
 use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
-use crate::numerics::{brent, integrate_pieces, integrate_vec, parallel, Tolerances};
+use crate::numerics::{
+    brent, integrate_pieces_checked, integrate_vec_checked, parallel, Integral, NumericalError,
+    Tolerances,
+};
+use std::cell::Cell;
 use std::sync::Arc;
 
 /// Gains above `−GAIN_TOLERANCE · width²/κ` (the scale of a utility gain)
@@ -169,7 +173,10 @@ impl Design {
     /// [`DeploymentError::InvalidTruth`] for a distribution that fails
     /// [`validate`], [`DeploymentError::OutsideDesignSupport`] for a truth
     /// with types outside the design's support,
-    /// [`DeploymentError::NonFinite`] for a result that is not finite.
+    /// [`DeploymentError::NonFinite`] for a result that is not finite,
+    /// [`DeploymentError::Quadrature`] for a moment of the designed virtual
+    /// value under the truth (or its integral between two types) that the
+    /// adaptive quadrature cannot bring to `Tolerances::quad_rel`.
     ///
     /// # Example
     /// See [`Design`].
@@ -231,7 +238,11 @@ impl Design {
             self.rules.classes().iter().zip(truth).collect();
         let moments: Vec<TruthMoments> = parallel::map_each(&pairs, |(rule, g)| {
             TruthMoments::of(rule.virtual_value(), g.as_ref(), &tol)
-        });
+        })
+        .into_iter()
+        .enumerate()
+        .map(|(class, m)| m.map_err(|source| DeploymentError::Quadrature { class, source }))
+        .collect::<Result<_, _>>()?;
         // Aggregate over all traders, in class order.
         let (mut sum_mean, mut sum_var) = (0.0, 0.0);
         for (rule, m) in self.rules.classes().iter().zip(&moments) {
@@ -247,7 +258,9 @@ impl Design {
             .zip(&moments)
             .zip(truth)
             .zip(fees)
-            .map(|(((rule, m), g), &tau)| GainCurve {
+            .enumerate()
+            .map(|(class, (((rule, m), g), &tau))| GainCurve {
+                class,
                 vv: rule.virtual_value().clone(),
                 truth: Arc::clone(g),
                 kappa: rule.kappa(),
@@ -266,7 +279,8 @@ impl Design {
             .into_iter()
             .zip(&moments)
             .zip(self.rules.classes())
-            .map(|((curve, m), rule)| ClassAssessment::new(curve, m, rule.count()))
+            .enumerate()
+            .map(|(class, ((curve, m), rule))| ClassAssessment::new(class, curve, m, rule.count()))
             .collect::<Result<_, _>>()?;
         Assessment::from_classes(alpha, classes)
     }
@@ -307,10 +321,11 @@ impl Assessment {
             .classes
             .iter()
             .zip(fees)
-            .map(|(c, &tau)| {
+            .enumerate()
+            .map(|(class, (c, &tau))| {
                 let mut curve = c.curve.clone();
                 curve.tau = tau;
-                ClassAssessment::new(curve, &c.moments, c.count)
+                ClassAssessment::new(class, curve, &c.moments, c.count)
             })
             .collect::<Result<_, _>>()?;
         Assessment::from_classes(self.alpha, classes)
@@ -362,7 +377,15 @@ struct TruthMoments {
 }
 
 impl TruthMoments {
-    fn of(vv: &VirtualValue, g: &dyn EndowmentDistribution, tol: &Tolerances) -> Self {
+    /// The moments, or the typed error of a quadrature short of
+    /// `quad_rel`: they become the assessment's revenue, efficiency, mean
+    /// gains and fees, numbers the report gives as accurate, and an
+    /// assessment has no status to carry a lesser accuracy in.
+    fn of(
+        vv: &VirtualValue,
+        g: &dyn EndowmentDistribution,
+        tol: &Tolerances,
+    ) -> Result<Self, NumericalError> {
         let f = vv.distribution();
         let (glo, ghi) = g.support();
         let (za, zb) = vv.binding_interval();
@@ -378,9 +401,9 @@ impl TruthMoments {
         );
         pts.sort_by(f64::total_cmp);
         pts.dedup();
-        let mut acc = [0.0; 6];
+        let mut total = Integral::ZERO;
         for w in pts.windows(2) {
-            let r = integrate_vec(
+            let r = integrate_vec_checked(
                 |z| {
                     let v = vv.value(z);
                     let dens = g.pdf(z);
@@ -397,19 +420,23 @@ impl TruthMoments {
                 w[1],
                 tol,
             );
-            for (a, b) in acc.iter_mut().zip(r) {
-                *a += b;
-            }
+            // Judged against the whole integrals' scales, as
+            // `integrate_pieces_checked` does.
+            total = total.join(r);
         }
-        Self {
+        let acc = total.values_within(
+            "a moment of the designed virtual value under the truth",
+            tol.quad_rel,
+        )?;
+        Ok(Self {
             mean_v: acc[0],
             second_v: acc[1],
             zv: acc[2],
             mean_z: acc[3],
             second_z: acc[4],
             // Below the truth's support 1 − G = 1.
-            int_v_sf: vv.integral(glo) + acc[5],
-        }
+            int_v_sf: vv.checked_integral(glo)? + acc[5],
+        })
     }
 
     fn var_v(&self) -> f64 {
@@ -436,6 +463,7 @@ impl TruthMoments {
 /// ```
 #[derive(Debug, Clone)]
 pub struct GainCurve {
+    class: usize,
     vv: VirtualValue,
     truth: Arc<dyn EndowmentDistribution>,
     kappa: f64,
@@ -454,7 +482,9 @@ impl GainCurve {
     ///
     /// # Errors
     /// [`DeploymentError::TypeOutsideSupport`] for a type that is not finite or
-    /// lies outside the design's support (such a type has no best response).
+    /// lies outside the design's support (such a type has no best response);
+    /// [`DeploymentError::Quadrature`] when the integral of `V` behind the
+    /// gain cannot reach `Tolerances::quad_rel`.
     ///
     /// # Example
     /// See [`GainCurve`].
@@ -463,7 +493,11 @@ impl GainCurve {
         if !(z.is_finite() && (lo..=hi).contains(&z)) {
             return Err(DeploymentError::TypeOutsideSupport { z, lo, hi });
         }
-        Ok(self.gain_unchecked(z))
+        self.gain_unchecked(z)
+            .map_err(|source| DeploymentError::Quadrature {
+                class: self.class,
+                source,
+            })
     }
 
     /// The truth's support, where the gain is assessed.
@@ -529,8 +563,8 @@ impl GainCurve {
         (0.5 * self.k_total * v * v - j) * self.k_others / (self.kappa * self.k_total)
     }
 
-    fn gain_unchecked(&self, z: f64) -> f64 {
-        self.gain_with_integral(z, self.vv.integral(z))
+    fn gain_unchecked(&self, z: f64) -> Result<f64, NumericalError> {
+        Ok(self.gain_with_integral(z, self.vv.checked_integral(z)?))
     }
 
     /// `gain_i(z)` given `∫_{lo}^{z} V` (`integral`).
@@ -540,8 +574,10 @@ impl GainCurve {
     }
 
     /// `∫_a^b V` by quadrature split at the kinks of the design's density
-    /// and of `V` (the binding interval's ends and the ironed intervals').
-    fn integral_between(&self, a: f64, b: f64) -> f64 {
+    /// and of `V` (the binding interval's ends and the ironed intervals'),
+    /// or the typed error of a quadrature short of `quad_rel` (it sets the
+    /// ends of the set of types that stay away, reported as accurate).
+    fn integral_between(&self, a: f64, b: f64) -> Result<f64, NumericalError> {
         let (lo, hi) = (a.min(b), a.max(b));
         let (za, zb) = self.vv.binding_interval();
         let mut pts = breakpoints(self.vv.distribution(), lo, hi);
@@ -558,12 +594,18 @@ impl GainCurve {
         );
         pts.sort_by(f64::total_cmp);
         pts.dedup();
-        let v = integrate_pieces(|s| self.vv.value(s), &pts);
-        if a <= b {
-            v
-        } else {
-            -v
-        }
+        let tol = Tolerances::DEFAULT;
+        let r = integrate_pieces_checked(|s| self.vv.value(s), &pts, &tol);
+        // The step is added to `∫_lo^a V`, so it needs `quad_rel` of the
+        // whole `∫ |V|` over the design's support (`V` is monotone, so at
+        // most the width times its larger end), not of itself: the root
+        // search takes steps a few floats wide, whose own integral is
+        // 1e-17 and whose estimate is rounding.
+        let (flo, fhi) = self.vv.distribution().support();
+        let whole = (fhi - flo) * self.vv.value(flo).abs().max(self.vv.value(fhi).abs());
+        let needed = tol.quad_rel * (whole / r.scale[0]).max(1.0);
+        let v = r.within("the designed virtual value between two types", needed)?;
+        Ok(if a <= b { v } else { -v })
     }
 
     /// `E_G[payment]`, `E_G[gain]` and `E_G[(Z + X)²]/(2κ)` of one trader.
@@ -615,7 +657,13 @@ pub struct ClassAssessment {
 }
 
 impl ClassAssessment {
-    fn new(curve: GainCurve, m: &TruthMoments, count: u64) -> Result<Self, DeploymentError> {
+    fn new(
+        class: usize,
+        curve: GainCurve,
+        m: &TruthMoments,
+        count: u64,
+    ) -> Result<Self, DeploymentError> {
+        let quadrature = |source| DeploymentError::Quadrature { class, source };
         let (glo, ghi) = curve.truth.support();
         let (flo, fhi) = curve.vv.distribution().support();
         // The gain is convex, smallest where V(z) equals this level.
@@ -634,7 +682,7 @@ impl ClassAssessment {
                 })?
                 .clamp(glo, ghi)
         };
-        let at_star = curve.vv.integral(z_star);
+        let at_star = curve.vv.checked_integral(z_star).map_err(quadrature)?;
         let min_gain = curve.gain_with_integral(z_star, at_star);
         let scale = (fhi - flo).powi(2) / curve.kappa;
         let threshold = -GAIN_TOLERANCE * scale;
@@ -644,16 +692,29 @@ impl ClassAssessment {
             // `∫_{lo}^{z} V` is carried from the last point evaluated
             // (starting at z*), so the root search integrates over the
             // distance it moves rather than from the support's end each time.
-            let g = |z: f64, anchor: &mut (f64, f64)| {
-                let integral = anchor.1 + curve.integral_between(anchor.0, z);
-                *anchor = (z, integral);
-                curve.gain_with_integral(z, integral) - threshold
+            // An integral short of its accuracy stops the root search (NaN,
+            // as `brent` documents) and is reported as itself.
+            let shortfall: Cell<Option<NumericalError>> = Cell::new(None);
+            let g = |z: f64, anchor: &mut (f64, f64)| match curve.integral_between(anchor.0, z) {
+                Ok(step) => {
+                    let integral = anchor.1 + step;
+                    *anchor = (z, integral);
+                    curve.gain_with_integral(z, integral) - threshold
+                }
+                Err(e) => {
+                    let first = shortfall.take().or(Some(e));
+                    shortfall.set(first);
+                    f64::NAN
+                }
             };
             let root = |a: f64, b: f64| {
                 let mut anchor = (z_star, at_star);
                 brent(|z| g(z, &mut anchor), a, b, rel, fhi - flo).map_err(|_| {
-                    DeploymentError::NonFinite {
-                        what: "end of the set of types that stay away",
+                    match shortfall.take() {
+                        Some(source) => quadrature(source),
+                        None => DeploymentError::NonFinite {
+                            what: "end of the set of types that stay away",
+                        },
                     }
                 })
             };
@@ -667,6 +728,9 @@ impl ClassAssessment {
             } else {
                 root(z_star, ghi)?
             };
+            if let Some(source) = shortfall.take() {
+                return Err(quadrature(source));
+            }
             let t = curve.truth.as_ref();
             abstain_probability = (t.cdf(right) - t.cdf(left)).clamp(0.0, 1.0);
             abstain = Some((left, right));
@@ -900,7 +964,7 @@ mod tests {
         let mech = OptimalMechanism::solve(&m, 1.0).unwrap();
         let vv = mech.class(0).virtual_value();
         let g = Uniform::new(-0.5, 1.0).unwrap();
-        let t = TruthMoments::of(vv, &g, &Tolerances::DEFAULT);
+        let t = TruthMoments::of(vv, &g, &Tolerances::DEFAULT).unwrap();
         // On [1/2, 1], V = 2z − 1 with density 2/3.
         let d = 2.0 / 3.0;
         let mean_v = d * (1.0 - 0.25 - 0.5); // ∫ (2z − 1) = [z² − z]
@@ -968,5 +1032,77 @@ mod tests {
             let want = -c.mean_x(c.vv.value(z)) / c.kappa;
             assert!((slope - want).abs() < 1e-6, "z = {z}: {slope} vs {want}");
         }
+    }
+
+    /// A design whose virtual value is far from a polynomial (a narrow
+    /// truncated normal: `(1 − F)/f` grows like `exp(z²/(2σ²))` towards the
+    /// ends), and a truth under which it is assessed.
+    fn normal_design() -> (Design, Arc<dyn EndowmentDistribution>) {
+        let f = crate::distribution::TruncatedNormal::new(0.0, 0.15, -1.0, 1.0).unwrap();
+        let m = Market::symmetric(3, 0.5, f).unwrap();
+        let d = Design::new(OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
+        let g: Arc<dyn EndowmentDistribution> = Arc::new(Triangular::new(-1.0, 0.6, 1.0).unwrap());
+        (d, g)
+    }
+
+    /// The moments of the design under the truth, with one quadrature
+    /// panel allowed, fall short of `quad_rel`: the assessment is the
+    /// typed error naming the class and the accuracy reached, not numbers
+    /// of unknown accuracy; with the shipped cap it is assessed.
+    #[test]
+    fn truth_moments_short_of_their_accuracy_are_a_typed_error() {
+        let (d, g) = normal_design();
+        let truth = std::slice::from_ref(&g);
+        let err = crate::numerics::with_panel_cap(1, || d.assess(truth)).unwrap_err();
+        match err {
+            DeploymentError::Quadrature {
+                class: 0,
+                source:
+                    NumericalError::QuadratureNotConverged {
+                        what,
+                        error,
+                        needed,
+                    },
+            } => {
+                assert!(what.contains("moment"), "{what}");
+                assert_eq!(needed, Tolerances::DEFAULT.quad_rel);
+                assert!(error > needed, "{error}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(d.assess(truth).is_ok());
+    }
+
+    /// The integrals of `V` behind the gains and behind the ends of the
+    /// set of types that stay away: with one panel allowed they fall
+    /// short, and the gain and the assessment (re-priced from stored
+    /// moments, so only these integrals run) are typed errors.
+    #[test]
+    fn gain_integrals_short_of_their_accuracy_are_typed_errors() {
+        let (d, g) = normal_design();
+        let a = d.assess(std::slice::from_ref(&g)).unwrap();
+        // A fee that turns away the types near the smallest gain.
+        let raised = [d.fees()[0] + a.class(0).min_gain().max(0.0) + 0.01];
+        let ok = a.with_fees(&raised).unwrap();
+        assert!(ok.class(0).abstain_interval().is_some());
+        let capped = crate::numerics::with_panel_cap(1, || a.with_fees(&raised));
+        assert!(
+            matches!(
+                capped,
+                Err(DeploymentError::Quadrature {
+                    class: 0,
+                    source: NumericalError::QuadratureNotConverged { .. }
+                })
+            ),
+            "{capped:?}"
+        );
+        let curve = a.class(0).gain_curve();
+        let z = 0.95;
+        assert!(curve.gain(z).is_ok());
+        let capped = crate::numerics::with_panel_cap(1, || curve.gain(z));
+        assert!(
+            matches!(capped, Err(DeploymentError::Quadrature { class: 0, .. })),
+            "{capped:?}"
+        );
     }
 }

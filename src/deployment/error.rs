@@ -5,7 +5,7 @@ use crate::distribution::DistributionError;
 use crate::estimation::EstimationError;
 use crate::implementation::ImplementationError;
 use crate::mechanism::MechanismError;
-use crate::numerics::InvalidParameter;
+use crate::numerics::{InvalidParameter, NumericalError};
 use thiserror::Error;
 
 /// Why a deployment computation failed.
@@ -99,6 +99,16 @@ pub enum DeploymentError {
     NonFinite {
         /// Which quantity.
         what: &'static str,
+    },
+    /// A quadrature of the assessment (a moment of the designed virtual
+    /// value under the truth, or its integral between two types) could not
+    /// reach the accuracy the reported numbers promise.
+    #[error("class {class}: {source}")]
+    Quadrature {
+        /// Index of the class.
+        class: usize,
+        /// What fell short, and by how much.
+        source: NumericalError,
     },
     /// Estimating a class's distribution from its samples failed.
     #[error("class {class}: {source}")]

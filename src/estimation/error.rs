@@ -1,6 +1,7 @@
 //! Errors raised when a distribution is estimated from samples.
 
 use crate::distribution::DistributionError;
+use crate::numerics::NumericalError;
 use thiserror::Error;
 
 /// Why an estimate could not be made. Each variant says which input is at
@@ -108,6 +109,16 @@ pub enum EstimationError {
         iterations: usize,
         /// The criterion's value when it stopped.
         residual: f64,
+    },
+    /// A numerical computation of the fit fell short (a quadrature of the
+    /// family's moments that could not reach the accuracy the fit's
+    /// certificate needs).
+    #[error("method `{method}`: {source}; use another method meanwhile")]
+    Numerical {
+        /// The method.
+        method: &'static str,
+        /// What fell short.
+        source: NumericalError,
     },
     /// The estimated density could not be built as a distribution.
     #[error("the estimate is not a valid distribution: {0}")]

@@ -118,7 +118,7 @@ impl ClassSidePayment {
         };
         // The worst type is the bottom of the binding interval: its gain
         // with τ = 0 is the fee that leaves it exactly indifferent.
-        out.tau = out.expected_gain_unchecked(za);
+        out.tau = out.expected_gain_unchecked(za)?;
         for (what, v) in [
             ("quadratic coefficient c", out.c),
             ("participation fee tau", out.tau),
@@ -230,12 +230,13 @@ impl ClassSidePayment {
         self.v_lo
     }
 
-    /// `T_i(l)` given `y = V⁻¹(l)` (Young's identity).
-    fn t_given_inverse(&self, l: f64, y: f64) -> f64 {
+    /// `T_i(l)` given `y = V⁻¹(l)` (Young's identity); an error where the
+    /// quadrature of `∫ V` falls short of `quad_rel`.
+    fn t_given_inverse(&self, l: f64, y: f64) -> Result<f64, NumericalError> {
         let (lo, hi) = self.vv.distribution().support();
         let y = y.clamp(lo, hi);
-        let j = l * y - lo * self.v_lo - self.vv.integral(y);
-        (0.5 * self.k_total * l * l - j) * self.k_others / (self.kappa * self.k_total)
+        let j = l * y - lo * self.v_lo - self.vv.checked_integral(y)?;
+        Ok((0.5 * self.k_total * l * l - j) * self.k_others / (self.kappa * self.k_total))
     }
 
     /// The function `T_i(l) = (K l²/2 − ∫_{V_i(lo)}^{l} V_i⁻¹(s) ds)·(K − κ_i)/(κ_i K)`
@@ -245,6 +246,8 @@ impl ClassSidePayment {
     ///
     /// # Errors
     /// [`ImplementationError::NonFiniteInput`] for a non-finite `l`.
+    /// [`ImplementationError::Numerical`] when the quadrature of `∫ V` behind
+    /// `T_i` cannot reach `Tolerances::quad_rel`.
     ///
     /// # Example
     /// ```
@@ -260,7 +263,7 @@ impl ClassSidePayment {
     /// ```
     pub fn t_fn(&self, l: f64) -> Result<f64, ImplementationError> {
         finite_input("argument l of T", l)?;
-        Ok(self.t_given_inverse(l, self.vv.inverse(l)?))
+        Ok(self.t_given_inverse(l, self.vv.inverse(l)?)?)
     }
 
     /// The side payment `S_i(p, q) = c_i q²/2 − T_i(−q − w_i p) + τ_i` of a
@@ -268,6 +271,8 @@ impl ClassSidePayment {
     ///
     /// # Errors
     /// [`ImplementationError::NonFiniteInput`] for a non-finite price or quantity.
+    /// [`ImplementationError::Numerical`] when the quadrature of `∫ V` behind
+    /// `T_i` cannot reach `Tolerances::quad_rel`.
     ///
     /// # Example
     /// ```
@@ -284,7 +289,8 @@ impl ClassSidePayment {
         finite_input("price", price)?;
         finite_input("quantity", quantity)?;
         let l = -quantity - self.weight * price;
-        let s = 0.5 * self.c * quantity * quantity - self.t_given_inverse(l, self.vv.inverse(l)?)
+        let s = 0.5 * self.c * quantity * quantity
+            - self.t_given_inverse(l, self.vv.inverse(l)?)?
             + self.tau;
         if s.is_finite() {
             Ok(s)
@@ -312,7 +318,7 @@ impl ClassSidePayment {
         finite_input("price", price)?;
         finite_input("quantity", quantity)?;
         let l = -quantity - self.weight * price;
-        let s = 0.5 * self.c * quantity * quantity - self.t_given_inverse(l, z) + self.tau;
+        let s = 0.5 * self.c * quantity * quantity - self.t_given_inverse(l, z)? + self.tau;
         if s.is_finite() {
             Ok(s)
         } else {
@@ -344,7 +350,7 @@ impl ClassSidePayment {
 
     /// The terms of a type's expected payment and gain that do not involve
     /// `τ`: `(E[p q + S − τ | z], E[−(z+q)² + z²]/(2κ))`.
-    fn interim_parts(&self, z: f64) -> (f64, f64) {
+    fn interim_parts(&self, z: f64) -> Result<(f64, f64), NumericalError> {
         let w = self.weight;
         let v = self.vv.value(z);
         let (ea, va) = (self.others_mean, self.others_var);
@@ -354,15 +360,15 @@ impl ClassSidePayment {
         let e_px = (1.0 - w) * v * v - (2.0 * w - 1.0) * v * ea - w * (va + ea * ea);
         let (lo, hi) = self.vv.distribution().support();
         // V⁻¹(V(z)) = z (any point of the flat piece gives the same T).
-        let t = self.t_given_inverse(v, z.clamp(lo, hi));
+        let t = self.t_given_inverse(v, z.clamp(lo, hi))?;
         let payment = e_px + 0.5 * self.c * e_x2 - t;
         let holding = -(2.0 * z * x_bar + e_x2) / (2.0 * self.kappa);
-        (payment, holding)
+        Ok((payment, holding))
     }
 
-    fn expected_gain_unchecked(&self, z: f64) -> f64 {
-        let (payment, holding) = self.interim_parts(z);
-        holding - payment - self.tau
+    fn expected_gain_unchecked(&self, z: f64) -> Result<f64, NumericalError> {
+        let (payment, holding) = self.interim_parts(z)?;
+        Ok(holding - payment - self.tau)
     }
 
     /// The expected payment `E[p q_i + S_i(p, q_i) | Z_i = z]` of a type in
@@ -371,6 +377,8 @@ impl ClassSidePayment {
     ///
     /// # Errors
     /// [`ImplementationError::NonFiniteInput`] for a non-finite type.
+    /// [`ImplementationError::Numerical`] when the quadrature of `∫ V` behind
+    /// `T_i` cannot reach `Tolerances::quad_rel`.
     ///
     /// # Example
     /// ```
@@ -385,7 +393,7 @@ impl ClassSidePayment {
     /// ```
     pub fn expected_payment(&self, z: f64) -> Result<f64, ImplementationError> {
         finite_input("type z", z)?;
-        Ok(self.interim_parts(z).0 + self.tau)
+        Ok(self.interim_parts(z)?.0 + self.tau)
     }
 
     /// The expected utility gain of taking part in the auction for a type,
@@ -395,6 +403,8 @@ impl ClassSidePayment {
     ///
     /// # Errors
     /// [`ImplementationError::NonFiniteInput`] for a non-finite type.
+    /// [`ImplementationError::Numerical`] when the quadrature of `∫ V` behind
+    /// `T_i` cannot reach `Tolerances::quad_rel`.
     ///
     /// # Example
     /// ```
@@ -409,7 +419,7 @@ impl ClassSidePayment {
     /// ```
     pub fn expected_gain(&self, z: f64) -> Result<f64, ImplementationError> {
         finite_input("type z", z)?;
-        Ok(self.expected_gain_unchecked(z))
+        Ok(self.expected_gain_unchecked(z)?)
     }
 
     /// Breakpoints for integrals over the type distribution: the support's
@@ -452,7 +462,13 @@ impl ClassSidePayment {
     pub fn expected_revenue_per_trader(&self) -> f64 {
         let d = self.vv.distribution();
         accurate(integrate_pieces_checked(
-            |z| (self.interim_parts(z).0 + self.tau) * d.pdf(z),
+            // An integral of `V` short of `quad_rel` makes the integrand
+            // NaN, the quadrature's error NaN and the answer the
+            // documented NaN.
+            |z| {
+                self.interim_parts(z)
+                    .map_or(f64::NAN, |(payment, _)| (payment + self.tau) * d.pdf(z))
+            },
             &self.type_pieces(),
             &Tolerances::DEFAULT,
         ))
@@ -474,7 +490,11 @@ impl ClassSidePayment {
     pub fn expected_gain_per_trader(&self) -> f64 {
         let d = self.vv.distribution();
         accurate(integrate_pieces_checked(
-            |z| self.expected_gain_unchecked(z) * d.pdf(z),
+            // As in `expected_revenue_per_trader`: a shortfall is NaN.
+            |z| {
+                self.expected_gain_unchecked(z)
+                    .map_or(f64::NAN, |gain| gain * d.pdf(z))
+            },
             &self.type_pieces(),
             &Tolerances::DEFAULT,
         ))

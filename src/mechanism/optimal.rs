@@ -85,6 +85,7 @@ impl OptimalMechanism {
             .moments
             .iter()
             .map(|m| m.quad_error)
+            .chain(eval.types.iter().map(|t| t.quad_error()))
             .fold(0.0, f64::max);
         let classes = market
             .classes()

@@ -34,7 +34,7 @@
 use super::OptimalMechanism;
 use crate::distribution::breakpoints;
 use crate::mechanism::DirectMechanism;
-use crate::numerics::integrate_pieces;
+use crate::numerics::{integrate_pieces_checked, Tolerances};
 
 /// Pools whose [`Pool::objective_effect`] is below this fraction of the
 /// market's objective scale `Σ_i n_i (hi_i − lo_i)²/κ_i` are negligible.
@@ -64,7 +64,10 @@ pub struct Pool {
     /// type restored on it), at most; see the module documentation. Very
     /// large or infinite where the density approaches zero inside the pool
     /// (the raw type is unbounded there); a stretch of exactly zero density
-    /// holds no types and adds nothing.
+    /// holds no types and adds nothing. Infinite (no finite bound known)
+    /// also where the quadrature of the spread cannot reach
+    /// `Tolerances::quad_rel`, which in practice is where the density
+    /// approaches zero so that the spread diverges or nearly does.
     pub objective_effect: f64,
     /// Whether the effect is below [`NEGLIGIBLE_POOL`] of the market's
     /// objective scale.
@@ -117,7 +120,8 @@ impl OptimalMechanism {
             .map(|(a, b)| {
                 let level = vv.value(0.5 * (a + b));
                 let below = b <= za;
-                let spread = integrate_pieces(
+                let tol = Tolerances::DEFAULT;
+                let spread = integrate_pieces_checked(
                     |s| {
                         let g = if below { vv.lower(s) } else { vv.upper(s) };
                         let f = d.pdf(s);
@@ -128,11 +132,18 @@ impl OptimalMechanism {
                         }
                     },
                     &breakpoints(d, a, b),
+                    &tol,
                 );
-                let effect = if spread.is_finite() {
-                    factor * 0.5 * spread
-                } else {
-                    f64::INFINITY
+                // The effect is an upper bound: a spread whose quadrature
+                // stopped short of `quad_rel` (at its panel cap, beside a
+                // zero of the density) gives no bound, which the field
+                // documents as infinite (the report's `null`), never
+                // negligible. Not a typed error: the pools are a
+                // diagnostic of a solved mechanism, and a pool without a
+                // finite bound is a legitimate answer.
+                let effect = match spread.within("a pool's spread", tol.quad_rel) {
+                    Ok(v) if v.is_finite() => factor * 0.5 * v,
+                    _ => f64::INFINITY,
                 };
                 Pool {
                     lo: a,
@@ -144,5 +155,39 @@ impl OptimalMechanism {
                 }
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::PiecewiseLinear;
+    use crate::market::Market;
+    use crate::numerics::with_panel_cap;
+
+    /// A spread whose quadrature stops short of `quad_rel` (one panel
+    /// allowed) gives no bound: the effect is infinite and the pool not
+    /// negligible, never a number of unknown accuracy; with the shipped
+    /// cap the same pools have finite effects.
+    #[test]
+    fn a_spread_short_of_its_accuracy_gives_no_bound() {
+        let d = PiecewiseLinear::new(
+            vec![-1.0, -0.8, -0.7, -0.6, 0.0, 0.6, 0.7, 0.8, 1.0],
+            vec![1.0, 1.0, 0.03, 1.0, 1.0, 1.0, 0.03, 1.0, 1.0],
+        )
+        .unwrap();
+        let mech = OptimalMechanism::solve(&Market::symmetric(3, 1.0, d).unwrap(), 1.0).unwrap();
+        let pools = mech.pools(0);
+        assert!(!pools.is_empty());
+        assert!(pools.iter().all(|p| p.objective_effect.is_finite()));
+        let capped = with_panel_cap(1, || mech.pools(0));
+        assert_eq!(capped.len(), pools.len());
+        for (c, p) in capped.iter().zip(&pools) {
+            assert_eq!((c.lo, c.hi, c.level, c.mass), (p.lo, p.hi, p.level, p.mass));
+            assert!(
+                c.objective_effect == f64::INFINITY && !c.negligible,
+                "{c:?}"
+            );
+        }
     }
 }

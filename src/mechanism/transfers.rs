@@ -146,8 +146,12 @@ impl DirectMechanism for OptimalMechanism {
         let (lo, _) = c.vv.dist.support();
         let w = c.weight;
         let centre = c.moments.centre;
-        let int_x = -(1.0 - w) * (c.vv.integral(z) - centre * (z - lo))
-            + w * c.welfare.others_mean * (z - lo);
+        // The integral of `V` is a quadrature over raw stretches: one short
+        // of `quad_rel` is a typed error, not a gain of unknown accuracy.
+        let int_v =
+            c.vv.checked_integral(z)
+                .map_err(MechanismError::Numerical)?;
+        let int_x = -(1.0 - w) * (int_v - centre * (z - lo)) + w * c.welfare.others_mean * (z - lo);
         Ok(c.welfare.lowest_gain - int_x / c.kappa)
     }
 

@@ -371,6 +371,10 @@ impl VirtualValue {
 
     /// `∫_lo^y V(s) ds` for `y` in the support (clamped to it), split at
     /// the binding interval: `∫ L̂` below it, `η (·)` on it, `∫ Ĥ` above it.
+    /// Where `V` is a raw type the integral of `F/f` or `(1 − F)/f` is an
+    /// adaptive quadrature; NaN if it cannot reach `Tolerances::quad_rel`
+    /// (a density that vanishes inside the stretch so that the integral
+    /// diverges or nearly does).
     ///
     /// # Example
     /// ```
@@ -382,6 +386,15 @@ impl VirtualValue {
     /// assert!((v.integral(1.0) - 0.0).abs() < 1e-13);
     /// ```
     pub fn integral(&self, y: f64) -> f64 {
+        // Not a fallback: NaN is this query's documented answer when the
+        // quadrature cannot reach `quad_rel` (see above); the crate's own
+        // callers use `checked_integral` and return the typed error.
+        self.checked_integral(y).unwrap_or(f64::NAN)
+    }
+
+    /// [`VirtualValue::integral`], with the quadrature's shortfall as a
+    /// typed error ([`NumericalError::QuadratureNotConverged`]).
+    pub(crate) fn checked_integral(&self, y: f64) -> Result<f64, NumericalError> {
         let d = self.dist.as_ref();
         let (lo, hi) = d.support();
         let y = y.clamp(lo, hi);
@@ -393,9 +406,9 @@ impl VirtualValue {
         }
         let mut acc = self.int_lower + self.eta * (y.min(self.zb) - self.za);
         if y > self.zb {
-            acc += self.types.integral(d, Side::Upper, self.zb, y);
+            acc += self.types.integral(d, Side::Upper, self.zb, y)?;
         }
-        acc
+        Ok(acc)
     }
 
     /// The distribution this virtual value belongs to.

@@ -13,7 +13,6 @@ mod tolerance;
 pub use self::error::{InvalidParameter, NumericalError};
 #[cfg(test)]
 pub(crate) use self::quadrature::with_panel_cap;
-pub(crate) use self::quadrature::{integrate_pieces, integrate_vec};
 pub(crate) use self::quadrature::{integrate_pieces_checked, integrate_vec_checked, Integral};
 pub(crate) use self::roots::{brent, brent_until, newton_bracketed, newton_increasing};
 pub use self::roots::{RootError, RootMethod};

@@ -180,7 +180,8 @@ impl<const K: usize> Ord for Panel<K> {
     }
 }
 
-/// Integrates the `K` components of `f` over `[a, b]` in one pass.
+/// Integrates the `K` components of `f` over `[a, b]` in one pass, with
+/// the accuracy reached.
 ///
 /// Globally adaptive: each panel's error is estimated by the difference
 /// between the 21-node Kronrod and 10-node Gauss rules, measured for each component against
@@ -189,18 +190,9 @@ impl<const K: usize> Ord for Panel<K> {
 /// error is halved until the errors sum to less than `quad_rel`. Endpoint
 /// singularities (such as `F/f` near an end where the density vanishes)
 /// thus cost a few dozen panels, not a uniform refinement. At most 2 000
-/// panels are used.
-pub(crate) fn integrate_vec<const K: usize, F: FnMut(f64) -> [f64; K]>(
-    f: F,
-    a: f64,
-    b: f64,
-    tol: &Tolerances,
-) -> [f64; K] {
-    integrate_vec_checked(f, a, b, tol).value
-}
-
-/// [`integrate_vec`] with the accuracy reached: the caller sees when the
-/// rule stopped at its panel cap short of `quad_rel`.
+/// panels are used: past them (or at panels a few floats wide) the rule
+/// stops, and [`Integral::error`] says how far it got. There is no
+/// unchecked variant: every caller decides what a shortfall means for it.
 pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
     mut f: F,
     a: f64,
@@ -225,8 +217,20 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
     let scale: [f64; K] = std::array::from_fn(|k| fine[k].abs().max(abs[k]).max(tol.quad_abs));
     let error = |fine: &[f64; K], coarse: &[f64; K]| -> f64 {
         (0..K)
-            .map(|k| (fine[k] - coarse[k]).abs() / scale[k])
-            .fold(0.0, f64::max)
+            .map(|k| {
+                let diff = (fine[k] - coarse[k]).abs();
+                // With `quad_abs = 0` a component that is zero at every
+                // node has scale 0: both rules agree exactly, no error
+                // (not 0/0). A NaN difference still shows.
+                if diff == 0.0 {
+                    0.0
+                } else {
+                    diff / scale[k]
+                }
+            })
+            // Not `f64::max`, which drops a NaN: a non-finite integrand
+            // must show as a NaN error.
+            .fold(0.0, |m, e| if e.is_nan() || e > m { e } else { m })
     };
     let first = Panel {
         lo: a,
@@ -282,14 +286,9 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
 }
 
 /// Integrates `f` over consecutive pieces `[p₀, p₁], [p₁, p₂], …`, so that
-/// kinks of the integrand at the breakpoints do not spoil the rule. Pieces of
-/// zero or negative width are skipped.
-pub(crate) fn integrate_pieces<F: FnMut(f64) -> f64>(f: F, breakpoints: &[f64]) -> f64 {
-    integrate_pieces_checked(f, breakpoints, &Tolerances::DEFAULT).value[0]
-}
-
-/// [`integrate_pieces`] with tolerances and the accuracy reached, relative
-/// to the whole integral's scale (the sum of the pieces' scales): a piece
+/// kinks of the integrand at the breakpoints do not spoil the rule (pieces
+/// of zero or negative width are skipped), with the accuracy reached
+/// relative to the whole integral's scale (the sum of the pieces' scales): a piece
 /// whose integrand is zero up to rounding is judged against `quad_abs`
 /// on its own and can look unconverged, but what it adds to the whole is
 /// its absolute error.
@@ -298,30 +297,58 @@ pub(crate) fn integrate_pieces_checked<F: FnMut(f64) -> f64>(
     breakpoints: &[f64],
     tol: &Tolerances,
 ) -> Integral<1> {
-    let (mut value, mut absolute, mut scale) = (0.0, 0.0, 0.0);
-    for w in breakpoints.windows(2).filter(|w| w[1] > w[0]) {
-        let r = integrate_vec_checked(|x| [f(x)], w[0], w[1], tol);
-        value += r.value[0];
-        absolute += r.error * r.scale[0];
-        scale += r.scale[0];
-    }
-    Integral {
-        value: [value],
-        error: if scale > 0.0 {
-            absolute / scale
-        } else {
-            absolute
-        },
-        scale: [scale],
-    }
+    breakpoints
+        .windows(2)
+        .filter(|w| w[1] > w[0])
+        .map(|w| integrate_vec_checked(|x| [f(x)], w[0], w[1], tol))
+        .fold(Integral::ZERO, Integral::join)
 }
 
-impl Integral<1> {
-    /// The value when the accuracy reached is within `needed`, else the
-    /// typed error naming the integral `what`.
-    pub(crate) fn within(self, what: &'static str, needed: f64) -> Result<f64, NumericalError> {
+impl<const K: usize> Integral<K> {
+    /// The integral over an empty range.
+    pub(crate) const ZERO: Self = Self {
+        value: [0.0; K],
+        error: 0.0,
+        scale: [0.0; K],
+    };
+
+    /// The integral over the union of two adjacent ranges: values and
+    /// scales add, and the error is the worst component's absolute error
+    /// bound `Σ error · scale` relative to the summed scale (so a piece
+    /// whose integrand is zero up to rounding adds only its absolute
+    /// error). Folding pieces in order gives the error of
+    /// [`integrate_pieces_checked`]; for `K > 1` it is an upper bound of
+    /// the per-component figure.
+    pub(crate) fn join(self, other: Self) -> Self {
+        let mut error = 0.0f64;
+        for k in 0..K {
+            let scale = self.scale[k] + other.scale[k];
+            let absolute = self.error * self.scale[k] + other.error * other.scale[k];
+            let e = if scale > 0.0 {
+                absolute / scale
+            } else {
+                absolute
+            };
+            // `f64::max` would drop a NaN (a non-finite integrand).
+            error = if e.is_nan() || e > error { e } else { error };
+        }
+        Self {
+            value: std::array::from_fn(|k| self.value[k] + other.value[k]),
+            error,
+            scale: std::array::from_fn(|k| self.scale[k] + other.scale[k]),
+        }
+    }
+
+    /// The values when the accuracy reached is within `needed`, else the
+    /// typed error naming the integral `what` (a NaN error, from a
+    /// non-finite integrand, is not within anything).
+    pub(crate) fn values_within(
+        self,
+        what: &'static str,
+        needed: f64,
+    ) -> Result<[f64; K], NumericalError> {
         if self.error <= needed {
-            Ok(self.value[0])
+            Ok(self.value)
         } else {
             Err(NumericalError::QuadratureNotConverged {
                 what,
@@ -332,26 +359,37 @@ impl Integral<1> {
     }
 }
 
+impl Integral<1> {
+    /// The value when the accuracy reached is within `needed`, else the
+    /// typed error naming the integral `what`.
+    pub(crate) fn within(self, what: &'static str, needed: f64) -> Result<f64, NumericalError> {
+        self.values_within(what, needed).map(|[v]| v)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn integrate_vec_example() {
-        let [m0, m1] = integrate_vec(|x: f64| [1.0, x], 0.0, 2.0, &Tolerances::DEFAULT);
+        let [m0, m1] =
+            integrate_vec_checked(|x: f64| [1.0, x], 0.0, 2.0, &Tolerances::DEFAULT).value;
         assert!((m0 - 2.0).abs() < 1e-14 && (m1 - 2.0).abs() < 1e-14);
         // Zero by symmetry: returns at once.
-        let [odd] = integrate_vec(|x: f64| [x.sin()], -1.0, 1.0, &Tolerances::DEFAULT);
+        let [odd] =
+            integrate_vec_checked(|x: f64| [x.sin()], -1.0, 1.0, &Tolerances::DEFAULT).value;
         assert!(odd.abs() < 1e-15);
         // An integrable endpoint singularity: ∫_0^1 ln(x) dx = −1.
-        let [log] = integrate_vec(|x: f64| [x.ln()], 0.0, 1.0, &Tolerances::DEFAULT);
+        let [log] = integrate_vec_checked(|x: f64| [x.ln()], 0.0, 1.0, &Tolerances::DEFAULT).value;
         assert!((log + 1.0).abs() < 1e-12);
     }
 
     #[test]
     fn integrate_pieces_example() {
         // |x| has a kink at 0.
-        let v = integrate_pieces(|x: f64| x.abs(), &[-1.0, 0.0, 2.0]);
+        let v = integrate_pieces_checked(|x: f64| x.abs(), &[-1.0, 0.0, 2.0], &Tolerances::DEFAULT)
+            .value[0];
         assert!((v - 2.5).abs() < 1e-14);
     }
 
@@ -454,6 +492,49 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// A component that is zero at every node, with `quad_abs = 0`, has
+    /// scale 0: its error is 0 (exact), not 0/0.
+    #[test]
+    fn an_identically_zero_component_is_exact_without_an_absolute_floor() {
+        let tol = Tolerances {
+            quad_abs: 0.0,
+            ..Tolerances::DEFAULT
+        };
+        let r = integrate_vec_checked(|x: f64| [0.0, x], 0.0, 1.0, &tol);
+        assert_eq!(r.error, 0.0);
+        assert_eq!(r.values_within("zero", tol.quad_rel), Ok([0.0, 0.5]));
+        let nan = integrate_vec_checked(|_: f64| [f64::NAN], 0.0, 1.0, &tol);
+        assert!(nan.error.is_nan());
+        assert!(nan.values_within("nan", 1.0).is_err());
+    }
+
+    /// Joining pieces: values and scales add, and each component's
+    /// absolute error bound `error · scale` adds (checked by hand on two
+    /// made-up pieces).
+    #[test]
+    fn joined_pieces_add_their_absolute_errors() {
+        let a = Integral {
+            value: [1.0, 2.0],
+            error: 1e-10,
+            scale: [1.0, 4.0],
+        };
+        let b = Integral {
+            value: [3.0, -1.0],
+            error: 1e-12,
+            scale: [3.0, 1.0],
+        };
+        let j = a.join(b);
+        assert_eq!(j.value, [4.0, 1.0]);
+        assert_eq!(j.scale, [4.0, 5.0]);
+        // Component 0: (1e-10 + 3e-12)/4; component 1: (4e-10 + 1e-12)/5.
+        let want = (4e-10 + 1e-12) / 5.0;
+        assert!((j.error - want).abs() < 1e-24, "{}", j.error);
+        // An empty piece changes nothing.
+        let alone = Integral::ZERO.join(a);
+        assert_eq!((alone.value, alone.scale), (a.value, a.scale));
+        assert!((alone.error - a.error).abs() <= 1e-25);
     }
 
     /// The test hook: with one panel allowed, exp over [0, 10] stops short.

@@ -107,6 +107,11 @@ pub(crate) struct VirtualTypes {
     /// A bound on the sup-norm distance between the cumulative curves `G`
     /// of the computed and the exact ironed types (both sides).
     bound: f64,
+    /// What the ironing's own quadratures that stopped short of `quad_rel`
+    /// (a mesh cell's direct integrals, a pool's directly integrated level)
+    /// can move the cumulative curves, and so the moments, by, relative
+    /// to the type scale; 0 where all met it (see [`VirtualTypes::quad_error`]).
+    quad_error: f64,
 }
 
 /// Whether a value `v` of the `side` type has reached the level `eta`:
@@ -128,6 +133,7 @@ impl VirtualTypes {
             upper: Vec::new(),
             ends: (lower(d, beta, hi), upper(d, beta, lo)),
             bound: 0.0,
+            quad_error: 0.0,
         }
     }
 
@@ -152,16 +158,22 @@ impl VirtualTypes {
             scale: (hi - lo).max(lo.abs()).max(hi.abs()),
             width: hi - lo,
             rel: tol.root_rel.max(4.0 * f64::EPSILON),
+            shortfall: std::cell::Cell::new(0.0),
         };
         let tau = IRONING_TOLERANCE * (hi - lo);
-        let (lower_pools, lower_bound) = iron(&mut mesh, &side(Side::Lower), tau)?;
-        let (upper_pools, upper_bound) = iron(&mut mesh, &side(Side::Upper), tau)?;
+        let (lower_side, upper_side) = (side(Side::Lower), side(Side::Upper));
+        let (lower_pools, lower_bound) = iron(&mut mesh, &lower_side, tau)?;
+        let (upper_pools, upper_bound) = iron(&mut mesh, &upper_side, tau)?;
+        // Quadratures of the ironing short of `quad_rel`: what they move
+        // the cumulative curves by, summed, relative to the type scale.
+        let moved = mesh.shortfall + lower_side.shortfall.get() + upper_side.shortfall.get();
         Ok(Self {
             beta,
             ends: (lower(d, beta, hi), upper(d, beta, lo)),
             lower: lower_pools,
             upper: upper_pools,
             bound: lower_bound.max(upper_bound),
+            quad_error: moved / lower_side.scale,
         })
     }
 
@@ -175,6 +187,15 @@ impl VirtualTypes {
     /// (units of type × probability; 0 for a class found regular).
     pub fn bound(&self) -> f64 {
         self.bound
+    }
+
+    /// The relative accuracy the ironing's quadratures reached, as it
+    /// bears on the moments: 0 when every one met `quad_rel`, else the
+    /// summed bounds on what the short ones move the cumulative curves by,
+    /// over the type scale. The solve folds it into
+    /// `SolveStatus::quadrature_error`.
+    pub fn quad_error(&self) -> f64 {
+        self.quad_error
     }
 }
 

@@ -13,7 +13,10 @@ use super::mesh::{node, Node};
 use super::raw::{raw, raw_with_slope};
 use super::Side;
 use crate::distribution::EndowmentDistribution;
-use crate::numerics::{brent, integrate_vec, newton_increasing, RootError, Tolerances};
+use crate::numerics::{
+    brent, integrate_vec_checked, newton_increasing, Integral, RootError, Tolerances,
+};
+use std::cell::Cell;
 
 /// Steps of the level iteration before it stops where it is (quadratic
 /// convergence needs three or four from a hull edge; a level that is still
@@ -42,6 +45,10 @@ pub(super) struct SideType<'a> {
     pub width: f64,
     /// Relative tolerance on a root.
     pub rel: f64,
+    /// The summed bounds on how far levels whose direct quadrature
+    /// stopped short of `quad_rel` move the cumulative curve (level error
+    /// times the pool's mass; see `SideType::direct_mean`).
+    pub shortfall: Cell<f64>,
 }
 
 impl SideType<'_> {
@@ -155,12 +162,12 @@ impl SideType<'_> {
         let mut points = vec![a.z];
         points.extend_from_slice(&mesh[from..to.max(from)]);
         points.push(b.z);
-        let [mass, total] = points
+        let r = points
             .windows(2)
             .filter(|w| w[1] > w[0])
             .map(|w| {
                 let (p, q) = (w[0], w[1]);
-                let [mass, part] = integrate_vec(
+                let mut r = integrate_vec_checked(
                     |z| {
                         let f = d.pdf(z);
                         let rent = match self.side {
@@ -177,10 +184,24 @@ impl SideType<'_> {
                     Side::Lower => d.cdf(p),
                     Side::Upper => -d.sf(q),
                 };
-                [mass, part + self.beta * end * (q - p)]
+                r.value[1] += self.beta * end * (q - p);
+                r
             })
-            .fold([0.0, 0.0], |acc, v| [acc[0] + v[0], acc[1] + v[1]]);
-        total / mass
+            .fold(Integral::ZERO, Integral::join);
+        let [mass, total] = r.value;
+        let level = total / mass;
+        // A quadrature short of `quad_rel` (at its panel cap, in the far
+        // tails of the crate's extreme test markets) is kept as the bound
+        // on how far the level's error moves the cumulative curve and the
+        // moments, `error · (∫|part| + |level| ∫f)`, and reported in the
+        // solve's `quadrature_error`; not a typed error, since those
+        // markets are solved to their tests' tolerances. No extra
+        // integration: the error is the rule's own.
+        if r.error > tol.quad_rel {
+            let moved = r.error * (r.scale[1] + level.abs() * r.scale[0]);
+            self.shortfall.set(self.shortfall.get() + moved);
+        }
+        level
     }
 
     /// The mean of `g − centre` over `[a, b]`: from the closed forms, or
@@ -237,5 +258,52 @@ impl SideType<'_> {
             }
         }
         Ok((ends.0, ends.1, m + self.centre))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::TruncatedNormal;
+    use crate::numerics::with_panel_cap;
+
+    fn side_type(d: &dyn EndowmentDistribution) -> SideType<'_> {
+        SideType {
+            d,
+            beta: 0.5,
+            side: Side::Upper,
+            centre: 0.0,
+            lo: -1.0,
+            scale: 2.0,
+            width: 2.0,
+            rel: 1e-13,
+            shortfall: Cell::new(0.0),
+        }
+    }
+
+    /// A pool's level integrated directly: with one panel allowed the rule
+    /// falls short of `quad_rel` and the bound on what the level's error
+    /// moves is kept, and covers the level's actual error; with the
+    /// shipped cap nothing is kept and the level is the closed form's
+    /// `E[H | a ≤ Z ≤ b]`.
+    #[test]
+    fn a_level_short_of_its_accuracy_is_recorded() {
+        let d = TruncatedNormal::new(0.1, 0.4, -1.0, 1.0).unwrap();
+        let (a, b) = (node(&d, -0.5), node(&d, 0.7));
+        let t = side_type(&d);
+        let level = t.direct_mean(&a, &b, &[]);
+        assert_eq!(t.shortfall.get(), 0.0);
+        let (closed, rough) = t.mean(&a, &b);
+        assert!(!rough);
+        assert!((level - closed).abs() < 1e-12, "{level} {closed}");
+        let rough_level = with_panel_cap(1, || t.direct_mean(&a, &b, &[]));
+        let moved = t.shortfall.get();
+        let mass = b.cdf - a.cdf;
+        assert!(moved > 0.0);
+        // The bound covers the error the one-panel level actually has.
+        assert!(
+            (rough_level - closed).abs() * mass <= moved,
+            "{rough_level} {moved}"
+        );
     }
 }

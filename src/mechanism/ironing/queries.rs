@@ -7,7 +7,7 @@ use super::raw::{
 };
 use super::{reaches, Pool, Side, VirtualTypes};
 use crate::distribution::EndowmentDistribution;
-use crate::numerics::{RootError, RootMethod};
+use crate::numerics::{NumericalError, RootError, RootMethod};
 
 impl VirtualTypes {
     fn pools(&self, side: Side) -> &[Pool] {
@@ -167,12 +167,19 @@ impl VirtualTypes {
         out
     }
 
-    /// `∫_a^b L̂(s) ds` or `∫_a^b Ĥ(s) ds`.
-    pub fn integral(&self, d: &dyn EndowmentDistribution, side: Side, a: f64, b: f64) -> f64 {
+    /// `∫_a^b L̂(s) ds` or `∫_a^b Ĥ(s) ds`; an error where the quadrature
+    /// of a raw stretch falls short of `quad_rel`.
+    pub fn integral(
+        &self,
+        d: &dyn EndowmentDistribution,
+        side: Side,
+        a: f64,
+        b: f64,
+    ) -> Result<f64, NumericalError> {
         self.pieces(side, a, b)
             .into_iter()
             .map(|(p, q, v)| match (v, side) {
-                (Some(v), _) => v * (q - p),
+                (Some(v), _) => Ok(v * (q - p)),
                 (None, Side::Lower) => integral_lower(d, self.beta, p, q),
                 (None, Side::Upper) => integral_upper(d, self.beta, p, q),
             })

@@ -3,7 +3,10 @@
 
 use super::{reaches, Side};
 use crate::distribution::{breakpoints, EndowmentDistribution};
-use crate::numerics::{brent, integrate_pieces, newton_increasing, RootError, RootMethod};
+use crate::numerics::{
+    brent, integrate_pieces_checked, newton_increasing, NumericalError, RootError, RootMethod,
+    Tolerances,
+};
 
 /// `L(z) = z + β F/f`.
 pub(crate) fn lower(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
@@ -206,33 +209,85 @@ pub(super) fn at_jump(
             k > p && k <= q && (k - z).abs() <= tol && reached(k) && !reached(k.next_down())
         })
         .min_by(|a, b| (a - z).abs().total_cmp(&(b - z).abs()))
+        // Not a fallback: with no jump across `eta` within the root's
+        // tolerance, the root itself is the crossing.
         .unwrap_or(z)
 }
 
 /// `∫_a^b L(s) ds = (b² − a²)/2 + β ∫_a^b F/f`, split at the kinks.
-pub(super) fn integral_lower(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
+///
+/// # Errors
+/// The quadrature of `F/f` short of `quad_rel` (see [`ratio_integral`]).
+pub(super) fn integral_lower(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    a: f64,
+    b: f64,
+) -> Result<f64, NumericalError> {
     if b <= a {
-        return 0.0;
+        return Ok(0.0);
     }
     let base = 0.5 * (b - a) * (b + a);
     if beta == 0.0 {
-        base
+        Ok(base)
     } else {
-        base + beta * integrate_pieces(|s| d.cdf_pdf_ratio(s), &breakpoints(d, a, b))
+        Ok(base + beta * ratio_integral(|s| d.cdf_pdf_ratio(s), d, (a, b), beta, base, "F/f")?)
     }
 }
 
 /// `∫_a^b H(s) ds = (b² − a²)/2 − β ∫_a^b (1 − F)/f`, split at the kinks.
-pub(super) fn integral_upper(d: &dyn EndowmentDistribution, beta: f64, a: f64, b: f64) -> f64 {
+///
+/// # Errors
+/// As [`integral_lower`].
+pub(super) fn integral_upper(
+    d: &dyn EndowmentDistribution,
+    beta: f64,
+    a: f64,
+    b: f64,
+) -> Result<f64, NumericalError> {
     if b <= a {
-        return 0.0;
+        return Ok(0.0);
     }
     let base = 0.5 * (b - a) * (b + a);
     if beta == 0.0 {
-        base
+        Ok(base)
     } else {
-        base - beta * integrate_pieces(|s| d.sf_pdf_ratio(s), &breakpoints(d, a, b))
+        Ok(
+            base - beta
+                * ratio_integral(|s| d.sf_pdf_ratio(s), d, (a, b), beta, base, "(1 - F)/f")?,
+        )
     }
+}
+
+/// `∫_a^b r` for a hazard-type ratio `r` (named `what`), split at the
+/// distribution's kinks, to be added times `beta` to `base`. These
+/// integrals answer queries on a solved mechanism
+/// (`VirtualValue::integral`: transfers, side payments, the deployment's
+/// gains), which promise `quad_rel`; the solve itself does not use them.
+/// A typed error, not a status: a query has no status to carry the
+/// accuracy in, and its answer is a number the caller takes as accurate.
+/// The accuracy needed is `quad_rel` of what the result is used with:
+/// `|base| + β ∫ |r|`, plus the support's width times the type scale, the
+/// size of the terms `V⁻¹(l) l` and `lo V(lo)` it is combined with (far
+/// from zero the types' own `(b² − a²)/2` dwarfs the ratio's integral,
+/// and over a stretch a few floats wide, where the root searches of the
+/// side payments and the deployment step, the rule's own estimate is
+/// rounding of a number near 1e-17).
+fn ratio_integral(
+    r: impl FnMut(f64) -> f64,
+    d: &dyn EndowmentDistribution,
+    (a, b): (f64, f64),
+    beta: f64,
+    base: f64,
+    what: &'static str,
+) -> Result<f64, NumericalError> {
+    let tol = Tolerances::DEFAULT;
+    let q = integrate_pieces_checked(r, &breakpoints(d, a, b), &tol);
+    let own = beta * q.scale[0];
+    let (lo, hi) = d.support();
+    let types = (hi - lo) * (hi - lo).max(lo.abs()).max(hi.abs());
+    let needed = tol.quad_rel * ((base.abs() + own + types) / own).max(1.0);
+    q.within(what, needed)
 }
 
 /// `g` of one side.
