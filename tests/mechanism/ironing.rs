@@ -1571,3 +1571,30 @@ fn a_jump_where_a_component_begins_with_infinite_slope_is_seen() {
 }
 
 const SPEC_41_10105: &str = r#"{"alpha":0.2554045725737847,"traders":[{"kappa":1.1404234954226706,"count":2,"distribution":{"family":"beta","a":18.632468521080163,"b":19.17122902959156,"lo":-2.021839299576052,"hi":0.3034431764762735}},{"kappa":0.22189933847599858,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.15596123603561513,"distribution":{"family":"truncated_normal","mu":-0.981394381075936,"sigma":0.008558214624260357,"lo":-1.0103145720609397,"hi":-0.8560955758960407}},{"weight":0.6129986591426047,"distribution":{"family":"truncated_normal","mu":-1.0333170917872145,"sigma":0.0010723813825970774,"lo":-1.1186158640260653,"hi":-0.8985033112132762}}]}},{"kappa":1.1904426411133269,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.8064185292412529,"distribution":{"family":"triangular","lo":-1.5368385379004526,"mode":-1.3373598244808909,"hi":-0.9835782732031372}},{"weight":0.7901805067886731,"distribution":{"family":"mixture","components":[{"weight":0.9040025481628711,"distribution":{"family":"beta","a":1.2096180608741427,"b":1.883149041151561,"lo":-1.2724766647224028,"hi":-1.232004230594555}},{"weight":0.002931547529530416,"distribution":{"family":"truncated_normal","mu":-1.2765957297536543,"sigma":0.009147899201553114,"lo":-1.3325147487716622,"hi":-1.2724766647224028}},{"weight":0.8082169797412673,"distribution":{"family":"truncated_normal","mu":-1.2538773132390584,"sigma":0.0006767477202086641,"lo":-1.2705683350256327,"hi":-1.2279612480998352}}]}},{"weight":0.5898627052231253,"distribution":{"family":"mixture","components":[{"weight":0.35671406337973344,"distribution":{"family":"uniform","lo":-0.9835782732031372,"hi":-0.5853339227159816}},{"weight":0.45069287841735445,"distribution":{"family":"beta","a":11.907267034693897,"b":5.135276122837672,"lo":-0.7544981576731156,"hi":-0.3607432611623983}}]}},{"weight":0.36930489603641686,"distribution":{"family":"truncated_normal","mu":-0.9611143789289958,"sigma":0.005944868048100055,"lo":-1.2285750039893633,"hi":-0.9625378157554018}}]}}]}"#;
+
+/// Market 427 of `ironing_search ordinary 20000 31`: in class 0 a normal
+/// component (σ = 0.087) begins at z = −0.3408494 where the density has
+/// been about 1e-96 (another normal's far tail) for 0.086 before. Below
+/// the point the lower type is `z + β F/f`, about 1.2e-4 above `z`; at it
+/// the density jumps up by 95 orders of magnitude and the lower type falls
+/// to `z`. The cell before the point has a density bound of 1e-178 at its
+/// other end, so its bound on the raw type's slope is 1e78, and the depth
+/// of the curve below the hull line there lost all its digits (it came out
+/// as 0): the cell was not split, the types just below the point kept their
+/// raw type, and `V` fell by 8.4e-5 across the point. Checked: Lemma 1,
+/// and `V` and the interim allocation monotone across the point.
+#[test]
+fn a_raw_type_above_the_next_level_before_a_jump_up_is_pooled() {
+    let (market, alpha) = spec_market(SPEC_31_427);
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    let point: f64 = -0.3408493880967093;
+    let mut types: Vec<f64> = (0..=40)
+        .map(|i| point + 4e-4 * (i as f64 / 20.0 - 1.0))
+        .collect();
+    types.extend([point.next_down(), point, point.next_up()]);
+    types.sort_by(f64::total_cmp);
+    assert_monotone_at(&mech, 0, &types);
+}
+
+const SPEC_31_427: &str = r#"{"alpha":0.2364533155882117,"traders":[{"kappa":0.36956165209509156,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.9047147081772364,"distribution":{"family":"mixture","components":[{"weight":0.7053555587389717,"distribution":{"family":"truncated_normal","mu":-0.10048457791082072,"sigma":0.011339838908358794,"lo":-0.42669381172553955,"hi":-0.11933018046186505}},{"weight":0.5460495176293871,"distribution":{"family":"truncated_normal","mu":-0.2251968854763308,"sigma":0.08706047575377711,"lo":-0.3408493880967093,"hi":-0.1083467039830894}}]}},{"weight":0.851165007779968,"distribution":{"family":"truncated_normal","mu":-0.02896902404650814,"sigma":0.0035504095181164708,"lo":-0.5571122937924728,"hi":0.3971397655952079}},{"weight":0.3409736365295507,"distribution":{"family":"truncated_normal","mu":0.25686151023268583,"sigma":0.020205415679152815,"lo":0.13075669318980926,"hi":0.47497740669628963}}]}}]}"#;

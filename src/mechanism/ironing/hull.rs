@@ -269,9 +269,19 @@ pub(super) fn deficit(cell: &Cell) -> f64 {
         // back below it (or, symmetrically, reaches the other end so).
         0.0
     } else if l.is_finite() && h.is_finite() {
-        // Lines e_a + (l − m) t and e_b − (h − m)(du − t), t ∈ [0, du].
-        let t = ((ea - eb + (h - m) * cell.du) / (h - l)).clamp(0.0, cell.du);
-        let low = (ea + (l - m) * t).max(eb - (h - m) * (cell.du - t));
+        // Lines e_a + (l − m) t and e_b − (h − m) s, t + s = du, crossing
+        // at t = ((h − m) du + e_a − e_b)/(h − l) and s = ((m − l) du + e_b
+        // − e_a)/(h − l). Each is computed from its own formula, not as du
+        // minus the other: where one slope bound is huge (1e18, or 1e78
+        // where the density is 1e-178 at one end of the cell) one of them
+        // rounds to du and the other, as a difference, to 0, and the
+        // crossing's depth was lost: a cell whose raw type rises above the
+        // next pool's level went unsplit and the virtual value fell across
+        // a jump of the density (`ironing_search ordinary 20000 31`,
+        // market 427).
+        let t = (((h - m) * cell.du + ea - eb) / (h - l)).clamp(0.0, cell.du);
+        let s = (((m - l) * cell.du + eb - ea) / (h - l)).clamp(0.0, cell.du);
+        let low = (ea + (l - m) * t).max(eb - (h - m) * s);
         (-low).max(0.0)
     } else {
         f64::INFINITY
