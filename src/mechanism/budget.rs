@@ -106,10 +106,12 @@ pub(super) fn break_even(
         zero,
         max_trials: config.tolerances.max_outer_iterations,
     };
-    search(&limits, trial).map_err(|end| match end {
+    let (eval, beta, surplus) = search(&limits, trial).map_err(|end| match end {
         End::Failed(e) => e,
         End::NotBalanced { beta, revenue } => MechanismError::BudgetNotBalanced { beta, revenue },
-    })
+    })?;
+    status.budget_surplus = surplus;
+    Ok((eval, beta))
 }
 
 /// Regula falsi steps from `α` before Brent's method starts from `α`'s
@@ -157,6 +159,9 @@ struct Trials<T, E, F> {
     /// `R > 0` at `b` (when `b` has been tried).
     bracket: (f64, f64),
     found: Option<(T, f64)>,
+    /// The trial at the smallest weight with a surplus beyond the
+    /// tolerance, and its `(β, R)`.
+    surplus: Option<(T, f64, f64)>,
     stop: Option<End<E>>,
     spent: usize,
     trial: F,
@@ -196,6 +201,8 @@ impl<T, E, F: FnMut(f64) -> Result<(f64, T), E>> Trials<T, E, F> {
             Ok((r, t)) => {
                 if r.abs() <= self.limits.zero {
                     self.found = Some((t, beta));
+                } else if r > 0.0 && self.surplus.as_ref().is_none_or(|s| beta < s.1) {
+                    self.surplus = Some((t, beta, r));
                 }
                 self.known.push((beta, r));
                 r
@@ -253,11 +260,14 @@ impl<T, E, F: FnMut(f64) -> Result<(f64, T), E>> Trials<T, E, F> {
 /// tolerance `zero` on `R`: it stops at the first trial that breaks even,
 /// which is the answer and is not solved again. Its tolerance on `x` is
 /// rounding: a bracket closed to rounding without breaking even (R jumps
-/// across zero) ends [`End::NotBalanced`], as does spending `max_trials`.
+/// across zero) ends [`End::NotBalanced`], as does spending `max_trials`,
+/// except where the jump is between `α` and the smallest step above it:
+/// the trial at that step is then the answer, returned with its surplus
+/// (the third element; 0 for a weight that breaks even).
 fn search<T, E>(
     limits: &Limits,
     trial: impl FnMut(f64) -> Result<(f64, T), E>,
-) -> Result<(T, f64), End<E>> {
+) -> Result<(T, f64, f64), End<E>> {
     let alpha = limits.alpha;
     let lowest = ((1.0 - alpha) * 1e-300).max(f64::MIN_POSITIVE);
     let mut t = Trials {
@@ -267,6 +277,7 @@ fn search<T, E>(
         known: vec![(alpha, limits.deficit)],
         bracket: (lowest.ln(), (1.0 - alpha).ln()),
         found: None,
+        surplus: None,
         stop: None,
         spent: 0,
         trial,
@@ -320,6 +331,13 @@ fn search<T, E>(
         t.narrow((s - alpha).ln());
         weight *= 0.5;
     }
+    // Still no deficit above α: try the smallest step above it first. A
+    // surplus there means revenue jumps at α⁺ (see below), which Brent's
+    // method would otherwise take some fifty trials to close on.
+    if !t.over() && t.bracket.0 <= x_lo {
+        let step = (alpha + lowest).max(alpha.next_up()) - alpha;
+        t.narrow(step.ln());
+    }
     let (a, b) = t.bracket;
     if !t.over() && a < b {
         // Its result is in `t`: the trial that broke even, or why the
@@ -328,11 +346,26 @@ fn search<T, E>(
         // (a deficit at β = 1 leaves no sign change), are NotBalanced.
         let _ = brent_until(|x| t.revenue(x), a, b, 4.0 * f64::EPSILON, 1.0, limits.zero);
     }
-    if let Some(found) = t.found {
-        return Ok(found);
+    if let Some((trial, beta)) = t.found {
+        return Ok((trial, beta, 0.0));
     }
     if let Some(end) = t.stop {
         return Err(end);
+    }
+    // The bracket closed with its deficit end still at α: revenue jumps
+    // across zero between α and the smallest step above it (1e-300 of
+    // `1 − α`), where a density underflows to 0 in a tail and the raw type
+    // there is infinite at every positive weight a double can hold. The
+    // weight that breaks even lies below that resolution. The trial at the
+    // smallest surplus weight is feasible, and its objective is within
+    // `(β − α)` times the moments' size of the optimum's (bounded by the
+    // unconstrained optimum at α): it is the answer, with its surplus.
+    if t.bracket.0 <= x_lo {
+        if let Some((trial, beta, revenue)) = t.surplus.take() {
+            if beta <= (alpha + 2.0 * lowest).max(alpha.next_up()) {
+                return Ok((trial, beta, revenue));
+            }
+        }
     }
     Err(t.not_balanced())
 }
@@ -390,7 +423,7 @@ mod tests {
             tried.push(beta);
             r(beta).map(|v| (v, v))
         });
-        (out.map(|(v, beta)| (beta, v)), tried)
+        (out.map(|(v, beta, _)| (beta, v)), tried)
     }
 
     fn limits(alpha: f64, deficit: f64, guess: f64) -> Limits {
@@ -477,6 +510,30 @@ mod tests {
             "{out:?}"
         );
         assert_eq!(tried.len(), 2);
+    }
+
+    /// Revenue that jumps across zero between `α` and the smallest step
+    /// above it (a density underflowing in a tail): the trial at that step
+    /// is the answer, with its surplus; the same jump further up (below)
+    /// is no answer.
+    #[test]
+    fn a_jump_just_above_alpha_returns_the_smallest_step_with_its_surplus() {
+        for alpha in [0.0, 0.4] {
+            let r = |b: f64| Ok::<f64, &str>(if b > alpha { 0.5 } else { -1.0 });
+            let mut tried = Vec::new();
+            let out = search(&limits(alpha, -1.0, 0.6), |beta| {
+                tried.push(beta);
+                r(beta).map(|v| (v, v))
+            });
+            let (v, beta, surplus) = out.unwrap();
+            assert_eq!((v, surplus), (0.5, 0.5));
+            let step = (1.0 - alpha) * 1e-300;
+            assert!(
+                beta > alpha && beta <= (alpha + 2.0 * step).max(alpha.next_up()),
+                "{beta:e}"
+            );
+            assert!(tried.len() < 200, "{}", tried.len());
+        }
     }
 
     #[test]

@@ -84,6 +84,18 @@ pub struct SolveStatus {
     /// is the accuracy it reached, and the solve is otherwise returned as
     /// usual.
     pub quadrature_error: f64,
+    /// The revenue left over by a budget search that could not break even
+    /// exactly: 0, unless revenue jumps across zero between `α` and the
+    /// smallest weight above it that the search tries (`1e-300 (1 − α)`
+    /// above it). That happens where a density underflows to 0 in a far
+    /// tail: at every positive weight a double can hold, the raw virtual
+    /// type there is infinite, and the weight that breaks even lies below
+    /// that resolution. The mechanism at that smallest weight is returned:
+    /// it balances the budget with this surplus, and its objective is
+    /// within rounding of the optimum's (no mechanism does better than the
+    /// unconstrained optimum at `α`, and it differs from that only on types
+    /// whose probability underflows).
+    pub budget_surplus: f64,
 }
 
 impl SolveStatus {

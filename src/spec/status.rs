@@ -37,6 +37,11 @@ pub struct StatusReport {
     pub ironing_bound: f64,
     /// Largest estimated relative error of the quadratures.
     pub quadrature_error: f64,
+    /// Revenue left over where the weight that breaks even lies below the
+    /// smallest weight a double can hold above `α` (see
+    /// [`SolveStatus::budget_surplus`]); 0 otherwise.
+    #[cfg_attr(feature = "serde", serde(default))]
+    pub budget_surplus: f64,
 }
 
 impl From<&SolveStatus> for StatusReport {
@@ -57,6 +62,7 @@ impl From<&SolveStatus> for StatusReport {
             converged: s.converged,
             ironing_bound: s.ironing_bound,
             quadrature_error: s.quadrature_error,
+            budget_surplus: s.budget_surplus,
         }
     }
 }

@@ -1598,3 +1598,44 @@ fn a_raw_type_above_the_next_level_before_a_jump_up_is_pooled() {
 }
 
 const SPEC_31_427: &str = r#"{"alpha":0.2364533155882117,"traders":[{"kappa":0.36956165209509156,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.9047147081772364,"distribution":{"family":"mixture","components":[{"weight":0.7053555587389717,"distribution":{"family":"truncated_normal","mu":-0.10048457791082072,"sigma":0.011339838908358794,"lo":-0.42669381172553955,"hi":-0.11933018046186505}},{"weight":0.5460495176293871,"distribution":{"family":"truncated_normal","mu":-0.2251968854763308,"sigma":0.08706047575377711,"lo":-0.3408493880967093,"hi":-0.1083467039830894}}]}},{"weight":0.851165007779968,"distribution":{"family":"truncated_normal","mu":-0.02896902404650814,"sigma":0.0035504095181164708,"lo":-0.5571122937924728,"hi":0.3971397655952079}},{"weight":0.3409736365295507,"distribution":{"family":"truncated_normal","mu":0.25686151023268583,"sigma":0.020205415679152815,"lo":0.13075669318980926,"hi":0.47497740669628963}}]}}]}"#;
+
+/// Market 414 of `ironing_search ordinary 20000 31`, at α = 0: class 3 is a
+/// normal (σ = 0.012) whose density underflows to 0 from 37 σ above its
+/// mean up to its support's end 60 σ out. There the lower type
+/// `z + β F/f` is infinite at every positive weight a double can hold, so
+/// the binding interval jumps from the support's end at β = 0 to 37 σ
+/// out at β = 5e-324, and revenue from −0.084 to +0.21: the weight that
+/// breaks even lies below the smallest positive double. The search used
+/// to give up ("no weight breaks even"). The mechanism at its smallest
+/// step is the answer: checked, it balances the budget (revenue ≥ 0, the
+/// surplus reported in the status), it is feasible (Lemma 1), and its
+/// efficiency equals the unconstrained optimum's at α = 0 (an upper bound
+/// for any budget-balanced mechanism) to 1e-12.
+#[test]
+fn a_break_even_weight_below_the_smallest_double_returns_the_smallest_step() {
+    let (market, alpha) = spec_market(SPEC_31_414);
+    let free = OptimalMechanism::solve_unconstrained(&market, alpha, &Default::default()).unwrap();
+    assert!(free.revenue() < 0.0);
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    let surplus = mech.status().budget_surplus;
+    assert!(
+        surplus > 0.0 && (mech.revenue() - surplus).abs() <= 1e-12,
+        "{surplus} {}",
+        mech.revenue()
+    );
+    assert!(
+        mech.beta() > 0.0 && mech.beta() <= 2e-300,
+        "{:e}",
+        mech.beta()
+    );
+    assert!(
+        (mech.efficiency() - free.efficiency()).abs() <= 1e-12 * free.efficiency().abs(),
+        "{} vs {}",
+        mech.efficiency(),
+        free.efficiency()
+    );
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+}
+
+const SPEC_31_414: &str = r#"{"alpha":0.0,"traders":[{"kappa":1.3224540417429569,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.48575635224303326,"distribution":{"family":"piecewise_linear","z":[-1.297353834260043,-0.9887479618473864,-0.294126450854858,0.3004892208820493,1.1071794689370975,1.2195902024232645,1.2773096581206098],"density":[0.021134535419765066,0.5163548288685644,1.807964980999436,1.9089685277287551,1.577031702655412,1.663735704935049,0.47080839367957916]}},{"weight":0.014989430563131649,"distribution":{"family":"uniform","lo":0.6469232304340582,"hi":2.013635542449139}},{"weight":0.01281275558712092,"distribution":{"family":"truncated_normal","mu":3.6582505042172793,"sigma":0.12266193485461217,"lo":2.013635542449139,"hi":4.443441599101177}}]}},{"kappa":0.30116476932507247,"count":2,"distribution":{"family":"mixture","components":[{"weight":0.8119940592883335,"distribution":{"family":"uniform","lo":-0.27375670377939865,"hi":0.6789595799760294}},{"weight":0.6065780615478118,"distribution":{"family":"truncated_normal","mu":-0.280185327305689,"sigma":0.38059560455687763,"lo":-0.24826756588075838,"hi":0.5124071466716831}},{"weight":0.2678655270360159,"distribution":{"family":"beta","a":1.2888503770352393,"b":1.0,"lo":-1.146086864867887,"hi":-0.27375670377939865}},{"weight":0.510236047276249,"distribution":{"family":"truncated_normal","mu":-0.36642123412395644,"sigma":0.02066279872894591,"lo":-0.5988333494954453,"hi":0.3842933508252556}}]}},{"kappa":1.0907897555943735,"count":2,"distribution":{"family":"mixture","components":[{"weight":0.8727156584792446,"distribution":{"family":"beta","a":7.545977748239734,"b":8.098844468159657,"lo":-0.6975488527203739,"hi":-0.07538934469512903}},{"weight":0.5822636294587911,"distribution":{"family":"triangular","lo":-1.2741577394160424,"mode":-0.4070428493175584,"hi":-0.4070428493175584}},{"weight":0.8630047843820139,"distribution":{"family":"truncated_normal","mu":-0.9613173674393858,"sigma":0.016662131035459386,"lo":-0.9800821137666575,"hi":-0.7792051957792727}},{"weight":0.8419429967810164,"distribution":{"family":"piecewise_linear","z":[-0.07538934469512903,-0.06319603145254409,-0.05487194866593907,-0.04457155175042579,-0.019988635756007983,-0.006823946830951458,0.016986584057691156,0.0476622725425023,0.060792554773814456,0.06337593592130703,0.074359106508259,0.0802507794770998,0.10616417329102218,0.12869841810956342],"density":[1.8402683400157847,0.9890463868407058,1.7151019823650102,0.3653205331693755,1.881868994134609,0.7063560416645032,0.5789485036559091,0.10223571446581274,0.5139008933499294,0.8921703694624605,0.9652180640840138,0.0160079521476256,1.104844278973286,1.346216598667836]}}]}},{"kappa":0.2479411944145446,"count":1,"distribution":{"family":"truncated_normal","mu":-0.8735783199747682,"sigma":0.012307865019394114,"lo":-1.353982266835539,"hi":-0.13450833657939776}}]}"#;
