@@ -191,6 +191,13 @@ pub(crate) fn upper_inverse(
 /// (`ironing_search ordinary 20000 11`, market 18). The crossing is the
 /// jump itself; the raw type on the side the tail is integrated over then
 /// stays on its side of `η`, so `V` is monotone through the crossing.
+/// The jump may also be just after the kink: where a component begins
+/// with density 0 but rises with infinite slope (a Beta with `a` near 1,
+/// `x^0.08`), the density at the kink is the others' alone and one ulp on
+/// it is larger by a visible amount; the crossing is then the kink too
+/// (in real numbers `inf {z > k}` is `k`), and the kink takes `η`, not a
+/// raw type on the wrong side of it (`ironing_search ordinary 20000 51`,
+/// market 964: the interim allocation rose at that one point).
 pub(super) fn at_jump(
     d: &dyn EndowmentDistribution,
     beta: f64,
@@ -206,7 +213,11 @@ pub(super) fn at_jump(
         .iter()
         .copied()
         .filter(|&k| {
-            k > p && k <= q && (k - z).abs() <= tol && reached(k) && !reached(k.next_down())
+            k > p
+                && k <= q
+                && (k - z).abs() <= tol
+                && ((reached(k) && !reached(k.next_down()))
+                    || (!reached(k) && reached(k.next_up())))
         })
         .min_by(|a, b| (a - z).abs().total_cmp(&(b - z).abs()))
         // Not a fallback: with no jump across `eta` within the root's
