@@ -217,6 +217,8 @@ impl<T, E, F: FnMut(f64) -> Result<(f64, T), E>> Trials<T, E, F> {
             .filter(|k| k.1 > 0.0)
             .min_by(|a, b| a.0.total_cmp(&b.0));
         let largest = self.known.iter().max_by(|a, b| a.0.total_cmp(&b.0));
+        // Not a fallback: `known` always holds `(α, R(α))` from the start,
+        // so `largest` exists; the NaN pair only satisfies the types.
         let &(beta, revenue) = surplus.or(largest).unwrap_or(&(f64::NAN, f64::NAN));
         End::NotBalanced { beta, revenue }
     }
