@@ -312,31 +312,38 @@ pub(crate) fn integrate_pieces_checked<F: FnMut(f64) -> f64>(
         .map(|w| (w[0], w[1]))
         .collect();
     let mut g = |x: f64| [f(x)];
-    let rough: Vec<f64> = pieces
-        .iter()
-        .map(|&(a, b)| panel(&mut g, a, b).2[0])
-        .collect();
-    let whole: f64 = rough.iter().sum();
+    let whole: f64 = pieces.iter().map(|&(a, b)| panel(&mut g, a, b).2[0]).sum();
     let share = Tolerances {
         quad_abs: tol.quad_abs.max(whole / pieces.len().max(1) as f64),
         ..*tol
     };
-    let (mut value, mut absolute, mut scale) = (0.0, 0.0, 0.0);
-    for (&(a, b), r0) in pieces.iter().zip(&rough) {
+    let (mut value, mut absolute, mut size) = (0.0, 0.0, 0.0);
+    for &(a, b) in &pieces {
         let r = integrate_vec_checked(&mut g, a, b, &share);
         value += r.value[0];
         absolute += r.error * r.scale[0];
-        scale += r.value[0].abs().max(*r0).max(tol.quad_abs);
+        size += r.value[0].abs();
     }
-    Integral {
-        value: [value],
-        error: if absolute == 0.0 {
-            0.0
-        } else {
-            absolute / scale
-        },
-        scale: [scale],
+    // Accepted only if it meets `quad_rel` of what the pieces add up to
+    // (the one-panel estimate can overstate the whole where a node lands
+    // near a singularity, and its share would then be too loose); else
+    // each piece is held to `quad_rel` of itself.
+    let scale = size.max(tol.quad_abs);
+    if absolute <= tol.quad_rel * scale {
+        return Integral {
+            value: [value],
+            error: if absolute == 0.0 {
+                0.0
+            } else {
+                absolute / scale
+            },
+            scale: [scale],
+        };
     }
+    pieces
+        .iter()
+        .map(|&(a, b)| integrate_vec_checked(&mut g, a, b, tol))
+        .fold(Integral::ZERO, Integral::join)
 }
 
 impl<const K: usize> Integral<K> {

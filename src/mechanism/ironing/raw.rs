@@ -329,32 +329,12 @@ fn ratio_integral(
             4.0 * w * (side(p - w) + side(p + w))
         })
         .sum();
+    let q = integrate_pieces_checked(&mut r, &points, &tol);
+    let own = beta * q.scale[0];
     let (lo, hi) = d.support();
     let types = (hi - lo) * (hi - lo).max(lo.abs()).max(hi.abs());
-    // The terms the result is combined with set an absolute accuracy the
-    // rule need not go below (a short raw stretch beside a pool otherwise
-    // spent the panel cap on every query; `ironing_search ordinary 20000
-    // 61`, market 481, where the integrand near a Beta component's start
-    // is known only on the doubles' grid).
-    // Shared among the pieces, each of which stops at `quad_rel` of its
-    // share.
-    let floor = Tolerances {
-        quad_abs: (base.abs() + types) / beta / (2 * points.len()) as f64,
-        ..tol
-    };
-    let q = integrate_pieces_checked(&mut r, &points, &floor);
-    let absolute = q.error * q.scale[0];
-    let own = beta * q.value[0].abs();
-    let allowed = tol.quad_rel * (base.abs() + own + types) + beta * resolution;
-    if beta * absolute <= allowed {
-        Ok(q.value[0])
-    } else {
-        Err(NumericalError::QuadratureNotConverged {
-            what,
-            error: absolute / q.value[0].abs().max(f64::MIN_POSITIVE),
-            needed: allowed / own.max(f64::MIN_POSITIVE),
-        })
-    }
+    let needed = (tol.quad_rel * (base.abs() + own + types) + beta * resolution) / own;
+    q.within(what, needed.max(tol.quad_rel))
 }
 
 /// The width, in units of the larger end's ulp-sized `ε |z|`, below which
