@@ -1561,12 +1561,7 @@ fn a_jump_where_a_component_begins_with_infinite_slope_is_seen() {
     let (market, alpha) = spec_market(SPEC_41_10105);
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
     check_feasibility(&mech).unwrap();
-    let point: f64 = -1.2724766647224028;
-    let mut types: Vec<f64> = (0..=40)
-        .map(|i| point + 4e-3 * (i as f64 / 20.0 - 1.0))
-        .collect();
-    types.extend([point.next_down(), point, point.next_up()]);
-    types.sort_by(f64::total_cmp);
+    let types = types_around(-1.2724766647224028, 4e-3, 1);
     assert_monotone_at(&mech, 2, &types);
 }
 
@@ -1588,12 +1583,7 @@ fn a_raw_type_above_the_next_level_before_a_jump_up_is_pooled() {
     let (market, alpha) = spec_market(SPEC_31_427);
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
     check_feasibility(&mech).unwrap();
-    let point: f64 = -0.3408493880967093;
-    let mut types: Vec<f64> = (0..=40)
-        .map(|i| point + 4e-4 * (i as f64 / 20.0 - 1.0))
-        .collect();
-    types.extend([point.next_down(), point, point.next_up()]);
-    types.sort_by(f64::total_cmp);
+    let types = types_around(-0.3408493880967093, 4e-4, 1);
     assert_monotone_at(&mech, 0, &types);
 }
 
@@ -1654,17 +1644,26 @@ fn a_jump_one_ulp_after_a_kink_is_crossed_at_the_kink() {
     let (market, alpha) = spec_market(SPEC_51_964);
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
     check_feasibility(&mech).unwrap();
-    let point: f64 = 0.1216878236880456;
-    let mut types = vec![point];
-    let (mut below, mut above) = (point, point);
-    for _ in 0..4 {
-        below = below.next_down();
-        above = above.next_up();
-        types.extend([below, above]);
-    }
-    types.extend((0..=20).map(|i| point + 2e-3 * (i as f64 / 10.0 - 1.0)));
-    types.sort_by(f64::total_cmp);
+    let types = types_around(0.1216878236880456, 2e-3, 4);
     assert_monotone_at(&mech, 2, &types);
 }
 
 const SPEC_51_964: &str = r#"{"alpha":0.9943855227395029,"traders":[{"kappa":1.0919638454644731,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.4528318859214543,"distribution":{"family":"mixture","components":[{"weight":0.7792461747161652,"distribution":{"family":"truncated_normal","mu":-0.944944562465993,"sigma":0.4213903585695406,"lo":-0.914779489650783,"hi":0.47566471194854065}},{"weight":0.49809145340745054,"distribution":{"family":"triangular","lo":-0.8176166994312052,"mode":-0.6503085662553205,"hi":-0.17522971845458013}},{"weight":0.10782765949797968,"distribution":{"family":"uniform","lo":0.47566471194854065,"hi":1.091463144128672}}]}},{"weight":0.663098351686088,"distribution":{"family":"truncated_normal","mu":0.4709946637303104,"sigma":0.2160598952588569,"lo":-0.8521635944987156,"hi":0.6590756739752615}},{"weight":0.9223528188006009,"distribution":{"family":"mixture","components":[{"weight":0.9530958139692498,"distribution":{"family":"uniform","lo":-0.912025458721277,"hi":0.08697386601283419}},{"weight":0.16545242188206613,"distribution":{"family":"beta","a":1.3651903106303527,"b":3.9644114727481163,"lo":-0.2075459824008935,"hi":0.14878312547490918}},{"weight":0.813300640062183,"distribution":{"family":"beta","a":1.0,"b":19.220524150553544,"lo":-0.7042456998709659,"hi":-0.3156396187244417}}]}}]}},{"kappa":0.8081183511236517,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.9291834594753872,"distribution":{"family":"mixture","components":[{"weight":0.4127528573462733,"distribution":{"family":"truncated_normal","mu":-0.7414292585774813,"sigma":0.00012282279648480083,"lo":-0.7418694588158931,"hi":-0.7112639178892012}},{"weight":0.3927190332075252,"distribution":{"family":"truncated_normal","mu":-0.7638725446044546,"sigma":0.0002615475485560895,"lo":-0.7886012573088198,"hi":-0.7418694588158931}},{"weight":0.8342141184516003,"distribution":{"family":"beta","a":1.9795457381457413,"b":1.1197709554761415,"lo":-0.7736534729479173,"hi":-0.7475818239837891}},{"weight":0.7754612878707523,"distribution":{"family":"truncated_normal","mu":-0.7915698833845805,"sigma":0.00022638728292419442,"lo":-0.8332124122121015,"hi":-0.7886012573088198}}]}},{"weight":0.46434565717288595,"distribution":{"family":"mixture","components":[{"weight":0.5505877665720003,"distribution":{"family":"uniform","lo":-0.8065453695016639,"hi":-0.6724799362416289}},{"weight":0.46453953931136954,"distribution":{"family":"piecewise_linear","z":[-0.891766036045128,-0.884948810509044,-0.8772913068429962,-0.872367416271163,-0.8657412759343184,-0.8565093520748883,-0.8490935011322738,-0.8419490339441107,-0.8334792634239602,-0.8323456552550957,-0.8311465769045968,-0.825113308742666,-0.8195771891149384,-0.8147119125585897,-0.8065453695016639],"density":[0.051301687246304406,0.020780468260879727,0.6058874558919773,0.006886418305815667,0.06965931738835075,1.69702211250678,0.009702227041997939,1.8586738190977674,1.586723662511369,0.790661771665198,1.931266278129,1.1814039412155908,1.1815747676508688,0.01076064307616043,0.8195765161468598]}},{"weight":0.6014687100533598,"distribution":{"family":"uniform","lo":-0.9260163281040665,"hi":-0.7990659358534375}},{"weight":0.6485177057871698,"distribution":{"family":"uniform","lo":-0.8480175140707913,"hi":-0.8374128702642216}}]}},{"weight":0.7829532553540453,"distribution":{"family":"triangular","lo":-0.8061948760938874,"mode":-0.8061948760938874,"hi":-0.7095540245410118}},{"weight":0.7936461155155181,"distribution":{"family":"beta","a":13.11595392984841,"b":2.4396553945254027,"lo":-0.715578427871672,"hi":-0.6933204740033705}}]}},{"kappa":0.4760735327815513,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.6646120612772608,"distribution":{"family":"beta","a":1.0775721633930373,"b":1.0,"lo":0.1216878236880456,"hi":0.4503097917260235}},{"weight":0.4207732198698535,"distribution":{"family":"triangular","lo":0.09537374759273938,"mode":0.1607393964148976,"hi":0.1607393964148976}}]}}]}"#;
+
+/// Types across `point`: 41 evenly spaced over `point ± half_width`, and
+/// the `ulps` doubles on either side of `point` with `point` itself, in
+/// increasing order.
+fn types_around(point: f64, half_width: f64, ulps: usize) -> Vec<f64> {
+    let mut types: Vec<f64> = (0..=40)
+        .map(|i| point + half_width * (i as f64 / 20.0 - 1.0))
+        .collect();
+    let (mut below, mut above) = (point, point);
+    types.push(point);
+    for _ in 0..ulps {
+        below = below.next_down();
+        above = above.next_up();
+        types.extend([below, above]);
+    }
+    types.sort_by(f64::total_cmp);
+    types
+}
