@@ -129,4 +129,26 @@ pub trait DirectMechanism {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     fn utility_gain(&self, class: usize, z: f64) -> Result<f64, MechanismError>;
+
+    /// Types of `class` where the interim allocation may jump or turn a
+    /// corner, besides the kinks and jumps of the class's own density: for
+    /// the optimal mechanism, the ends of its pooled and binding intervals.
+    /// [`check_feasibility`](super::check_feasibility) checks at these types
+    /// too and splits its envelope integral there, since a quadrature rule
+    /// cannot see a jump that falls between its nodes close to a panel's
+    /// end. None by default; an out-of-range class gives none.
+    ///
+    /// # Example
+    /// ```
+    /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::{DirectMechanism, OptimalMechanism}};
+    /// let m = OptimalMechanism::solve(&Market::symmetric(5, 0.5, Uniform::new(-1.0, 1.0)?)?, 1.0)?;
+    /// let (za, zb) = m.class(0).virtual_value().binding_interval();
+    /// let breaks = DirectMechanism::allocation_breaks(&m, 0);
+    /// assert!(breaks.contains(&za) && breaks.contains(&zb));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    fn allocation_breaks(&self, class: usize) -> Vec<f64> {
+        let _ = class;
+        Vec::new()
+    }
 }

@@ -172,9 +172,11 @@ fn evaluate_row(
 }
 
 /// Checks Lemma 1 on a grid of types per class: [`FEASIBILITY_GRID_POINTS`](crate::numerics::FEASIBILITY_GRID_POINTS)
-/// evenly spaced types, the density's kinks, and more types wherever the
+/// evenly spaced types, the density's kinks, more types wherever the
 /// density's bounds show it varying fast (so a narrow cluster of traders
-/// between two grid points is checked too):
+/// between two grid points is checked too), and the mechanism's own
+/// [`allocation_breaks`](DirectMechanism::allocation_breaks) (so the
+/// envelope integral is split at every jump of the allocation it knows):
 /// interim allocation weakly decreasing, transfers consistent with eq. (4),
 /// and individual rationality. Returns the first violation found (class by
 /// class, conditions in that order).
@@ -199,7 +201,15 @@ pub fn check_feasibility(mech: &dyn DirectMechanism) -> Result<(), FeasibilityVi
         let (lo, hi) = c.distribution().support();
         let width = hi - lo;
         let gain_tol = Tolerances::DEFAULT.feasibility_rel * width * width / kappa;
-        let rows = feature_points(c.distribution(), FEASIBILITY_GRID_POINTS)
+        let mut grid = feature_points(c.distribution(), FEASIBILITY_GRID_POINTS);
+        grid.extend(
+            mech.allocation_breaks(class)
+                .into_iter()
+                .filter(|z| *z >= lo && *z <= hi),
+        );
+        grid.sort_by(f64::total_cmp);
+        grid.dedup();
+        let rows = grid
             .into_iter()
             .map(|z| evaluate_row(mech, class, kappa, z))
             .collect::<Result<Vec<_>, _>>()?;

@@ -155,6 +155,15 @@ impl DirectMechanism for OptimalMechanism {
         Ok(c.welfare.lowest_gain - int_x / c.kappa)
     }
 
+    /// The ends of the class's binding interval and of every pool of its
+    /// lower and upper virtual types: `x̄_i` is linear in `V_i`, whose only
+    /// corners and jumps besides the density's are there.
+    fn allocation_breaks(&self, class: usize) -> Vec<f64> {
+        self.classes
+            .get(class)
+            .map_or_else(Vec::new, |c| c.vv.breaks())
+    }
+
     /// `E[X_i² | Z_i = z] = x̄_i(z)² + w_i² Σ_{j≠i} Var V_j`.
     ///
     /// # Errors

@@ -250,6 +250,17 @@ impl VirtualValue {
         below.chain(above).map(|p| (p.a, p.b)).collect()
     }
 
+    /// The ends of the binding interval and of every pool of `Ĥ` and `L̂`
+    /// (those [`Self::ironed_intervals`] leaves out as inside the binding
+    /// interval too): where `V` may turn a corner or jump besides the
+    /// density's own kinks and jumps.
+    pub(crate) fn breaks(&self) -> Vec<f64> {
+        let pools = self.types.lower.iter().chain(self.types.upper.iter());
+        let mut points: Vec<f64> = pools.flat_map(|p| [p.a, p.b]).collect();
+        points.extend([self.za, self.zb]);
+        points
+    }
+
     /// The virtual value `V(z) = median(Ĥ(z), η, L̂(z))`: the (ironed) lower
     /// type below the binding interval, `η` on it, the (ironed) upper type
     /// above it. Always weakly increasing; equal to `L` and `H` there when
