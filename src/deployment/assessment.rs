@@ -1076,10 +1076,18 @@ mod tests {
     /// The integrals of `V` behind the gains and behind the ends of the
     /// set of types that stay away: with one panel allowed they fall
     /// short, and the gain and the assessment (re-priced from stored
-    /// moments, so only these integrals run) are typed errors.
+    /// moments, so only these integrals run) are typed errors. The normal
+    /// is wrapped as a user type without density bounds, so that the
+    /// integrals are not split at its features (where one panel each
+    /// would do).
     #[test]
     fn gain_integrals_short_of_their_accuracy_are_typed_errors() {
-        let (d, g) = normal_design();
+        let f = crate::distribution::test_support::Instrumented::new(
+            crate::distribution::TruncatedNormal::new(0.0, 0.15, -1.0, 1.0).unwrap(),
+        );
+        let m = Market::symmetric(3, 0.5, f).unwrap();
+        let d = Design::new(OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
+        let g: Arc<dyn EndowmentDistribution> = Arc::new(Triangular::new(-1.0, 0.6, 1.0).unwrap());
         let a = d.assess(std::slice::from_ref(&g)).unwrap();
         // A fee that turns away the types near the smallest gain.
         let raised = [d.fees()[0] + a.class(0).min_gain().max(0.0) + 0.01];

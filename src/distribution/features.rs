@@ -1,5 +1,6 @@
 //! Points that resolve a density's features, for checks that evaluate a
-//! mechanism on a grid of types (Lemma 1's feasibility check).
+//! mechanism on a grid of types (Lemma 1's feasibility check), and for
+//! splitting the integrals of the raw virtual types.
 
 use super::EndowmentDistribution;
 
@@ -20,6 +21,40 @@ const MAX_VARIATION: f64 = 1.5;
 /// resolved. A distribution without bounds gets the even grid and its
 /// kinks. Sorted, without duplicates, ends included.
 pub(crate) fn feature_points(d: &dyn EndowmentDistribution, n: usize) -> Vec<f64> {
+    points_where_varying(d, n, MAX_VARIATION, 1e-9)
+}
+
+/// How much the density may vary across a piece of an integral of a hazard
+/// ratio (`F/f` or `(1 − F)/f`) split at [`integral_breaks`]: a change of
+/// this size spread over a piece is one the adaptive rule's nodes see, while
+/// [`MAX_VARIATION`] would cut a far tail into hundreds of pieces.
+const INTEGRAL_VARIATION: f64 = 64.0;
+
+/// The support's ends, its kinks, and the points where the density's bounds
+/// show it varying by more than [`INTEGRAL_VARIATION`] across a cell, halved
+/// as in [`feature_points`]: where the integrals of the raw virtual types
+/// are split, so that a density rising steeply just before the end of a long
+/// piece does so across a piece of its own instead of between the rule's
+/// outermost node and the end.
+pub(crate) fn integral_breaks(d: &dyn EndowmentDistribution) -> Vec<f64> {
+    points_where_varying(d, 2, INTEGRAL_VARIATION, INTEGRAL_NARROWEST)
+}
+
+/// The narrowest cell [`integral_breaks`] halves, relative to the support:
+/// a density that vanishes at a support's end varies without bound over
+/// every cell that ends there, and pieces narrower than this at such an end
+/// (where the ratio's integrand is a staircase on the doubles' grid) only
+/// cost each query's rule its panel cap; the adaptive rule refines toward
+/// the end by itself. A steep rise of `e` per `1e-4` of the support, the
+/// narrowest met, still gets pieces of its own.
+const INTEGRAL_NARROWEST: f64 = 1e-6;
+
+fn points_where_varying(
+    d: &dyn EndowmentDistribution,
+    n: usize,
+    variation: f64,
+    narrowest: f64,
+) -> Vec<f64> {
     let (lo, hi) = d.support();
     let width = hi - lo;
     let mut points: Vec<f64> = (0..n)
@@ -37,13 +72,13 @@ pub(crate) fn feature_points(d: &dyn EndowmentDistribution, n: usize) -> Vec<f64
     let mut extra = Vec::new();
     let mut cells: Vec<(f64, f64)> = points.windows(2).map(|w| (w[0], w[1])).collect();
     while let Some((a, b)) = cells.pop() {
-        if extra.len() >= MAX_EXTRA_POINTS || b - a <= 1e-9 * width {
+        if extra.len() >= MAX_EXTRA_POINTS || b - a <= narrowest * width {
             continue;
         }
         let Some(bounds) = d.density_bounds(a, b) else {
             continue;
         };
-        let varies = bounds.max > MAX_VARIATION * bounds.min && bounds.max > 0.0;
+        let varies = bounds.max > variation * bounds.min && bounds.max > 0.0;
         if varies {
             let mid = 0.5 * (a + b);
             extra.push(mid);

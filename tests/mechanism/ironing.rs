@@ -1710,3 +1710,36 @@ fn the_feasibility_check_sees_a_jump_of_the_allocation_next_to_a_grid_type() {
 }
 
 const SPEC_81_526_CLASS: &str = r#"{"alpha":1.0,"traders":[{"kappa":4.1372412495692945,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.24673459895921238,"distribution":{"family":"truncated_normal","mu":0.09001996214029945,"sigma":0.0036757421287299387,"lo":0.09776464477059679,"hi":0.4227638122718165}},{"weight":0.2886162397837517,"distribution":{"family":"uniform","lo":0.11042466617695607,"hi":0.4183490202921551}}]}}]}"#;
+
+/// Market 1065 of `ironing_search ordinary 20000 71`: class 1 mixes a
+/// uniform with a normal truncated 30 σ below its mean, whose density
+/// rises by e every 1.7e-5 up to the truncation at 0.93552. The integral
+/// of the upper type over the raw stretch ending just before it was one
+/// long piece whose rule had no node in the last 1e-4, where the rise
+/// changes `(1 − F)/f`: its error estimate missed 7.6e-9 (3.5e-4
+/// relative) there, the utility gain was off by 4e-9, and Lemma 1's eq. (3)
+/// failed. The integrals are now split at the density's feature points.
+/// Checked: `∫ V` over three stretches before the truncation against
+/// Gauss–Legendre on 2 000 panels, and Lemma 1.
+#[test]
+fn the_integral_of_a_raw_type_sees_a_density_rising_before_a_piece_ends() {
+    let (market, alpha) = spec_market(SPEC_71_1065);
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    let v = mech.class(1).virtual_value();
+    for (a, b) in [
+        (0.93, 0.9352),
+        (0.9352, 0.9353),
+        (0.9353, 0.9353247336636106),
+    ] {
+        let cuts: Vec<f64> = (1..2000).map(|k| a + (b - a) * k as f64 / 2000.0).collect();
+        let reference = gl(|s| v.value(s), a, b, &cuts);
+        let got = v.integral(b) - v.integral(a);
+        assert!(
+            (got - reference).abs() < 1e-14,
+            "[{a}, {b}]: {got:e} against {reference:e}"
+        );
+    }
+}
+
+const SPEC_71_1065: &str = r#"{"alpha":0.6040734040609285,"traders":[{"kappa":0.30685849636678725,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.31473505974130805,"distribution":{"family":"beta","a":1.0,"b":1.0,"lo":-1.1571411202310298,"hi":0.10355914730910687}},{"weight":0.5626842670015724,"distribution":{"family":"beta","a":17.632899809407444,"b":1.5625203269547914,"lo":-1.4098786520453568,"hi":-0.34567206556143226}},{"weight":0.3482002413240376,"distribution":{"family":"truncated_normal","mu":0.3169104253477463,"sigma":0.0029657620953011344,"lo":0.10355914730910687,"hi":0.5680034672967392}}]}},{"kappa":2.108598189319685,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.05130814156703887,"distribution":{"family":"truncated_normal","mu":0.9506030598288886,"sigma":0.000505887635887012,"lo":0.7777554883847551,"hi":0.9355181747473625}},{"weight":0.5624420443453012,"distribution":{"family":"uniform","lo":0.7801648372780102,"hi":0.9965337053901145}}]}},{"kappa":1.6779957904835874,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.9855999184267292,"distribution":{"family":"triangular","lo":-0.9591611320064682,"mode":-0.6649815014005265,"hi":-0.09141224540750437}},{"weight":0.7408000229740093,"distribution":{"family":"triangular","lo":-1.2652766626140306,"mode":-0.272633130656033,"hi":-0.25290381317481847}},{"weight":0.754126310555286,"distribution":{"family":"truncated_normal","mu":-0.07685840759816343,"sigma":0.060329845486854654,"lo":-0.7093150851742537,"hi":0.5682573585138938}}]}}]}"#;

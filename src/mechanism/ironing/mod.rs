@@ -59,12 +59,13 @@ mod raw;
 
 #[cfg(test)]
 pub(crate) use self::raw::lower_inverse;
+use self::raw::RatioTable;
 pub(crate) use self::raw::{lower, upper};
 
 use self::hull::{deficit, lower_hull, Cell, Profile};
 use self::mesh::Mesh;
 use self::polish::SideType;
-use crate::distribution::EndowmentDistribution;
+use crate::distribution::{integral_breaks, EndowmentDistribution};
 use crate::numerics::{Tolerances, IRONING_TOLERANCE};
 
 /// The most points the mesh may grow to. The splitting stops there and the
@@ -112,6 +113,27 @@ pub(crate) struct VirtualTypes {
     /// can move the cumulative curves, and so the moments, by, relative
     /// to the type scale; 0 where all met it (see [`VirtualTypes::quad_error`]).
     quad_error: f64,
+    /// The hazard ratios' integrals over the pieces between the density's
+    /// [`integral_breaks`], per side (computed at the first query that
+    /// integrates a raw stretch of that side).
+    tables: Tables,
+}
+
+/// The [`RatioTable`]s of a class's two sides, built at the first integral
+/// of a raw stretch of that side: a solve that is never queried for one
+/// (every trial of a budget search, every class of a large market) does not
+/// pay for them. Equal whatever is built, since they follow from the
+/// distribution and the weight.
+#[derive(Debug, Clone, Default)]
+struct Tables {
+    lower: std::sync::OnceLock<RatioTable>,
+    upper: std::sync::OnceLock<RatioTable>,
+}
+
+impl PartialEq for Tables {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// Whether a value `v` of the `side` type has reached the level `eta`:
@@ -134,7 +156,17 @@ impl VirtualTypes {
             ends: (lower(d, beta, hi), upper(d, beta, lo)),
             bound: 0.0,
             quad_error: 0.0,
+            tables: Tables::default(),
         }
+    }
+
+    /// The [`RatioTable`] of `side` for `d` (the class's distribution).
+    fn table(&self, d: &dyn EndowmentDistribution, side: Side) -> &RatioTable {
+        let cell = match side {
+            Side::Lower => &self.tables.lower,
+            Side::Upper => &self.tables.upper,
+        };
+        cell.get_or_init(|| RatioTable::new(d, self.beta, side, integral_breaks(d)))
     }
 
     /// Irons `L` and `H` of distribution `d` at weight `beta` where they
@@ -174,6 +206,7 @@ impl VirtualTypes {
             upper: upper_pools,
             bound: lower_bound.max(upper_bound),
             quad_error: moved / lower_side.scale,
+            tables: Tables::default(),
         })
     }
 

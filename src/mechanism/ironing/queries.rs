@@ -2,8 +2,7 @@
 //! give the binding interval, and their integrals.
 
 use super::raw::{
-    at_jump, integral_lower, integral_upper, lower_inverse, raw, raw_with_slope, solve_increasing,
-    upper_inverse,
+    at_jump, lower_inverse, raw, raw_integral, raw_with_slope, solve_increasing, upper_inverse,
 };
 use super::{reaches, Pool, Side, VirtualTypes};
 use crate::distribution::EndowmentDistribution;
@@ -180,8 +179,7 @@ impl VirtualTypes {
             .into_iter()
             .map(|(p, q, v)| match (v, side) {
                 (Some(v), _) => Ok(v * (q - p)),
-                (None, Side::Lower) => integral_lower(d, self.beta, p, q),
-                (None, Side::Upper) => integral_upper(d, self.beta, p, q),
+                (None, side) => raw_integral(d, self.beta, side, (p, q), self.table(d, side)),
             })
             .sum()
     }
