@@ -1743,3 +1743,47 @@ fn the_integral_of_a_raw_type_sees_a_density_rising_before_a_piece_ends() {
 }
 
 const SPEC_71_1065: &str = r#"{"alpha":0.6040734040609285,"traders":[{"kappa":0.30685849636678725,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.31473505974130805,"distribution":{"family":"beta","a":1.0,"b":1.0,"lo":-1.1571411202310298,"hi":0.10355914730910687}},{"weight":0.5626842670015724,"distribution":{"family":"beta","a":17.632899809407444,"b":1.5625203269547914,"lo":-1.4098786520453568,"hi":-0.34567206556143226}},{"weight":0.3482002413240376,"distribution":{"family":"truncated_normal","mu":0.3169104253477463,"sigma":0.0029657620953011344,"lo":0.10355914730910687,"hi":0.5680034672967392}}]}},{"kappa":2.108598189319685,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.05130814156703887,"distribution":{"family":"truncated_normal","mu":0.9506030598288886,"sigma":0.000505887635887012,"lo":0.7777554883847551,"hi":0.9355181747473625}},{"weight":0.5624420443453012,"distribution":{"family":"uniform","lo":0.7801648372780102,"hi":0.9965337053901145}}]}},{"kappa":1.6779957904835874,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.9855999184267292,"distribution":{"family":"triangular","lo":-0.9591611320064682,"mode":-0.6649815014005265,"hi":-0.09141224540750437}},{"weight":0.7408000229740093,"distribution":{"family":"triangular","lo":-1.2652766626140306,"mode":-0.272633130656033,"hi":-0.25290381317481847}},{"weight":0.754126310555286,"distribution":{"family":"truncated_normal","mu":-0.07685840759816343,"sigma":0.060329845486854654,"lo":-0.7093150851742537,"hi":0.5682573585138938}}]}}]}"#;
+
+/// Market 195 of `ironing_search ordinary 20000 71`: in class 0 a Beta with
+/// `b = 1.07` ends at z = −0.4546442 where a tabulated density begins. The
+/// Beta's density falls to zero there like `(z₀ − z)^0.07`, by 5 % over
+/// each of its last ulps, so the lower type rises steeply to the point and
+/// then falls by 0.19 at it, where the table's density begins (a jump up).
+/// The allowance for a continuous density's change over the last ulp was a
+/// thousand times the change over the ulp before, in either direction: 50
+/// times the density itself, which hid the jump up, and the interim
+/// allocation rose from 0.672 to 0.833 just below the point (Lemma 1). A
+/// trend allows only for a change in its own direction now. Checked:
+/// Lemma 1, and `V` and the interim allocation monotone across the point
+/// down to a few ulps from it.
+#[test]
+fn a_jump_up_where_a_density_falls_to_zero_is_ironed() {
+    let (market, alpha) = spec_market(SPEC_71_195);
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    assert_monotone_at(&mech, 0, &types_around(-0.45464418385189886, 1e-6, 8));
+}
+
+const SPEC_71_195: &str = r#"{"alpha":0.3037599656036776,"traders":[{"kappa":2.95106764437031,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.8397340180075901,"distribution":{"family":"piecewise_linear","z":[-0.45464418385189886,-0.3585055282151883,-0.27806002628622095],"density":[0.8861102520266526,1.8029206358545873,0.6216104761283577]}},{"weight":0.6422976352058702,"distribution":{"family":"beta","a":2.7955630055273812,"b":1.0720845718749747,"lo":-0.9226751108714832,"hi":-0.45464418385189886}},{"weight":0.2820031499813694,"distribution":{"family":"mixture","components":[{"weight":0.18788637120084847,"distribution":{"family":"beta","a":7.290413994021283,"b":7.6316620816310605,"lo":-1.0330240552924772,"hi":-0.9603770532179058}},{"weight":0.008964639502034572,"distribution":{"family":"truncated_normal","mu":-1.2327357497768987,"sigma":0.04629003831675487,"lo":-1.2391934685264887,"hi":-1.0330240552924772}},{"weight":0.6299340480374235,"distribution":{"family":"triangular","lo":-0.9998659931592265,"mode":-0.9857571211311238,"hi":-0.9853742617876469}}]}}]}},{"kappa":2.865142033278149,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.8656762705465666,"distribution":{"family":"mixture","components":[{"weight":0.802283338989547,"distribution":{"family":"uniform","lo":0.5736324772720975,"hi":0.647527528303901}},{"weight":0.4602988467436876,"distribution":{"family":"beta","a":4.189322571637497,"b":14.928099826673227,"lo":0.647527528303901,"hi":0.8698900190050113}},{"weight":0.2339859331991791,"distribution":{"family":"piecewise_linear","z":[0.7253783591294208,0.7297343223461075,0.7448641444829984,0.7517462148616628,0.764295466104613,0.7855360391314635,0.7920338802054463,0.8149036126806245,0.8367306906660984,0.8487254949789321,0.8653711490697029,0.8797099833048715,0.8968989670771293,0.9015911635272442,0.9216002412591283],"density":[1.7776939239491711,0.01738971406252341,0.16368936499529751,1.042702852907133,0.936597520768438,1.9990765188810986,1.5578994710655292,0.03724290075429736,0.928197920355154,1.3268819083305488,1.483138303882602,1.961105362700072,1.12366547745212,1.932790262181268,1.6401941563315543]}},{"weight":0.46213471099577896,"distribution":{"family":"beta","a":4.189608835690287,"b":1.4043855365203113,"lo":0.491223090678861,"hi":0.5736324772720975}}]}},{"weight":0.25094953833883715,"distribution":{"family":"triangular","lo":0.5089427788259218,"mode":0.6935161176124979,"hi":0.8323198067791444}}]}},{"kappa":4.8760845690983965,"count":1,"distribution":{"family":"truncated_normal","mu":0.9497205571250749,"sigma":0.0026976569108196637,"lo":0.8554914649861529,"hi":1.1020401995178712}}]}"#;
+
+/// Market 3276 of `ironing_search ordinary 20000 71`: in class 0 a
+/// tabulated component begins at z = −0.7870890 inside a narrow normal's
+/// tail, so the density jumps up there and the lower type falls. The pool
+/// that starts there had a level below the raw type just before it
+/// (−0.787089 against −0.787052), and was not extended to where the raw
+/// type meets its level, because the test looked at the raw type at the
+/// pool's start, where the density is the one from the right. The interim
+/// allocation rose by 1.3e-5 into the pool (Lemma 1). The raw stretch's
+/// end is now the point just below. Checked: Lemma 1, and `V` and the
+/// interim allocation monotone around the point.
+#[test]
+fn a_pool_starting_at_a_jump_up_reaches_back_to_its_level() {
+    let (market, alpha) = spec_market(SPEC_71_3276);
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    assert_monotone_at(&mech, 0, &types_around(-0.7870890190885955, 1e-4, 8));
+}
+
+const SPEC_71_3276: &str = r#"{"alpha":0.47768225121436403,"traders":[{"kappa":1.2231644536719029,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.6742964278553791,"distribution":{"family":"truncated_normal","mu":-0.40161213217105624,"sigma":0.0022814004743008237,"lo":-0.8449932808380545,"hi":-0.4136497279050736}},{"weight":0.0011432942671998037,"distribution":{"family":"mixture","components":[{"weight":0.5562509482562774,"distribution":{"family":"triangular","lo":-0.7016485610895675,"mode":-0.7016485610895675,"hi":-0.36862250469820296}},{"weight":0.006319276709102642,"distribution":{"family":"piecewise_linear","z":[-0.7870890190885955,-0.7448930829386136,-0.6883683615929173,-0.663498475873561,-0.6349601793106885,-0.6153006404843286,-0.5583790092447983,-0.5514771252921689,-0.5485458841369052,-0.5136156298059116,-0.5032248243561127,-0.496409767773879,-0.49208084228677035,-0.4577201180016836,-0.4066763846056425],"density":[0.055334178175549815,1.3059632420003544,0.08342501070759778,0.6176044732240963,0.08687514628929825,0.05328516533569175,0.06207288792395702,0.0434746927406389,0.8770393669230399,1.441730023112001,0.019219407128706328,1.9772643807829142,0.8182412634757026,1.3995558790477538,1.3070719658264982]}},{"weight":0.3095229382834619,"distribution":{"family":"truncated_normal","mu":-0.763046350501141,"sigma":0.0013760277932221697,"lo":-0.9937154995760178,"hi":-0.5749298824769383}},{"weight":0.41552312938582087,"distribution":{"family":"truncated_normal","mu":-0.5357249899454591,"sigma":0.009211503876513106,"lo":-0.7167434690187244,"hi":-0.5475011499750226}}]}}]}},{"kappa":0.32148881108810307,"count":3,"distribution":{"family":"truncated_normal","mu":0.9859344068519966,"sigma":0.008544099838429806,"lo":-0.14568980677617294,"hi":1.144481417543683}},{"kappa":3.0412890749975623,"count":5,"distribution":{"family":"truncated_normal","mu":0.4259590903709851,"sigma":0.2809133906284189,"lo":-0.8300475199833774,"hi":0.5769430164910527}},{"kappa":4.645212229509702,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.5496674158910402,"distribution":{"family":"uniform","lo":-1.6811421363695198,"hi":-1.1110950541727371}},{"weight":0.8231073059208003,"distribution":{"family":"triangular","lo":-1.5548915927760834,"mode":-0.9952787755930247,"hi":-0.9258759857651957}},{"weight":0.7916634168941228,"distribution":{"family":"beta","a":2.148014367364462,"b":1.0,"lo":-1.2975042834229358,"hi":-0.6025985325126597}},{"weight":0.02241626995420428,"distribution":{"family":"beta","a":1.3742689850196226,"b":1.357276075827212,"lo":-2.197872285870152,"hi":-1.6811421363695198}}]}}]}"#;

@@ -50,18 +50,37 @@ pub(super) struct Node {
     /// The density just below and at `z` (they differ where it jumps, at a
     /// kink: a component's support ending inside a mixture).
     pub pdf: (f64, f64),
-    /// The change a density continuous at `z` can make over that one ulp:
-    /// a thousand times its change over the ulp before. (From the values
-    /// on the left, not from the slope, nor from the right: the density
-    /// at `z` is its value from the right, and where a Beta component
-    /// begins at `z` with shape `1 < a < 2` it rises with infinite slope,
-    /// by 3 % of its size over the first ulp; either allowance hid the
-    /// jump down of a normal component ending at the same point, and the
-    /// upper type fell there unpooled: `ironing_search ordinary 20000 41`,
-    /// markets 20 and 10105. A density falling continuously to zero at
-    /// `z` from the left, like a Beta's end with `1 < b < 2`, changes over
-    /// the ulp before by the same order as over the last one.)
-    pub drift: f64,
+    /// The density's change over the ulp before `z`, `f(z⁻) − f(z⁻⁻)`. A
+    /// density continuous at `z` changes over the last ulp in the same
+    /// direction, by up to a thousand times this ([`Node::allowance`]).
+    /// (From the values on the left, not from the slope, nor from the
+    /// right: the density at `z` is its value from the right, and where a
+    /// Beta component begins at `z` with shape `1 < a < 2` it rises with
+    /// infinite slope, by 3 % of its size over the first ulp; either
+    /// allowance hid the jump down of a normal component ending at the
+    /// same point, and the upper type fell there unpooled:
+    /// `ironing_search ordinary 20000 41`, markets 20 and 10105. A density
+    /// falling continuously to zero at `z` from the left, like a Beta's
+    /// end with `1 < b < 2`, changes over the ulp before by the same order
+    /// as over the last one.)
+    pub trend: f64,
+}
+
+impl Node {
+    /// The change of the density at `z` that counts as continuous, for a
+    /// jump of the kind `side` cares about: up for `L`, down for `H`. Only
+    /// a trend in that direction allows for one: a Beta's end with
+    /// `b = 1.07` falls by 5 % over each of its last ulps, which allowed a
+    /// change of 50 times the density at `z` either way and hid the jump
+    /// up of a component beginning there (`ironing_search ordinary 20000
+    /// 71`, market 195: the lower type fell by 0.19 at that point).
+    fn allowance(&self, side: Side) -> f64 {
+        let toward = match side {
+            Side::Lower => self.trend,
+            Side::Upper => -self.trend,
+        };
+        1e3 * toward.max(0.0)
+    }
 }
 
 /// Points of the support in increasing order, and between each two the
@@ -221,7 +240,7 @@ impl<'a> Mesh<'a> {
         // A change within what the density's slope allows over one ulp is
         // no jump (a density falling continuously to zero at a point).
         let jumps = |n: &Node| {
-            let step = JUMP_REL * n.pdf.0.max(n.pdf.1) + n.drift;
+            let step = JUMP_REL * n.pdf.0.max(n.pdf.1) + n.allowance(side);
             match side {
                 Side::Upper => n.pdf.0 - n.pdf.1 > step,
                 Side::Lower => n.pdf.1 - n.pdf.0 > step,
@@ -302,7 +321,7 @@ pub(super) fn node(d: &dyn EndowmentDistribution, z: f64) -> Node {
         sf: d.sf(z),
         moment: d.partial_moment(z),
         pdf: (below, at),
-        drift: 1e3 * (below - d.pdf(below_z.next_down())).abs(),
+        trend: below - d.pdf(below_z.next_down()),
     }
 }
 
