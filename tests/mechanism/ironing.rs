@@ -1668,6 +1668,17 @@ fn types_around(point: f64, half_width: f64, ulps: usize) -> Vec<f64> {
     types
 }
 
+/// The market of `spec` solves at its `α`, Lemma 1 holds
+/// (`check_feasibility`), and class `class`'s `V` and interim allocation
+/// are monotone on [`types_around`] `point`.
+fn lemma_1_holds_around(spec: &str, class: usize, point: f64, (half_width, ulps): (f64, usize)) {
+    let (market, alpha) = spec_market(spec);
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    assert_monotone_at(&mech, class, &types_around(point, half_width, ulps));
+}
+
 /// A class of market 526 of `ironing_search ordinary 20000 81`: a uniform
 /// ends at 0.41834902 inside a normal's far upper tail, and the pool that
 /// ends there ends 8.7e-7 further on (no probability lies between), where
@@ -1758,11 +1769,7 @@ const SPEC_71_1065: &str = r#"{"alpha":0.6040734040609285,"traders":[{"kappa":0.
 /// down to a few ulps from it.
 #[test]
 fn a_jump_up_where_a_density_falls_to_zero_is_ironed() {
-    let (market, alpha) = spec_market(SPEC_71_195);
-    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
-    check_feasibility(&mech).unwrap();
-    assert_monotone(&mech);
-    assert_monotone_at(&mech, 0, &types_around(-0.45464418385189886, 1e-6, 8));
+    lemma_1_holds_around(SPEC_71_195, 0, -0.45464418385189886, (1e-6, 8));
 }
 
 const SPEC_71_195: &str = r#"{"alpha":0.3037599656036776,"traders":[{"kappa":2.95106764437031,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.8397340180075901,"distribution":{"family":"piecewise_linear","z":[-0.45464418385189886,-0.3585055282151883,-0.27806002628622095],"density":[0.8861102520266526,1.8029206358545873,0.6216104761283577]}},{"weight":0.6422976352058702,"distribution":{"family":"beta","a":2.7955630055273812,"b":1.0720845718749747,"lo":-0.9226751108714832,"hi":-0.45464418385189886}},{"weight":0.2820031499813694,"distribution":{"family":"mixture","components":[{"weight":0.18788637120084847,"distribution":{"family":"beta","a":7.290413994021283,"b":7.6316620816310605,"lo":-1.0330240552924772,"hi":-0.9603770532179058}},{"weight":0.008964639502034572,"distribution":{"family":"truncated_normal","mu":-1.2327357497768987,"sigma":0.04629003831675487,"lo":-1.2391934685264887,"hi":-1.0330240552924772}},{"weight":0.6299340480374235,"distribution":{"family":"triangular","lo":-0.9998659931592265,"mode":-0.9857571211311238,"hi":-0.9853742617876469}}]}}]}},{"kappa":2.865142033278149,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.8656762705465666,"distribution":{"family":"mixture","components":[{"weight":0.802283338989547,"distribution":{"family":"uniform","lo":0.5736324772720975,"hi":0.647527528303901}},{"weight":0.4602988467436876,"distribution":{"family":"beta","a":4.189322571637497,"b":14.928099826673227,"lo":0.647527528303901,"hi":0.8698900190050113}},{"weight":0.2339859331991791,"distribution":{"family":"piecewise_linear","z":[0.7253783591294208,0.7297343223461075,0.7448641444829984,0.7517462148616628,0.764295466104613,0.7855360391314635,0.7920338802054463,0.8149036126806245,0.8367306906660984,0.8487254949789321,0.8653711490697029,0.8797099833048715,0.8968989670771293,0.9015911635272442,0.9216002412591283],"density":[1.7776939239491711,0.01738971406252341,0.16368936499529751,1.042702852907133,0.936597520768438,1.9990765188810986,1.5578994710655292,0.03724290075429736,0.928197920355154,1.3268819083305488,1.483138303882602,1.961105362700072,1.12366547745212,1.932790262181268,1.6401941563315543]}},{"weight":0.46213471099577896,"distribution":{"family":"beta","a":4.189608835690287,"b":1.4043855365203113,"lo":0.491223090678861,"hi":0.5736324772720975}}]}},{"weight":0.25094953833883715,"distribution":{"family":"triangular","lo":0.5089427788259218,"mode":0.6935161176124979,"hi":0.8323198067791444}}]}},{"kappa":4.8760845690983965,"count":1,"distribution":{"family":"truncated_normal","mu":0.9497205571250749,"sigma":0.0026976569108196637,"lo":0.8554914649861529,"hi":1.1020401995178712}}]}"#;
@@ -1779,11 +1786,7 @@ const SPEC_71_195: &str = r#"{"alpha":0.3037599656036776,"traders":[{"kappa":2.9
 /// interim allocation monotone around the point.
 #[test]
 fn a_pool_starting_at_a_jump_up_reaches_back_to_its_level() {
-    let (market, alpha) = spec_market(SPEC_71_3276);
-    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
-    check_feasibility(&mech).unwrap();
-    assert_monotone(&mech);
-    assert_monotone_at(&mech, 0, &types_around(-0.7870890190885955, 1e-4, 8));
+    lemma_1_holds_around(SPEC_71_3276, 0, -0.7870890190885955, (1e-4, 8));
 }
 
 const SPEC_71_3276: &str = r#"{"alpha":0.47768225121436403,"traders":[{"kappa":1.2231644536719029,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.6742964278553791,"distribution":{"family":"truncated_normal","mu":-0.40161213217105624,"sigma":0.0022814004743008237,"lo":-0.8449932808380545,"hi":-0.4136497279050736}},{"weight":0.0011432942671998037,"distribution":{"family":"mixture","components":[{"weight":0.5562509482562774,"distribution":{"family":"triangular","lo":-0.7016485610895675,"mode":-0.7016485610895675,"hi":-0.36862250469820296}},{"weight":0.006319276709102642,"distribution":{"family":"piecewise_linear","z":[-0.7870890190885955,-0.7448930829386136,-0.6883683615929173,-0.663498475873561,-0.6349601793106885,-0.6153006404843286,-0.5583790092447983,-0.5514771252921689,-0.5485458841369052,-0.5136156298059116,-0.5032248243561127,-0.496409767773879,-0.49208084228677035,-0.4577201180016836,-0.4066763846056425],"density":[0.055334178175549815,1.3059632420003544,0.08342501070759778,0.6176044732240963,0.08687514628929825,0.05328516533569175,0.06207288792395702,0.0434746927406389,0.8770393669230399,1.441730023112001,0.019219407128706328,1.9772643807829142,0.8182412634757026,1.3995558790477538,1.3070719658264982]}},{"weight":0.3095229382834619,"distribution":{"family":"truncated_normal","mu":-0.763046350501141,"sigma":0.0013760277932221697,"lo":-0.9937154995760178,"hi":-0.5749298824769383}},{"weight":0.41552312938582087,"distribution":{"family":"truncated_normal","mu":-0.5357249899454591,"sigma":0.009211503876513106,"lo":-0.7167434690187244,"hi":-0.5475011499750226}}]}}]}},{"kappa":0.32148881108810307,"count":3,"distribution":{"family":"truncated_normal","mu":0.9859344068519966,"sigma":0.008544099838429806,"lo":-0.14568980677617294,"hi":1.144481417543683}},{"kappa":3.0412890749975623,"count":5,"distribution":{"family":"truncated_normal","mu":0.4259590903709851,"sigma":0.2809133906284189,"lo":-0.8300475199833774,"hi":0.5769430164910527}},{"kappa":4.645212229509702,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.5496674158910402,"distribution":{"family":"uniform","lo":-1.6811421363695198,"hi":-1.1110950541727371}},{"weight":0.8231073059208003,"distribution":{"family":"triangular","lo":-1.5548915927760834,"mode":-0.9952787755930247,"hi":-0.9258759857651957}},{"weight":0.7916634168941228,"distribution":{"family":"beta","a":2.148014367364462,"b":1.0,"lo":-1.2975042834229358,"hi":-0.6025985325126597}},{"weight":0.02241626995420428,"distribution":{"family":"beta","a":1.3742689850196226,"b":1.357276075827212,"lo":-2.197872285870152,"hi":-1.6811421363695198}}]}}]}"#;
@@ -1800,11 +1803,7 @@ const SPEC_71_3276: &str = r#"{"alpha":0.47768225121436403,"traders":[{"kappa":1
 /// monotone across the point down to single ulps.
 #[test]
 fn pools_extended_to_a_jump_meet_at_the_jump() {
-    let (market, alpha) = spec_market(SPEC_91_1350);
-    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
-    check_feasibility(&mech).unwrap();
-    assert_monotone(&mech);
-    assert_monotone_at(&mech, 0, &types_around(-1.4797711557630793, 1e-9, 1100));
+    lemma_1_holds_around(SPEC_91_1350, 0, -1.4797711557630793, (1e-9, 1100));
 }
 
 const SPEC_91_1350: &str = r#"{"alpha":0.3779118091915137,"traders":[{"kappa":1.9169614074616255,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.004760723586902848,"distribution":{"family":"triangular","lo":-1.4577002732885835,"mode":-0.70500387743134,"hi":-0.5249705855770471}},{"weight":0.08505904465727598,"distribution":{"family":"truncated_normal","mu":-1.7233666970757662,"sigma":0.48706806139439596,"lo":-1.688659581585113,"hi":-1.0973451535733}},{"weight":0.21290643985304217,"distribution":{"family":"beta","a":1.1005684826095867,"b":1.2292576852554122,"lo":-0.5249705855770471,"hi":0.0531899523103162}},{"weight":0.7243355610434625,"distribution":{"family":"mixture","components":[{"weight":0.6163308838167996,"distribution":{"family":"triangular","lo":-1.4295652516618746,"mode":-1.425921366245831,"hi":-0.6363019864704031}},{"weight":0.9002052584752247,"distribution":{"family":"uniform","lo":-1.8691573184174521,"hi":-1.156548086186552}},{"weight":0.8915631928225769,"distribution":{"family":"truncated_normal","mu":-1.4809105524008366,"sigma":0.004420296468193236,"lo":-1.7481811004143042,"hi":-1.4797711557630793}}]}}]}},{"kappa":0.4098615662003356,"count":4,"distribution":{"family":"truncated_normal","mu":0.07966898597239586,"sigma":0.012847662043120761,"lo":-0.17482047432564018,"hi":1.0674728925262826}},{"kappa":3.9305445054399812,"count":3,"distribution":{"family":"piecewise_linear","z":[0.02247512359291351,0.03949561901913287,0.07455580592822565,0.1002980413481298,0.14085237784326118,0.18528189477586385,0.2146601369212279,0.2612316992926546,0.2861904583592427,0.32812198710765605,0.36408134110053814,0.40367044654816453,0.4267077276987067,0.4455744609024197],"density":[0.04070566368314051,0.49965684475955496,1.3105447082802117,1.4640421621795279,0.025084090358895465,1.8562046198374456,0.823216300126433,1.3425400685093014,0.11078102712812986,0.004114494124586355,0.009792325401476759,1.830386919009526,0.022717140610087123,0.017862841099656093]}},{"kappa":3.757350248783333,"count":5,"distribution":{"family":"truncated_normal","mu":-0.22962683176619803,"sigma":0.003768806988263015,"lo":-0.5567464872025608,"hi":0.11793057831198472}}]}"#;
