@@ -1668,6 +1668,17 @@ fn types_around(point: f64, half_width: f64, ulps: usize) -> Vec<f64> {
     types
 }
 
+/// The market of `spec` solves at its `α`, Lemma 1 holds
+/// (`check_feasibility`), and class `class`'s `V` and interim allocation
+/// are monotone on [`types_around`] `point`.
+fn lemma_1_holds_around(spec: &str, class: usize, point: f64, (half_width, ulps): (f64, usize)) {
+    let (market, alpha) = spec_market(spec);
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    assert_monotone(&mech);
+    assert_monotone_at(&mech, class, &types_around(point, half_width, ulps));
+}
+
 /// A class of market 526 of `ironing_search ordinary 20000 81`: a uniform
 /// ends at 0.41834902 inside a normal's far upper tail, and the pool that
 /// ends there ends 8.7e-7 further on (no probability lies between), where
@@ -1758,11 +1769,32 @@ const SPEC_71_1065: &str = r#"{"alpha":0.6040734040609285,"traders":[{"kappa":0.
 /// down to a few ulps from it.
 #[test]
 fn a_jump_up_where_a_density_falls_to_zero_is_ironed() {
-    let (market, alpha) = spec_market(SPEC_71_195);
-    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
-    check_feasibility(&mech).unwrap();
-    assert_monotone(&mech);
-    assert_monotone_at(&mech, 0, &types_around(-0.45464418385189886, 1e-6, 8));
+    lemma_1_holds_around(SPEC_71_195, 0, -0.45464418385189886, (1e-6, 8));
 }
 
 const SPEC_71_195: &str = r#"{"alpha":0.3037599656036776,"traders":[{"kappa":2.95106764437031,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.8397340180075901,"distribution":{"family":"piecewise_linear","z":[-0.45464418385189886,-0.3585055282151883,-0.27806002628622095],"density":[0.8861102520266526,1.8029206358545873,0.6216104761283577]}},{"weight":0.6422976352058702,"distribution":{"family":"beta","a":2.7955630055273812,"b":1.0720845718749747,"lo":-0.9226751108714832,"hi":-0.45464418385189886}},{"weight":0.2820031499813694,"distribution":{"family":"mixture","components":[{"weight":0.18788637120084847,"distribution":{"family":"beta","a":7.290413994021283,"b":7.6316620816310605,"lo":-1.0330240552924772,"hi":-0.9603770532179058}},{"weight":0.008964639502034572,"distribution":{"family":"truncated_normal","mu":-1.2327357497768987,"sigma":0.04629003831675487,"lo":-1.2391934685264887,"hi":-1.0330240552924772}},{"weight":0.6299340480374235,"distribution":{"family":"triangular","lo":-0.9998659931592265,"mode":-0.9857571211311238,"hi":-0.9853742617876469}}]}}]}},{"kappa":2.865142033278149,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.8656762705465666,"distribution":{"family":"mixture","components":[{"weight":0.802283338989547,"distribution":{"family":"uniform","lo":0.5736324772720975,"hi":0.647527528303901}},{"weight":0.4602988467436876,"distribution":{"family":"beta","a":4.189322571637497,"b":14.928099826673227,"lo":0.647527528303901,"hi":0.8698900190050113}},{"weight":0.2339859331991791,"distribution":{"family":"piecewise_linear","z":[0.7253783591294208,0.7297343223461075,0.7448641444829984,0.7517462148616628,0.764295466104613,0.7855360391314635,0.7920338802054463,0.8149036126806245,0.8367306906660984,0.8487254949789321,0.8653711490697029,0.8797099833048715,0.8968989670771293,0.9015911635272442,0.9216002412591283],"density":[1.7776939239491711,0.01738971406252341,0.16368936499529751,1.042702852907133,0.936597520768438,1.9990765188810986,1.5578994710655292,0.03724290075429736,0.928197920355154,1.3268819083305488,1.483138303882602,1.961105362700072,1.12366547745212,1.932790262181268,1.6401941563315543]}},{"weight":0.46213471099577896,"distribution":{"family":"beta","a":4.189608835690287,"b":1.4043855365203113,"lo":0.491223090678861,"hi":0.5736324772720975}}]}},{"weight":0.25094953833883715,"distribution":{"family":"triangular","lo":0.5089427788259218,"mode":0.6935161176124979,"hi":0.8323198067791444}}]}},{"kappa":4.8760845690983965,"count":1,"distribution":{"family":"truncated_normal","mu":0.9497205571250749,"sigma":0.0026976569108196637,"lo":0.8554914649861529,"hi":1.1020401995178712}}]}"#;
+
+/// Market 552 of `ironing_search ordinary 20000 101`: class 1's lower type
+/// is pooled across a gap, from where a Beta ends at −1.4558 to where a
+/// uniform begins at −1.1630. The pool starts one double past the Beta's
+/// end, where the density is 0 and the raw lower type infinite. The
+/// generalised inverse `Z_a = inf {L̂ ≥ η}` read the raw stretch before
+/// the pool at the pool's own start, so that stretch "reached" every level:
+/// at β = 1e-20 it returned −1.4558 for a level near −0.1, and the level
+/// equations had no root (relative residual 2e-2). The stretch now ends
+/// at the double before the pool. Checked at that weight: the level
+/// equations hold, and `Z_a` is above the pool's end (up to it `L̂` is at
+/// most the pool's level, −1.163, far below `η`); and at the market's
+/// `α` = 0, Lemma 1 and monotonicity.
+#[test]
+fn a_pool_across_a_gap_is_not_reached_from_the_stretch_before_it() {
+    let (market, _) = spec_market(SPEC_101_552);
+    let mech = OptimalMechanism::solve_unconstrained(&market, 1e-20, &Default::default()).unwrap();
+    let v = mech.class(1).virtual_value();
+    let (za, _) = v.binding_interval();
+    assert!(za >= -1.1629873586671531, "Z_a = {za}, η = {}", v.eta());
+    assert!(v.eta() > -0.2, "η = {}", v.eta());
+    lemma_1_holds_around(SPEC_101_552, 1, -1.4558486912062183, (1e-9, 8));
+}
+
+const SPEC_101_552: &str = r#"{"alpha":0.0,"traders":[{"kappa":0.48257949362073854,"count":4,"distribution":{"family":"truncated_normal","mu":-0.0701584219913697,"sigma":0.06567796140646832,"lo":-0.08653674647957377,"hi":0.44657123839993307}},{"kappa":1.2573105319328188,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.761209398593508,"distribution":{"family":"truncated_normal","mu":-0.41327597510976466,"sigma":0.033266372041475804,"lo":-0.6027838993348422,"hi":-0.07517030459020302}},{"weight":0.4973454852250135,"distribution":{"family":"uniform","lo":-1.1629873653452987,"hi":-0.6027838993348422}},{"weight":0.3981858219057407,"distribution":{"family":"mixture","components":[{"weight":0.63344128419606,"distribution":{"family":"beta","a":1.0,"b":1.0,"lo":-1.6710301134845849,"hi":-1.4558486912062183}},{"weight":0.4321682510280293,"distribution":{"family":"beta","a":19.286547317362263,"b":10.551857469842814,"lo":-1.8825296995808636,"hi":-1.6710301134845849}},{"weight":0.7620712156784952,"distribution":{"family":"uniform","lo":-1.73927118515949,"hi":-1.7015518848893953}}]}},{"weight":0.4659878360824592,"distribution":{"family":"beta","a":2.703503707401741,"b":1.0,"lo":-0.5810877029876006,"hi":-0.2548003223282375}}]}},{"kappa":2.8022295284149057,"count":3,"distribution":{"family":"uniform","lo":0.18325207329074422,"hi":1.4385432063828394}}]}"#;

@@ -84,7 +84,11 @@ impl VirtualTypes {
         let (lo, hi) = d.support();
         let mut start = lo;
         for p in self.pools(side) {
-            if let Some(z) = self.gap_crossing(d, side, eta, start, p.a, guess, rel, method)? {
+            // The raw type applies on `[start, p.a)`: the pool's start is
+            // the pool's, and where the density vanishes there (a pool
+            // across a gap) the raw type at it is infinite.
+            let end = p.a.next_down();
+            if let Some(z) = self.gap_crossing(d, side, eta, start, end, guess, rel, method)? {
                 return Ok(z);
             }
             if reaches(side, p.value, eta) {
@@ -117,7 +121,7 @@ impl VirtualTypes {
         method: RootMethod,
     ) -> Result<Option<f64>, RootError> {
         let reached = |z: f64| reaches(side, raw(d, self.beta, side, z), eta);
-        if q <= p {
+        if q < p {
             return Ok(None);
         }
         if reached(p) {
