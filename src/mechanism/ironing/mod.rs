@@ -574,12 +574,19 @@ fn assemble(
             }
             if k < merged.len() && p < q {
                 let level = merged[k].value - t.centre;
-                if t.g(q) > level {
+                // The stretch's own end is the raw type just below the
+                // pool's start: at the start itself the density is the one
+                // from the right, which differs where it jumps there (and a
+                // jump up of the density, a fall of `L`, hid a raw type
+                // above the level just before a pool: `ironing_search
+                // ordinary 20000 71`, market 3276).
+                let end = q.next_down();
+                if t.g(end) > level {
                     let pool = &mut merged[k];
                     let a = if t.g(p) > level {
                         p
                     } else {
-                        t.root(level, p, q)?
+                        t.root(level, p, end)?
                     };
                     changed |= extend(pool, a, pool.b, t, &z);
                 }
