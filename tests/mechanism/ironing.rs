@@ -1832,3 +1832,25 @@ fn a_pool_across_a_gap_is_not_reached_from_the_stretch_before_it() {
 }
 
 const SPEC_101_552: &str = r#"{"alpha":0.0,"traders":[{"kappa":0.48257949362073854,"count":4,"distribution":{"family":"truncated_normal","mu":-0.0701584219913697,"sigma":0.06567796140646832,"lo":-0.08653674647957377,"hi":0.44657123839993307}},{"kappa":1.2573105319328188,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.761209398593508,"distribution":{"family":"truncated_normal","mu":-0.41327597510976466,"sigma":0.033266372041475804,"lo":-0.6027838993348422,"hi":-0.07517030459020302}},{"weight":0.4973454852250135,"distribution":{"family":"uniform","lo":-1.1629873653452987,"hi":-0.6027838993348422}},{"weight":0.3981858219057407,"distribution":{"family":"mixture","components":[{"weight":0.63344128419606,"distribution":{"family":"beta","a":1.0,"b":1.0,"lo":-1.6710301134845849,"hi":-1.4558486912062183}},{"weight":0.4321682510280293,"distribution":{"family":"beta","a":19.286547317362263,"b":10.551857469842814,"lo":-1.8825296995808636,"hi":-1.6710301134845849}},{"weight":0.7620712156784952,"distribution":{"family":"uniform","lo":-1.73927118515949,"hi":-1.7015518848893953}}]}},{"weight":0.4659878360824592,"distribution":{"family":"beta","a":2.703503707401741,"b":1.0,"lo":-0.5810877029876006,"hi":-0.2548003223282375}}]}},{"kappa":2.8022295284149057,"count":3,"distribution":{"family":"uniform","lo":0.18325207329074422,"hi":1.4385432063828394}}]}"#;
+
+/// Market 1081 of `ironing_search ordinary 20000 121`: in class 1 a
+/// uniform component ends at −0.4304705 and a normal's far tail (12.6 σ
+/// out, density 1e-35 and rising) carries on from there, holding about
+/// 1e-20 of the probability up to where the lower type returns below its
+/// levels. The pool that starts at the uniform's end began a few ulps
+/// inside the uniform, where the polish's root stopped, and those ulps
+/// held a hundred times the tail's mass: the pool's level was mostly the
+/// uniform's, not where the raw type meets it, and revenue fell with the
+/// weight (from −0.0058 at β = 1e-40 to −0.0194 at 1e-19), so the budget
+/// search found no weight that breaks even. The polish's roots now close
+/// on adjacent doubles. Checked: revenue non-decreasing in the weight from
+/// 0 to 1e-17, and at the market's α = 0, Lemma 1 and monotonicity.
+#[test]
+fn a_pool_lighter_than_the_ulps_beside_it_starts_at_the_jump() {
+    let weights = [
+        0.0, 1e-40, 1e-30, 1e-25, 1e-22, 1e-20, 1e-19, 3e-19, 1e-18, 3e-18, 1e-17,
+    ];
+    revenue_does_not_fall_from_zero_weight(SPEC_121_1081, &weights);
+}
+
+const SPEC_121_1081: &str = r#"{"alpha":0.0,"traders":[{"kappa":2.79672386514781,"count":4,"distribution":{"family":"piecewise_linear","z":[-0.39445539992980944,-0.3230399957442237,-0.25752747959882427,-0.18517653307977378,-0.16330596044756224],"density":[1.0538968349940163,0.1994297531221913,0.012631799925875662,0.6848998833187961,1.6799271814228636]}},{"kappa":0.28415334918290897,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.20547353796134163,"distribution":{"family":"truncated_normal","mu":0.1776204812853428,"sigma":0.048253258999554176,"lo":-0.9713063643038568,"hi":0.07753081258678007}},{"weight":0.09699838643248293,"distribution":{"family":"truncated_normal","mu":-1.1328671438968076,"sigma":0.29402711790028385,"lo":-1.4796412553873726,"hi":-0.9713063643038568}},{"weight":0.0019662088748950974,"distribution":{"family":"mixture","components":[{"weight":0.011642296347698243,"distribution":{"family":"triangular","lo":-0.8804589393059662,"mode":-0.6616905832820652,"hi":-0.6616905832820652}},{"weight":0.33533868990653914,"distribution":{"family":"truncated_normal","mu":-0.979908493051131,"sigma":0.033548290890268354,"lo":-0.9721909850796011,"hi":-0.8804589393059662}},{"weight":0.7495520717915201,"distribution":{"family":"truncated_normal","mu":-0.722488567570164,"sigma":0.0004659885431943138,"lo":-0.7688205753964097,"hi":-0.6618285216105927}},{"weight":0.49805704358947295,"distribution":{"family":"uniform","lo":-0.6616905832820652,"hi":-0.43047052383636836}}]}}]}},{"kappa":0.8026904784909161,"count":1,"distribution":{"family":"beta","a":7.273974605918048,"b":1.0,"lo":-0.28770958223554355,"hi":0.14320366520358993}}]}"#;

@@ -44,11 +44,17 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 /// Quadrature rule per number of traders: panels and nodes per panel.
+/// Three traders had 8 panels of 6 nodes until a random market of two
+/// triangulars (the last entry of the regression file) showed that rule's
+/// error at 1.4e-7 of the welfare scale, above [`QUAD_TOL`]. Refined, the
+/// rule converges to the crate's `efficiency()` (16 panels of 8 nodes:
+/// 5e-9 of the scale), so the crate was right; 8 nodes per panel bring
+/// that market within the tolerance at 2.4 times the cost.
 fn tensor(mech: &OptimalMechanism) -> Tensor<'_> {
     if mech.market().n_traders() <= 2 {
         Tensor::new(mech, 16, 10)
     } else {
-        Tensor::new(mech, 8, 6)
+        Tensor::new(mech, 8, 8)
     }
 }
 

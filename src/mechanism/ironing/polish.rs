@@ -94,11 +94,12 @@ impl SideType<'_> {
         Ok(z[k])
     }
 
-    /// The root of `g = m` on `[p, q]`, where `g − m` goes from negative to
-    /// non-negative, by Newton's method from `guess` (clamped to the
-    /// bracket), safeguarded by bisection.
+    /// The upward crossing of `g = m` on `[p, q]`, where `g − m` goes from
+    /// negative to non-negative, by Newton's method from `guess` (clamped
+    /// to the bracket), safeguarded by bisection, then closed on adjacent
+    /// doubles ([`Self::closed`]).
     fn newton(&self, m: f64, p: f64, q: f64, guess: f64) -> Result<f64, RootError> {
-        newton_increasing(
+        let r = newton_increasing(
             |x| {
                 let (v, s) = raw_with_slope(self.d, self.beta, self.side, x);
                 (v - self.centre - m, s)
@@ -108,39 +109,52 @@ impl SideType<'_> {
             guess.clamp(p, q),
             self.rel,
             self.scale,
-        )
+        )?;
+        Ok(self.closed(m, (p, q), r))
     }
 
-    /// The upward crossing of `g = m` on `[p, q]`, where `g − m` goes from
-    /// negative to non-negative: the first double at which it is
-    /// non-negative. Brent's method finds the root to its tolerance, and
-    /// bisection then closes on adjacent doubles: where `g` jumps across
-    /// `m` (a density jumping at a kink) the root alone can stop up to its
-    /// tolerance either side of the jump, and a pool extended to it leaves
-    /// a sliver of raw type on the wrong side of its level, where the
-    /// interim allocation rises (`ironing_search ordinary 20000 91`,
-    /// market 1350: 1 062 ulps after the end of a normal component).
-    pub fn root(&self, m: f64, p: f64, q: f64) -> Result<f64, RootError> {
-        let h = |x: f64| {
-            let v = self.g(x) - m;
-            // ±∞ where the density vanishes: a huge value keeps the sign
-            // and Brent's interpolation finite.
-            if v.is_infinite() {
-                v.signum() * 1e150
-            } else {
-                v
-            }
+    /// `g − m`, with ±∞ (where the density vanishes) as a huge value that
+    /// keeps the sign and Brent's interpolation finite.
+    fn excess(&self, m: f64, x: f64) -> f64 {
+        let v = self.g(x) - m;
+        if v.is_infinite() {
+            v.signum() * 1e150
+        } else {
+            v
+        }
+    }
+
+    /// The first double of `[p, q]` at which `g − m` is non-negative, given
+    /// a root `r` found there to a tolerance: bisection closes on adjacent
+    /// doubles. Where `g` jumps across `m` (a density jumping at a kink) a
+    /// root finder stops up to its tolerance either side of the jump; a
+    /// pool ended there holds a sliver of raw type on the wrong side of its
+    /// level, where the interim allocation rises (`ironing_search ordinary
+    /// 20000 91`, market 1350: 1 062 ulps after the end of a normal
+    /// component), or, where the pool is lighter than that sliver, takes a
+    /// level that is mostly the sliver's (`ordinary 20000 121`, market 1081:
+    /// a few ulps of a uniform beside a far tail holding 1e-20).
+    fn closed(&self, m: f64, (p, q): (f64, f64), r: f64) -> f64 {
+        let h = |x: f64| self.excess(m, x);
+        // The bracket from the root's side to a point a few tolerances
+        // away on the other, or the interval's end if the sign has not
+        // changed there.
+        let step = 4.0 * self.rel * self.scale.max(r.abs());
+        let (mut lo, mut hi) = if h(r) >= 0.0 {
+            let near = (r - step).max(p);
+            (if h(near) < 0.0 { near } else { p }, r)
+        } else {
+            let near = (r + step).min(q);
+            (r, if h(near) >= 0.0 { near } else { q })
         };
-        let r = brent(h, p, q, self.rel, self.scale)?;
-        let (mut lo, mut hi) = if h(r) >= 0.0 { (p, r) } else { (r, q) };
         if h(hi) < 0.0 {
             // No sign change left to close on (rounding at `q`).
-            return Ok(r);
+            return r;
         }
         loop {
             let mid = lo + 0.5 * (hi - lo);
             if mid <= lo || mid >= hi {
-                return Ok(hi);
+                return hi;
             }
             if h(mid) >= 0.0 {
                 hi = mid;
@@ -148,6 +162,14 @@ impl SideType<'_> {
                 lo = mid;
             }
         }
+    }
+
+    /// The upward crossing of `g = m` on `[p, q]`, where `g − m` goes from
+    /// negative to non-negative: the first double at which it is
+    /// non-negative (Brent's root, [`Self::closed`]).
+    pub fn root(&self, m: f64, p: f64, q: f64) -> Result<f64, RootError> {
+        let r = brent(|x| self.excess(m, x), p, q, self.rel, self.scale)?;
+        Ok(self.closed(m, (p, q), r))
     }
 
     /// The mean of `g − centre` over `[a, b]` from the closed forms, and
