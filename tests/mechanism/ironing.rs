@@ -1826,7 +1826,7 @@ fn a_pool_across_a_gap_is_not_reached_from_the_stretch_before_it() {
     let mech = OptimalMechanism::solve_unconstrained(&market, 1e-20, &Default::default()).unwrap();
     let v = mech.class(1).virtual_value();
     let (za, _) = v.binding_interval();
-    assert!(za >= -1.1629873586671531, "Z_a = {za}, η = {}", v.eta());
+    assert!(za >= -1.162_987_358_667_153, "Z_a = {za}, η = {}", v.eta());
     assert!(v.eta() > -0.2, "η = {}", v.eta());
     lemma_1_holds_around(SPEC_101_552, 1, -1.4558486912062183, (1e-9, 8));
 }
@@ -1854,3 +1854,45 @@ fn a_pool_lighter_than_the_ulps_beside_it_starts_at_the_jump() {
 }
 
 const SPEC_121_1081: &str = r#"{"alpha":0.0,"traders":[{"kappa":2.79672386514781,"count":4,"distribution":{"family":"piecewise_linear","z":[-0.39445539992980944,-0.3230399957442237,-0.25752747959882427,-0.18517653307977378,-0.16330596044756224],"density":[1.0538968349940163,0.1994297531221913,0.012631799925875662,0.6848998833187961,1.6799271814228636]}},{"kappa":0.28415334918290897,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.20547353796134163,"distribution":{"family":"truncated_normal","mu":0.1776204812853428,"sigma":0.048253258999554176,"lo":-0.9713063643038568,"hi":0.07753081258678007}},{"weight":0.09699838643248293,"distribution":{"family":"truncated_normal","mu":-1.1328671438968076,"sigma":0.29402711790028385,"lo":-1.4796412553873726,"hi":-0.9713063643038568}},{"weight":0.0019662088748950974,"distribution":{"family":"mixture","components":[{"weight":0.011642296347698243,"distribution":{"family":"triangular","lo":-0.8804589393059662,"mode":-0.6616905832820652,"hi":-0.6616905832820652}},{"weight":0.33533868990653914,"distribution":{"family":"truncated_normal","mu":-0.979908493051131,"sigma":0.033548290890268354,"lo":-0.9721909850796011,"hi":-0.8804589393059662}},{"weight":0.7495520717915201,"distribution":{"family":"truncated_normal","mu":-0.722488567570164,"sigma":0.0004659885431943138,"lo":-0.7688205753964097,"hi":-0.6618285216105927}},{"weight":0.49805704358947295,"distribution":{"family":"uniform","lo":-0.6616905832820652,"hi":-0.43047052383636836}}]}}]}},{"kappa":0.8026904784909161,"count":1,"distribution":{"family":"beta","a":7.273974605918048,"b":1.0,"lo":-0.28770958223554355,"hi":0.14320366520358993}}]}"#;
+
+/// Market 2650 of `ironing_search ordinary 20000 71`: in class 1 a narrow
+/// normal's upper tail runs from 9 σ out (density 1e-18) to where a Beta
+/// (`a = 4.5`) begins at −0.542, and the lower type, huge across that
+/// tail, returns below its level only inside the Beta's first cells,
+/// whose masses (1e-20 to 1e-18) are below what `F` resolves there. The
+/// hull's vertex sat inside the exact pool, where the raw type was below
+/// the level; the polish looked for the pool's end only in the cells next
+/// to the vertex, so the end stayed at the vertex and the level iteration
+/// ran away: between β = 1.5e-17 and 3e-17 the pool took in 1e-5 of the
+/// Beta's mass and let it go again, revenue went up and down by 8e-4, and
+/// the budget search found no weight that breaks even. The polish now
+/// looks outward past the vertex to the nearest crossing. Checked over
+/// that range of weights: revenue does not fall and efficiency does not
+/// rise (the weight on revenue rises), and at the market's α = 0, Lemma 1
+/// and monotonicity.
+#[test]
+fn a_pool_end_beyond_its_hull_vertex_is_found() {
+    let weights = [1e-17, 1.5e-17, 2e-17, 2.5e-17, 3e-17, 1e-16];
+    revenue_does_not_fall_from_zero_weight(SPEC_71_2650, &weights);
+    let (market, _) = spec_market(SPEC_71_2650);
+    let efficiency: Vec<f64> = weights
+        .iter()
+        .map(|&b| {
+            OptimalMechanism::solve_unconstrained(&market, b, &Default::default())
+                .unwrap()
+                .efficiency()
+        })
+        .collect();
+    for (w, e) in weights.windows(2).zip(efficiency.windows(2)) {
+        assert!(
+            e[1] <= e[0] + 1e-14,
+            "efficiency rises from {} at beta = {:e} to {} at {:e}",
+            e[0],
+            w[0],
+            e[1],
+            w[1]
+        );
+    }
+}
+
+const SPEC_71_2650: &str = r#"{"alpha":0.0,"traders":[{"kappa":1.9287979032863922,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.8271256940845322,"distribution":{"family":"truncated_normal","mu":-0.003418211444361441,"sigma":0.17238732384584224,"lo":-0.3419847121256029,"hi":0.04728555388327427}},{"weight":0.025977324184763683,"distribution":{"family":"uniform","lo":-0.4446548456620855,"hi":-0.002907172125958757}}]}},{"kappa":0.7382448191383475,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.04431173929547431,"distribution":{"family":"truncated_normal","mu":-0.8403701072133951,"sigma":0.01048188240947324,"lo":-1.925672228525074,"hi":0.28814950444606513}},{"weight":0.6369571405968608,"distribution":{"family":"beta","a":3.046112862373124,"b":19.080318218241285,"lo":-0.22465994857868782,"hi":1.4102601674971027}},{"weight":0.981996265077785,"distribution":{"family":"beta","a":4.522494289644915,"b":10.614549839764114,"lo":-0.5420138261173575,"hi":1.7524547858563824}}]}},{"kappa":4.904624329115657,"count":2,"distribution":{"family":"mixture","components":[{"weight":0.6475757056517066,"distribution":{"family":"beta","a":7.417053302490774,"b":3.535913043018917,"lo":0.059523203870539665,"hi":0.4320453337208639}},{"weight":0.41781681544887894,"distribution":{"family":"piecewise_linear","z":[-0.14065177962403289,-0.12283147860960217,-0.10279878521097656,-0.09864423373972656,-0.09186569755585881,-0.06585289388721777,-0.04967843358224813,-0.03476545779690679,-0.0330344783530028,-0.0299834461879437,-0.0055675637021145585,0.023189674054330506,0.05401054885827586,0.059523203870539665],"density":[1.4183306450814277,1.0241115846833417,0.9667460411226383,1.0435012077921515,0.1744147825472458,0.0038163226106636234,0.3328364351357249,1.3354893026542871,0.10104075322836599,0.06432109161798459,1.080286180635884,0.34114964332132336,1.363076726918007,0.3749064937356216]}}]}}]}"#;

@@ -40,7 +40,8 @@
 //!    true GCM: this is the error bound [`VirtualTypes::bound`] reports.
 //! 3. **Polish** (`polish.rs`): each hull edge that spans more than one cell
 //!    is a pool; its ends are made exact as the upward crossings of `g = m`
-//!    in the cells next to its vertices and its level `m` as the pool's mean
+//!    next to its vertices (or further out, where the hull could not
+//!    resolve the curve) and its level `m` as the pool's mean
 //!    (a fixed point that converges quadratically).
 //! 4. **Queries** (`queries.rs`): values, generalised inverses and
 //!    integrals of the ironed types.

@@ -5,7 +5,7 @@
 //! cumulative curve at two points, so both ends are upward crossings of
 //! `g = m` and `m` is the `f`-weighted mean of `g` over `[a, b]`. Starting
 //! from the hull edge's slope, each step finds the ends for the current
-//! level (a root in the cells on either side of the edge's vertices) and
+//! level (a root next to each of the edge's vertices, or further out) and
 //! takes the mean over them as the next level. The mean is stationary in
 //! each end where `g` equals it, so the steps converge quadratically.
 
@@ -76,20 +76,50 @@ impl SideType<'_> {
         n.moment.abs() + (self.centre * n.cdf).abs() + self.beta * (int_cdf + (n.z - self.lo).abs())
     }
 
-    /// The upward crossing of `g = m` in the cells either side of the mesh
-    /// point `z[k]`; the point itself where `g − m` does not change sign
-    /// there from negative to non-negative.
-    fn crossing(&self, m: f64, z: &[f64], k: usize, guess: f64) -> Result<f64, RootError> {
+    /// The upward crossing of `g = m` that ends the pool at the mesh point
+    /// `z[k]`, its lower end (outward is to the left) or, with
+    /// `upper_end`, its upper end (outward is to the right): in the cell
+    /// before `z[k]` where `g − m ≥ 0` there, in the cell after it where
+    /// `g − m < 0`; the point itself where `g − m` does not change sign in
+    /// that cell, except outward,
+    /// where the search steps on from cell to cell to the nearest crossing
+    /// (the support's end if none). A vertex of the hull can sit inside
+    /// the exact pool wherever the curve beyond it is straight to within
+    /// what the cumulative integrals resolve, and the pool's end is then
+    /// further out: a pool holding 1e-18 at the start of a Beta
+    /// (`ironing_search ordinary 20000 71`, market 2650) kept its end at
+    /// the vertex, with the raw type there below the level, and its level
+    /// iteration ran away with the weight. Inward the vertex stays: a
+    /// crossing further in belongs to another part of the curve.
+    fn crossing(
+        &self,
+        m: f64,
+        z: &[f64],
+        (k, upper_end): (usize, bool),
+        guess: f64,
+    ) -> Result<f64, RootError> {
         let h = |x: f64| self.g(x) - m;
-        let at = h(z[k]);
-        if at >= 0.0 {
-            if k > 0 && h(z[k - 1]) < 0.0 && at > 0.0 {
-                return self.newton(m, z[k - 1], z[k], guess);
+        let mut k = k;
+        if h(z[k]) >= 0.0 {
+            while k > 0 {
+                if h(z[k - 1]) < 0.0 {
+                    return self.newton(m, z[k - 1], z[k], guess);
+                }
+                if upper_end {
+                    break;
+                }
+                k -= 1;
             }
             return Ok(z[k]);
         }
-        if k + 1 < z.len() && h(z[k + 1]) >= 0.0 {
-            return self.newton(m, z[k], z[k + 1], guess);
+        while k + 1 < z.len() {
+            if h(z[k + 1]) >= 0.0 {
+                return self.newton(m, z[k], z[k + 1], guess);
+            }
+            if !upper_end {
+                break;
+            }
+            k += 1;
         }
         Ok(z[k])
     }
@@ -270,8 +300,8 @@ impl SideType<'_> {
         let mut ends = (z[i], z[j]);
         let mut nodes = (node(self.d, ends.0), node(self.d, ends.1));
         for _ in 0..MAX_STEPS {
-            let a = self.crossing(m, z, i, ends.0)?;
-            let b = self.crossing(m, z, j, ends.1)?;
+            let a = self.crossing(m, z, (i, false), ends.0)?;
+            let b = self.crossing(m, z, (j, true), ends.1)?;
             if b <= a {
                 break;
             }
