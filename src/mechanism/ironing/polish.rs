@@ -113,8 +113,19 @@ impl SideType<'_> {
             return Ok(z[k]);
         }
         while k + 1 < z.len() {
+            // The cell's own raw type ends just below `z[k + 1]`: where the
+            // density jumps there, the point itself has the next cell's
+            // (a uniform's end followed by a normal's far tail, where the
+            // upper type falls by 2e-5: read at the point, a crossing
+            // inside the cell was missed and the pool's lower end fell
+            // back to the vertex, `ironing_search ordinary 20000 81`,
+            // market 526).
+            let end = z[k + 1].next_down().max(z[k]);
+            if h(end) >= 0.0 {
+                return self.newton(m, z[k], end, guess);
+            }
             if h(z[k + 1]) >= 0.0 {
-                return self.newton(m, z[k], z[k + 1], guess);
+                return Ok(z[k + 1]);
             }
             if !upper_end {
                 break;
