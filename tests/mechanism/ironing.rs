@@ -1881,3 +1881,20 @@ fn a_pool_end_beyond_its_hull_vertex_is_found() {
 }
 
 const SPEC_71_2650: &str = r#"{"alpha":0.0,"traders":[{"kappa":1.9287979032863922,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.8271256940845322,"distribution":{"family":"truncated_normal","mu":-0.003418211444361441,"sigma":0.17238732384584224,"lo":-0.3419847121256029,"hi":0.04728555388327427}},{"weight":0.025977324184763683,"distribution":{"family":"uniform","lo":-0.4446548456620855,"hi":-0.002907172125958757}}]}},{"kappa":0.7382448191383475,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.04431173929547431,"distribution":{"family":"truncated_normal","mu":-0.8403701072133951,"sigma":0.01048188240947324,"lo":-1.925672228525074,"hi":0.28814950444606513}},{"weight":0.6369571405968608,"distribution":{"family":"beta","a":3.046112862373124,"b":19.080318218241285,"lo":-0.22465994857868782,"hi":1.4102601674971027}},{"weight":0.981996265077785,"distribution":{"family":"beta","a":4.522494289644915,"b":10.614549839764114,"lo":-0.5420138261173575,"hi":1.7524547858563824}}]}},{"kappa":4.904624329115657,"count":2,"distribution":{"family":"mixture","components":[{"weight":0.6475757056517066,"distribution":{"family":"beta","a":7.417053302490774,"b":3.535913043018917,"lo":0.059523203870539665,"hi":0.4320453337208639}},{"weight":0.41781681544887894,"distribution":{"family":"piecewise_linear","z":[-0.14065177962403289,-0.12283147860960217,-0.10279878521097656,-0.09864423373972656,-0.09186569755585881,-0.06585289388721777,-0.04967843358224813,-0.03476545779690679,-0.0330344783530028,-0.0299834461879437,-0.0055675637021145585,0.023189674054330506,0.05401054885827586,0.059523203870539665],"density":[1.4183306450814277,1.0241115846833417,0.9667460411226383,1.0435012077921515,0.1744147825472458,0.0038163226106636234,0.3328364351357249,1.3354893026542871,0.10104075322836599,0.06432109161798459,1.080286180635884,0.34114964332132336,1.363076726918007,0.3749064937356216]}}]}}]}"#;
+
+/// Market 2760 of `ironing_search ordinary 20000 141`: class 1's support
+/// begins 45 σ below a narrow normal component, where the density is 0 in
+/// `f64` up to 38.6 σ; at `β = α` the lower type's pool at that end held a
+/// single subnormal quantum (5e-324) of probability, and the polish's
+/// level, a ratio of such numbers, went to 0/0: "the computed revenue is
+/// not finite". A pool lighter than `EMPTY_MASS` keeps the hull's level.
+/// Checked: finite revenue at `β = α`, not falling with the weight, and at
+/// the market's α, Lemma 1 and monotonicity.
+#[test]
+fn a_pool_of_one_subnormal_quantum_keeps_a_finite_level() {
+    let weights = [0.4724710433407293, 0.4725, 0.5];
+    let r = revenue_does_not_fall_from_zero_weight(SPEC_141_2760, &weights);
+    assert!(r.iter().all(|v| v.is_finite()), "{r:?}");
+}
+
+const SPEC_141_2760: &str = r#"{"alpha":0.4724710433407293,"traders":[{"kappa":1.824840290680489,"count":2,"distribution":{"family":"triangular","lo":-0.3018905323160132,"mode":-0.10860145769518492,"hi":-0.047408365674591}},{"kappa":4.31937193635914,"count":2,"distribution":{"family":"mixture","components":[{"weight":0.5177969520347216,"distribution":{"family":"beta","a":2.8111642815922893,"b":5.714918210862992,"lo":-0.7871543873891781,"hi":-0.3433227296034113}},{"weight":0.5915005517653809,"distribution":{"family":"uniform","lo":-0.6950982267740464,"hi":-0.41648069424189527}},{"weight":0.6327079588946951,"distribution":{"family":"truncated_normal","mu":-0.6976993666450966,"sigma":0.005670344260890311,"lo":-0.9547807514657316,"hi":-0.520608882321227}},{"weight":0.4191247213118068,"distribution":{"family":"beta","a":5.039420069099714,"b":1.030138035691457,"lo":-0.7496966617710153,"hi":-0.15739082295036622}}]}}]}"#;
