@@ -81,9 +81,10 @@ impl SideType<'_> {
     /// `upper_end`, its upper end (outward is to the right): in the cell
     /// before `z[k]` where `g − m ≥ 0` there, in the cell after it where
     /// `g − m < 0`; the point itself where `g − m` does not change sign in
-    /// that cell, except outward,
-    /// where the search steps on from cell to cell to the nearest crossing
-    /// (the support's end if none). A vertex of the hull can sit inside
+    /// that cell, except outward, where the search steps on from cell to
+    /// cell to the nearest crossing (the support's end if none). A cell's
+    /// own raw type ends just below its right end, where a jump of the
+    /// density belongs to the next cell. A vertex of the hull can sit inside
     /// the exact pool wherever the curve beyond it is straight to within
     /// what the cumulative integrals resolve, and the pool's end is then
     /// further out: a pool holding 1e-18 at the start of a Beta
