@@ -275,11 +275,19 @@ pub fn check_feasibility(mech: &dyn DirectMechanism) -> Result<(), FeasibilityVi
             if let Some(f) = failure {
                 return Err(f);
             }
-            // The check needs the piece to a tenth of the gain tolerance
-            // (times κ); `error` is relative to `∫|x̄|` over the piece.
             let [value] = piece.value;
             let [magnitude] = piece.scale;
-            let needed = 0.1 * gain_tol * kappa / magnitude.max(f64::MIN_POSITIVE);
+            integral += value;
+            integral_size += value.abs();
+            let r = &w[1];
+            // What the comparison below can resolve (the gain tolerance
+            // plus the rounding of the terms it compares). The piece is
+            // needed to a tenth of that (times κ), no finer: `error` is
+            // relative to `∫|x̄|` over the piece.
+            let rounding = rows[0].rounding
+                + r.rounding
+                + ROUNDING_ULPS * f64::EPSILON * integral_size / kappa;
+            let needed = 0.1 * (gain_tol + rounding) * kappa / magnitude.max(f64::MIN_POSITIVE);
             if piece.error > needed {
                 return Err(FeasibilityViolation::Quadrature {
                     class,
@@ -291,13 +299,7 @@ pub fn check_feasibility(mech: &dyn DirectMechanism) -> Result<(), FeasibilityVi
                     },
                 });
             }
-            integral += value;
-            integral_size += value.abs();
             let envelope_gain = g_lo - integral / kappa;
-            let r = &w[1];
-            let rounding = rows[0].rounding
-                + r.rounding
-                + ROUNDING_ULPS * f64::EPSILON * integral_size / kappa;
             if (r.gain_from_transfer - envelope_gain).abs() > gain_tol + rounding {
                 return Err(FeasibilityViolation::EnvelopeViolated {
                     class,
