@@ -1957,6 +1957,130 @@ fn the_envelope_check_resolves_types_a_few_floats_apart_far_from_zero() {
     assert!(worst < 1e-10, "{worst:e}");
 }
 
+/// A class's distribution that counts the hazard-ratio evaluations
+/// (`F/f` and `(1 − F)/f`), forwarding everything else.
+#[derive(Debug)]
+struct CountingRatios(
+    Arc<dyn EndowmentDistribution>,
+    Arc<std::sync::atomic::AtomicUsize>,
+);
+
+impl CountingRatios {
+    fn tick(&self) {
+        self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl EndowmentDistribution for CountingRatios {
+    fn support(&self) -> (f64, f64) {
+        self.0.support()
+    }
+    fn cdf(&self, z: f64) -> f64 {
+        self.0.cdf(z)
+    }
+    fn pdf(&self, z: f64) -> f64 {
+        self.0.pdf(z)
+    }
+    fn sf(&self, z: f64) -> f64 {
+        self.0.sf(z)
+    }
+    fn log_concave(&self) -> bool {
+        self.0.log_concave()
+    }
+    fn kinks(&self) -> &[f64] {
+        self.0.kinks()
+    }
+    fn density_bounds(
+        &self,
+        a: f64,
+        b: f64,
+    ) -> Option<exchange_design::distribution::DensityBounds> {
+        self.0.density_bounds(a, b)
+    }
+    fn pdf_derivative(&self, z: f64) -> f64 {
+        self.0.pdf_derivative(z)
+    }
+    fn partial_moment(&self, a: f64) -> f64 {
+        self.0.partial_moment(a)
+    }
+    fn mean(&self) -> f64 {
+        self.0.mean()
+    }
+    fn second_moment(&self) -> f64 {
+        self.0.second_moment()
+    }
+    fn variance(&self) -> f64 {
+        self.0.variance()
+    }
+    fn cdf_integral(&self, a: f64) -> f64 {
+        self.0.cdf_integral(a)
+    }
+    fn sf_integral(&self, a: f64) -> f64 {
+        self.0.sf_integral(a)
+    }
+    fn quantile(&self, u: f64) -> f64 {
+        self.0.quantile(u)
+    }
+    fn validated_by_construction(&self) -> bool {
+        self.0.validated_by_construction()
+    }
+    fn pdf_log_derivative(&self, z: f64) -> f64 {
+        self.0.pdf_log_derivative(z)
+    }
+    fn ln_pdf(&self, z: f64) -> f64 {
+        self.0.ln_pdf(z)
+    }
+    fn density_and_ratio(
+        &self,
+        z: f64,
+        which: exchange_design::distribution::HazardRatio,
+    ) -> (f64, f64, f64) {
+        self.tick();
+        self.0.density_and_ratio(z, which)
+    }
+    fn cdf_pdf_ratio(&self, z: f64) -> f64 {
+        self.tick();
+        self.0.cdf_pdf_ratio(z)
+    }
+    fn sf_pdf_ratio(&self, z: f64) -> f64 {
+        self.tick();
+        self.0.sf_pdf_ratio(z)
+    }
+}
+
+/// Market 12 of `ironing_search harsh 1000 161` again: the utility gains
+/// of its class at z ≈ −1 129 integrate the hazard ratio over a partial
+/// stretch at every query, and that integral aimed at `quad_rel` of the
+/// ratio's own integral, which far from zero the doubles cannot give: the
+/// rule went to its panel cap at every query (168 000 evaluations each;
+/// 40 s for `check_feasibility`). It now aims at what its result is judged
+/// by, `quad_rel` of the types' scale. Lemma 1 on the whole market is
+/// checked with an upper bound on the ratio's evaluations in that class.
+#[test]
+fn the_gains_far_from_zero_integrate_the_hazard_ratio_to_what_they_need() {
+    let (market, alpha) = spec_market(SPEC_HARSH_161_12);
+    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let classes = market
+        .classes()
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let d: Arc<dyn EndowmentDistribution> = if k == 1 {
+                Arc::new(CountingRatios(c.shared_distribution(), count.clone()))
+            } else {
+                c.shared_distribution()
+            };
+            TraderClass::from_shared(c.kappa(), d, c.count())
+        })
+        .collect();
+    let market = Market::new(classes).unwrap();
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    count.store(0, std::sync::atomic::Ordering::Relaxed);
+    check_feasibility(&mech).unwrap();
+    let used = count.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(used < 2_000_000, "{used} evaluations of the hazard ratio");
+}
+
 const SPEC_HARSH_161_5: &str = r#"{"alpha":0.3802189138714477,"traders":[{"kappa":3.629991781753953,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.37442075551113824,"distribution":{"family":"truncated_normal","mu":-9825.008977147407,"sigma":0.004857507499102077,"lo":-9825.031936962645,"hi":-9825.004473412944}},{"weight":0.7978928306524318,"distribution":{"family":"triangular","lo":-9825.004473412944,"mode":-9824.99657882983,"hi":-9824.991234547842}},{"weight":0.004608269566307535,"distribution":{"family":"truncated_normal","mu":-9825.022892407125,"sigma":0.00005639582945890578,"lo":-9825.031306615807,"hi":-9825.004384704456}},{"weight":0.39315498980806396,"distribution":{"family":"truncated_normal","mu":-9825.029029955109,"sigma":0.0007407458658084254,"lo":-9825.037808654402,"hi":-9824.99936279458}}]}},{"kappa":111.25928443144251,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.765919697039275,"distribution":{"family":"mixture","components":[{"weight":0.5409091407654705,"distribution":{"family":"truncated_normal","mu":-39.882399250402905,"sigma":4.438224513172246,"lo":-39.712732038195284,"hi":-27.894170554063138}},{"weight":0.6612913287099318,"distribution":{"family":"truncated_normal","mu":-38.24496868705209,"sigma":0.7685341944936637,"lo":-38.79624423785917,"hi":-32.799848129164594}}]}},{"weight":0.7808167513590449,"distribution":{"family":"truncated_normal","mu":-7.115714710327747,"sigma":16.756359501424114,"lo":-26.439590921148366,"hi":6.855769859895965}},{"weight":0.2130659397219044,"distribution":{"family":"beta","a":3.995661457896387,"b":1.0818934731435188,"lo":-88.36450008288938,"hi":-24.989431387401602}}]}}]}"#;
 
 const SPEC_HARSH_161_12: &str = r#"{"alpha":0.4405441761443204,"traders":[{"kappa":0.003878553847400554,"count":3,"distribution":{"family":"beta","a":1.0,"b":26.913360440107624,"lo":0.9000080534248542,"hi":0.9783646298034869}},{"kappa":9.276112049299751,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.03669923251519405,"distribution":{"family":"truncated_normal","mu":-1128.6367097041245,"sigma":0.09295596669567485,"lo":-1129.2307688240305,"hi":-1128.3906117607867}},{"weight":0.5716835878270943,"distribution":{"family":"triangular","lo":-1129.6527748406695,"mode":-1129.5816008476293,"hi":-1129.2307688240305}}]}},{"kappa":4.386876929403763,"count":1,"distribution":{"family":"piecewise_linear","z":[-4953.60056423218,-4953.600523404787,-4953.600484826255,-4953.600450155292,-4953.600422237897,-4953.600379830697,-4953.600349223179,-4953.600334665014,-4953.60031753816,-4953.600273397084,-4953.600257085395,-4953.600215757537,-4953.600189951918,-4953.600155682532,-4953.600146336629,-4953.600117657302,-4953.600099245106,-4953.600085324158,-4953.600069746379,-4953.600061348816,-4953.600053190939,-4953.600043587858,-4953.5999999724145,-4953.599963067142,-4953.599921703611,-4953.599892650535,-4953.599874221243,-4953.599864321227,-4953.599836999298,-4953.599815366553,-4953.599787963009,-4953.599749926459,-4953.59973663421,-4953.599727571188,-4953.599686427618,-4953.599659582764,-4953.599614947747,-4953.599596197805,-4953.5995911119,-4953.599566146323,-4953.599529262708,-4953.599522961935,-4953.599481148052,-4953.599447723894,-4953.599402721765,-4953.599369636392,-4953.599330616978,-4953.599325237589,-4953.599320651711,-4953.5992845217515,-4953.599268819592,-4953.5992311864775,-4953.599185440974,-4953.599168597505,-4953.599158402889,-4953.599131234239,-4953.599085542282,-4953.599050278506,-4953.599006053761],"density":[1.143255266743513,0.00832790595340971,3.4548865068167134e-8,0.7854114013657316,1.9883949385945177,1.990955567956836,0.001229878296796301,0.3744469757905543,0.31976896174915165,1.3752451319759562,0.0011564818132577593,1.7353623082579603,1.2394986846070752,1.118885274935552,0.8577919244221934,1.8069681811924263,0.07771019532422688,1.1344298314100119,3.5138631717692555e-7,1.7451502596185575,0.3119052204980047,1.1050289960063897,0.8286209126596582,1.4645882555028364,1.559733374732666,6.958783931318645e-9,0.8043162716816126,0.4355368483342352,1.4651552726810189,0.8995042955883892,0.9490205405963503,0.36196874274175195,0.6512239104683346,0.9412453961129839,4.565819353350578e-9,0.7236277658838176,0.8727610396795862,0.000041695083644884035,1.760302649870284,1.22585835404033,1.5027802847118812,0.00003931277738780373,1.4627031353604465,0.8454227767341929,0.5957994980179044,1.9478969840108413,1.6356236346463515,0.6155028283720785,0.07333056683021545,1.0810998027179548,1.2190550171949806,0.7875430155151162,1.6053214168124383,1.609443424884319,1.6425227862403664,0.773145219285714,1.6010522268598162,0.8213014556515854,0.7819718291174867]}}]}"#;
