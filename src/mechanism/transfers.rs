@@ -148,6 +148,19 @@ impl DirectMechanism for OptimalMechanism {
         let centre = c.moments.centre;
         // The integral of `V` is a quadrature over raw stretches: one short
         // of `quad_rel` is a typed error, not a gain of unknown accuracy.
+        // Above the binding interval the gain is integrated from `Z_b`,
+        // where it is 0: through the interval, `V = η` and `x̄ = 0` agree
+        // only to the level equations' accuracy (`root_rel` of |η|), and
+        // far from zero that left the gain 7e-12 off the envelope integral
+        // of the allocation (`ironing_search harsh 3000 171` market 15).
+        if z > zb {
+            let int_v =
+                c.vv.checked_integral_above(z)
+                    .map_err(MechanismError::Numerical)?;
+            let int_x =
+                -(1.0 - w) * (int_v - centre * (z - zb)) + w * c.welfare.others_mean * (z - zb);
+            return Ok(-int_x / c.kappa);
+        }
         let int_v =
             c.vv.checked_integral(z)
                 .map_err(MechanismError::Numerical)?;

@@ -422,6 +422,20 @@ impl VirtualValue {
         Ok(acc)
     }
 
+    /// `∫_{Z_b}^y Ĥ(s) ds` for `y` at or above the binding interval's
+    /// upper end (clamped to the support), with the quadrature's shortfall
+    /// as a typed error: the part of [`VirtualValue::integral`] above the
+    /// binding interval, without the interval's own `η (Z_b − Z_a)`.
+    pub(crate) fn checked_integral_above(&self, y: f64) -> Result<f64, NumericalError> {
+        let d = self.dist.as_ref();
+        let (lo, hi) = d.support();
+        let y = y.clamp(lo, hi);
+        if y <= self.zb {
+            return Ok(0.0);
+        }
+        self.types.integral(d, Side::Upper, self.zb, y)
+    }
+
     /// The distribution this virtual value belongs to.
     ///
     /// # Example

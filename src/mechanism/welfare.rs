@@ -471,12 +471,16 @@ pub(crate) fn welfare(
             let mean_z = d.mean() - centre;
             let e_zx = -(1.0 - w) * m.e_zv + w * mean_z * others_mean;
             let e_jx = -(1.0 - w) * m.e_jv + w * (lo - centre) * others_mean;
-            // G(lo) = (1/κ) ∫_lo^{Z_a} x̄; x̄ = −(1 − w) L + w Σ_{j≠i} E V_j and
-            // w Σ_{j≠i} E V_j = (1 − w) η by the definition of η (both sides
-            // shift by the same amount under centring).
-            let lowest_gain =
-                ((1.0 - w) * ((at.eta - centre) * (at.za - lo) - m.int_lower_centred) / kappa)
-                    .max(0.0);
+            // G(lo) = (1/κ) ∫_lo^{Z_a} x̄ with x̄ = −(1 − w)(L − c) + w Σ_{j≠i} E V_j
+            // (centred), the interim allocation as `interim_allocation`
+            // computes it. By the definition of η, w Σ_{j≠i} E V_j =
+            // (1 − w)(η − c), but only to the level equations' accuracy,
+            // `root_rel` of |η|: far from zero (η ≈ −5 295) writing it with η
+            // left G(lo) 1e-11 off the envelope integral of the allocation
+            // (`ironing_search harsh 3000 171` market 15).
+            let lowest_gain = ((w * others_mean * (at.za - lo) - (1.0 - w) * m.int_lower_centred)
+                / kappa)
+                .max(0.0);
             let rev = -e_jx / kappa - e_x2 / (2.0 * kappa) - lowest_gain;
             let holding_centred =
                 (d.variance() + mean_z * mean_z + 2.0 * e_zx + e_x2) / (2.0 * kappa);
