@@ -2078,6 +2078,37 @@ impl EndowmentDistribution for CountingRatios {
     }
 }
 
+/// `market` with class `counted`'s distribution wrapped in
+/// [`CountingRatios`]; the counters of ratio and density evaluations.
+fn with_counted_class(
+    market: &Market,
+    counted: usize,
+) -> (
+    Market,
+    Arc<std::sync::atomic::AtomicUsize>,
+    Arc<std::sync::atomic::AtomicUsize>,
+) {
+    let (ratios, densities) = (Arc::default(), Arc::default());
+    let classes = market
+        .classes()
+        .iter()
+        .enumerate()
+        .map(|(k, c)| {
+            let d: Arc<dyn EndowmentDistribution> = if k == counted {
+                Arc::new(CountingRatios(
+                    c.shared_distribution(),
+                    Arc::clone(&ratios),
+                    Arc::clone(&densities),
+                ))
+            } else {
+                c.shared_distribution()
+            };
+            TraderClass::from_shared(c.kappa(), d, c.count())
+        })
+        .collect();
+    (Market::new(classes).unwrap(), ratios, densities)
+}
+
 /// Market 12 of `ironing_search harsh 1000 161` again: the utility gains
 /// of its class at z ≈ −1 129 integrate the hazard ratio over a partial
 /// stretch at every query, and that integral aimed at `quad_rel` of the
@@ -2089,25 +2120,7 @@ impl EndowmentDistribution for CountingRatios {
 #[test]
 fn the_gains_far_from_zero_integrate_the_hazard_ratio_to_what_they_need() {
     let (market, alpha) = spec_market(SPEC_HARSH_161_12);
-    let count = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let classes = market
-        .classes()
-        .iter()
-        .enumerate()
-        .map(|(k, c)| {
-            let d: Arc<dyn EndowmentDistribution> = if k == 1 {
-                Arc::new(CountingRatios(
-                    c.shared_distribution(),
-                    count.clone(),
-                    Arc::default(),
-                ))
-            } else {
-                c.shared_distribution()
-            };
-            TraderClass::from_shared(c.kappa(), d, c.count())
-        })
-        .collect();
-    let market = Market::new(classes).unwrap();
+    let (market, count, _) = with_counted_class(&market, 1);
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
     count.store(0, std::sync::atomic::Ordering::Relaxed);
     check_feasibility(&mech).unwrap();
@@ -2163,25 +2176,7 @@ const SPEC_HARSH_171_25_CUT: &str = r#"{"alpha":0.15291864694790813,"traders":[{
 #[test]
 fn a_far_tail_is_integrated_no_finer_than_its_density_is_computed() {
     let (market, alpha) = spec_market(SPEC_HARSH_171_0_CUT);
-    let densities = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let classes = market
-        .classes()
-        .iter()
-        .enumerate()
-        .map(|(k, c)| {
-            let d: Arc<dyn EndowmentDistribution> = if k == 0 {
-                Arc::new(CountingRatios(
-                    c.shared_distribution(),
-                    Arc::default(),
-                    densities.clone(),
-                ))
-            } else {
-                c.shared_distribution()
-            };
-            TraderClass::from_shared(c.kappa(), d, c.count())
-        })
-        .collect();
-    let market = Market::new(classes).unwrap();
+    let (market, _, densities) = with_counted_class(&market, 0);
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
     let used = densities.load(std::sync::atomic::Ordering::Relaxed);
     assert!(used < 5_000_000, "{used} evaluations of the density");
