@@ -35,7 +35,8 @@ pub enum Termination {
 
 /// How a solve went: why it stopped, iterations spent, and the final
 /// residual of the fixed-point equations `η_i = κ_i/(K − κ_i) Σ_{j≠i} E[V_j]`,
-/// relative to the scale of the types, with the tolerance it met.
+/// each relative to its own magnitude (the largest of its terms and the
+/// scale of the class's types), with the tolerance it met.
 ///
 /// A solve that returns `Ok` has `converged` true and `residual ≤
 /// tolerance`, where `tolerance` is `Tolerances::root_rel`
@@ -63,7 +64,11 @@ pub struct SolveStatus {
     /// Solves at trial weights spent by the budget search (0 if the budget
     /// did not bind).
     pub budget_iterations: usize,
-    /// Largest relative residual of the `η` equations at the solution.
+    /// Largest relative residual of the `η` equations at the solution: each
+    /// class's `|η − c (S − m)|` against the largest of `|η|`, `c |S|`,
+    /// `c |m|` and the scale of its types, what rounding resolves in that
+    /// equation (a level far outside its class's types is known to a unit
+    /// in its last place, not to one of the types).
     pub residual: f64,
     /// The tolerance the residual was held to: `root_rel`, or the rounding
     /// allowance `1e3 · root_rel` when [`Termination::RoundingFloor`].

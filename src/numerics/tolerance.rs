@@ -25,7 +25,8 @@ pub struct Tolerances {
     /// Relative tolerance on the argument of a scalar root (`|Δx| ≤ root_rel · scale`).
     ///
     /// It is also the tolerance on the level equations of a solve (the
-    /// relative residual `SolveStatus::residual`). Where rounding floors
+    /// relative residual `SolveStatus::residual`, each equation against
+    /// its own magnitude). Where rounding floors
     /// that residual above `root_rel` (markets whose risk capacities span
     /// orders of magnitude), a solve accepts up to
     /// [`Tolerances::rounding_allowance`] instead and says so in its status

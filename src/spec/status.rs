@@ -26,7 +26,8 @@ pub struct StatusReport {
     pub outer_iterations: usize,
     /// Solves at trial weights spent by the budget search.
     pub budget_iterations: usize,
-    /// Largest relative residual of the level equations.
+    /// Largest relative residual of the level equations, each against its
+    /// own magnitude (the largest of its terms and its class's type scale).
     pub residual: f64,
     /// The tolerance that residual met.
     pub tolerance: f64,

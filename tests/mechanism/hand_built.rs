@@ -358,6 +358,51 @@ fn uniform_linear_solves_far_from_zero() {
     }
 }
 
+/// A class of large risk capacity whose types sit thousands of units from
+/// the others': every one of its traders sells, and its level lies far
+/// outside its types (|η| up to 1e9 against types in [−0.25, 0]). The
+/// level equation `η = c (S − m)` then cannot be solved closer than a few
+/// units in the last place of `|η|`; the aggregate solver used to measure
+/// that floor against the type scale and refuse these markets
+/// ("ResidualTooLarge", relative residual 4.7e-10 to 9.5e-7). The dense
+/// Newton solver, a different algorithm on the per-trader system, gives
+/// the same levels to a few units in the last place.
+#[test]
+fn a_level_far_outside_its_class_is_solved_to_what_the_doubles_resolve() {
+    use exchange_design::mechanism::{SolverConfig, SolverVariant};
+    let dense = SolverConfig::default().with_variant(SolverVariant::DenseNewton);
+    for (big, small, shift, alpha) in [
+        (371.0, 0.31, 1e4, 0.3),
+        (371.0, 0.31, 1e5, 0.3),
+        (1e3, 1.0, 1e3, 0.3),
+        (1e3, 1e-3, 1e3, 1.0),
+    ] {
+        let market = Market::new(vec![
+            TraderClass::new(big, Uniform::new(-0.25, 0.0).unwrap(), 1),
+            TraderClass::new(small, Uniform::new(-shift - 100.0, -shift).unwrap(), 4),
+        ])
+        .unwrap();
+        let case = format!("κ {big} and {small}, shift {shift}, α {alpha}");
+        let agg = OptimalMechanism::solve(&market, alpha).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let reference = OptimalMechanism::solve_with(&market, alpha, &dense).unwrap();
+        let s = agg.status();
+        assert!(s.converged && s.residual <= s.tolerance, "{case}: {s}");
+        for k in 0..2 {
+            let (a, b) = (
+                agg.class(k).virtual_value().eta(),
+                reference.class(k).virtual_value().eta(),
+            );
+            assert!(
+                (a - b).abs() <= 8.0 * f64::EPSILON * b.abs(),
+                "{case}, class {k}: {a} against {b}"
+            );
+        }
+        // The big class lies wholly below its level: its level is far
+        // outside its types.
+        assert!(agg.class(0).virtual_value().eta().abs() > 1e5, "{case}");
+    }
+}
+
 #[test]
 fn class_solutions_describe_their_classes() {
     let m = mixed();

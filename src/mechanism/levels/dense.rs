@@ -2,7 +2,7 @@
 //! damped Newton, and the linear system of Corollary 1.1 for uniform
 //! endowments.
 
-use super::{root_err, ClassInput};
+use super::{equation_scale, root_err, ClassInput};
 use crate::mechanism::ironing::VirtualTypes;
 use crate::mechanism::virtual_value::{at_eta, AtEta};
 use crate::mechanism::{
@@ -56,10 +56,14 @@ pub(super) fn solve_dense_newton(
             eta[t] - inputs[owner[t]].c * (total - states[t].mean)
         })
     };
-    let norm = |g: &DVector<f64>| -> f64 {
+    // Each entry against its equation's own magnitude, as `residual` does.
+    let norm = |g: &DVector<f64>, eta: &DVector<f64>, states: &[AtEta]| -> f64 {
+        let total: f64 = states.iter().map(|s| s.mean).sum();
         g.iter()
             .enumerate()
-            .map(|(t, v)| v.abs() / inputs[owner[t]].scale)
+            .map(|(t, v)| {
+                v.abs() / equation_scale(&inputs[owner[t]], eta[t], total, states[t].mean)
+            })
             .fold(0.0, f64::max)
     };
     // Start from the first-best levels.
@@ -71,7 +75,7 @@ pub(super) fn solve_dense_newton(
     let mut states: Vec<AtEta> = owner.iter().map(|&k| warm[k]).collect();
     eval_all(&eta, &mut states)?;
     let mut g = residual_of(&eta, &states);
-    let mut gnorm = norm(&g);
+    let mut gnorm = norm(&g, &eta, &states);
     let tol = 10.0 * rel;
     let mut converged = gnorm <= tol;
     let mut iters = 0;
@@ -99,7 +103,7 @@ pub(super) fn solve_dense_newton(
             let mut trial_states = states.clone();
             eval_all(&trial, &mut trial_states)?;
             let tg = residual_of(&trial, &trial_states);
-            let tn = norm(&tg);
+            let tn = norm(&tg, &trial, &trial_states);
             if tn < gnorm || t < 1e-6 {
                 eta = trial;
                 states = trial_states;

@@ -73,14 +73,33 @@ pub(super) fn root_err(stage: &'static str) -> impl Fn(RootError) -> MechanismEr
     move |source| MechanismError::Numerical(NumericalError::Root { stage, source })
 }
 
-/// Largest relative residual of `η_k = c_k (S − m_k)`.
+/// What class `inp`'s level equation `η = c (S − m)` is measured against
+/// at the state `(η, S, m)`: the largest of its terms, and the class's type
+/// scale.
+///
+/// Evaluating the equation rounds each term by a unit in its last place,
+/// so a residual a few `ε` of the largest term is all the doubles can
+/// resolve. Where a class's level lies far outside its types (a class of
+/// large `κ` beside classes thousands of units away, all of whose traders
+/// sell), `|η|` is many times the type scale and the equation cannot be
+/// solved closer than `ε |η|`; against the type scale alone that floor
+/// would read as a failure to converge.
+pub(crate) fn equation_scale(inp: &ClassInput<'_>, eta: f64, sum: f64, mean: f64) -> f64 {
+    inp.scale
+        .max(eta.abs())
+        .max(inp.c * sum.abs())
+        .max(inp.c * mean.abs())
+}
+
+/// Largest relative residual of `η_k = c_k (S − m_k)`, each against its
+/// [`equation_scale`].
 pub(crate) fn residual(inputs: &[ClassInput<'_>], levels: &Levels) -> f64 {
     inputs
         .iter()
         .zip(&levels.classes)
         .map(|(inp, at)| {
             let target = inp.c * (levels.sum - at.mean);
-            (at.eta - target).abs() / inp.scale
+            (at.eta - target).abs() / equation_scale(inp, at.eta, levels.sum, at.mean)
         })
         .fold(0.0, f64::max)
 }
