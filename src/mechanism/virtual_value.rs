@@ -422,6 +422,20 @@ impl VirtualValue {
         Ok(acc)
     }
 
+    /// `∫_y^{Z_a} L̂(s) ds` for `y` at or below the binding interval's
+    /// lower end (clamped to the support), with the quadrature's shortfall
+    /// as a typed error: the mirror of
+    /// [`VirtualValue::checked_integral_above`] below the interval.
+    pub(crate) fn checked_integral_below(&self, y: f64) -> Result<f64, NumericalError> {
+        let d = self.dist.as_ref();
+        let (lo, hi) = d.support();
+        let y = y.clamp(lo, hi);
+        if y >= self.za {
+            return Ok(0.0);
+        }
+        self.types.integral(d, Side::Lower, y, self.za)
+    }
+
     /// `∫_{Z_b}^y Ĥ(s) ds` for `y` at or above the binding interval's
     /// upper end (clamped to the support), with the quadrature's shortfall
     /// as a typed error: the part of [`VirtualValue::integral`] above the
