@@ -323,3 +323,58 @@ fn hazard_ratios_stay_exact_where_every_density_underflows() {
         );
     }
 }
+
+/// The mixture's logarithmic derivative (the slope of its virtual types at
+/// every Newton step) is its components' own, weighted by `wᵢ fᵢ`: it
+/// agrees with `f'/f` from the mixture's density and derivative wherever
+/// those carry digits, and where every density underflows (`f'/f` is then
+/// 0/0) two copies of one normal give that normal's `−(z − μ)/σ²`, two
+/// normals 0.1 σ apart `(ℓ₁ + q ℓ₂)/(1 + q)` with `q` as above.
+#[test]
+fn the_log_derivative_weights_the_components_by_their_densities() {
+    use exchange_design::distribution::Triangular;
+    let m = Mixture::new(vec![
+        (
+            1.0,
+            Arc::new(Uniform::new(-1.0, 0.0).unwrap()) as Arc<dyn EndowmentDistribution>,
+        ),
+        (
+            2.0,
+            Arc::new(TruncatedNormal::new(0.3, 0.2, -0.5, 0.8).unwrap()),
+        ),
+        (0.5, Arc::new(Triangular::new(1.0, 1.2, 2.0).unwrap())),
+    ])
+    .unwrap();
+    for z in [-1.0, -0.7, -0.5, -0.2, 0.0, 0.3, 0.5, 0.79, 1.1, 1.5, 1.9] {
+        let (got, want) = (m.pdf_log_derivative(z), m.pdf_derivative(z) / m.pdf(z));
+        assert!(
+            (got - want).abs() <= 1e-13 * want.abs().max(1.0),
+            "at {z}: {got} vs {want}"
+        );
+    }
+    let normal = |mu: f64| -> Arc<dyn EndowmentDistribution> {
+        Arc::new(TruncatedNormal::new(mu, 0.01, -1.0, 1.0).unwrap())
+    };
+    let twins = Mixture::new(vec![(0.3, normal(0.0)), (0.7, normal(0.0))]).unwrap();
+    for z in [0.45, 0.6, -0.9] {
+        assert_eq!(twins.pdf(z), 0.0);
+        let want = -z / (0.01 * 0.01);
+        assert!(
+            (twins.pdf_log_derivative(z) - want).abs() <= 1e-12 * want.abs(),
+            "at {z}: {}",
+            twins.pdf_log_derivative(z)
+        );
+    }
+    let pair = Mixture::new(vec![(1.0, normal(0.0)), (2.0, normal(0.001))]).unwrap();
+    for z in [-0.39, -0.42, -0.5] {
+        let (t1, t2): (f64, f64) = (z / 0.01, (z - 0.001) / 0.01);
+        let q = 2.0 * (-0.5 * (t2 * t2 - t1 * t1)).exp();
+        let (l1, l2) = (-t1 / 0.01, -t2 / 0.01);
+        let want = (l1 + q * l2) / (1.0 + q);
+        let got = pair.pdf_log_derivative(z);
+        assert!(
+            (got - want).abs() <= 1e-12 * want.abs(),
+            "at {z}: {got} vs {want}"
+        );
+    }
+}
