@@ -390,40 +390,6 @@ impl EndowmentDistribution for Mixture {
             .sum()
     }
 
-    /// The components' own logarithmic derivatives averaged with weights
-    /// `wᵢ fᵢ(z)`, taken in logarithms relative to the largest (so it stays
-    /// finite where every density underflows): one log-density per
-    /// component, where the default `f'/f` evaluates each density twice.
-    fn pdf_log_derivative(&self, z: f64) -> f64 {
-        if z.is_nan() {
-            return f64::NAN;
-        }
-        let (mut top, mut num, mut den) = (f64::NEG_INFINITY, 0.0, 0.0);
-        for (w, d, a, b) in self.parts() {
-            if !(a <= z && (z < b || (z == b && b == self.hi))) {
-                continue;
-            }
-            let l = w.ln() + d.ln_pdf(z);
-            if l == f64::NEG_INFINITY || l.is_nan() {
-                continue;
-            }
-            let slope = d.pdf_log_derivative(z);
-            if l > top {
-                let shrink = (top - l).exp();
-                (num, den) = (num * shrink + slope, den * shrink + 1.0);
-                top = l;
-            } else {
-                let weight = (l - top).exp();
-                (num, den) = (num + weight * slope, den + weight);
-            }
-        }
-        if den > 0.0 {
-            num / den
-        } else {
-            self.pdf_derivative(z) / self.pdf(z)
-        }
-    }
-
     fn partial_moment(&self, a: f64) -> f64 {
         let a = a.clamp(self.lo, self.hi);
         self.parts()
@@ -485,12 +451,10 @@ impl EndowmentDistribution for Mixture {
             .sum()
     }
 
-    /// One pass over the components, each evaluated once by its own
-    /// `density_and_ratio`, for the density, the tail on the ratio's side
-    /// and the ratio (the default would evaluate each component's density
-    /// twice and its CDF and survival function separately); where one
-    /// component alone has mass on the ratio's side, its own ratio keeps
-    /// its accuracy.
+    /// One pass over the components for the density, both tails and the
+    /// ratio (the default would evaluate each component's density twice and
+    /// its CDF and survival function separately); where one component alone
+    /// has mass on the ratio's side, its own ratio keeps its accuracy.
     fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
         let lower = which == HazardRatio::CdfOverPdf;
         if z.is_nan() {
@@ -503,20 +467,9 @@ impl EndowmentDistribution for Mixture {
             } else if z >= b {
                 cdf += w;
             } else {
-                // Each component's own one-pass evaluation; the lower tail
-                // is its ratio times its density, or `1 − S` where the
-                // density underflows (the tail is then 0 or 1 to a unit in
-                // the last place).
-                let (fk, rk, sk) = d.density_and_ratio(z, which);
-                f += w * fk;
-                sf += w * sk;
-                if lower {
-                    cdf += w * if fk > 0.0 && rk.is_finite() {
-                        rk * fk
-                    } else {
-                        1.0 - sk
-                    };
-                }
+                f += w * d.pdf(z);
+                cdf += w * d.cdf(z);
+                sf += w * d.sf(z);
             }
             // The density counts on [a, b) (and at b = hi), as in `pdf`.
             if z == a || (z == b && b == self.hi) {
