@@ -74,6 +74,84 @@ pub(crate) fn at_eta(
     })
 }
 
+/// The binding interval of `at` with its ends on the doubles that define
+/// them: `Z_a` the first double at which `L̂ ≥ η`, `Z_b` the first at
+/// which `Ĥ > η` (`inf {Ĥ > η}`, as the inverses define it). The level equations place the ends to their root tolerance
+/// (`root_rel` of the type scale: some 650 ulps at z = 5 901), and where the
+/// virtual type is steep there (a density rising from 1e-61 to 1e-4 over
+/// one ulp) a type between an end so placed and the crossing got a virtual
+/// value on the wrong side of `η`: the interim allocation rose from 0 to
+/// 1 009.6 over one ulp (`ironing_search harsh 3000 201`, market 570). With
+/// the ends closed, `V = min(L̂, max(Ĥ, η))` is monotone at every double. The
+/// mean and slope of `at` stay those of the ends as found: moving an end
+/// within the root tolerance changes them by less than that tolerance.
+pub(crate) fn close_ends(d: &dyn EndowmentDistribution, types: &VirtualTypes, at: &AtEta) -> AtEta {
+    let (lo, hi) = d.support();
+    let eta = at.eta;
+    if types.beta == 0.0 && types.is_regular() {
+        // `V(z) = z`: the interval is the point `η` itself (see `at_eta`).
+        return *at;
+    }
+    let za = first_double(|z| types.value(d, Side::Lower, z) >= eta, at.za, (lo, hi)).unwrap_or(hi);
+    let zb = first_double(|z| types.value(d, Side::Upper, z) > eta, at.zb, (lo, hi)).unwrap_or(hi);
+    AtEta {
+        za,
+        zb: zb.max(za),
+        ..*at
+    }
+}
+
+/// The first double of `[lo, hi]` at which `p` holds, for a `p` that is
+/// false and then true along it (`None` if it nowhere holds): from `r`,
+/// outward in steps growing fourfold from one unit in the last place until
+/// `p` changes, then by bisection to adjacent doubles.
+fn first_double(p: impl Fn(f64) -> bool, r: f64, (lo, hi): (f64, f64)) -> Option<f64> {
+    let r = r.clamp(lo, hi);
+    let first = (f64::EPSILON * r.abs()).max(f64::MIN_POSITIVE);
+    let mut step = first;
+    let (mut below, mut above);
+    if p(r) {
+        above = r;
+        loop {
+            if above <= lo {
+                return Some(lo);
+            }
+            let near = (r - step).max(lo);
+            if !p(near) {
+                below = near;
+                break;
+            }
+            above = near;
+            step *= 4.0;
+        }
+    } else {
+        below = r;
+        loop {
+            if below >= hi {
+                return None;
+            }
+            let near = (r + step).min(hi);
+            if p(near) {
+                above = near;
+                break;
+            }
+            below = near;
+            step *= 4.0;
+        }
+    }
+    loop {
+        let mid = below + 0.5 * (above - below);
+        if mid <= below || mid >= above {
+            return Some(above);
+        }
+        if p(mid) {
+            above = mid;
+        } else {
+            below = mid;
+        }
+    }
+}
+
 /// `(E[H], E[L])`: the range of `m(η)` as `η` runs over the real line.
 pub(crate) fn mean_range(d: &dyn EndowmentDistribution, beta: f64) -> (f64, f64) {
     let (lo, hi) = d.support();
