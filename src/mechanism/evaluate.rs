@@ -3,7 +3,7 @@
 
 use super::ironing::VirtualTypes;
 use super::levels::{solve_levels, ClassInput, Levels};
-use super::virtual_value::{close_ends, AtEta};
+use super::virtual_value::AtEta;
 use super::welfare::{
     class_moments, market_centre, welfare, ClassMoments, ClassWelfare, TailIntegrals,
 };
@@ -46,12 +46,7 @@ pub(super) fn evaluate(
     .enumerate()
     .map(|(class, t)| t.map_err(|source| MechanismError::Ironing { class, source }))
     .collect::<Result<Vec<_>, _>>()?;
-    let mut levels = solve_levels(inputs, &types, warm, config, status)?;
-    // The binding intervals' ends on the doubles that define them, so that
-    // the virtual value is monotone at every double (see `close_ends`).
-    for ((inp, ty), at) in inputs.iter().zip(&types).zip(levels.classes.iter_mut()) {
-        *at = close_ends(inp.dist, ty, at);
-    }
+    let levels = solve_levels(inputs, &types, warm, config, status)?;
     let t_hat = market_centre(market);
     let triples: Vec<(&ClassInput<'_>, &VirtualTypes, &AtEta)> = inputs
         .iter()
