@@ -2,7 +2,8 @@
 //! give the binding interval, and their integrals.
 
 use super::raw::{
-    at_jump, lower_inverse, raw, raw_integral, raw_with_slope, solve_increasing, upper_inverse,
+    crossing_double, lower_inverse, raw, raw_integral, raw_with_slope, solve_increasing,
+    upper_inverse,
 };
 use super::{reaches, Pool, Side, VirtualTypes};
 use crate::distribution::EndowmentDistribution;
@@ -140,9 +141,17 @@ impl VirtualTypes {
             method,
             false,
         )?;
-        // At a jump of the density the crossing is the jump itself, on
-        // whichever side of it the root stopped (see `at_jump`).
-        Ok(Some(at_jump(d, self.beta, side, eta, z, (p, q), rel)))
+        // The crossing on the double where the raw type reaches `eta`, on
+        // whichever side of it the root stopped (see `crossing_double`).
+        Ok(Some(crossing_double(
+            d,
+            self.beta,
+            side,
+            eta,
+            z,
+            (p, q),
+            rel,
+        )))
     }
 
     /// The pieces of `[a, b]` in order: `(from, to, Some(value))` on a pool

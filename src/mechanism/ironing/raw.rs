@@ -135,7 +135,7 @@ pub(crate) fn lower_inverse(
         method,
         d.log_concave(),
     )?;
-    Ok(at_jump(d, beta, Side::Lower, eta, z, (lo, hi), rel))
+    Ok(crossing_double(d, beta, Side::Lower, eta, z, (lo, hi), rel))
 }
 
 /// `H⁻¹(η)` for a non-decreasing `H`, clamped to the support, given
@@ -169,36 +169,34 @@ pub(crate) fn upper_inverse(
         method,
         d.log_concave(),
     )?;
-    Ok(at_jump(d, beta, Side::Upper, eta, z, (lo, hi), rel))
+    Ok(crossing_double(d, beta, Side::Upper, eta, z, (lo, hi), rel))
 }
 
 /// The crossing of `eta` by `side`'s raw type on `[p, q]`, given a root
 /// `z` of `g = eta` found there by [`solve_increasing`] with relative
-/// tolerance `rel`: the kink of `[p, q]` nearest to `z` within that
-/// tolerance (four times `rel · max(q − p, |p|, |q|)`: the final bracket
-/// is `rel · max(q − p, |z|)` wide, or twice that after Newton's
-/// confirming probe) at which the raw type jumps across `eta` (it has reached `eta` at the
-/// kink and not just below it, see [`reaches`]), else `z`.
+/// tolerance `rel`: the first double at which the raw type has reached
+/// `eta` (see [`reaches`]) within four times `rel · max(q − p, |p|, |q|)`
+/// of `z` (the final bracket is `rel · max(q − p, |z|)` wide, or twice that
+/// after Newton's confirming probe), else `z`.
 ///
-/// At a jump of the density the raw type jumps, and a root finder stops
-/// within its tolerance of the jump on either side. On the wrong side the
-/// stretch between the root and the jump gets the raw type where the
-/// binding interval should hold `η`: where the density on that side is
-/// tiny, the raw type there is huge (`H = z − β (1 − F)/f` below a density
-/// that jumps up from 1e-41 is about −1e38 β), the virtual value dips far
-/// below `η` and back, which no incentive compatible mechanism does, and
-/// the revenue's moments over that sliver of 1e-16 reached 1e23
-/// (`ironing_search ordinary 20000 11`, market 18). The crossing is the
-/// jump itself; the raw type on the side the tail is integrated over then
-/// stays on its side of `η`, so `V` is monotone through the crossing.
-/// The jump may also be just after the kink: where a component begins
-/// with density 0 but rises with infinite slope (a Beta with `a` near 1,
-/// `x^0.08`), the density at the kink is the others' alone and one ulp on
-/// it is larger by a visible amount; the crossing is then the kink too
-/// (in real numbers `inf {z > k}` is `k`), and the kink takes `η`, not a
-/// raw type on the wrong side of it (`ironing_search ordinary 20000 51`,
-/// market 964: the interim allocation rose at that one point).
-pub(super) fn at_jump(
+/// A root finder stops anywhere within its tolerance of the crossing, and
+/// where the raw type is steep there the types between the root and the
+/// crossing get a raw type on the wrong side of `η` outside the binding
+/// interval: the virtual value dips below `η` and back, which no incentive
+/// compatible mechanism does. So it was at a jump of the density (`H = z −
+/// β (1 − F)/f` below a density that jumps up from 1e-41 is about −1e38 β,
+/// and the revenue's moments over that sliver of 1e-16 reached 1e23:
+/// `ironing_search ordinary 20000 11`, market 18), just after a kink where
+/// a component begins with density 0 and rises with infinite slope
+/// (`ordinary 20000 51`, market 964), and where a density rises out of a
+/// far tail of 1e-61 (`harsh 3000 201`, market 570: `H` climbs from −2e60
+/// to 4 085 over two ulps past a kink, and a root 650 ulps off left the type
+/// one ulp past it, with `H = 2 270 < η`, outside the interval; the interim
+/// allocation rose from 0 to 1 009.6). On the double itself `V` is monotone
+/// at every double, and the binding interval's mean and slope, computed
+/// from its ends, belong to them. (This replaces a search of the kinks
+/// alone, which could not see the last case.)
+pub(super) fn crossing_double(
     d: &dyn EndowmentDistribution,
     beta: f64,
     side: Side,
@@ -209,20 +207,58 @@ pub(super) fn at_jump(
 ) -> f64 {
     let tol = 4.0 * rel * (q - p).max(p.abs()).max(q.abs());
     let reached = |x: f64| reaches(side, raw(d, beta, side, x), eta);
-    d.kinks()
-        .iter()
-        .copied()
-        .filter(|&k| {
-            k > p
-                && k <= q
-                && (k - z).abs() <= tol
-                && ((reached(k) && !reached(k.next_down()))
-                    || (!reached(k) && reached(k.next_up())))
-        })
-        .min_by(|a, b| (a - z).abs().total_cmp(&(b - z).abs()))
-        // Not a fallback: with no jump across `eta` within the root's
-        // tolerance, the root itself is the crossing.
-        .unwrap_or(z)
+    first_reached(reached, z, (p.max(z - tol), q.min(z + tol)))
+}
+
+/// The first double of `[a, b]` at which `reached` holds, for a `reached`
+/// that is false and then true along it, searched from `z` outward in steps
+/// growing fourfold from one unit in the last place and then by bisection
+/// to adjacent doubles; `z` itself where `reached` does not change in
+/// `[a, b]` (the crossing is then not within the window).
+fn first_reached(reached: impl Fn(f64) -> bool, z: f64, (a, b): (f64, f64)) -> f64 {
+    let first = (f64::EPSILON * z.abs()).max(f64::MIN_POSITIVE);
+    let mut step = first;
+    let (mut below, mut above);
+    if reached(z) {
+        above = z;
+        loop {
+            if above <= a {
+                return z;
+            }
+            let near = (z - step).max(a);
+            if !reached(near) {
+                below = near;
+                break;
+            }
+            above = near;
+            step *= 4.0;
+        }
+    } else {
+        below = z;
+        loop {
+            if below >= b {
+                return z;
+            }
+            let near = (z + step).min(b);
+            if reached(near) {
+                above = near;
+                break;
+            }
+            below = near;
+            step *= 4.0;
+        }
+    }
+    loop {
+        let mid = below + 0.5 * (above - below);
+        if mid <= below || mid >= above {
+            return above;
+        }
+        if reached(mid) {
+            above = mid;
+        } else {
+            below = mid;
+        }
+    }
 }
 
 /// `∫_a^b L(s) ds = (b² − a²)/2 + β ∫_a^b F/f` or `∫_a^b H(s) ds = (b² −
