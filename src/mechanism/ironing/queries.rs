@@ -131,7 +131,7 @@ impl VirtualTypes {
         if !reached(q) {
             return Ok(None);
         }
-        let z = solve_increasing(
+        let (z, at) = solve_increasing(
             |z| raw_with_slope(d, self.beta, side, z),
             eta,
             p,
@@ -148,7 +148,7 @@ impl VirtualTypes {
             self.beta,
             side,
             eta,
-            z,
+            (z, at),
             (p, q),
             rel,
         )))

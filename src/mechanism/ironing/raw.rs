@@ -67,15 +67,19 @@ pub(super) fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
     rel: f64,
     method: RootMethod,
     unit_slope: bool,
-) -> Result<f64, RootError> {
+) -> Result<(f64, Option<f64>), RootError> {
     let scale = (hi - lo).max(lo.abs()).max(hi.abs());
     let scale = (hi - lo).min(scale);
+    // The last point evaluated and `g` there: the root's own value, where
+    // the search ended on an evaluated point, at no extra cost.
+    let mut last = (f64::NAN, f64::NAN);
     // Newton's tolerance is `rel · max(scale, |z|)`, never below this.
     let done = if unit_slope { rel * scale } else { -1.0 };
-    match method {
+    let z = match method {
         RootMethod::Newton => newton_increasing(
             |z| {
                 let (v, s) = g(z);
+                last = (z, v);
                 let r = v - target;
                 (if r.abs() <= done { 0.0 } else { r }, s)
             },
@@ -89,7 +93,9 @@ pub(super) fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
         // interpolation needs finite values, and a huge one acts as a sign.
         _ => brent(
             |z| {
-                let v = g(z).0 - target;
+                let v = g(z).0;
+                last = (z, v);
+                let v = v - target;
                 if v.is_infinite() {
                     v.signum() * 1e150
                 } else {
@@ -101,7 +107,8 @@ pub(super) fn solve_increasing<G: FnMut(f64) -> (f64, f64)>(
             rel,
             scale,
         ),
-    }
+    }?;
+    Ok((z, (last.0 == z).then_some(last.1)))
 }
 
 /// `L⁻¹(η)` for a non-decreasing `L`, clamped to the support, given
@@ -125,7 +132,7 @@ pub(crate) fn lower_inverse(
     if eta >= l_hi {
         return Ok(hi);
     }
-    let z = solve_increasing(
+    let (z, at) = solve_increasing(
         |z| lower_with_slope(d, beta, z),
         eta,
         lo,
@@ -135,7 +142,15 @@ pub(crate) fn lower_inverse(
         method,
         d.log_concave(),
     )?;
-    Ok(crossing_double(d, beta, Side::Lower, eta, z, (lo, hi), rel))
+    Ok(crossing_double(
+        d,
+        beta,
+        Side::Lower,
+        eta,
+        (z, at),
+        (lo, hi),
+        rel,
+    ))
 }
 
 /// `H⁻¹(η)` for a non-decreasing `H`, clamped to the support, given
@@ -159,7 +174,7 @@ pub(crate) fn upper_inverse(
     if eta <= h_lo {
         return Ok(lo);
     }
-    let z = solve_increasing(
+    let (z, at) = solve_increasing(
         |z| upper_with_slope(d, beta, z),
         eta,
         lo,
@@ -169,15 +184,25 @@ pub(crate) fn upper_inverse(
         method,
         d.log_concave(),
     )?;
-    Ok(crossing_double(d, beta, Side::Upper, eta, z, (lo, hi), rel))
+    Ok(crossing_double(
+        d,
+        beta,
+        Side::Upper,
+        eta,
+        (z, at),
+        (lo, hi),
+        rel,
+    ))
 }
 
 /// The crossing of `eta` by `side`'s raw type on `[p, q]`, given a root
 /// `z` of `g = eta` found there by [`solve_increasing`] with relative
-/// tolerance `rel`: the first double at which the raw type has reached
-/// `eta` (see [`reaches`]) within four times `rel · max(q − p, |p|, |q|)`
-/// of `z` (the final bracket is `rel · max(q − p, |z|)` wide, or twice that
-/// after Newton's confirming probe), else `z`.
+/// tolerance `rel` (with the raw type there, `at`, if the search knows
+/// it): where the raw type at `z` is off `eta` by more than four times
+/// `rel · max(q − p, |p|, |q|)`, the first double at which it has reached
+/// `eta` (see [`reaches`]) within that distance of `z` (the final bracket
+/// is `rel · max(q − p, |z|)` wide, or twice that after Newton's
+/// confirming probe); else `z`.
 ///
 /// A root finder stops anywhere within its tolerance of the crossing, and
 /// where the raw type is steep there the types between the root and the
@@ -201,11 +226,21 @@ pub(super) fn crossing_double(
     beta: f64,
     side: Side,
     eta: f64,
-    z: f64,
+    (z, at): (f64, Option<f64>),
     (p, q): (f64, f64),
     rel: f64,
 ) -> f64 {
     let tol = 4.0 * rel * (q - p).max(p.abs()).max(q.abs());
+    // Where the raw type at the root is within the root's tolerance of
+    // `eta` (as a residual test leaves it where the type is not steep), a
+    // type between the root and the crossing is off `eta` by no more, and
+    // the root stands: only a steep type is closed onto its double. (The
+    // value at the root is the search's own last evaluation where it has
+    // one, so the usual case costs nothing.)
+    let g = at.unwrap_or_else(|| raw(d, beta, side, z));
+    if (g - eta).abs() <= tol {
+        return z;
+    }
     let reached = |x: f64| reaches(side, raw(d, beta, side, x), eta);
     first_reached(reached, z, (p.max(z - tol), q.min(z + tol)))
 }
