@@ -247,6 +247,22 @@ impl TruncatedNormal {
         rel_phi(t, self.mode) / self.scaled_mass
     }
 
+    /// `(f(z), f'(z))` from one evaluation of the density (`f' = −(t/σ) f`
+    /// at the standardised point `t`); both 0 outside the support.
+    fn pdf_and_derivative(&self, z: f64) -> (f64, f64) {
+        if z >= self.lo && z <= self.hi {
+            let t = self.point(z).t;
+            let f = self.pdf_std(t) / self.sigma;
+            if t == 0.0 || f == 0.0 {
+                (f, 0.0)
+            } else {
+                (f, -(t / self.sigma) * f)
+            }
+        } else {
+            (0.0, 0.0)
+        }
+    }
+
     /// A starting point for the quantile's Newton iteration: the untruncated
     /// normal quantile of the matching probability, or a linear guess.
     fn quantile_start(&self, u: f64) -> f64 {
@@ -305,7 +321,7 @@ impl EndowmentDistribution for TruncatedNormal {
             .into_iter()
             .enumerate()
             .filter(|&(k, z)| k < 2 || inside(z))
-            .map(|(_, z)| (self.pdf(z), self.pdf_derivative(z)));
+            .map(|(_, z)| self.pdf_and_derivative(z));
         Some(DensityBounds::of_points(points))
     }
 
@@ -351,17 +367,7 @@ impl EndowmentDistribution for TruncatedNormal {
     }
 
     fn pdf_derivative(&self, z: f64) -> f64 {
-        if z >= self.lo && z <= self.hi {
-            let t = self.point(z).t;
-            let f = self.pdf_std(t) / self.sigma;
-            if t == 0.0 || f == 0.0 {
-                0.0
-            } else {
-                -(t / self.sigma) * f
-            }
-        } else {
-            0.0
-        }
+        self.pdf_and_derivative(z).1
     }
 
     /// `−(t² − c²)/2 − ln(σ · scaled mass)` at the standardised point `t`
