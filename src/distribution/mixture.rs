@@ -390,6 +390,43 @@ impl EndowmentDistribution for Mixture {
             .sum()
     }
 
+    /// `f'/f = Σ wᵢ fᵢ ℓᵢ / Σ wᵢ fᵢ` with each component's own `ℓᵢ = fᵢ'/fᵢ`:
+    /// an average of the components' log-derivatives weighted by their
+    /// densities, taken in logarithms (so it stays finite where every
+    /// component's density underflows). One density per component, where
+    /// `pdf_derivative / pdf` takes two (and a truncated normal's `ℓᵢ` is
+    /// a closed form). Where a component's `ℓᵢ` is not finite (a density
+    /// that vanishes or diverges at an end of its support), the quotient of
+    /// the sums.
+    fn pdf_log_derivative(&self, z: f64) -> f64 {
+        let mut terms = [(0.0, 0.0); 8];
+        let mut n = 0;
+        let mut top = f64::NEG_INFINITY;
+        for (w, d, a, b) in self.parts() {
+            if !(a <= z && (z < b || (z == b && b == self.hi))) {
+                continue;
+            }
+            let lf = w.ln() + d.ln_pdf(z);
+            if lf == f64::NEG_INFINITY {
+                continue;
+            }
+            let l = d.pdf_log_derivative(z);
+            if n == terms.len() || !lf.is_finite() || !l.is_finite() {
+                return self.pdf_derivative(z) / self.pdf(z);
+            }
+            terms[n] = (lf, l);
+            n += 1;
+            top = top.max(lf);
+        }
+        let (mut num, mut den) = (0.0, 0.0);
+        for &(lf, l) in &terms[..n] {
+            let p = (lf - top).exp();
+            num += p * l;
+            den += p;
+        }
+        num / den
+    }
+
     fn partial_moment(&self, a: f64) -> f64 {
         let a = a.clamp(self.lo, self.hi);
         self.parts()
@@ -468,7 +505,10 @@ impl EndowmentDistribution for Mixture {
                 cdf += w;
             } else {
                 f += w * d.pdf(z);
-                cdf += w * d.cdf(z);
+                // `F` enters only the lower ratio.
+                if lower {
+                    cdf += w * d.cdf(z);
+                }
                 sf += w * d.sf(z);
             }
             // The density counts on [a, b) (and at b = hi), as in `pdf`.

@@ -323,3 +323,44 @@ fn hazard_ratios_stay_exact_where_every_density_underflows() {
         );
     }
 }
+
+/// The mixture's `f'/f` is the components' log-derivatives averaged with
+/// weights `wᵢ fᵢ`: it agrees with a central difference of the mixture's
+/// own `ln f` (an independent route) inside each piece of the staggered
+/// and three-family mixtures, and where every density underflows it stays
+/// finite and exact: two normals of scale σ at 0 and 0.001 give
+/// `−(t₁ + q t₂)/(σ (1 + q))` with `q` as above (the quotient `f'/f` of the
+/// sums would be 0/0 there).
+#[test]
+fn the_log_derivative_averages_the_components() {
+    for m in [staggered(), nested(), two_modes()] {
+        let (lo, hi) = m.support();
+        for k in 1..40 {
+            let z = lo + (hi - lo) * (k as f64 + 0.37) / 40.0;
+            if m.kinks().iter().any(|&c| (c - z).abs() < 1e-3) {
+                continue;
+            }
+            let h = 1e-5;
+            let numeric = (m.ln_pdf(z + h) - m.ln_pdf(z - h)) / (2.0 * h);
+            let l = m.pdf_log_derivative(z);
+            assert!(
+                (l - numeric).abs() <= 1e-6 * (1.0 + numeric.abs()),
+                "f'/f at {z}: {l} vs {numeric}"
+            );
+        }
+    }
+    let normal = |mu: f64| -> Arc<dyn EndowmentDistribution> {
+        Arc::new(TruncatedNormal::new(mu, 0.01, -1.0, 1.0).unwrap())
+    };
+    let pair = Mixture::new(vec![(1.0, normal(0.0)), (2.0, normal(0.001))]).unwrap();
+    for z in [-0.39, -0.42, -0.5, 0.6] {
+        let (t1, t2): (f64, f64) = (z / 0.01, (z - 0.001) / 0.01);
+        let q = 2.0 * (-0.5 * (t2 * t2 - t1 * t1)).exp();
+        let expected = -(t1 + q * t2) / (0.01 * (1.0 + q));
+        let l = pair.pdf_log_derivative(z);
+        assert!(
+            (l - expected).abs() <= 1e-12 * expected.abs(),
+            "f'/f at {z}: {l} vs {expected}"
+        );
+    }
+}
