@@ -51,7 +51,9 @@ pub(super) struct Node {
     pub cdf: f64,
     /// `1 − F(z)`, from the distribution's own survival function.
     pub sf: f64,
-    /// The partial first moment `M(z) = ∫_lo^z s f(s) ds`.
+    /// The partial first moment `M(z) = ∫_lo^z s f(s) ds`: NaN until the
+    /// cumulative curve is first needed ([`Mesh::fill_moments`]), since a
+    /// class whose every cell is certified never needs it.
     pub moment: f64,
     /// The density just below and at `z` (they differ where it jumps, at a
     /// kink: a component's support ending inside a mixture).
@@ -136,6 +138,14 @@ impl<'a> Mesh<'a> {
             bounds,
             direct,
             shortfall: 0.0,
+        }
+    }
+
+    /// Computes the partial moments not yet known (every node's, the
+    /// first time; after that, the nodes a split added).
+    pub fn fill_moments(&mut self) {
+        for n in self.nodes.iter_mut().filter(|n| n.moment.is_nan()) {
+            n.moment = self.d.partial_moment(n.z);
         }
     }
 
@@ -332,17 +342,34 @@ impl<'a> Mesh<'a> {
     }
 }
 
-/// The distribution's closed forms at `z`.
-pub(super) fn node(d: &dyn EndowmentDistribution, z: f64) -> Node {
+/// The distribution's closed forms at `z`, the partial moment left for
+/// [`Mesh::fill_moments`].
+fn node(d: &dyn EndowmentDistribution, z: f64) -> Node {
     let below_z = z.next_down();
     let (below, at) = (d.pdf(below_z), d.pdf(z));
     Node {
         z,
         cdf: d.cdf(z),
         sf: d.sf(z),
-        moment: d.partial_moment(z),
+        moment: f64::NAN,
         pdf: (below, at),
         trend: below - d.pdf(below_z.next_down()),
+    }
+}
+
+/// The cumulative closed forms at `z` alone (`F`, `1 − F`, the partial
+/// moment): what a pool's mass and mean need at its ends. The density
+/// values a mesh node carries for its jump test (three densities, which
+/// for a mixture cost as much as the rest) are NaN, and the polish never
+/// reads them.
+pub(super) fn closed_forms(d: &dyn EndowmentDistribution, z: f64) -> Node {
+    Node {
+        z,
+        cdf: d.cdf(z),
+        sf: d.sf(z),
+        moment: d.partial_moment(z),
+        pdf: (f64::NAN, f64::NAN),
+        trend: f64::NAN,
     }
 }
 

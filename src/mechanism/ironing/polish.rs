@@ -9,7 +9,7 @@
 //! takes the mean over them as the next level. The mean is stationary in
 //! each end where `g` equals it, so the steps converge quadratically.
 
-use super::mesh::{node, Node};
+use super::mesh::{closed_forms, Node};
 use super::raw::{raw, raw_with_slope};
 use super::{Side, EMPTY_MASS};
 use crate::distribution::EndowmentDistribution;
@@ -324,7 +324,7 @@ impl SideType<'_> {
     /// The mean of `g − centre` over `[a, b]`: from the closed forms, or
     /// integrated directly where their rounding would show.
     pub fn level(&self, a: f64, b: f64, mesh: &[f64]) -> f64 {
-        let (na, nb) = (node(self.d, a), node(self.d, b));
+        let (na, nb) = (closed_forms(self.d, a), closed_forms(self.d, b));
         let (closed, rough) = self.mean(&na, &nb);
         if rough {
             self.direct_mean(&na, &nb, mesh)
@@ -345,7 +345,7 @@ impl SideType<'_> {
     ) -> Result<(f64, f64, f64), RootError> {
         let mut m = m;
         let mut ends = (z[i], z[j]);
-        let mut nodes = (node(self.d, ends.0), node(self.d, ends.1));
+        let mut nodes = (closed_forms(self.d, ends.0), closed_forms(self.d, ends.1));
         for _ in 0..MAX_STEPS {
             let a = self.crossing(m, z, (i, false), ends.0)?;
             let b = self.crossing(m, z, (j, true), ends.1)?;
@@ -353,10 +353,10 @@ impl SideType<'_> {
                 break;
             }
             if a != ends.0 {
-                nodes.0 = node(self.d, a);
+                nodes.0 = closed_forms(self.d, a);
             }
             if b != ends.1 {
-                nodes.1 = node(self.d, b);
+                nodes.1 = closed_forms(self.d, b);
             }
             ends = (a, b);
             // A pool holding less than `EMPTY_MASS` is a gap: its mean is a
@@ -445,7 +445,7 @@ mod tests {
     #[test]
     fn a_level_short_of_its_accuracy_is_recorded() {
         let d = TruncatedNormal::new(0.1, 0.4, -1.0, 1.0).unwrap();
-        let (a, b) = (node(&d, -0.5), node(&d, 0.7));
+        let (a, b) = (closed_forms(&d, -0.5), closed_forms(&d, 0.7));
         let t = side_type(&d);
         let level = t.direct_mean(&a, &b, &[]);
         assert_eq!(t.shortfall.get(), 0.0);

@@ -5,7 +5,7 @@ use super::raw::{
     crossing_double, lower_inverse, raw, raw_integral, raw_with_slope, solve_increasing,
     upper_inverse,
 };
-use super::{reaches, Pool, Side, VirtualTypes};
+use super::{reaches, Gap, Pool, Side, VirtualTypes};
 use crate::distribution::EndowmentDistribution;
 use crate::numerics::{NumericalError, RootError, RootMethod};
 
@@ -70,6 +70,35 @@ impl VirtualTypes {
         self.first_reaching(d, Side::Upper, eta, guess, rel, method)
     }
 
+    /// The stretches of `side` between its pools, in order, the last one
+    /// ending at the support's upper end (see [`Gap`]).
+    fn gaps(&self, d: &dyn EndowmentDistribution, side: Side) -> &[Gap] {
+        let cell = match side {
+            Side::Lower => &self.tables.lower_gaps,
+            Side::Upper => &self.tables.upper_gaps,
+        };
+        cell.get_or_init(|| {
+            let (lo, hi) = d.support();
+            let gap = |p: f64, q: f64| Gap {
+                p,
+                q,
+                at_p: raw(d, self.beta, side, p),
+                at_q: raw(d, self.beta, side, q),
+            };
+            let mut start = lo;
+            let mut out = Vec::with_capacity(self.pools(side).len() + 1);
+            for pool in self.pools(side) {
+                // The raw type applies on `[start, p.a)`: the pool's start
+                // is the pool's, and where the density vanishes there (a
+                // pool across a gap) the raw type at it is infinite.
+                out.push(gap(start, pool.a.next_down()));
+                start = pool.b;
+            }
+            out.push(gap(start, hi));
+            out
+        })
+    }
+
     /// The first type whose ironed `side` type reaches `eta` (see
     /// [`reaches`]), walking the gaps and pools in order; the support's
     /// upper end if none does.
@@ -82,53 +111,47 @@ impl VirtualTypes {
         rel: f64,
         method: RootMethod,
     ) -> Result<f64, RootError> {
-        let (lo, hi) = d.support();
-        let mut start = lo;
-        for p in self.pools(side) {
-            // The raw type applies on `[start, p.a)`: the pool's start is
-            // the pool's, and where the density vanishes there (a pool
-            // across a gap) the raw type at it is infinite.
-            let end = p.a.next_down();
-            if let Some(z) = self.gap_crossing(d, side, eta, start, end, guess, rel, method)? {
+        let gaps = self.gaps(d, side);
+        for (gap, pool) in gaps.iter().zip(self.pools(side)) {
+            if let Some(z) = self.gap_crossing(d, side, eta, gap, guess, rel, method)? {
                 return Ok(z);
             }
-            if reaches(side, p.value, eta) {
-                return Ok(p.a);
+            if reaches(side, pool.value, eta) {
+                return Ok(pool.a);
             }
-            start = p.b;
         }
         // Not a fallback: the ironed type is non-decreasing and no pool or
         // gap after the last one reaches `eta`, so the first point where
         // it does is beyond the support and the answer is its upper end.
+        let last = gaps.last().expect("a stretch follows the last pool");
         Ok(self
-            .gap_crossing(d, side, eta, start, hi, guess, rel, method)?
-            .unwrap_or(hi))
+            .gap_crossing(d, side, eta, last, guess, rel, method)?
+            .unwrap_or(d.support().1))
     }
 
-    /// On a gap `[p, q]` between pools, where the raw type is
-    /// non-decreasing: the first point where it reaches `eta` (`L`: where
-    /// `L ≥ eta`; `H`: where `H > eta`, so that `sup {Ĥ ≤ eta}` is found as
-    /// `inf {Ĥ > eta}`), if it does.
+    /// On a gap between pools, where the raw type is non-decreasing: the
+    /// first point where it reaches `eta` (`L`: where `L ≥ eta`; `H`: where
+    /// `H > eta`, so that `sup {Ĥ ≤ eta}` is found as `inf {Ĥ > eta}`), if
+    /// it does.
     #[allow(clippy::too_many_arguments)]
     fn gap_crossing(
         &self,
         d: &dyn EndowmentDistribution,
         side: Side,
         eta: f64,
-        p: f64,
-        q: f64,
+        gap: &Gap,
         guess: f64,
         rel: f64,
         method: RootMethod,
     ) -> Result<Option<f64>, RootError> {
-        let reached = |z: f64| reaches(side, raw(d, self.beta, side, z), eta);
+        let &Gap { p, q, at_p, at_q } = gap;
         if q < p {
             return Ok(None);
         }
-        if reached(p) {
+        if reaches(side, at_p, eta) {
             return Ok(Some(p));
         }
-        if !reached(q) {
+        if !reaches(side, at_q, eta) {
             return Ok(None);
         }
         let (z, at) = solve_increasing(
