@@ -127,11 +127,19 @@ fn panel<const K: usize, F: FnMut(f64) -> [f64; K]>(
 }
 
 /// A panel one float wide (no double strictly between its ends): the
-/// integrand is known only at the two ends, and the rule is the trapezoid
-/// on the ends whose values are finite (an end where an integrable
-/// singularity sits is left out; NaN if neither end is finite). The error
-/// estimate is the difference between the two ends' values, as if the
-/// integrand could be either across the panel.
+/// integrand is known only at the two ends. The value at `a` stands for the
+/// whole panel, as the value at a double stands for the stretch up to the
+/// next one: the crate's integrands are right-continuous (a density counts
+/// on `[lo, hi)`), and where a piece ends at a jump, at a kink, the value
+/// at `b` is the next piece's. (The trapezoid on both ends put the density
+/// after a Beta component's end into the last float before it: `F/f`
+/// there went from 3.9 to 1.5e16, and a utility gain one float below the
+/// binding interval came out −1.06e6 for 1.3e-6, `ironing_search harsh
+/// 3000 211` market 2588.) Where `a` holds an integrable singularity (an
+/// infinite value) the value at `b` stands instead; NaN if neither end is
+/// finite. The error estimate is the difference between the value used
+/// and the trapezoid, as if the integrand could be anything between the
+/// ends across the panel.
 fn float_panel<const K: usize, F: FnMut(f64) -> [f64; K]>(
     f: &mut F,
     a: f64,
@@ -145,7 +153,7 @@ fn float_panel<const K: usize, F: FnMut(f64) -> [f64; K]>(
     for k in 0..K {
         let (fa, fb) = (ya[k], yb[k]);
         let (v, other) = match (fa.is_finite(), fb.is_finite()) {
-            (true, true) => (0.5 * (fa + fb), fa),
+            (true, true) => (fa, 0.5 * (fa + fb)),
             (true, false) => (fa, fa),
             (false, true) => (fb, fb),
             (false, false) => (f64::NAN, f64::NAN),
@@ -771,19 +779,26 @@ mod tests {
     }
 
     /// A panel one float wide has no double inside: the ends are all the
-    /// integrand is known at, and an end where it is infinite (an
-    /// integrable singularity) is left out rather than making the integral
-    /// infinite.
+    /// integrand is known at. An end where it is infinite (an integrable
+    /// singularity) is left out rather than making the integral infinite;
+    /// otherwise the value at the lower end stands for the panel, since the
+    /// value at the upper end may be the next piece's (a right-continuous
+    /// integrand that jumps there), and the error estimate covers the
+    /// difference from the trapezoid.
     #[test]
-    fn a_panel_one_float_wide_uses_its_finite_ends() {
+    fn a_panel_one_float_wide_takes_its_lower_end() {
         let tol = Tolerances::DEFAULT;
         let a = 1.0_f64;
         let b = a.next_up();
         let r = integrate_vec_checked(|x: f64| [1.0 / (x - a)], a, b, &tol);
         // The ratio at b is 1/(b − a): the integral is 1, to rounding.
         assert!((r.value[0] - 1.0).abs() < 1e-15, "{}", r.value[0]);
-        let both = integrate_vec_checked(|x: f64| [if x == a { 1.0 } else { 3.0 }], a, b, &tol);
-        assert_eq!(both.value[0], 2.0 * (b - a));
+        // A jump from 1 to 3e16 at b (a density's tail after a component's
+        // end): the panel holds the value before the jump.
+        let jump = |x: f64| [if x < b { 1.0 } else { 3e16 }];
+        let both = integrate_vec_checked(jump, a, b, &tol);
+        assert_eq!(both.value[0], b - a);
+        assert!(both.error * both.scale[0] >= 0.5 * 3e16 * (b - a) * 0.99);
     }
 
     /// Near the end of a Beta with `a = 18` at z ≈ −0.53, `(z − lo)^17` on
