@@ -415,6 +415,13 @@ impl<D: EndowmentDistribution + ?Sized> EndowmentDistribution for std::sync::Arc
     fn kinks(&self) -> &[f64] {
         (**self).kinks()
     }
+    fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
+        (**self).density_bounds(a, b)
+    }
+    #[allow(deprecated)]
+    fn uniform_support(&self) -> Option<(f64, f64)> {
+        (**self).uniform_support()
+    }
     fn pdf_derivative(&self, z: f64) -> f64 {
         (**self).pdf_derivative(z)
     }

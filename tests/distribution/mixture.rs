@@ -364,3 +364,34 @@ fn the_log_derivative_averages_the_components() {
         );
     }
 }
+
+/// A distribution behind an `Arc` (how an estimate is returned) passed to
+/// `TraderClass::new` is a class's distribution through the `Arc`'s own
+/// implementation, which must forward every method the solver reads: the
+/// density bounds certify the ironing's cells and tell a uniform class
+/// (without them the ironing sampled the density and could miss a narrow
+/// cluster, and a uniform lost its linear solver).
+#[test]
+fn a_shared_distribution_keeps_its_density_bounds() {
+    let inner: Arc<dyn EndowmentDistribution> = Arc::new(two_modes());
+    let market = Market::new(vec![
+        TraderClass::new(1.0, inner.clone(), 2),
+        TraderClass::new(
+            1.0,
+            Arc::new(Uniform::new(-1.0, 1.0).unwrap()) as Arc<dyn EndowmentDistribution>,
+            2,
+        ),
+    ])
+    .unwrap();
+    let shared = market.classes()[0].distribution();
+    for (a, b) in [(-1.0, 1.0), (-0.7, -0.5), (0.1, 0.2)] {
+        assert!(inner.density_bounds(a, b).is_some());
+        assert_eq!(shared.density_bounds(a, b), inner.density_bounds(a, b));
+    }
+    let uniform = market.classes()[1].distribution();
+    let b = uniform.density_bounds(-1.0, 1.0).unwrap();
+    assert_eq!(
+        (b.min, b.max, b.slope_min, b.slope_max),
+        (0.5, 0.5, 0.0, 0.0)
+    );
+}
