@@ -206,11 +206,26 @@ pub fn check_feasibility(mech: &dyn DirectMechanism) -> Result<(), FeasibilityVi
         let width = hi - lo;
         let gain_tol = Tolerances::DEFAULT.feasibility_rel * width * width / kappa;
         let mut grid = feature_points(c.distribution(), FEASIBILITY_GRID_POINTS);
-        grid.extend(
-            mech.allocation_breaks(class)
-                .into_iter()
-                .filter(|z| *z >= lo && *z <= hi),
-        );
+        let breaks: Vec<f64> = mech
+            .allocation_breaks(class)
+            .into_iter()
+            .filter(|z| *z >= lo && *z <= hi)
+            .collect();
+        // The last type before each kink and each break as well: where the
+        // density steps, the allocation can step with it between two
+        // adjacent doubles, and a grid holding the point alone compares it
+        // only with types far below, whose allocation is larger anyway (a
+        // rise of 7.7e-7 over the ulp before a table's end passed unseen).
+        let before: Vec<f64> = c
+            .distribution()
+            .kinks()
+            .iter()
+            .chain(&breaks)
+            .filter(|&&z| z > lo && z <= hi)
+            .map(|z| z.next_down())
+            .collect();
+        grid.extend(breaks);
+        grid.extend(before);
         grid.sort_by(f64::total_cmp);
         grid.dedup();
         let rows = grid

@@ -2343,3 +2343,97 @@ const SPEC_HARSH_201_49: &str = r#"{"alpha":1.0,"traders":[{"kappa":24.161125951
 
 /// Market 570 of `ironing_search harsh 3000 201`, its first two classes.
 const SPEC_HARSH_201_570_CUT: &str = r#"{"alpha":0.5368070263605849,"traders":[{"kappa":0.03415497949112901,"count":2,"distribution":{"family":"mixture","components":[{"weight":0.42057116163522185,"distribution":{"family":"uniform","lo":-18.743774922354955,"hi":16.12938000686319}},{"weight":0.7858333081621234,"distribution":{"family":"triangular","lo":-40.74419949597354,"mode":-23.151723229607388,"hi":-5.149687376448469}}]}},{"kappa":0.0326601074496384,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.006029670095112096,"distribution":{"family":"truncated_normal","mu":5901.18671168093,"sigma":9.447857350729152e-07,"lo":5901.186587378186,"hi":5901.186817529012}},{"weight":0.17970464588403143,"distribution":{"family":"beta","a":1.0,"b":31.850722049087913,"lo":5901.186560006283,"hi":5901.186699772159}},{"weight":0.5430686474444228,"distribution":{"family":"beta","a":69.2396685074212,"b":12.412672665724791,"lo":5901.186508108042,"hi":5901.187141676768}},{"weight":0.05850028681997092,"distribution":{"family":"piecewise_linear","z":[5901.186552953624,5901.186556123359,5901.1865565026255,5901.186558409275,5901.186562252081,5901.186566340529,5901.186569980396,5901.186570194339,5901.186570867769,5901.1865731284115,5901.186574896905,5901.186576163114,5901.186577401678,5901.186578524596,5901.186581575007,5901.186585556589,5901.186588125453,5901.186588658665,5901.186592713005,5901.186593247903,5901.186595328245,5901.186596979545,5901.186598673436,5901.186602714313,5901.1866065073,5901.186609578337,5901.186612274413,5901.186612665779,5901.186614747773,5901.186617886773,5901.186618940967,5901.186620725329,5901.186621271736,5901.186623014588,5901.186623399495,5901.1866236293245,5901.1866269729,5901.18662763906,5901.186631034458,5901.186632744753,5901.186634814778,5901.186637808192,5901.186639300643,5901.18664224079,5901.186645351867,5901.186648347722,5901.186650709609],"density":[0.0,0.733322267331384,1.824715673968965,1.1035890736920588,1.2443368399707815,1.5627629615172807,0.5143242319278585,0.671173280938447,4.385966513470427e-07,1.030418716178407,1.9840134695824696,0.3030246587132517,1.8579667896698486,1.8733070049780655e-08,4.8771443903879484e-06,1.8135123211887278,0.3405862140571801,1.1696222414813702,1.1717072449496182,1.4459627741084657,1.6221290896722687,1.4473315824274042,1.1466284656947696,1.822679085109665,0.8977730795894934,1.8594718113233912,1.5697344200696698e-07,1.3236721466371524,1.1953188671697141,0.34664350803980815,0.39239441125985874,0.7567083450257301,0.7355198894991288,1.2039040573539914,1.6897308701034413,1.9914729140343563,1.3622972732162346,0.38896167419902994,0.5372141970054749,0.6901079806083007,0.8532388224321281,1.3787103050759364,1.936693035452583,1.685773172599658,0.4466594406802338,1.7059494093604743,1.1326427345996914]}}]}}]}"#;
+
+/// A mechanism whose allocation steps up over the last double before a
+/// kink of the density: the optimal one, with the allocation at that one
+/// type lowered by `step`.
+struct StepBeforeKink<'a> {
+    inner: &'a OptimalMechanism,
+    kink: f64,
+    step: f64,
+}
+
+impl DirectMechanism for StepBeforeKink<'_> {
+    fn market(&self) -> &Market {
+        self.inner.market()
+    }
+    fn revenue(&self) -> f64 {
+        self.inner.revenue()
+    }
+    fn efficiency(&self) -> f64 {
+        self.inner.efficiency()
+    }
+    fn interim_allocation(
+        &self,
+        class: usize,
+        z: f64,
+    ) -> Result<f64, exchange_design::mechanism::MechanismError> {
+        let x = self.inner.interim_allocation(class, z)?;
+        Ok(if z == self.kink.next_down() {
+            x - self.step
+        } else {
+            x
+        })
+    }
+    fn interim_second_moment(
+        &self,
+        class: usize,
+        z: f64,
+    ) -> Result<f64, exchange_design::mechanism::MechanismError> {
+        self.inner.interim_second_moment(class, z)
+    }
+    fn interim_transfer(
+        &self,
+        class: usize,
+        z: f64,
+    ) -> Result<f64, exchange_design::mechanism::MechanismError> {
+        self.inner.interim_transfer(class, z)
+    }
+    fn utility_gain(
+        &self,
+        class: usize,
+        z: f64,
+    ) -> Result<f64, exchange_design::mechanism::MechanismError> {
+        self.inner.utility_gain(class, z)
+    }
+}
+
+/// Lemma 1's check looks at the last double before each kink of the
+/// density as well as at the kink: an allocation that rises over that one
+/// ulp (what a fall of the virtual type at a component's end gives, as in
+/// `a_fall_of_the_type_over_probability_the_curve_cannot_resolve_is_pooled`
+/// before its fix) is reported, where a grid holding the kink alone
+/// compared it only with types far below.
+#[test]
+fn lemma_1_sees_an_allocation_rising_over_the_ulp_before_a_kink() {
+    let d = exchange_design::distribution::Mixture::new(vec![
+        (
+            3.0,
+            Arc::new(exchange_design::distribution::Uniform::new(-1.0, 0.1).unwrap())
+                as Arc<dyn EndowmentDistribution>,
+        ),
+        (
+            1.0,
+            Arc::new(TruncatedNormal::new(0.3, 0.4, -0.6, 1.0).unwrap()),
+        ),
+    ])
+    .unwrap();
+    let market = Market::new(vec![TraderClass::new(1.0, d, 3)]).unwrap();
+    let mech = OptimalMechanism::solve(&market, 0.6).unwrap();
+    check_feasibility(&mech).unwrap();
+    let kink = 0.1;
+    let step = 1e-6;
+    let stepped = StepBeforeKink {
+        inner: &mech,
+        kink,
+        step,
+    };
+    match check_feasibility(&stepped) {
+        Err(exchange_design::mechanism::FeasibilityViolation::AllocationIncreasing {
+            z_low,
+            z_high,
+            ..
+        }) => assert_eq!((z_low, z_high), (kink.next_down(), kink)),
+        other => panic!("{other:?}"),
+    }
+}
