@@ -2000,7 +2000,6 @@ fn the_gain_just_below_the_binding_interval_is_bounded_by_the_envelope() {
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
     check_feasibility(&mech).unwrap();
     let class = 2;
-    let kappa = market.classes()[class].kappa();
     let (za, _) = mech.class(class).virtual_value().binding_interval();
     let mut below = vec![6_010.572_709_852_833];
     for gap in [1e-12, 1e-11, 1e-10, 1e-9, 1e-8, 1e-6, 1e-4] {
@@ -2011,15 +2010,24 @@ fn the_gain_just_below_the_binding_interval_is_bounded_by_the_envelope() {
         z = z.next_down();
         below.push(z);
     }
-    for z in below {
+    // The failure this pins was −7.2e-11, beyond the resolution by two
+    // orders.
+    assert_gains_below_within_envelope(&mech, class, &below);
+}
+
+/// Below the binding interval `x̄ ≥ 0` decreases to 0 at `Z_a`, so the
+/// envelope formula bounds the gain: `0 ≤ G(z) ≤ x̄(z)(Z_a − z)/κ`, at each
+/// of the types `below`, to what the doubles resolve of an integral over a
+/// stretch of a few ulps: the allocation's size over four ulps (just below
+/// `Z_a` the virtual type can climb steeply, and a panel one ulp wide
+/// knows it only at its ends).
+fn assert_gains_below_within_envelope(mech: &OptimalMechanism, class: usize, below: &[f64]) {
+    let kappa = mech.market().classes()[class].kappa();
+    let (za, _) = mech.class(class).virtual_value().binding_interval();
+    for &z in below {
         let gain = mech.utility_gain(class, z).unwrap();
         let x = mech.interim_allocation(class, z).unwrap();
         let bound = x * (za - z) / kappa;
-        // What the doubles resolve of an integral over a stretch of a few
-        // ulps: the allocation's size over four ulps (just below `Z_a` the
-        // virtual type climbs steeply, and a panel one ulp wide knows it
-        // only at its ends). The failure this pins was −7.2e-11, beyond it
-        // by two orders.
         let resolution = 4.0 * x.abs() * (z.next_up() - z) / kappa;
         assert!(
             gain >= -resolution && gain <= bound * (1.0 + 1e-9) + resolution,
@@ -2043,21 +2051,12 @@ fn a_gain_one_float_below_a_kink_is_the_floats_before_it() {
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
     check_feasibility(&mech).unwrap();
     let class = 3;
-    let kappa = market.classes()[class].kappa();
     let (za, _) = mech.class(class).virtual_value().binding_interval();
     assert_eq!(za, -9_117.747_645_916_485, "Z_a at the Beta's end");
-    let mut z = za;
-    for _ in 0..8 {
-        z = z.next_down();
-        let gain = mech.utility_gain(class, z).unwrap();
-        let x = mech.interim_allocation(class, z).unwrap();
-        let bound = x * (za - z) / kappa;
-        let resolution = 4.0 * x.abs() * (z.next_up() - z) / kappa;
-        assert!(
-            gain >= -resolution && gain <= bound * (1.0 + 1e-9) + resolution,
-            "z = {z}: gain {gain:e}, envelope bound {bound:e}, resolution {resolution:e}"
-        );
-    }
+    let below: Vec<f64> = std::iter::successors(Some(za.next_down()), |z| Some(z.next_down()))
+        .take(8)
+        .collect();
+    assert_gains_below_within_envelope(&mech, class, &below);
 }
 
 /// A fall of the upper type where a tabulated component ends inside its
@@ -2086,17 +2085,23 @@ fn a_fall_of_the_type_over_probability_the_curve_cannot_resolve_is_pooled() {
         let (market, alpha) = spec_market(spec);
         let mech = OptimalMechanism::solve(&market, alpha).unwrap();
         check_feasibility(&mech).unwrap();
-        let mut z: f64 = end;
-        for _ in 0..20 {
-            z = z.next_down();
-        }
-        let mut last = f64::INFINITY;
-        for _ in 0..41 {
-            let x = mech.interim_allocation(class, z).unwrap();
-            assert!(x <= last, "x̄ rises to {x} at z = {z} (from {last})");
-            last = x;
-            z = z.next_up();
-        }
+        assert_allocation_falls_around(&mech, class, end, 20);
+    }
+}
+
+/// The interim allocation of `class` is non-increasing across the `2 ulps
+/// + 1` adjacent doubles centred on `point`.
+fn assert_allocation_falls_around(mech: &OptimalMechanism, class: usize, point: f64, ulps: usize) {
+    let mut z = point;
+    for _ in 0..ulps {
+        z = z.next_down();
+    }
+    let mut last = f64::INFINITY;
+    for _ in 0..=2 * ulps {
+        let x = mech.interim_allocation(class, z).unwrap();
+        assert!(x <= last, "x̄ rises to {x} at z = {z} (from {last})");
+        last = x;
+        z = z.next_up();
     }
 }
 
@@ -2117,18 +2122,7 @@ fn a_fall_of_the_type_over_probability_the_curve_cannot_resolve_is_pooled() {
 fn the_binding_interval_ends_on_the_double_where_a_steep_type_crosses_its_level() {
     let (market, alpha) = spec_market(SPEC_HARSH_201_570_CUT);
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
-    let start: f64 = 5_901.186_552_953_624;
-    let mut z = start;
-    for _ in 0..16 {
-        z = z.next_down();
-    }
-    let mut last = f64::INFINITY;
-    for _ in 0..33 {
-        let x = mech.interim_allocation(1, z).unwrap();
-        assert!(x <= last, "x̄ rises to {x} at z = {z} (from {last})");
-        last = x;
-        z = z.next_up();
-    }
+    assert_allocation_falls_around(&mech, 1, 5_901.186_552_953_624, 16);
     check_feasibility(&mech).unwrap();
 }
 
