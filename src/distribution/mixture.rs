@@ -399,9 +399,9 @@ impl EndowmentDistribution for Mixture {
     /// that vanishes or diverges at an end of its support), the quotient of
     /// the sums.
     fn pdf_log_derivative(&self, z: f64) -> f64 {
-        let mut terms = [(0.0, 0.0); 8];
-        let mut n = 0;
-        let mut top = f64::NEG_INFINITY;
+        // Σ pᵢ ℓᵢ / Σ pᵢ with pᵢ = wᵢ fᵢ / max, the sums rescaled whenever a
+        // larger term arrives (as in `LogSum`): one pass, nothing stored.
+        let (mut top, mut num, mut den) = (f64::NEG_INFINITY, 0.0, 0.0);
         for (w, d, a, b) in self.parts() {
             if !(a <= z && (z < b || (z == b && b == self.hi))) {
                 continue;
@@ -411,15 +411,15 @@ impl EndowmentDistribution for Mixture {
                 continue;
             }
             let l = d.pdf_log_derivative(z);
-            if n == terms.len() || !lf.is_finite() || !l.is_finite() {
+            if !lf.is_finite() || !l.is_finite() {
                 return self.pdf_derivative(z) / self.pdf(z);
             }
-            terms[n] = (lf, l);
-            n += 1;
-            top = top.max(lf);
-        }
-        let (mut num, mut den) = (0.0, 0.0);
-        for &(lf, l) in &terms[..n] {
+            if lf > top {
+                let shrink = (top - lf).exp();
+                num *= shrink;
+                den *= shrink;
+                top = lf;
+            }
             let p = (lf - top).exp();
             num += p * l;
             den += p;

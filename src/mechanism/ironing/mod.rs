@@ -527,7 +527,7 @@ fn merge_falling(pools: Vec<Pool>, t: &SideType<'_>, z: &[f64]) -> Vec<Pool> {
 /// pool (the density jumps there: down for `H`, up for `L`), a pool of no
 /// width at the kink, at the raw type on the side of the jump where the
 /// density is higher (before the kink for `H`, at it for `L`): steps 3
-/// and 4 of [`assemble`] then extend it to where the raw type crosses its
+/// and 4 of [`assemble`] ([`join`]) then extend it to where the raw type crosses its
 /// level and take its mean, the exact pool.
 ///
 /// The hull finds such a fall wherever the cumulative curve resolves the
@@ -599,7 +599,8 @@ fn seed_falls_at_kinks(pools: &mut Vec<Pool>, mesh: &Mesh<'_>, t: &SideType<'_>)
 ///    to an exact pool;
 /// 2. each single-cell hull edge over a cell that is not certified is
 ///    pooled at the edge's slope (the raw type there is not known to
-///    rise);
+///    rise); each fall of the raw type across a kink outside these pools
+///    is seeded as a pool of no width ([`seed_falls_at_kinks`]);
 /// 3. neighbouring pools whose levels fall (which polishing can only do
 ///    within rounding) are merged at their joint mean;
 /// 4. where a raw stretch between two pools starts below the pool before
