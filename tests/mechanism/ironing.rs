@@ -2089,6 +2089,87 @@ fn a_fall_of_the_type_over_probability_the_curve_cannot_resolve_is_pooled() {
     }
 }
 
+/// Market 17892 of `ironing_search ordinary 20000 281`: one class whose
+/// mixture has a narrow normal (σ = 0.003 at −0.936) and, 20σ above it, the
+/// start of a Beta component (a kink at −0.8745), between them a stretch of
+/// density down to 1e-81. At a small weight the lower type rises across
+/// that stretch by a rent `β ∫ F` that no probability carries and falls back
+/// at the Beta's start, so `L̂` pools from the normal's tail to just past
+/// the Beta's start. The pool seeded at the fall was joined one step at a
+/// time: its first mean, the rent over almost no probability, overshot,
+/// and its end, which only moved outward, ran over the whole Beta at the
+/// mean of its types. The pool's curve then fell 0.01 below its chord, and
+/// at the weight 5.3e-9 the level equations had no solution (the solve
+/// failed to converge). Checked against the law that defines a pool
+/// (`∫_a^x (L − level) f ≥ 0` on it, `= 0` at its end, by Gauss–Legendre
+/// here), and the whole solve against the dense Newton variant.
+#[test]
+fn a_pool_seeded_beside_a_stretch_without_probability_settles_to_its_mean() {
+    use exchange_design::mechanism::{SolverConfig, SolverVariant};
+    let (market, alpha) = spec_market(SPEC_ORDINARY_281_17892);
+    let beta = 5.341_789_846_780_515e-9;
+    let mech = OptimalMechanism::solve_unconstrained(&market, beta, &SolverConfig::default())
+        .expect("the level equations are solved at this weight");
+    let v = mech.class(0).virtual_value();
+    let d = v.distribution();
+    let start = -0.874_511_135_019_789_9;
+    let (a, b) = v
+        .ironed_intervals()
+        .into_iter()
+        .find(|&(a, b)| a < start && start < b)
+        .expect("a pool across the Beta's start");
+    let level = v.ironed_lower(start);
+    // Where the Beta starts: the pool ends within 1e-4 of it, where `L`
+    // (≈ z there) meets a level just above the start.
+    assert!(b - start < 1e-4, "pool [{a}, {b}] at level {level}");
+    assert!(
+        (v.lower(b) - level).abs() <= 1e-9,
+        "L(b) = {} against {level}",
+        v.lower(b)
+    );
+    // The curve over the pool from its start, on panels fine enough for the
+    // normal's tail (σ = 0.003) and split at the Beta's start.
+    let mut points: Vec<f64> = (0..=400)
+        .map(|k| a + (start - a) * k as f64 / 400.0)
+        .collect();
+    points.extend((1..=400).map(|k| start + (b - start) * k as f64 / 400.0));
+    let mut curve = 0.0;
+    let mut lowest = 0.0_f64;
+    for w in points.windows(2) {
+        curve += gl(
+            |z| (z - level) * d.pdf(z) + beta * d.cdf(z),
+            w[0],
+            w[1],
+            &[],
+        );
+        lowest = lowest.min(curve);
+    }
+    // The rent the stretch carries, β ∫ F over it: about 1e-10.
+    let rent = beta * gl(|z| d.cdf(z), a, start, &points[..400]);
+    assert!(
+        lowest >= -1e-6 * rent,
+        "the curve falls {lowest} below the chord (rent {rent})"
+    );
+    assert!(
+        curve.abs() <= 1e-6 * rent,
+        "the pool's mean is off by {curve} (rent {rent})"
+    );
+    // The same at the end from the closed-form partial moments.
+    let closed = (d.partial_moment(b) - d.partial_moment(a)) - level * (d.cdf(b) - d.cdf(a))
+        + beta * (d.cdf_integral(b) - d.cdf_integral(a));
+    assert!(
+        closed.abs() <= 1e-6 * rent,
+        "closed form: {closed} (rent {rent})"
+    );
+
+    let solved = OptimalMechanism::solve(&market, alpha).expect("the market solves");
+    check_feasibility(&solved).unwrap();
+    let dense = SolverConfig::default().with_variant(SolverVariant::DenseNewton);
+    let other = OptimalMechanism::solve_with(&market, alpha, &dense).unwrap();
+    assert!((other.revenue() - solved.revenue()).abs() < 1e-9);
+    assert!((other.efficiency() - solved.efficiency()).abs() < 1e-9);
+}
+
 /// The interim allocation of `class` is non-increasing across the `2 ulps
 /// + 1` adjacent doubles centred on `point`.
 fn assert_allocation_falls_around(mech: &OptimalMechanism, class: usize, point: f64, ulps: usize) {
@@ -2438,3 +2519,7 @@ fn lemma_1_sees_an_allocation_rising_over_the_ulp_before_a_kink() {
         other => panic!("{other:?}"),
     }
 }
+
+/// Market 17892 of `ironing_search ordinary 20000 281`; see
+/// `a_pool_seeded_beside_a_stretch_without_probability_settles_to_its_mean`.
+const SPEC_ORDINARY_281_17892: &str = r#"{"alpha":0.0,"traders":[{"kappa":1.7745107771845794,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.48252347985841615,"distribution":{"family":"truncated_normal","mu":-0.5279274590106463,"sigma":0.09479441748357742,"lo":-0.5923852891310402,"hi":-0.12059400276618504}},{"weight":0.7363310977394837,"distribution":{"family":"truncated_normal","mu":-0.9357879126658429,"sigma":0.0031570271038932943,"lo":-1.0844397697613517,"hi":-0.3019014645304925}},{"weight":0.6256780485405234,"distribution":{"family":"truncated_normal","mu":-1.3177003779929806,"sigma":0.005148609162867869,"lo":-1.6118436755790042,"hi":-1.0844397697613517}},{"weight":0.9314698693446697,"distribution":{"family":"beta","a":1.003676324245413,"b":1.0,"lo":-0.8745111350197899,"hi":-0.5395039548061616}}]}}]}"#;

@@ -486,25 +486,65 @@ fn profile(mesh: &mut Mesh<'_>, t: &SideType<'_>) -> Profile {
     Profile::new(du_all, dc_all).with_weight_part(dt_all)
 }
 
-/// Rounds of joining raw stretches to pools (each extension moves a level
-/// by less than the last; two rounds settle every market in the tests).
-const MAX_JOINS: usize = 8;
+/// Extra rounds of joining beyond one per pool (see [`join`]).
+const EXTRA_JOINS: usize = 4;
 
-/// Extends `pool` to `[a, b]`; its level becomes its new mean unless the
-/// extension adds no probability the pool's level can feel (below
-/// `LEVEL_REL` of its mass), where recomputing it would only add rounding.
-/// Whether the level moved.
-fn extend(pool: &mut Pool, a: f64, b: f64, t: &SideType<'_>, z: &[f64]) -> bool {
+/// Settles `pool` with its ends free to move out into the raw stretches
+/// `[p, pool.a)` and `(pool.b, q]` beside it, where the raw type rises: to
+/// the exact pool whose ends are where the raw type crosses its level and
+/// whose level is its mean ([`SideType::settle`]). Whether it changed; an
+/// extension that adds no probability the level can feel (below `1e-12`
+/// of the pool's mass) keeps the level, where recomputing it would only
+/// add rounding.
+///
+/// The level is solved, not stepped once per round: a step moves the ends
+/// to the crossings of the old level and takes the mean, and where the
+/// pool's mass grows fast with its level that overshoots; the ends, which
+/// only ever move out, could not come back.
+fn settle_pool(
+    pool: &mut Pool,
+    (p, q): (f64, f64),
+    t: &SideType<'_>,
+    z: &[f64],
+) -> Result<bool, crate::numerics::RootError> {
+    let (a0, b0) = (pool.a, pool.b);
+    let ends = |m: f64| -> Result<(f64, f64), crate::numerics::RootError> {
+        // The stretch's own end is the raw type just below the pool's
+        // start: at the start itself the density is the one from the right,
+        // which differs where it jumps there (and a jump up of the density,
+        // a fall of `L`, hid a raw type above the level just before a pool:
+        // `ironing_search ordinary 20000 71`, market 3276).
+        let a = if a0 <= p || t.g(a0.next_down()) <= m {
+            a0
+        } else if t.g(p) > m {
+            p
+        } else {
+            t.root(m, p, a0.next_down())?
+        };
+        let b = if q <= b0 || t.g(b0) >= m {
+            b0
+        } else if t.g(q) < m {
+            q
+        } else {
+            t.root(m, b0, q)?
+        };
+        Ok((a, b))
+    };
+    let m = pool.value - t.centre;
+    if ends(m)? == (a0, b0) {
+        return Ok(false);
+    }
+    let (a, b, level) = t.settle(m, (a0, b0), z, ends)?;
     let d = t.d;
-    let added = (d.cdf(pool.a) - d.cdf(a)).max(0.0) + (d.cdf(b) - d.cdf(pool.b)).max(0.0);
+    let added = (d.cdf(a0) - d.cdf(a)).max(0.0) + (d.cdf(b) - d.cdf(b0)).max(0.0);
     let mass = d.cdf(b) - d.cdf(a);
     pool.a = a;
     pool.b = b;
     if added > 1e-12 * mass {
-        pool.value = t.level(a, b, z) + t.centre;
-        true
+        pool.value = level + t.centre;
+        Ok(true)
     } else {
-        false
+        Ok(false)
     }
 }
 
@@ -652,62 +692,35 @@ fn assemble(
 }
 
 /// Steps 3 and 4 of [`assemble`] on `pools` (in increasing order, apart
-/// from each other), until neither changes anything: an extended pool
-/// takes its new mean as its level (every pool's level must be the mean of
-/// the raw type over it, which the level equations rely on), and that can
-/// call for a merge or a further extension. `z` are the mesh's points.
+/// from each other), until neither changes anything: each pool is settled
+/// against the raw stretches beside it ([`settle_pool`]), and a pool that
+/// grows to its neighbour's level is merged with it, which calls for
+/// settling again. A round that changes something either merges two pools
+/// or follows a merge, so one round per pool and [`EXTRA_JOINS`] more
+/// suffice; a join still changing after them is an error, not an answer.
+/// `z` are the mesh's points.
 fn join(
     pools: Vec<Pool>,
     t: &SideType<'_>,
     z: &[f64],
 ) -> Result<Vec<Pool>, crate::numerics::RootError> {
     let (lo, hi) = (z[0], z[z.len() - 1]);
+    let rounds = pools.len() + EXTRA_JOINS;
     let mut merged = pools;
-    for _ in 0..MAX_JOINS {
+    for _ in 0..rounds {
         merged = merge_falling(merged, t, z);
         let mut changed = false;
-        for k in 0..=merged.len() {
+        for k in 0..merged.len() {
             let p = if k == 0 { lo } else { merged[k - 1].b };
-            let q = if k == merged.len() { hi } else { merged[k].a };
-            if q <= p {
-                continue;
-            }
-            let mut p = p;
-            if k > 0 {
-                let level = merged[k - 1].value - t.centre;
-                if t.g(p) < level {
-                    p = if t.g(q) < level {
-                        q
-                    } else {
-                        t.root(level, p, q)?
-                    };
-                    let pool = &mut merged[k - 1];
-                    changed |= extend(pool, pool.a, p, t, z);
-                }
-            }
-            if k < merged.len() && p < q {
-                let level = merged[k].value - t.centre;
-                // The stretch's own end is the raw type just below the
-                // pool's start: at the start itself the density is the one
-                // from the right, which differs where it jumps there (and a
-                // jump up of the density, a fall of `L`, hid a raw type
-                // above the level just before a pool: `ironing_search
-                // ordinary 20000 71`, market 3276).
-                let end = q.next_down();
-                if t.g(end) > level {
-                    let pool = &mut merged[k];
-                    let a = if t.g(p) > level {
-                        p
-                    } else {
-                        t.root(level, p, end)?
-                    };
-                    changed |= extend(pool, a, pool.b, t, z);
-                }
-            }
+            let q = merged.get(k + 1).map_or(hi, |next| next.a);
+            changed |= settle_pool(&mut merged[k], (p, q), t, z)?;
         }
         if !changed {
-            break;
+            return Ok(merged);
         }
     }
-    Ok(merged)
+    Err(crate::numerics::RootError::NotConverged {
+        iterations: rounds,
+        last: merged.first().map_or(f64::NAN, |p| p.value),
+    })
 }

@@ -18,11 +18,18 @@ use crate::numerics::{
 };
 use std::cell::Cell;
 
-/// Steps of the level iteration before it stops where it is (quadratic
-/// convergence needs three or four from a hull edge; a level that is still
-/// moving after this many is as good as the mesh's own, which the error
-/// bound covers).
-const MAX_STEPS: usize = 40;
+/// Steps of the level iteration ([`SideType::settle`]) before it is an
+/// error: Newton's steps need three or four from a hull edge; a seed beside
+/// a gap of the density, whose first step overshoots, about twenty (the
+/// overshoot halves at each step until the quadratic convergence takes
+/// over); bisection of the bracket, which every third step must halve,
+/// bounds the rest at about 1.5 steps per bit of the level.
+const MAX_STEPS: usize = 100;
+
+/// Units in the last place of the type scale that the cumulative curve
+/// `G` (at most about twice the scale in size) is taken as resolved to;
+/// the profile's own noise allowance in `iron`.
+const CURVE_ULPS: f64 = 16.0;
 
 /// Relative accuracy asked of a pool's level. The closed-form mean is a
 /// difference of cumulative integrals; where its rounding (estimated from
@@ -343,22 +350,60 @@ impl SideType<'_> {
         j: usize,
         m: f64,
     ) -> Result<(f64, f64, f64), RootError> {
+        let mut guess = (z[i], z[j]);
+        let (a, b, m) = self.settle(m, (z[i], z[j]), z, |m| {
+            guess = (
+                self.crossing(m, z, (i, false), guess.0)?,
+                self.crossing(m, z, (j, true), guess.1)?,
+            );
+            Ok(guess)
+        })?;
+        Ok((a, b, m + self.centre))
+    }
+
+    /// The exact pool from a level `m` (type minus centre) and ends
+    /// `start`, where `ends(m)` gives the pool's ends for a level `m`
+    /// (upward crossings of `g = m`): the ends and the level at which the
+    /// mean of `g` between them is the level itself.
+    ///
+    /// With `Φ(m) = ∫_{a(m)}^{b(m)} (g − m) f`, the ends' own terms vanish
+    /// (`g = m` there), so `Φ'(m) = −(F(b) − F(a)) < 0`: the level is the
+    /// one root of a decreasing function, and the step to the mean,
+    /// `m + Φ(m)/(F(b) − F(a))`, is Newton's. Near the root it converges
+    /// quadratically. Far from it, where the pool's mass grows fast with
+    /// its level, it overshoots, and a pool can only grow by its ends
+    /// moving out, so the overshoot must be undone here: a seed of no width
+    /// beside a gap of the density has as its first mean the gap's rent
+    /// over almost no probability, and taken as it stood that pool ran over
+    /// a whole Beta component at the mean of its types (`ironing_search
+    /// ordinary 20000 281`, market 17892, where the level equations then
+    /// had no solution). So the steps keep the bracket that the signs of
+    /// `Φ` give, and bisect it where Newton's step leaves it or has not
+    /// halved it in three steps.
+    pub fn settle(
+        &self,
+        m: f64,
+        start: (f64, f64),
+        z: &[f64],
+        mut ends: impl FnMut(f64) -> Result<(f64, f64), RootError>,
+    ) -> Result<(f64, f64, f64), RootError> {
         let mut m = m;
-        let mut ends = (z[i], z[j]);
-        let mut nodes = (closed_forms(self.d, ends.0), closed_forms(self.d, ends.1));
-        for _ in 0..MAX_STEPS {
-            let a = self.crossing(m, z, (i, false), ends.0)?;
-            let b = self.crossing(m, z, (j, true), ends.1)?;
+        let mut at = start;
+        let mut nodes = (closed_forms(self.d, at.0), closed_forms(self.d, at.1));
+        let (mut below, mut above) = (f64::NEG_INFINITY, f64::INFINITY);
+        let mut width = f64::INFINITY;
+        for step in 0..MAX_STEPS {
+            let (a, b) = ends(m)?;
             if b <= a {
-                break;
+                return Ok((at.0, at.1, m));
             }
-            if a != ends.0 {
+            if a != at.0 {
                 nodes.0 = closed_forms(self.d, a);
             }
-            if b != ends.1 {
+            if b != at.1 {
                 nodes.1 = closed_forms(self.d, b);
             }
-            ends = (a, b);
+            at = (a, b);
             // A pool holding less than `EMPTY_MASS` is a gap: its mean is a
             // ratio of numbers too small to carry digits (a pool of one
             // subnormal quantum at the foot of a normal's far tail went to
@@ -367,7 +412,7 @@ impl SideType<'_> {
             // it has.
             let mass = Self::mass(&nodes.0, &nodes.1);
             if mass < EMPTY_MASS || mass.is_nan() {
-                break;
+                return Ok((a, b, m));
             }
             let (closed, rough) = self.mean(&nodes.0, &nodes.1);
             let next = if rough {
@@ -375,13 +420,47 @@ impl SideType<'_> {
             } else {
                 closed
             };
-            let step = next - m;
-            m = next;
-            if step.abs() <= LEVEL_REL * self.scale || step.is_nan() {
-                break;
+            if !next.is_finite() {
+                return Err(RootError::NonFinite { x: m + self.centre });
             }
+            if (next - m).abs() <= LEVEL_REL * self.scale {
+                return Ok((a, b, next));
+            }
+            // A pool too light for any level in the type range to move the
+            // cumulative curve by what it resolves: a hull edge over a far
+            // tail holding 1e-72, where the raw type rises and there is no
+            // pool, walked down the tail as its mass shrank, without end
+            // (`ordinary 20000 71`, market 3276). It keeps the level `m`,
+            // at which its ends cross the raw type, so the ironed type
+            // stays monotone; its mean is beyond the curve's resolution.
+            if mass <= CURVE_ULPS * f64::EPSILON {
+                return Ok((a, b, m));
+            }
+            if next > m {
+                below = m;
+            } else {
+                above = m;
+            }
+            if above - below <= LEVEL_REL * self.scale {
+                return Ok((a, b, next));
+            }
+            let stalled = step % 3 == 2 && {
+                let halved = above - below <= 0.5 * width;
+                width = above - below;
+                !halved
+            };
+            m = if next > below && next < above && !stalled {
+                next
+            } else if below.is_finite() && above.is_finite() {
+                below + 0.5 * (above - below)
+            } else {
+                next
+            };
         }
-        Ok((ends.0, ends.1, m + self.centre))
+        Err(RootError::NotConverged {
+            iterations: MAX_STEPS,
+            last: m + self.centre,
+        })
     }
 }
 
