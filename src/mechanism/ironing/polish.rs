@@ -18,6 +18,19 @@ use crate::numerics::{
 };
 use std::cell::Cell;
 
+/// Steps of a hull edge's level iteration ([`SideType::polish`]) before it
+/// stops where it is (quadratic convergence needs three or four from a hull
+/// edge; a level that is still moving after this many is as good as the
+/// mesh's own, which the error bound covers). Its ends are searched from
+/// the edge's vertices cell by cell, and a crossing that leaves a cell
+/// inward falls back to the vertex, so the mean is not a continuous
+/// function of the level there, and a bracketed root of it (as in
+/// [`SideType::settle`]) can stop at a jump: tried, it settled one pool at
+/// two different ends as the weight moved by 1e-10, the revenue jumped by
+/// 2.2e-6 between them, and the budget search found no weight that breaks
+/// even (`ordinary 20000 281`, market 1734).
+const POLISH_STEPS: usize = 40;
+
 /// Steps of the level iteration ([`SideType::settle`]) before it is an
 /// error: Newton's steps need three or four from a hull edge; a seed beside
 /// a gap of the density, whose first step overshoots, about twenty (the
@@ -340,6 +353,12 @@ impl SideType<'_> {
         }
     }
 
+    /// How far a pool's level may be from its mean: [`LEVEL_REL`] of the
+    /// type scale.
+    pub fn level_tolerance(&self) -> f64 {
+        LEVEL_REL * self.scale
+    }
+
     /// The pool of the hull edge between mesh points `i < j`, from the
     /// edge's slope `m` (type minus centre): its ends and its level
     /// (a type, centre added back).
@@ -350,15 +369,41 @@ impl SideType<'_> {
         j: usize,
         m: f64,
     ) -> Result<(f64, f64, f64), RootError> {
-        let mut guess = (z[i], z[j]);
-        let (a, b, m) = self.settle(m, (z[i], z[j]), z, |m| {
-            guess = (
-                self.crossing(m, z, (i, false), guess.0)?,
-                self.crossing(m, z, (j, true), guess.1)?,
-            );
-            Ok(guess)
-        })?;
-        Ok((a, b, m + self.centre))
+        let mut m = m;
+        let mut ends = (z[i], z[j]);
+        let mut nodes = (closed_forms(self.d, ends.0), closed_forms(self.d, ends.1));
+        for _ in 0..POLISH_STEPS {
+            let a = self.crossing(m, z, (i, false), ends.0)?;
+            let b = self.crossing(m, z, (j, true), ends.1)?;
+            if b <= a {
+                break;
+            }
+            if a != ends.0 {
+                nodes.0 = closed_forms(self.d, a);
+            }
+            if b != ends.1 {
+                nodes.1 = closed_forms(self.d, b);
+            }
+            ends = (a, b);
+            // A pool holding less than `EMPTY_MASS` is a gap (see
+            // [`Self::settle`]): it keeps the level it has.
+            let mass = Self::mass(&nodes.0, &nodes.1);
+            if mass < EMPTY_MASS || mass.is_nan() {
+                break;
+            }
+            let (closed, rough) = self.mean(&nodes.0, &nodes.1);
+            let next = if rough {
+                self.direct_mean(&nodes.0, &nodes.1, z)
+            } else {
+                closed
+            };
+            let step = next - m;
+            m = next;
+            if step.abs() <= self.level_tolerance() || step.is_nan() {
+                break;
+            }
+        }
+        Ok((ends.0, ends.1, m + self.centre))
     }
 
     /// The exact pool from a level `m` (type minus centre) and ends
@@ -379,7 +424,10 @@ impl SideType<'_> {
     /// ordinary 20000 281`, market 17892, where the level equations then
     /// had no solution). So the steps keep the bracket that the signs of
     /// `Φ` give, and bisect it where Newton's step leaves it or has not
-    /// halved it in three steps.
+    /// halved it in three steps. For a pool joined to the raw stretches
+    /// beside it (`join` in the module above), whose ends are roots where
+    /// the raw type rises, so that they and `Φ` move continuously with the
+    /// level (not so for a hull edge's ends; see [`POLISH_STEPS`]).
     pub fn settle(
         &self,
         m: f64,
@@ -423,7 +471,7 @@ impl SideType<'_> {
             if !next.is_finite() {
                 return Err(RootError::NonFinite { x: m + self.centre });
             }
-            if (next - m).abs() <= LEVEL_REL * self.scale {
+            if (next - m).abs() <= self.level_tolerance() {
                 return Ok((a, b, next));
             }
             // A pool too light for any level in the type range to move the
@@ -441,7 +489,7 @@ impl SideType<'_> {
             } else {
                 above = m;
             }
-            if above - below <= LEVEL_REL * self.scale {
+            if above - below <= self.level_tolerance() {
                 return Ok((a, b, next));
             }
             let stalled = step % 3 == 2 && {
