@@ -2036,6 +2036,65 @@ fn assert_gains_below_within_envelope(mech: &OptimalMechanism, class: usize, bel
     }
 }
 
+/// Market 908 of `ironing_search harsh 3000 201`: one class 0.0023 wide at
+/// z = −6 262. A utility gain is `(1/κ) ∫ x̄` with `x̄` of the size of the
+/// types' spread, but the quadrature of the hazard ratio behind it aimed
+/// at `quad_rel` of the types' distance from zero (`(b² − a²)/2`, the
+/// width times 6 262): the gain at z = −6 262.131958 came out 7.7e-16 off
+/// the envelope integral of the allocation, against Lemma 1's tolerance of
+/// 8e-17. The aim is now centred. Checked: Lemma 1, and the gain at that
+/// type and at twenty more below `Z_a` against the allocation integrated
+/// here by Gauss–Legendre on 64 panels, split at the density's kinks and
+/// the allocation's breaks, to a tenth of Lemma 1's tolerance.
+#[test]
+fn a_gain_far_from_zero_is_as_accurate_as_the_spread_of_the_types() {
+    let (market, alpha) = spec_market(SPEC_HARSH_201_908);
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    let kappa = market.classes()[0].kappa();
+    let (lo, _) = market.classes()[0].distribution().support();
+    let (za, _) = mech.class(0).virtual_value().binding_interval();
+    let kinks = market.classes()[0].distribution().kinks().to_vec();
+    let breaks = mech.allocation_breaks(0);
+    let mut types: Vec<f64> = (0..20).map(|k| lo + (za - lo) * k as f64 / 20.0).collect();
+    types.push(-6_262.131_957_988_204);
+    for z in types {
+        let mut edges: Vec<f64> = (0..=64).map(|k| z + (za - z) * k as f64 / 64.0).collect();
+        edges.extend(breaks.iter().copied().filter(|&b| b > z && b < za));
+        // Geometric steps away from each kink, where a component starts in
+        // a normal's far tail (24σ out; the density varies on 2e-7).
+        for &k in &kinks {
+            for j in 0..14 {
+                let step = 1e-10 * 4f64.powi(j);
+                edges.extend(
+                    [k - step, k + step]
+                        .into_iter()
+                        .filter(|&e| e > z && e < za),
+                );
+            }
+        }
+        edges.sort_by(f64::total_cmp);
+        let envelope: f64 = edges
+            .windows(2)
+            .map(|w| {
+                gl(
+                    |s| mech.interim_allocation(0, s).unwrap(),
+                    w[0],
+                    w[1],
+                    &kinks,
+                )
+            })
+            .sum::<f64>()
+            / kappa;
+        let gain = mech.utility_gain(0, z).unwrap();
+        let tol = 1e-9 * (za - lo).powi(2) / kappa;
+        assert!(
+            (gain - envelope).abs() <= tol,
+            "z = {z}: gain {gain:e}, envelope {envelope:e}, tolerance {tol:e}"
+        );
+    }
+}
+
 /// Market 2588 of `ironing_search harsh 3000 211`: class 3 is a mixture
 /// 0.004 wide at z = −9 118 whose binding interval begins where a Beta
 /// component ends (a kink; beyond it only another Beta's far tail, density
@@ -2523,3 +2582,7 @@ fn lemma_1_sees_an_allocation_rising_over_the_ulp_before_a_kink() {
 /// Market 17892 of `ironing_search ordinary 20000 281`; see
 /// `a_pool_seeded_beside_a_stretch_without_probability_settles_to_its_mean`.
 const SPEC_ORDINARY_281_17892: &str = r#"{"alpha":0.0,"traders":[{"kappa":1.7745107771845794,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.48252347985841615,"distribution":{"family":"truncated_normal","mu":-0.5279274590106463,"sigma":0.09479441748357742,"lo":-0.5923852891310402,"hi":-0.12059400276618504}},{"weight":0.7363310977394837,"distribution":{"family":"truncated_normal","mu":-0.9357879126658429,"sigma":0.0031570271038932943,"lo":-1.0844397697613517,"hi":-0.3019014645304925}},{"weight":0.6256780485405234,"distribution":{"family":"truncated_normal","mu":-1.3177003779929806,"sigma":0.005148609162867869,"lo":-1.6118436755790042,"hi":-1.0844397697613517}},{"weight":0.9314698693446697,"distribution":{"family":"beta","a":1.003676324245413,"b":1.0,"lo":-0.8745111350197899,"hi":-0.5395039548061616}}]}}]}"#;
+
+/// Market 908 of `ironing_search harsh 3000 201`; see
+/// `a_gain_far_from_zero_is_as_accurate_as_the_spread_of_the_types`.
+const SPEC_HARSH_201_908: &str = r#"{"alpha":0.1867470155874026,"traders":[{"kappa":660.7663604554501,"count":4,"distribution":{"family":"mixture","components":[{"weight":0.44582939910943176,"distribution":{"family":"uniform","lo":-6262.132017771729,"hi":-6262.130468520119}},{"weight":0.8884562026667646,"distribution":{"family":"beta","a":6.528892910605749,"b":4.667598596389974,"lo":-6262.132541031005,"hi":-6262.130647046671}},{"weight":0.35498763345327966,"distribution":{"family":"truncated_normal","mu":-6262.13105882246,"sigma":0.000028528693516606602,"lo":-6262.131442802271,"hi":-6262.130960695434}},{"weight":0.001558925380464451,"distribution":{"family":"truncated_normal","mu":-6262.132066881807,"sigma":4.462251685638893e-6,"lo":-6262.1319586109985,"hi":-6262.130227569378}}]}}]}"#;

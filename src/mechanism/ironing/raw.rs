@@ -316,7 +316,7 @@ pub(super) fn raw_integral(
     if beta == 0.0 {
         return Ok(base);
     }
-    let r = table.integral(d, beta, side, (a, b), base)?;
+    let r = table.integral(d, beta, side, (a, b))?;
     Ok(match side {
         Side::Lower => base + beta * r,
         Side::Upper => base - beta * r,
@@ -370,34 +370,31 @@ impl RatioTable {
         let pieces = breaks
             .windows(2)
             .map(|w| {
-                let base = 0.5 * (w[1] - w[0]) * (w[1] + w[0]);
                 let share = (w[1] - w[0]) / (hi - lo);
-                ratio_integral(&r, d, (w[0], w[1]), (beta, base, share), what)
+                ratio_integral(&r, d, (w[0], w[1]), (beta, share), what)
             })
             .collect();
         Self { breaks, pieces }
     }
 
-    /// `∫_a^b` of the ratio, for a raw stretch whose `(b² − a²)/2` is
-    /// `base`.
+    /// `∫_a^b` of the ratio over a raw stretch.
     fn integral(
         &self,
         d: &dyn EndowmentDistribution,
         beta: f64,
         side: Side,
         (a, b): (f64, f64),
-        base: f64,
     ) -> Result<f64, NumericalError> {
         let (r, what) = ratio_of(d, side);
         // The breaks inside [a, b]: indices first..last.
         let first = self.breaks.partition_point(|&x| x < a);
         let last = self.breaks.partition_point(|&x| x <= b);
         if first >= last {
-            return ratio_integral(&r, d, (a, b), (beta, base, 1.0), what);
+            return ratio_integral(&r, d, (a, b), (beta, 1.0), what);
         }
         let part = |p: f64, q: f64| {
             if q > p {
-                ratio_integral(&r, d, (p, q), (beta, 0.5 * (q - p) * (q + p), 1.0), what)
+                ratio_integral(&r, d, (p, q), (beta, 1.0), what)
             } else {
                 Ok(0.0)
             }
@@ -411,22 +408,30 @@ impl RatioTable {
 }
 
 /// `∫_a^b r` for a hazard-type ratio `r` (named `what`), split at the
-/// distribution's kinks, to be added times `beta` to `base`; `share` is the
-/// part of the type scale's term of the tolerance this integral may use
-/// (1 for one integral, a piece's share of the support for the pieces of a
-/// [`RatioTable`], which are added up). These
+/// distribution's kinks, to be added times `beta` to the types' own
+/// integral; `share` is the part of the spread's term of the tolerance
+/// this integral may use (1 for one integral, a piece's share of the
+/// support for the pieces of a [`RatioTable`], which are added up). These
 /// integrals answer queries on a solved mechanism
-/// (`VirtualValue::integral`: transfers, side payments, the deployment's
-/// gains), which promise `quad_rel`; the solve itself does not use them.
-/// A typed error, not a status: a query has no status to carry the
-/// accuracy in, and its answer is a number the caller takes as accurate.
-/// The accuracy needed is `quad_rel` of what the result is used with:
-/// `|base| + β ∫ |r|`, plus the support's width times the type scale, the
-/// size of the terms `V⁻¹(l) l` and `lo V(lo)` it is combined with (far
-/// from zero the types' own `(b² − a²)/2` dwarfs the ratio's integral,
-/// and over a stretch a few floats wide, where the root searches of the
-/// side payments and the deployment step, the rule's own estimate is
-/// rounding of a number near 1e-17).
+/// (`VirtualValue::integral`: transfers, side payments, utility gains, the
+/// deployment's gains), which promise `quad_rel`; the solve itself does
+/// not use them. A typed error, not a status: a query has no status to
+/// carry the accuracy in, and its answer is a number the caller takes as
+/// accurate.
+///
+/// The accuracy needed is `quad_rel` of what the result is judged
+/// against: a utility gain, `(1/κ) ∫ (V − c)` with `c` near the types, is
+/// of the size of the types' spread, not of their distance from zero. So
+/// the terms are centred at the support's middle: `|∫ (s − c) ds| + β ∫
+/// |r|`, plus the support's width squared (the size of the gains). Aimed,
+/// as before, at the uncentred `(b² − a²)/2` and the width times the type
+/// scale, a class 0.002 wide at z = −6 262 had its gain 7.7e-16 off the
+/// envelope integral of its allocation against Lemma 1's tolerance of
+/// 8e-17 (`ironing_search harsh 3000 201`, market 908); aimed at `quad_rel`
+/// of the ratio's integral alone, with no floor, the rule went to its
+/// panel cap on queries over a few floats (`harsh 1000 161` market 12:
+/// 40 s), where the rule's own estimate is rounding of a number near
+/// 1e-17.
 ///
 /// Where the ratio is infinite at a breakpoint (the density vanishes at a
 /// support's end, or where a component begins, like `x^(a − 1)` for a Beta
@@ -443,7 +448,7 @@ fn ratio_integral(
     mut r: impl FnMut(f64) -> f64,
     d: &dyn EndowmentDistribution,
     (a, b): (f64, f64),
-    (beta, base, share): (f64, f64, f64),
+    (beta, share): (f64, f64),
     what: &'static str,
 ) -> Result<f64, NumericalError> {
     let tol = Tolerances::DEFAULT;
@@ -472,7 +477,10 @@ fn ratio_integral(
         })
         .sum();
     let (lo, hi) = d.support();
-    let types = share * (hi - lo) * (hi - lo).max(lo.abs()).max(hi.abs());
+    // Centred: what a utility gain is judged against.
+    let centre = 0.5 * (lo + hi);
+    let base = 0.5 * (b - a) * ((a - centre) + (b - centre));
+    let types = share * (hi - lo) * (hi - lo);
     // The rule aims at what the result is judged against, not at
     // `quad_rel` of the ratio's integral alone: its absolute floor is
     // `quad_rel (|base| + types)/β` (`quad_abs` is the scale `quad_rel` is
