@@ -538,7 +538,7 @@ fn settle_pool(
     // level was below the raw type just before it, extended down, settles
     // above that type again (`ordinary 20000 281`, market 50, where the
     // old level was kept and `V` fell by 2.7e-9 at the pool's start).
-    let moved = (level - m).abs() > t.level_tolerance();
+    let moved = (level - m).abs() > t.level_tolerance(m);
     // Another round is needed only where a level moved (neighbours may now
     // fall) or the pool reached a neighbour. An end creeping out by ulps,
     // where the raw type equals the level and the level's rounding moves

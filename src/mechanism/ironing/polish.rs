@@ -353,10 +353,13 @@ impl SideType<'_> {
         }
     }
 
-    /// How far a pool's level may be from its mean: [`LEVEL_REL`] of the
-    /// type scale.
-    pub fn level_tolerance(&self) -> f64 {
-        LEVEL_REL * self.scale
+    /// How far a pool's level `m` may be from its mean: [`LEVEL_REL`] of the
+    /// type scale, or four ulps of the level where that is more (a pool
+    /// where the density is near zero can sit at a level of −1e9 beside
+    /// types near −12, whose ulps are 2e-7: a bracket on it cannot close
+    /// tighter, `harsh 3000 211`, market 657).
+    pub fn level_tolerance(&self, m: f64) -> f64 {
+        (LEVEL_REL * self.scale).max(4.0 * f64::EPSILON * m.abs())
     }
 
     /// The pool of the hull edge between mesh points `i < j`, from the
@@ -399,7 +402,7 @@ impl SideType<'_> {
             };
             let step = next - m;
             m = next;
-            if step.abs() <= self.level_tolerance() || step.is_nan() {
+            if step.abs() <= self.level_tolerance(m) || step.is_nan() {
                 break;
             }
         }
@@ -471,7 +474,7 @@ impl SideType<'_> {
             if !next.is_finite() {
                 return Err(RootError::NonFinite { x: m + self.centre });
             }
-            if (next - m).abs() <= self.level_tolerance() {
+            if (next - m).abs() <= self.level_tolerance(m) {
                 return Ok((a, b, next));
             }
             // A pool too light for any level in the type range to move the
@@ -489,7 +492,7 @@ impl SideType<'_> {
             } else {
                 above = m;
             }
-            if above - below <= self.level_tolerance() {
+            if above - below <= self.level_tolerance(m) {
                 return Ok((a, b, next));
             }
             let stalled = step % 3 == 2 && {
