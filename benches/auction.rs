@@ -8,6 +8,14 @@
 //!   and the general bracketing search on the same schedules).
 //! * `auction/simulate/<N>`: 1 000 simulated auctions (sampling included),
 //!   reported as auctions per second, for N ∈ {4, 40}.
+//! * `auction/design/<what>/<at>`: from the market to the side payments
+//!   (`side_payments`: solve, then `SidePayments::new`) or to Lemma 1
+//!   checked (`lemma_1`: solve, then `check_feasibility`), each from
+//!   scratch as a user waits for it (the hazard-ratio tables a mechanism
+//!   builds at its first query included), on the four-class market of ten
+//!   traders (`near_zero`) and the same market moved up by 5 000
+//!   (`far_from_zero`), where the integrals' accuracy is judged against
+//!   the types' spread, not their size.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use exchange_design::distribution::{Beta, Triangular, TruncatedNormal, Uniform};
@@ -16,22 +24,35 @@ use exchange_design::implementation::{
     SimulationConfig,
 };
 use exchange_design::market::{Market, TraderClass};
-use exchange_design::mechanism::OptimalMechanism;
+use exchange_design::mechanism::{check_feasibility, OptimalMechanism};
 use std::hint::black_box;
 use std::time::Duration;
 
 /// `n ≥ 4` traders spread over four heterogeneous classes.
 fn market(n: u64) -> Market {
+    shifted(n, 0.0)
+}
+
+/// [`market`] with every type moved up by `by`.
+fn shifted(n: u64, by: f64) -> Market {
     let count = |i: u64| n / 4 + u64::from(i < n % 4);
     Market::new(vec![
-        TraderClass::new(0.5, Uniform::new(-1.0, 1.0).unwrap(), count(0)),
-        TraderClass::new(1.0, Triangular::new(-1.0, 0.3, 1.0).unwrap(), count(1)),
+        TraderClass::new(0.5, Uniform::new(by - 1.0, by + 1.0).unwrap(), count(0)),
+        TraderClass::new(
+            1.0,
+            Triangular::new(by - 1.0, by + 0.3, by + 1.0).unwrap(),
+            count(1),
+        ),
         TraderClass::new(
             2.0,
-            TruncatedNormal::new(0.3, 0.5, -0.7, 1.3).unwrap(),
+            TruncatedNormal::new(by + 0.3, 0.5, by - 0.7, by + 1.3).unwrap(),
             count(2),
         ),
-        TraderClass::new(0.8, Beta::new(2.0, 3.0, -1.2, 0.8).unwrap(), count(3)),
+        TraderClass::new(
+            0.8,
+            Beta::new(2.0, 3.0, by - 1.2, by + 0.8).unwrap(),
+            count(3),
+        ),
     ])
     .unwrap()
 }
@@ -117,5 +138,28 @@ fn bench_simulation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_auction, bench_simulation);
+fn bench_design(c: &mut Criterion) {
+    let mut group = c.benchmark_group("auction/design");
+    group
+        .measurement_time(Duration::from_secs(4))
+        .sample_size(20);
+    for (at, by) in [("near_zero", 0.0), ("far_from_zero", 5_000.0)] {
+        let m = shifted(10, by);
+        group.bench_function(BenchmarkId::new("side_payments", at), |b| {
+            b.iter(|| {
+                let mech = OptimalMechanism::solve(black_box(&m), 0.5).unwrap();
+                black_box(SidePayments::new(&mech).unwrap().n_traders())
+            })
+        });
+        group.bench_function(BenchmarkId::new("lemma_1", at), |b| {
+            b.iter(|| {
+                let mech = OptimalMechanism::solve(black_box(&m), 0.5).unwrap();
+                check_feasibility(&mech).unwrap();
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_auction, bench_simulation, bench_design);
 criterion_main!(benches);
