@@ -718,8 +718,7 @@ fn join(
         for k in 0..merged.len() {
             let p = if k == 0 { lo } else { merged[k - 1].b };
             let q = merged.get(k + 1).map_or(hi, |next| next.a);
-            let c = settle_pool(&mut merged[k], (p, q), t, z)?;
-            changed |= c;
+            changed |= settle_pool(&mut merged[k], (p, q), t, z)?;
         }
         if !changed {
             return Ok(merged);

@@ -35,8 +35,8 @@ const POLISH_STEPS: usize = 40;
 /// error: Newton's steps need three or four from a hull edge; a seed beside
 /// a gap of the density, whose first step overshoots, about twenty (the
 /// overshoot halves at each step until the quadratic convergence takes
-/// over); bisection of the bracket, which every third step must halve,
-/// bounds the rest at about 1.5 steps per bit of the level.
+/// over); where Newton's steps stall, the bracket is bisected, so it at
+/// least halves every three steps.
 const MAX_STEPS: usize = 100;
 
 /// Units in the last place of the type scale that the cumulative curve
@@ -344,10 +344,16 @@ impl SideType<'_> {
     /// The mean of `g − centre` over `[a, b]`: from the closed forms, or
     /// integrated directly where their rounding would show.
     pub fn level(&self, a: f64, b: f64, mesh: &[f64]) -> f64 {
-        let (na, nb) = (closed_forms(self.d, a), closed_forms(self.d, b));
-        let (closed, rough) = self.mean(&na, &nb);
+        self.mean_between(&closed_forms(self.d, a), &closed_forms(self.d, b), mesh)
+    }
+
+    /// The mean of `g − centre` between two nodes: from the closed forms,
+    /// or integrated directly over `mesh`'s points between them where the
+    /// closed forms' rounding would show.
+    fn mean_between(&self, a: &Node, b: &Node, mesh: &[f64]) -> f64 {
+        let (closed, rough) = self.mean(a, b);
         if rough {
-            self.direct_mean(&na, &nb, mesh)
+            self.direct_mean(a, b, mesh)
         } else {
             closed
         }
@@ -394,12 +400,7 @@ impl SideType<'_> {
             if mass < EMPTY_MASS || mass.is_nan() {
                 break;
             }
-            let (closed, rough) = self.mean(&nodes.0, &nodes.1);
-            let next = if rough {
-                self.direct_mean(&nodes.0, &nodes.1, z)
-            } else {
-                closed
-            };
+            let next = self.mean_between(&nodes.0, &nodes.1, z);
             let step = next - m;
             m = next;
             if step.abs() <= self.level_tolerance(m) || step.is_nan() {
@@ -465,12 +466,7 @@ impl SideType<'_> {
             if mass < EMPTY_MASS || mass.is_nan() {
                 return Ok((a, b, m));
             }
-            let (closed, rough) = self.mean(&nodes.0, &nodes.1);
-            let next = if rough {
-                self.direct_mean(&nodes.0, &nodes.1, z)
-            } else {
-                closed
-            };
+            let next = self.mean_between(&nodes.0, &nodes.1, z);
             if !next.is_finite() {
                 return Err(RootError::NonFinite { x: m + self.centre });
             }
