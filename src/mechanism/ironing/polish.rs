@@ -474,12 +474,12 @@ impl SideType<'_> {
                 return Ok((a, b, next));
             }
             // A pool too light for any level in the type range to move the
-            // cumulative curve by what it resolves: a hull edge over a far
-            // tail holding 1e-72, where the raw type rises and there is no
-            // pool, walked down the tail as its mass shrank, without end
-            // (`ordinary 20000 71`, market 3276). It keeps the level `m`,
-            // at which its ends cross the raw type, so the ironed type
-            // stays monotone; its mean is beyond the curve's resolution.
+            // cumulative curve by what it resolves, whose mean is a ratio
+            // of numbers carrying few digits (without this rule two
+            // pools of `harsh 3000 211`, markets 2675 and 2842, ran out of
+            // steps short of the level's tolerance). It keeps the level `m`, at which its ends
+            // cross the raw type, so the ironed type stays monotone; its
+            // mean is beyond the curve's resolution.
             if mass <= CURVE_ULPS * f64::EPSILON {
                 return Ok((a, b, m));
             }
