@@ -1524,6 +1524,64 @@ fn a_gap_beside_a_few_subnormal_quanta_pools_the_same_way_at_every_weight() {
     }
 }
 
+/// Market 2016 of `ironing_search ordinary 20000 61`: the third class holds
+/// a normal component (σ = 0.0027) whose support starts 43 σ below its
+/// mean, beside a uniform that ends there. Past about 38.6 σ the normal's
+/// density underflows to exactly 0 in `f64`, so the stretch between the
+/// uniform's end and that point is, for the crate, a gap. At `β = 0` the
+/// lower type pools it with the types above it (the limit `β → 0⁺` for a
+/// gap). At a positive weight the pool reaches on into the tail, to where
+/// `β F/f` is of the order of the types, about `σ √(2 ln(1/β))` from the
+/// mean: its end moves by about 0.4 σ from `β = 0` to `5e-324`, and
+/// revenue by 6.5e-4, and it keeps rising with `ln β` (−0.0213 at
+/// `5e-324`, −0.0139 at `1e-200`). That is the model, not a jump: in exact
+/// arithmetic the pool would shrink to nothing only at `β ≈ e^{−925}`,
+/// far below the smallest double, so on subnormal weights revenue stays
+/// where the density underflows and `β = 0` is the gap's limit. (Traced
+/// in the eleventh session; the budget search starts at `1e-300`.)
+#[test]
+fn a_tail_that_underflows_is_a_gap_at_zero_weight_and_a_pool_end_after() {
+    let weights = [
+        0.0, 5e-324, 1e-318, 1e-310, 1e-300, 1e-250, 1e-200, 1e-150, 1e-120,
+    ];
+    revenue_does_not_fall_from_zero_weight(SPEC_61_2016, &weights);
+    let (market, _) = spec_market(SPEC_61_2016);
+    let d = market.class(2).distribution();
+    let (lo, hi) = d.support();
+    let mut last_end = f64::NEG_INFINITY;
+    for &beta in &weights {
+        let mech =
+            OptimalMechanism::solve_unconstrained(&market, beta, &Default::default()).unwrap();
+        // The pool that starts where the uniform ends.
+        let (a, b) = *mech
+            .class(2)
+            .virtual_value()
+            .ironed_intervals()
+            .iter()
+            .find(|p| (p.0 - (-0.2254753097974967)).abs() < 1e-12)
+            .expect("the stretch after the uniform is pooled");
+        assert!(b > a && b < -0.108, "pool [{a}, {b}] at beta = {beta:e}");
+        if beta == 0.0 {
+            // Only the stretch without a normal density: it ends where the
+            // density is still below the smallest normal double.
+            assert!(d.pdf(b) < f64::MIN_POSITIVE, "f({b}) = {:e}", d.pdf(b));
+        } else {
+            // At the end the raw type meets the level from below:
+            // β F(b)/f(b) = level − b, at most the width of the support.
+            assert!(
+                d.pdf(b) >= beta * d.cdf(b) / (hi - lo),
+                "beta = {beta:e}: f({b}) = {:e}",
+                d.pdf(b)
+            );
+        }
+        // A larger weight pools further into the tail.
+        assert!(b >= last_end, "end {b} at beta = {beta:e} below {last_end}");
+        last_end = b;
+    }
+}
+
+const SPEC_61_2016: &str = r#"{"alpha":0.0,"traders":[{"kappa":3.6363671347515676,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.10555419880310861,"distribution":{"family":"truncated_normal","mu":0.143676502658587,"sigma":0.003739989207415017,"lo":-0.1720348703758947,"hi":0.2584198407605478}},{"weight":0.6988457726196141,"distribution":{"family":"uniform","lo":-0.019446735235161765,"hi":0.7843967526488455}},{"weight":0.23200095803071,"distribution":{"family":"truncated_normal","mu":0.27071453136684426,"sigma":0.06586788165379888,"lo":-0.3586080292920381,"hi":0.37971990806681094}}]}},{"kappa":1.1032695835475135,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.2901027240761223,"distribution":{"family":"uniform","lo":-0.03507796886314285,"hi":0.27284095608907805}},{"weight":0.7507186502010061,"distribution":{"family":"truncated_normal","mu":0.14050074818562486,"sigma":0.0012618708742833022,"lo":-0.07799258114706953,"hi":0.14129771010490247}},{"weight":0.574555508503055,"distribution":{"family":"truncated_normal","mu":0.2070692959271721,"sigma":0.014338811352547692,"lo":-0.3725587654371006,"hi":0.29565713127605936}}]}},{"kappa":0.39903195241492867,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.5518225063519708,"distribution":{"family":"beta","a":3.4194221079489666,"b":1.9235190929408317,"lo":-0.42117890396037583,"hi":-0.2337254232393399}},{"weight":0.35749147462079256,"distribution":{"family":"uniform","lo":-0.27385837021877724,"hi":-0.2254753097974967}},{"weight":0.371916645728781,"distribution":{"family":"truncated_normal","mu":-0.10796938535079786,"sigma":0.0027144338064507964,"lo":-0.2254753097974967,"hi":-0.0017263980491981357}}]}}]}"#;
+
 /// Market 270 of `ironing_search ordinary 20000 23`: a normal's upper tail
 /// (σ = 0.0014) falls from 1e-127 to exactly 0 inside one cell of the
 /// mesh, followed by 0.05 of exact zeros before a uniform component. At
