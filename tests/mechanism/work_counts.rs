@@ -327,19 +327,24 @@ fn dense_newton_steps_are_pinned() {
     }
 }
 
+/// What [`Tally`] counts apart: `F`, `1 − F` and `f`; density bounds; the
+/// hazard ratios (`density_and_ratio`, `F/f`, `(1 − F)/f`); the rest
+/// (partial moments and integrals, quantiles, `f'`, `f'/f`, `ln f`).
+const GROUPS: [&str; 4] = ["cdf, sf, pdf", "density bounds", "hazard ratios", "other"];
+
 /// A distribution that counts every evaluation of its inner one (each
-/// method that computes something, the support and the flags aside), and
-/// may declare it log-concave.
+/// method that computes something, the support and the flags aside) by
+/// [`GROUPS`], and may declare it log-concave.
 #[derive(Debug)]
 struct Tally {
     inner: Arc<dyn EndowmentDistribution>,
     declared: bool,
-    calls: Arc<AtomicUsize>,
+    calls: Arc<[AtomicUsize; 4]>,
 }
 
 impl Tally {
-    fn count(&self) {
-        self.calls.fetch_add(1, Ordering::Relaxed);
+    fn count(&self, group: usize) {
+        self.calls[group].fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -348,15 +353,15 @@ impl EndowmentDistribution for Tally {
         self.inner.support()
     }
     fn cdf(&self, z: f64) -> f64 {
-        self.count();
+        self.count(0);
         self.inner.cdf(z)
     }
     fn pdf(&self, z: f64) -> f64 {
-        self.count();
+        self.count(0);
         self.inner.pdf(z)
     }
     fn sf(&self, z: f64) -> f64 {
-        self.count();
+        self.count(0);
         self.inner.sf(z)
     }
     fn log_concave(&self) -> bool {
@@ -366,15 +371,15 @@ impl EndowmentDistribution for Tally {
         self.inner.kinks()
     }
     fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
-        self.count();
+        self.count(1);
         self.inner.density_bounds(a, b)
     }
     fn pdf_derivative(&self, z: f64) -> f64 {
-        self.count();
+        self.count(3);
         self.inner.pdf_derivative(z)
     }
     fn partial_moment(&self, a: f64) -> f64 {
-        self.count();
+        self.count(3);
         self.inner.partial_moment(a)
     }
     fn mean(&self) -> f64 {
@@ -387,38 +392,38 @@ impl EndowmentDistribution for Tally {
         self.inner.variance()
     }
     fn cdf_integral(&self, a: f64) -> f64 {
-        self.count();
+        self.count(3);
         self.inner.cdf_integral(a)
     }
     fn sf_integral(&self, a: f64) -> f64 {
-        self.count();
+        self.count(3);
         self.inner.sf_integral(a)
     }
     fn quantile(&self, u: f64) -> f64 {
-        self.count();
+        self.count(3);
         self.inner.quantile(u)
     }
     fn validated_by_construction(&self) -> bool {
         self.inner.validated_by_construction()
     }
     fn pdf_log_derivative(&self, z: f64) -> f64 {
-        self.count();
+        self.count(3);
         self.inner.pdf_log_derivative(z)
     }
     fn ln_pdf(&self, z: f64) -> f64 {
-        self.count();
+        self.count(3);
         self.inner.ln_pdf(z)
     }
     fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
-        self.count();
+        self.count(2);
         self.inner.density_and_ratio(z, which)
     }
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
-        self.count();
+        self.count(2);
         self.inner.cdf_pdf_ratio(z)
     }
     fn sf_pdf_ratio(&self, z: f64) -> f64 {
-        self.count();
+        self.count(2);
         self.inner.sf_pdf_ratio(z)
     }
 }
@@ -426,12 +431,13 @@ impl EndowmentDistribution for Tally {
 /// Distribution evaluations per class of a solve at `α = 1` of `n`
 /// single-trader classes with distinct κ on `[−1, 1]`, each class's
 /// endowment from `family(i)` (the markets of `benches/ironing.rs`).
+/// Per [`GROUPS`] and in all (the last).
 fn evaluations_per_class(
     n: usize,
     declared: bool,
     family: impl Fn(f64) -> Arc<dyn EndowmentDistribution>,
-) -> f64 {
-    let calls = Arc::new(AtomicUsize::new(0));
+) -> [f64; 5] {
+    let calls: Arc<[AtomicUsize; 4]> = Arc::new(Default::default());
     let classes = (0..n)
         .map(|i| {
             let t = (i as f64 + 0.5) / n as f64;
@@ -446,9 +452,14 @@ fn evaluations_per_class(
         })
         .collect();
     let market = Market::new(classes).unwrap();
-    let before = calls.load(Ordering::Relaxed);
+    let before: Vec<usize> = calls.iter().map(|c| c.load(Ordering::Relaxed)).collect();
     OptimalMechanism::solve(&market, 1.0).unwrap();
-    (calls.load(Ordering::Relaxed) - before) as f64 / n as f64
+    let mut out = [0.0; 5];
+    for (k, c) in calls.iter().enumerate() {
+        out[k] = (c.load(Ordering::Relaxed) - before[k]) as f64 / n as f64;
+        out[4] += out[k];
+    }
+    out
 }
 
 fn normal(mu: f64, sigma: f64) -> Arc<dyn EndowmentDistribution> {
@@ -468,26 +479,48 @@ fn two_modes(mu: f64, gap: f64, sigma: f64) -> Arc<dyn EndowmentDistribution> {
 
 /// Upper bounds on what a mixture costs in evaluations of its density,
 /// beside a truncated normal (issue 19's cost targets; `docs/performance.md`
-/// has the times). A mixture the solver need not check (declared
-/// log-concave, which two normals of one scale with means 0.4 apart, 0.8 σ,
-/// are) is evaluated as often as a truncated normal: what it costs beyond
-/// one is the price of each evaluation (two components), not the number.
-/// The ironing check of a regular mixture, certified on its first mesh,
-/// adds less than the solve itself; an ironed mixture (modes 1 apart,
-/// σ = 0.15) needs under ten times the truncated normal's evaluations.
-/// (Measured on 2026-12-07, per class of this market: 160, 159, 294 and
-/// 1 241.)
+/// has the times and this test's breakdown, printed with `--nocapture`). A
+/// mixture the solver need not check (declared log-concave, which two
+/// normals of one scale with means 0.4 apart, 0.8 σ, are) is evaluated as
+/// often as a truncated normal: what it costs beyond one is the price of
+/// each evaluation (two components), not their number. The ironing check
+/// of a regular mixture, certified on its first mesh, adds less than the
+/// solve itself; an ironed mixture (modes 1 apart, σ = 0.15) needs under
+/// ten times the truncated normal's evaluations. (Measured on 2026-12-07,
+/// per class of this market: 160, 159, 294 and 1 241.)
 #[test]
 fn a_mixture_costs_evaluations_within_bounds_of_a_truncated_normal() {
     let n = 20;
-    let normal_count = evaluations_per_class(n, false, |mu| normal(mu, 0.5));
-    let declared = evaluations_per_class(n, true, |mu| two_modes(mu, 0.4, 0.5));
-    let regular = evaluations_per_class(n, false, |mu| two_modes(mu, 0.4, 0.5));
-    let ironed = evaluations_per_class(n, false, |mu| two_modes(mu, 1.0, 0.15));
-    let report = format!(
-        "per class: normal {normal_count}, declared mixture {declared}, \
-         regular mixture {regular}, ironed mixture {ironed}"
+    let rows = [
+        (
+            "truncated normal",
+            evaluations_per_class(n, false, |mu| normal(mu, 0.5)),
+        ),
+        (
+            "mixture, declared",
+            evaluations_per_class(n, true, |mu| two_modes(mu, 0.4, 0.5)),
+        ),
+        (
+            "mixture, regular",
+            evaluations_per_class(n, false, |mu| two_modes(mu, 0.4, 0.5)),
+        ),
+        (
+            "mixture, ironed",
+            evaluations_per_class(n, false, |mu| two_modes(mu, 1.0, 0.15)),
+        ),
+    ];
+    let mut report = format!(
+        "evaluations per class, {n} classes: {GROUPS:?}, all
+"
     );
+    for (name, counts) in &rows {
+        report += &format!(
+            "  {name:18} {counts:?}
+"
+        );
+    }
+    println!("{report}");
+    let [normal_count, declared, regular, ironed] = rows.map(|(_, c)| c[4]);
     assert!(declared <= 1.05 * normal_count, "{report}");
     assert!(regular <= 2.0 * declared, "{report}");
     assert!(ironed <= 10.0 * normal_count, "{report}");
