@@ -562,7 +562,12 @@ fn merge_falling(pools: Vec<Pool>, t: &SideType<'_>, z: &[f64]) -> Vec<Pool> {
             let last = merged.pop().expect("two pools");
             let prev = merged.last_mut().expect("two pools");
             prev.b = last.b;
-            prev.value = t.level(prev.a, prev.b, z) + t.centre;
+            // Without probability the mean can see, the joint pool is a
+            // gap and keeps the earlier pool's level (the loop merges on
+            // while the next one falls below it).
+            if let Some(level) = t.level(prev.a, prev.b, z) {
+                prev.value = level + t.centre;
+            }
         }
     }
     merged
