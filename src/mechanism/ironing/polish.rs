@@ -287,7 +287,7 @@ impl SideType<'_> {
     /// division by `f` and no cancellation between cumulative integrals.
     /// The mesh's points inside `[a, b]` split the range, so a narrow
     /// feature the mesh resolved is resolved here too.
-    fn direct_mean(&self, a: &Node, b: &Node, mesh: &[f64]) -> f64 {
+    fn direct_mean(&self, a: &Node, b: &Node, mesh: &[f64]) -> Option<f64> {
         let d = self.d;
         let c = self.centre;
         let tol = Tolerances {
@@ -326,6 +326,9 @@ impl SideType<'_> {
             })
             .fold(Integral::ZERO, Integral::join);
         let [mass, total] = r.value;
+        if mass == 0.0 {
+            return None;
+        }
         let level = total / mass;
         // A quadrature short of `quad_rel` (at its panel cap, in the far
         // tails of the crate's extreme test markets) is kept as the bound
@@ -338,7 +341,7 @@ impl SideType<'_> {
             let moved = r.error * (r.scale[1] + level.abs() * r.scale[0]);
             self.shortfall.set(self.shortfall.get() + moved);
         }
-        level
+        Some(level)
     }
 
     /// The mean of `g − centre` over `[a, b]`: from the closed forms, or
@@ -354,7 +357,9 @@ impl SideType<'_> {
     /// closed forms' rounding would show.
     ///
     /// `None` where neither sees any probability: the closed forms' mass
-    /// is rounding and the direct one is 0, so the mean is 0/0. A pool
+    /// is rounding and the direct one is exactly 0, so the mean would be
+    /// 0/0 (a mean that is not finite for any other reason is returned as
+    /// it is, and is an error where it is used). A pool
     /// whose only probability lies within an ulp of a point where the
     /// density is 0 is one: every node of the quadrature rounds onto that
     /// point (a pool across a gap ending one ulp into a table that starts
@@ -365,12 +370,11 @@ impl SideType<'_> {
     /// in order.
     fn mean_between(&self, a: &Node, b: &Node, mesh: &[f64]) -> Option<f64> {
         let (closed, rough) = self.mean(a, b);
-        let mean = if rough {
+        if rough {
             self.direct_mean(a, b, mesh)
         } else {
-            closed
-        };
-        mean.is_finite().then_some(mean)
+            Some(closed)
+        }
     }
 
     /// How far a pool's level `m` may be from its mean: [`LEVEL_REL`] of the
@@ -420,7 +424,7 @@ impl SideType<'_> {
             };
             let step = next - m;
             m = next;
-            if step.abs() <= self.level_tolerance(m) {
+            if step.abs() <= self.level_tolerance(m) || step.is_nan() {
                 break;
             }
         }
@@ -487,6 +491,9 @@ impl SideType<'_> {
             let Some(next) = self.mean_between(&nodes.0, &nodes.1, z) else {
                 return Ok((a, b, m));
             };
+            if !next.is_finite() {
+                return Err(RootError::NonFinite { x: m + self.centre });
+            }
             if (next - m).abs() <= self.level_tolerance(m) {
                 return Ok((a, b, next));
             }
@@ -532,7 +539,7 @@ impl SideType<'_> {
 mod tests {
     use super::*;
     use crate::distribution::test_support::Instrumented;
-    use crate::distribution::TruncatedNormal;
+    use crate::distribution::{Triangular, TruncatedNormal};
     use crate::numerics::with_panel_cap;
 
     fn side_type(d: &dyn EndowmentDistribution) -> SideType<'_> {
@@ -590,12 +597,13 @@ mod tests {
         let d = TruncatedNormal::new(0.1, 0.4, -1.0, 1.0).unwrap();
         let (a, b) = (closed_forms(&d, -0.5), closed_forms(&d, 0.7));
         let t = side_type(&d);
-        let level = t.direct_mean(&a, &b, &[]);
+        let level = t.direct_mean(&a, &b, &[]).expect("the pool has mass");
         assert_eq!(t.shortfall.get(), 0.0);
         let (closed, rough) = t.mean(&a, &b);
         assert!(!rough);
         assert!((level - closed).abs() < 1e-12, "{level} {closed}");
-        let rough_level = with_panel_cap(1, || t.direct_mean(&a, &b, &[]));
+        let rough_level =
+            with_panel_cap(1, || t.direct_mean(&a, &b, &[])).expect("the pool has mass");
         let moved = t.shortfall.get();
         let mass = b.cdf - a.cdf;
         assert!(moved > 0.0);
@@ -604,5 +612,24 @@ mod tests {
             (rough_level - closed).abs() * mass <= moved,
             "{rough_level} {moved}"
         );
+    }
+
+    /// A triangle rising from density 0 at its start: over the first ulp
+    /// every node of the quadrature rounds onto the start, so the direct
+    /// mean sees no probability and says so (the caller keeps its level),
+    /// while two ulps already hold a node inside and give a mean there.
+    #[test]
+    fn a_mean_over_the_ulp_after_a_zero_of_the_density_is_none() {
+        let d = Triangular::new(1859.371780072876, 1859.3718, 1859.3719).unwrap();
+        let t = side_type(&d);
+        let lo = d.support().0;
+        let at = |z: f64| closed_forms(&d, z);
+        assert_eq!(t.direct_mean(&at(lo), &at(lo.next_up()), &[]), None);
+        let two = lo.next_up().next_up();
+        let level = t
+            .direct_mean(&at(lo), &at(two), &[])
+            .expect("a node inside");
+        // `H − centre` there: the types of those two ulps, less the rent.
+        assert!(level.is_finite() && level <= two, "{level}");
     }
 }
