@@ -118,9 +118,11 @@ impl Profile {
 
 /// The indices of the points on the lower convex hull of the profile's
 /// points, in order. Of points with equal `u` (a stretch of the support
-/// without probability) only the lowest can be a vertex, the last of equals
-/// if `ties_to_later`, else the first; points on a hull edge are not
-/// vertices.
+/// without probability) only the lowest can be a vertex, and of points
+/// equal within the increments' resolution the last if `ties_to_later`
+/// (the upper type, whose curve falls across such a stretch), else the
+/// first (the lower type, whose curve rises); points on a hull edge are
+/// not vertices.
 ///
 /// Each slope is known within bounds ([`slope_bounds`]). Where the bounds
 /// of two neighbouring spans overlap, the increments cannot tell whether
@@ -140,7 +142,19 @@ pub(super) fn lower_hull(p: &Profile, ties_to_later: bool) -> Vec<usize> {
         if let Some(&last) = hull.last() {
             let (du, dc) = p.span(last, k);
             if du == 0.0 {
-                if dc < 0.0 || (dc == 0.0 && ties_to_later) {
+                // Equal `u`: the lower point is the vertex. An increment
+                // within the resolution of the increments (see
+                // [`slope_bounds`]) has no sign, and the tie goes the side's
+                // way: across a stretch without probability the curve's
+                // exact increment is the weight's part alone, `β ∫ F ≥ 0`
+                // for the lower type and `−β ∫ (1 − F) ≤ 0` for the upper.
+                // (One subnormal quantum below 0 over the first 31 type
+                // units of a support, which carry no probability in `f64`,
+                // taken as a fall, dropped that stretch from the hull, and
+                // its raw type, which falls there, went unpooled:
+                // `ironing_search harsh 3000 251`, market 2130.)
+                let tie = dc.abs() <= RESOLUTION_QUANTA * f64::from_bits(1);
+                if (tie && ties_to_later) || (!tie && dc < 0.0) {
                     hull.pop();
                 } else {
                     continue;
@@ -376,6 +390,22 @@ mod tests {
         // Slopes −0.5, −1: the middle point is above the chord.
         let p = Profile::new(vec![1e-260, 1e-260], vec![-0.5e-260, -1e-260]);
         assert_eq!(lower_hull(&p, true), vec![0, 2]);
+    }
+
+    /// Points at equal `u` whose increment is a subnormal quantum of the
+    /// wrong sign for the side (rounding: across no probability the lower
+    /// type's curve can only rise) tie, and the tie goes the side's way;
+    /// an increment beyond the resolution keeps its sign.
+    #[test]
+    fn equal_u_within_the_resolution_ties_the_sides_way() {
+        let quantum = f64::from_bits(1);
+        let p = Profile::new(vec![0.0, 0.0, 0.5], vec![0.0, -quantum, 0.25]);
+        // The lower type keeps the first of the three, the upper the last.
+        assert_eq!(lower_hull(&p, false), vec![0, 3]);
+        assert_eq!(lower_hull(&p, true), vec![2, 3]);
+        // A fall of a quarter is a fall whichever the side.
+        let p = Profile::new(vec![0.0, 0.5], vec![-0.25, 0.25]);
+        assert_eq!(lower_hull(&p, false), vec![1, 2]);
     }
 
     /// Cells of subnormal mass (1e-320: about 11 significant bits) whose
