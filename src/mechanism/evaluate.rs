@@ -8,6 +8,7 @@ use super::welfare::{
     class_moments, market_centre, welfare, ClassMoments, ClassWelfare, TailIntegrals,
 };
 use super::{MechanismError, SolveStatus, SolverConfig};
+use crate::distribution::integral_breaks;
 use crate::market::Market;
 use crate::numerics::parallel;
 use crate::numerics::NumericalError;
@@ -58,6 +59,7 @@ pub(super) fn evaluate(
                       tails: &mut TailIntegrals| {
         class_moments(
             inp.dist,
+            inp.breaks.get_or_init(|| integral_breaks(inp.dist)),
             ty,
             at,
             t_hat * inp.kappa,

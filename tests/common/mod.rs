@@ -161,3 +161,18 @@ pub fn assert_quantile_inverts_cdf<D: EndowmentDistribution + std::fmt::Debug + 
     assert_eq!(d.quantile(1.0), hi);
     assert!(d.quantile(f64::NAN).is_nan());
 }
+
+/// `budget_rel · Σ count·width²/κ`: the revenue that counts as zero, the
+/// budget search's documented allowance (`Tolerances::budget_rel`) for
+/// types near zero.
+pub fn budget_allowance(m: &exchange_design::market::Market) -> f64 {
+    let scale: f64 = m
+        .classes()
+        .iter()
+        .map(|c| {
+            let (lo, hi) = c.distribution().support();
+            c.count() as f64 * (hi - lo) * (hi - lo) / c.kappa()
+        })
+        .sum();
+    exchange_design::numerics::Tolerances::DEFAULT.budget_rel * scale
+}

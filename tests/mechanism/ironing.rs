@@ -871,9 +871,17 @@ fn two_tight_clusters_with_nobody_between_are_pooled() {
     // At α = 0 the budget binds at a weight near 1e-57, where the dip of
     // the upper type sits in the stretch of almost no probability: the
     // mechanism balances the budget and is as efficient as the first-best
-    // clamp at β = 0 (the stretch carries no mass).
+    // clamp at β = 0 (the stretch carries no mass). Revenue rises by 4e-3
+    // between weights of 1e-100 and 1e-40, so which trial of the search
+    // breaks even first, and how closely, is down to the last digits of
+    // the moments: the promise is the search's allowance (1.7e-11 here).
     let mech = OptimalMechanism::solve(&market, alpha).unwrap();
-    assert!(mech.budget_binding() && mech.revenue().abs() < 1e-12);
+    let zero = common::budget_allowance(&market);
+    assert!(
+        mech.budget_binding() && mech.revenue().abs() <= zero,
+        "revenue {} against {zero}",
+        mech.revenue()
+    );
     let at_zero = OptimalMechanism::solve_unconstrained(&market, 0.0, &Default::default()).unwrap();
     assert!((mech.efficiency() - at_zero.efficiency()).abs() < 1e-12);
     let types: Vec<f64> = (0..=20000)

@@ -14,26 +14,13 @@ use exchange_design::distribution::{
 };
 use exchange_design::market::{Market, TraderClass};
 use exchange_design::mechanism::{OptimalMechanism, SolverConfig};
-use exchange_design::numerics::{Tolerances, SCAN_POINTS};
+use exchange_design::numerics::SCAN_POINTS;
 use generator::{heterogeneous_spec, Supports};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 fn market(n: usize, supports: Supports) -> Market {
     heterogeneous_spec(n, 7, 0.0, supports).market().unwrap()
-}
-
-/// `budget_rel · Σ count·width²/κ`: the revenue that counts as zero.
-fn revenue_zero(m: &Market) -> f64 {
-    let scale: f64 = m
-        .classes()
-        .iter()
-        .map(|c| {
-            let (lo, hi) = c.distribution().support();
-            c.count() as f64 * (hi - lo) * (hi - lo) / c.kappa()
-        })
-        .sum();
-    Tolerances::DEFAULT.budget_rel * scale
 }
 
 fn rel(a: f64, b: f64) -> f64 {
@@ -156,7 +143,7 @@ fn a_search_converging_from_one_side_is_not_cut_short() {
     .unwrap();
     let mech = OptimalMechanism::solve(&m, 0.0).unwrap();
     let s = mech.status();
-    let zero = revenue_zero(&m);
+    let zero = crate::common::budget_allowance(&m);
     assert!(mech.budget_binding() && mech.revenue().abs() <= zero, "{s}");
     let cfg = SolverConfig::default();
     let below = OptimalMechanism::solve_unconstrained(&m, mech.beta() * 0.999, &cfg).unwrap();
@@ -176,7 +163,7 @@ fn budget_search_takes_a_handful_of_trial_solves() {
         let s = mech.status();
         assert!(mech.budget_binding(), "n = {n}");
         // It breaks even, to the budget tolerance.
-        let zero = revenue_zero(&m);
+        let zero = crate::common::budget_allowance(&m);
         assert!(mech.revenue().abs() <= zero, "n = {n}: {}", mech.revenue());
         // And the weight is the break-even one: revenue runs a deficit a
         // little below it and a surplus a little above (R increases).

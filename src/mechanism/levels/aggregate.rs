@@ -212,6 +212,7 @@ mod tests {
             kappa: 1.0,
             c: 0.5,
             scale: 1.2,
+            breaks: std::sync::OnceLock::new(),
         }
     }
 
@@ -253,7 +254,7 @@ mod tests {
         let inp = coupled(&d);
         let types = VirtualTypes::new(&d, 0.5, &Tolerances::DEFAULT).unwrap();
         let config = SolverConfig::default();
-        let cold = cold_start(&[ClassInput { ..inp }])[0];
+        let cold = cold_start(&[coupled(&d)])[0];
         let sum = 0.7;
         let first = inner_level(&inp, &types, sum, &cold, &config).unwrap();
         // The level equation η = c (S − m(η)) holds at the answer.

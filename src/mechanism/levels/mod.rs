@@ -41,6 +41,10 @@ pub(crate) struct ClassInput<'a> {
     pub c: f64,
     /// Scale of the class's types (support width and magnitude).
     pub scale: f64,
+    /// The points the class's moments are split at
+    /// ([`integral_breaks`](crate::distribution::integral_breaks)), found at
+    /// the first evaluation that integrates and kept for the solve.
+    pub breaks: std::sync::OnceLock<Vec<f64>>,
 }
 
 pub(crate) fn class_inputs(market: &Market) -> Vec<ClassInput<'_>> {
@@ -56,6 +60,7 @@ pub(crate) fn class_inputs(market: &Market) -> Vec<ClassInput<'_>> {
                 kappa: c.kappa(),
                 c: c.kappa() / (k_total - c.kappa()),
                 scale: (hi - lo).max(lo.abs()).max(hi.abs()),
+                breaks: std::sync::OnceLock::new(),
             }
         })
         .collect()
