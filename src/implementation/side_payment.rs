@@ -34,7 +34,7 @@
 
 use super::schedule::LinearSchedule;
 use super::{finite_input, ImplementationError};
-use crate::distribution::breakpoints;
+use crate::distribution::integral_breaks;
 use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
 use crate::numerics::NumericalError;
@@ -423,13 +423,17 @@ impl ClassSidePayment {
     }
 
     /// Breakpoints for integrals over the type distribution: the support's
-    /// ends, the distribution's kinks, the binding interval and the pooled
-    /// intervals (where `V` has kinks).
+    /// ends, the distribution's kinks and the points that resolve its
+    /// features ([`integral_breaks`]: a cluster of traders narrower than
+    /// the rule's first panel is otherwise stepped over, and a class of a
+    /// truncated normal with `σ = 1e-5` on `[−1, 1]` had an expected gain
+    /// of 0), the binding interval and the pooled intervals (where `V` has
+    /// kinks).
     fn type_pieces(&self) -> Vec<f64> {
         let d = self.vv.distribution();
         let (lo, hi) = d.support();
         let (za, zb) = self.vv.binding_interval();
-        let mut pts = breakpoints(d, lo, hi);
+        let mut pts = integral_breaks(d);
         let pools = self.vv.ironed_intervals();
         let ends = pools.iter().flat_map(|&(a, b)| [a, b]);
         pts.extend(

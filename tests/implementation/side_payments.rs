@@ -584,3 +584,28 @@ fn the_auction_uses_its_clearing_settings() {
         .unwrap();
     assert_eq!(limited.price(), None);
 }
+
+/// Theorem 2's revenue holds for a class that is a cluster far narrower
+/// than its support: the auction's expected payments are integrated over
+/// pieces that resolve the cluster. With the density's kinks as the only
+/// breaks the auction's expected revenue was NaN at `σ = 1e-4` and, at
+/// `σ = 1e-5`, 0.111 against the direct mechanism's 0.136, with no error
+/// (the narrow class paid −1e-296 in expectation).
+#[test]
+fn a_narrow_cluster_pays_its_share_of_the_revenue() {
+    for sigma in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6] {
+        let m = Market::new(vec![
+            TraderClass::new(1.0, TruncatedNormal::new(0.3, sigma, -1.0, 1.0).unwrap(), 2),
+            TraderClass::new(1.0, Uniform::new(-1.0, 1.0).unwrap(), 2),
+        ])
+        .unwrap();
+        let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
+        let rules = SidePayments::new(&mech).unwrap();
+        let r = rules.expected_revenue();
+        assert!(
+            (r - mech.revenue()).abs() < 1e-10,
+            "σ = {sigma}: auction {r}, direct {}",
+            mech.revenue()
+        );
+    }
+}
