@@ -58,7 +58,7 @@
 //! ([`GAIN_TOLERANCE`]).
 
 use super::DeploymentError;
-use crate::distribution::{breakpoints, validate, EndowmentDistribution};
+use crate::distribution::{breakpoints, feature_breakpoints, validate, EndowmentDistribution};
 use crate::implementation::{ClassSidePayment, SidePayments};
 use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
@@ -389,7 +389,9 @@ impl TruthMoments {
         let f = vv.distribution();
         let (glo, ghi) = g.support();
         let (za, zb) = vv.binding_interval();
-        let mut pts = breakpoints(g, glo, ghi);
+        // The truth's features resolved (a narrow cluster of true types is
+        // otherwise stepped over, as in the welfare moments).
+        let mut pts = feature_breakpoints(g, glo, ghi);
         let inner = |z: f64| z > glo && z < ghi;
         pts.extend(f.kinks().iter().copied().filter(|&z| inner(z)));
         pts.extend([za, zb].into_iter().filter(|&z| inner(z)));
@@ -1036,12 +1038,16 @@ mod tests {
 
     /// A design whose virtual value is far from a polynomial (a narrow
     /// truncated normal: `(1 − F)/f` grows like `exp(z²/(2σ²))` towards the
-    /// ends), and a truth under which it is assessed.
+    /// ends), and a truth under which it is assessed, uniform so that its
+    /// integrals are split only at the ends (a triangular truth's density,
+    /// vanishing at its ends, has them halved towards each end, and one
+    /// panel per piece then meets `quad_rel`).
     fn normal_design() -> (Design, Arc<dyn EndowmentDistribution>) {
         let f = crate::distribution::TruncatedNormal::new(0.0, 0.15, -1.0, 1.0).unwrap();
         let m = Market::symmetric(3, 0.5, f).unwrap();
         let d = Design::new(OptimalMechanism::solve(&m, 0.5).unwrap()).unwrap();
-        let g: Arc<dyn EndowmentDistribution> = Arc::new(Triangular::new(-1.0, 0.6, 1.0).unwrap());
+        let g: Arc<dyn EndowmentDistribution> =
+            Arc::new(crate::distribution::Uniform::new(-1.0, 1.0).unwrap());
         (d, g)
     }
 

@@ -40,6 +40,17 @@ pub(crate) fn integral_breaks(d: &dyn EndowmentDistribution) -> Vec<f64> {
     points_where_varying(d, 2, INTEGRAL_VARIATION, INTEGRAL_NARROWEST)
 }
 
+/// `[a, the points of [`integral_breaks`] inside (a, b)…, b]`: the pieces
+/// an integral against the density over `[a, b]` should use, so that a
+/// cluster of traders narrower than the rule's first panel is not stepped
+/// over (for `a < b` inside the support).
+pub(crate) fn feature_breakpoints(d: &dyn EndowmentDistribution, a: f64, b: f64) -> Vec<f64> {
+    let mut points = vec![a];
+    points.extend(integral_breaks(d).into_iter().filter(|&x| x > a && x < b));
+    points.push(b);
+    points
+}
+
 /// The narrowest cell [`integral_breaks`] halves, relative to the support:
 /// a density that vanishes at a support's end varies without bound over
 /// every cell that ends there, and pieces narrower than this at such an end

@@ -43,7 +43,7 @@ pub use self::truncated_normal::TruncatedNormal;
 pub use self::uniform::Uniform;
 
 pub(crate) use self::error::{finite, support};
-pub(crate) use self::features::{feature_points, integral_breaks};
+pub(crate) use self::features::{feature_breakpoints, feature_points, integral_breaks};
 pub(crate) use self::log_concave::{segment_integrals, segment_second};
 
 use crate::numerics::{integrate_pieces_checked, newton_bracketed, Integral, Tolerances};

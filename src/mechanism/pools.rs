@@ -32,7 +32,7 @@
 //! estimate that do not matter for the market.
 
 use super::OptimalMechanism;
-use crate::distribution::breakpoints;
+use crate::distribution::feature_breakpoints;
 use crate::mechanism::DirectMechanism;
 use crate::numerics::{integrate_pieces_checked, Tolerances};
 
@@ -131,7 +131,7 @@ impl OptimalMechanism {
                             0.0
                         }
                     },
-                    &breakpoints(d, a, b),
+                    &feature_breakpoints(d, a, b),
                     &tol,
                 );
                 // The effect is an upper bound: a spread whose quadrature

@@ -213,6 +213,11 @@ pub(crate) struct Integral<const K: usize> {
     /// quad_abs)` as first estimated (so `error · scale` bounds the
     /// absolute error).
     pub scale: [f64; K],
+    /// Per component, the bound on the absolute error: `error · scale` for
+    /// one rule's result, summed over the pieces of a join. Kept apart so
+    /// that joining many pieces does not give one component the relative
+    /// error another had on a piece where it was tiny.
+    absolute: [f64; K],
 }
 
 /// One panel of the adaptive rule, ordered by its (normalised) error so the
@@ -269,11 +274,7 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
     tol: &Tolerances,
 ) -> Integral<K> {
     if a == b {
-        return Integral {
-            value: [0.0; K],
-            error: 0.0,
-            scale: [0.0; K],
-        };
+        return Integral::ZERO;
     }
     if a > b {
         let r = integrate_vec_checked(f, b, a, tol);
@@ -381,11 +382,7 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
             *o += v;
         }
     }
-    Integral {
-        value: out,
-        error: total,
-        scale,
-    }
+    Integral::new(out, total, scale)
 }
 
 /// Integrates `f` over consecutive pieces `[p₀, p₁], [p₁, p₂], …`, so that
@@ -433,15 +430,15 @@ pub(crate) fn integrate_pieces_checked<F: FnMut(f64) -> f64>(
     // each piece is held to `quad_rel` of itself.
     let scale = size.max(tol.quad_abs);
     if absolute <= tol.quad_rel * scale {
-        return Integral {
-            value: [value],
-            error: if absolute == 0.0 {
+        return Integral::new(
+            [value],
+            if absolute == 0.0 {
                 0.0
             } else {
                 absolute / scale
             },
-            scale: [scale],
-        };
+            [scale],
+        );
     }
     pieces
         .iter()
@@ -455,24 +452,36 @@ impl<const K: usize> Integral<K> {
         value: [0.0; K],
         error: 0.0,
         scale: [0.0; K],
+        absolute: [0.0; K],
     };
 
-    /// The integral over the union of two adjacent ranges: values and
-    /// scales add, and the error is the worst component's absolute error
-    /// bound `Σ error · scale` relative to the summed scale (so a piece
-    /// whose integrand is zero up to rounding adds only its absolute
-    /// error). Folding pieces in order gives the error of
-    /// [`integrate_pieces_checked`]; for `K > 1` it is an upper bound of
-    /// the per-component figure.
+    /// One rule's result: `error` relative to each component's `scale`.
+    pub(crate) fn new(value: [f64; K], error: f64, scale: [f64; K]) -> Self {
+        Self {
+            value,
+            error,
+            scale,
+            absolute: scale.map(|s| error * s),
+        }
+    }
+
+    /// The integral over the union of two adjacent ranges: values, scales
+    /// and each component's absolute error bound add, and the error is the
+    /// worst component's absolute bound relative to its summed scale (so a
+    /// piece whose integrand is zero up to rounding adds only its absolute
+    /// error, and a component's error is its own: a piece where one
+    /// component is tiny and poorly resolved does not pass its relative
+    /// error on to the others). Folding pieces in order gives the error of
+    /// [`integrate_pieces_checked`].
     pub(crate) fn join(self, other: Self) -> Self {
+        let scale: [f64; K] = std::array::from_fn(|k| self.scale[k] + other.scale[k]);
+        let absolute: [f64; K] = std::array::from_fn(|k| self.absolute[k] + other.absolute[k]);
         let mut error = 0.0f64;
         for k in 0..K {
-            let scale = self.scale[k] + other.scale[k];
-            let absolute = self.error * self.scale[k] + other.error * other.scale[k];
-            let e = if scale > 0.0 {
-                absolute / scale
+            let e = if scale[k] > 0.0 {
+                absolute[k] / scale[k]
             } else {
-                absolute
+                absolute[k]
             };
             // `f64::max` would drop a NaN (a non-finite integrand).
             error = if e.is_nan() || e > error { e } else { error };
@@ -480,7 +489,8 @@ impl<const K: usize> Integral<K> {
         Self {
             value: std::array::from_fn(|k| self.value[k] + other.value[k]),
             error,
-            scale: std::array::from_fn(|k| self.scale[k] + other.scale[k]),
+            scale,
+            absolute,
         }
     }
 
@@ -685,16 +695,8 @@ mod tests {
     /// made-up pieces).
     #[test]
     fn joined_pieces_add_their_absolute_errors() {
-        let a = Integral {
-            value: [1.0, 2.0],
-            error: 1e-10,
-            scale: [1.0, 4.0],
-        };
-        let b = Integral {
-            value: [3.0, -1.0],
-            error: 1e-12,
-            scale: [3.0, 1.0],
-        };
+        let a = Integral::new([1.0, 2.0], 1e-10, [1.0, 4.0]);
+        let b = Integral::new([3.0, -1.0], 1e-12, [3.0, 1.0]);
         let j = a.join(b);
         assert_eq!(j.value, [4.0, 1.0]);
         assert_eq!(j.scale, [4.0, 5.0]);
@@ -705,6 +707,24 @@ mod tests {
         let alone = Integral::ZERO.join(a);
         assert_eq!((alone.value, alone.scale), (a.value, a.scale));
         assert!((alone.error - a.error).abs() <= 1e-25);
+    }
+
+    /// Each component keeps its own absolute error through a fold: a piece
+    /// where component 0 is tiny (1e-12) and poorly resolved (1e-2 of
+    /// itself) leaves component 1, resolved to 1e-14 everywhere, at 1e-14,
+    /// and component 0 at its absolute 1e-14 over a whole of 1. (With one
+    /// relative error carried between joins, component 1 was given the
+    /// 5e-3 component 0 had after the second piece; the moments of a
+    /// design under a narrow truth failed `quad_rel` by that.)
+    #[test]
+    fn a_fold_keeps_each_components_error_its_own() {
+        let a = Integral::new([1e-12, 1.0], 1e-14, [1e-12, 1.0]);
+        let b = Integral::new([1e-12, 0.0], 1e-2, [1e-12, 1e-15]);
+        let c = Integral::new([1.0, 0.0], 1e-14, [1.0, 1e-15]);
+        let j = a.join(b).join(c);
+        // Component 0: (1e-26 + 1e-14 + 1e-14)/(1 + 2e-12); component 1:
+        // (1e-14 + 1e-17 + 1e-29)/(1 + 2e-15).
+        assert!((j.error - 2e-14).abs() < 1e-17, "{}", j.error);
     }
 
     /// The test hook: with one panel allowed, exp over [0, 10] stops short.
