@@ -403,6 +403,76 @@ fn a_level_far_outside_its_class_is_solved_to_what_the_doubles_resolve() {
     }
 }
 
+/// A class whose raw upper type climbs from −∞ to its types within one
+/// ulp (a Beta with `a = 1.0037` on a support 0.0035 wide at z = 3 073,
+/// whose first ulp holds 3.6e-9 of probability), beside classes thousands
+/// of units below: its level is 11 000 units below its types, the binding
+/// interval ends on the first double, and that cell's probability is
+/// counted at the level. The computed mean then lies below the exact
+/// mean's lower bound by 4e-5, so the level's root lay outside the inner
+/// search's bracket, and the aggregate solver stopped at the bracket's end
+/// ("ResidualTooLarge …, relative residual 8.1e-10"; reduced from
+/// `ironing_search harsh 3000 261` market 599). Dense Newton, which needs
+/// no bracket, is the reference: each solves to `root_rel` (1e-13) of the
+/// equation's scale, here |η|.
+#[test]
+fn a_level_whose_root_lies_outside_the_exact_bracket_is_found() {
+    use exchange_design::distribution::Beta;
+    use exchange_design::mechanism::{check_feasibility, SolverConfig, SolverVariant};
+    let market = Market::new(vec![
+        TraderClass::new(
+            0.029463117833817335,
+            Uniform::new(-1440.9588, -1440.9575).unwrap(),
+            4,
+        ),
+        TraderClass::new(
+            98.57016597431414,
+            Beta::new(
+                1.0036650679863612,
+                29.660841181910445,
+                3073.3378949810563,
+                3073.341357187362,
+            )
+            .unwrap(),
+            4,
+        ),
+        TraderClass::new(
+            0.0011439051398105297,
+            Uniform::new(-1405.0, -0.1).unwrap(),
+            2,
+        ),
+        TraderClass::new(
+            0.05355202028930171,
+            Uniform::new(-5236.6, -5236.0).unwrap(),
+            5,
+        ),
+    ])
+    .unwrap();
+    let alpha = 0.7325312931655127;
+    let agg = OptimalMechanism::solve(&market, alpha).unwrap();
+    let dense = SolverConfig::default().with_variant(SolverVariant::DenseNewton);
+    let reference = OptimalMechanism::solve_with(&market, alpha, &dense).unwrap();
+    let s = agg.status();
+    assert!(s.converged && s.residual <= 1e-13, "{s}");
+    for k in 0..4 {
+        let (a, b) = (
+            agg.class(k).virtual_value().eta(),
+            reference.class(k).virtual_value().eta(),
+        );
+        assert!(
+            (a - b).abs() <= 4e-13 * b.abs(),
+            "class {k}: {a} against {b}"
+        );
+    }
+    // The Beta class's level is far below its types, and its binding
+    // interval is the support's first ulp.
+    let vv = agg.class(1).virtual_value();
+    let (lo, _) = vv.distribution().support();
+    assert!(vv.eta() < lo - 1e4, "{}", vv.eta());
+    assert_eq!(vv.binding_interval(), (lo, lo.next_up()));
+    check_feasibility(&agg).unwrap();
+}
+
 #[test]
 fn class_solutions_describe_their_classes() {
     let m = mixed();

@@ -39,20 +39,32 @@ fn inner_level(
     // root tolerance proves convergence, and η is returned as it stands
     // (reported to Newton as an exact zero), without a confirming probe.
     let done = rel * inp.scale;
-    let mut eval = |eta: f64| -> (f64, f64) {
-        match at_eta(inp.dist, types, eta, (last.za, last.zb), rel, config.inner) {
-            Ok(at) => {
-                last = at;
-                let g = eta + inp.c * at.mean - inp.c * sum;
-                (
-                    if g.abs() <= done { 0.0 } else { g },
-                    1.0 + inp.c * at.slope,
-                )
+    let g_at = |at: &AtEta| at.eta + inp.c * at.mean - inp.c * sum;
+    // One root search on [a, b], whose signs the caller knows.
+    let search = |(a, b): (f64, f64),
+                  start: f64,
+                  last: &mut AtEta,
+                  err: &mut Option<RootError>|
+     -> Result<f64, RootError> {
+        let mut eval = |eta: f64| -> (f64, f64) {
+            match at_eta(inp.dist, types, eta, (last.za, last.zb), rel, config.inner) {
+                Ok(at) => {
+                    *last = at;
+                    let g = g_at(&at);
+                    (
+                        if g.abs() <= done { 0.0 } else { g },
+                        1.0 + inp.c * at.slope,
+                    )
+                }
+                Err(e) => {
+                    err.get_or_insert(e);
+                    (f64::NAN, f64::NAN)
+                }
             }
-            Err(e) => {
-                err.get_or_insert(e);
-                (f64::NAN, f64::NAN)
-            }
+        };
+        match config.inner {
+            RootMethod::Newton => newton_increasing(&mut eval, a, b, start, rel, inp.scale),
+            RootMethod::Brent => brent(|x| eval(x).0, a, b, rel, inp.scale),
         }
     };
     let eta = if b - a <= 2.0 * pad + rel * inp.scale {
@@ -67,15 +79,51 @@ fn inner_level(
         } else {
             0.5 * (a + b)
         };
-        let r = match config.inner {
-            // g(a) < 0 < g(b) by construction of the padded bracket.
-            RootMethod::Newton => newton_increasing(&mut eval, a, b, start, rel, inp.scale),
-            RootMethod::Brent => brent(|x| eval(x).0, a, b, rel, inp.scale),
-        };
+        let first = search((a, b), start, &mut last, &mut err);
         if let Some(e) = err {
             return Err(e);
         }
-        r?
+        // The padded bracket holds for the exact mean, which lies in
+        // [m_lo, m_hi]. The computed one can leave it by what the doubles'
+        // grid gives one cell: where a raw type climbs from −∞ to the types
+        // within an ulp (a Beta with a = 1.0037 starting at 3 073, whose
+        // first ulp holds 3.6e-9 of probability), the binding interval ends
+        // on the first double past the crossing and that cell's probability
+        // is counted at η, 11 000 units below its types. The mean was then
+        // 4e-5 below m_lo, the root 6.4e-6 beyond b, and the search stopped
+        // at b with that residual (`ironing_search harsh 3000 261` #599).
+        // Since g' ≥ 1, a root beyond an end x lies within |g(x)| of it:
+        // the search runs once more on that bracket.
+        let beyond = match first {
+            Ok(x) if last.eta.is_finite() && g_at(&last).abs() > done => {
+                let (g, at) = (g_at(&last), last.eta);
+                let near = 2.0 * rel * inp.scale.max(x.abs());
+                if g < 0.0 && x >= b - near {
+                    Some((at, at - g + pad))
+                } else if g > 0.0 && x <= a + near {
+                    Some((at - g - pad, at))
+                } else {
+                    None
+                }
+            }
+            Err(RootError::NoBracket { b, fa, fb, .. }) if fa < 0.0 && fb < 0.0 => {
+                Some((b, b - fb + pad))
+            }
+            Err(RootError::NoBracket { a, fa, fb, .. }) if fa > 0.0 && fb > 0.0 => {
+                Some((a - fa - pad, a))
+            }
+            _ => None,
+        };
+        match beyond {
+            None => first?,
+            Some(bracket) => {
+                let r = search(bracket, 0.5 * (bracket.0 + bracket.1), &mut last, &mut err);
+                if let Some(e) = err {
+                    return Err(e);
+                }
+                r?
+            }
+        }
     };
     // The state at the last evaluated point is within the tolerance of the
     // root; reuse it rather than evaluating again.
