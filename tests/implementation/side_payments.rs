@@ -590,7 +590,9 @@ fn the_auction_uses_its_clearing_settings() {
 /// pieces that resolve the cluster. With the density's kinks as the only
 /// breaks the auction's expected revenue was NaN at `σ = 1e-4` and, at
 /// `σ = 1e-5`, 0.111 against the direct mechanism's 0.136, with no error
-/// (the narrow class paid −1e-296 in expectation).
+/// (the narrow class paid −1e-296 in expectation). Its expected gain,
+/// held to 1e-13 of itself where each gain is known only to the rounding
+/// of the largest, was NaN from `σ = 1e-4`.
 #[test]
 fn a_narrow_cluster_pays_its_share_of_the_revenue() {
     for sigma in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6] {
@@ -606,6 +608,22 @@ fn a_narrow_cluster_pays_its_share_of_the_revenue() {
             (r - mech.revenue()).abs() < 1e-10,
             "σ = {sigma}: auction {r}, direct {}",
             mech.revenue()
+        );
+        // The narrow class's expected gain, against the reference rule in
+        // quantile space on the public interim gain; to 1e-12 of the gain
+        // at the support's ends, the scale the gains are computed to.
+        let c = rules.class(0);
+        let d = c.virtual_value().distribution();
+        let (za, zb) = c.virtual_value().binding_interval();
+        let want = common::quantile_integral(d, |z| c.expected_gain(z).unwrap(), &[za, zb], 8);
+        let got = c.expected_gain_per_trader();
+        let scale = c
+            .expected_gain(-1.0)
+            .unwrap()
+            .max(c.expected_gain(1.0).unwrap());
+        assert!(
+            (got - want).abs() <= 1e-12 * scale,
+            "σ = {sigma}: expected gain {got} against {want}"
         );
     }
 }

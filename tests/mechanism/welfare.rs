@@ -203,60 +203,18 @@ fn small_markets_cover_binding_budgets_and_ironing() {
 }
 
 /// `E V` and `Var V` of class `k`, as `∫_0^1 V(Q(u)) du` and
-/// `∫_0^1 (V(Q(u)) − E V)² du` by the reference rule, split at the
-/// quantiles of the binding interval's ends, the pools' ends and the
-/// density's kinks, and geometrically towards the kinks and the ends. The
-/// crate integrates over types; this rule's nodes are spread evenly in
-/// probability, so a cluster of traders, however narrow, gets its share of
-/// them. The quantile is polished by Newton on the CDF, so the reference
-/// does not rest on the crate's inversion.
+/// `∫_0^1 (V(Q(u)) − E V)² du` by [`common::quantile_integral`], split also
+/// at the binding interval's ends and the pools' ends.
 fn moments_in_quantile_space(mech: &OptimalMechanism, k: usize, panels: usize) -> (f64, f64) {
-    let class = mech.class(k);
-    let vv = class.virtual_value();
+    let vv = mech.class(k).virtual_value();
     let d = mech.market().classes()[k].distribution();
     let (za, zb) = vv.binding_interval();
-    let mut cuts = vec![0.0, d.cdf(za), d.cdf(zb), 1.0];
+    let mut cuts = vec![za, zb];
     for (a, b) in vv.ironed_intervals() {
-        cuts.extend([d.cdf(a), d.cdf(b)]);
+        cuts.extend([a, b]);
     }
-    // The kinks, and types halving their distance to each kink from both
-    // sides: a density that rises steeply into a kink (a truncated
-    // normal's far tail cut off there) bends `Q` sharply next to it.
-    let (lo, hi) = d.support();
-    for &k in d.kinks() {
-        cuts.push(d.cdf(k));
-        for j in 1..=40 {
-            let h = (hi - lo) * 0.5f64.powi(j);
-            cuts.extend([d.cdf((k - h).max(lo)), d.cdf((k + h).min(hi))]);
-        }
-    }
-    // Pieces halving towards each end, where `Q` has its singularities
-    // (a normal's quantile grows like `√(2 ln 1/u)`): an even rule
-    // converges only like its panels' width there.
-    for j in 1..=52 {
-        let h = 0.5f64.powi(j);
-        cuts.extend([h, 1.0 - h]);
-    }
-    cuts.sort_by(f64::total_cmp);
-    cuts.dedup();
-    // The quantile to the CDF's rounding: two Newton steps from the
-    // crate's inversion, kept inside the support.
-    let quantile = |u: f64| {
-        let mut z = d.quantile(u);
-        for _ in 0..2 {
-            let f = d.pdf(z);
-            if f > 0.0 {
-                z = (z - (d.cdf(z) - u) / f).clamp(lo, hi);
-            }
-        }
-        z
-    };
     let integral = |g: &dyn Fn(f64) -> f64| -> f64 {
-        cuts.windows(2)
-            .map(|w| {
-                common::reference_integral_panels(|u| g(vv.value(quantile(u))), w[0], w[1], panels)
-            })
-            .sum()
+        common::quantile_integral(d, |z| g(vv.value(z)), &cuts, panels)
     };
     let mean = integral(&|v| v);
     (mean, integral(&|v| (v - mean).powi(2)))
