@@ -14,7 +14,9 @@ pub use self::error::{InvalidParameter, NumericalError};
 #[cfg(test)]
 pub(crate) use self::quadrature::with_panel_cap;
 pub(crate) use self::quadrature::{integrate_pieces_checked, integrate_vec_checked, Integral};
-pub(crate) use self::roots::{brent, brent_until, newton_bracketed, newton_increasing};
+pub(crate) use self::roots::{
+    brent, brent_until, first_double_reached, newton_bracketed, newton_increasing,
+};
 pub use self::roots::{RootError, RootMethod};
 pub(crate) use self::segments::SegmentIndex;
 pub(crate) use self::tolerance::IRONING_TOLERANCE;

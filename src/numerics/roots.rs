@@ -349,9 +349,74 @@ pub enum RootMethod {
     Brent,
 }
 
+/// The first double of `[a, b]` at which `reached` holds, for a `reached`
+/// that is false and then true along `[a, b]`, found from a guess `z` (a
+/// root found to a tolerance, usually a few units in the last place from
+/// the crossing): steps out from `z` growing fourfold from one unit in
+/// the last place, on the side where `reached(z)` puts the crossing, while
+/// they are below `reach`; past that, one probe at the end of `[a, b]`;
+/// then bisection of the last step to adjacent doubles. A handful of
+/// evaluations where `z` is close, where a bisection of the whole
+/// tolerance takes twenty or more.
+///
+/// `None` when `reached` does not change in `[a, b]` (it holds at `z` and
+/// at `a`, or at neither `z` nor `b`): the crossing is not there.
+pub(crate) fn first_double_reached(
+    reached: impl Fn(f64) -> bool,
+    z: f64,
+    (a, b): (f64, f64),
+    reach: f64,
+) -> Option<f64> {
+    let first = (f64::EPSILON * z.abs()).max(f64::MIN_POSITIVE);
+    let mut step = first;
+    let (mut below, mut above);
+    if reached(z) {
+        above = z;
+        loop {
+            if above <= a {
+                return None;
+            }
+            let near = if step < reach { (z - step).max(a) } else { a };
+            if !reached(near) {
+                below = near;
+                break;
+            }
+            above = near;
+            step *= 4.0;
+        }
+    } else {
+        below = z;
+        loop {
+            if below >= b {
+                return None;
+            }
+            let near = if step < reach { (z + step).min(b) } else { b };
+            if reached(near) {
+                above = near;
+                break;
+            }
+            below = near;
+            step *= 4.0;
+        }
+    }
+    loop {
+        let mid = below + 0.5 * (above - below);
+        if mid <= below || mid >= above {
+            return Some(above);
+        }
+        if reached(mid) {
+            above = mid;
+        } else {
+            below = mid;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{brent, brent_until, newton_bracketed, newton_increasing, RootError};
+    use super::{
+        brent, brent_until, first_double_reached, newton_bracketed, newton_increasing, RootError,
+    };
 
     #[test]
     fn brent_example() {
@@ -487,5 +552,50 @@ mod tests {
             assert!((x - x0).abs() <= 2e-15, "sign {sign}: x = {x}");
             assert_eq!(evaluations, 2, "sign {sign}");
         }
+    }
+
+    /// The first double at which a step predicate holds, from guesses on
+    /// either side of it, near and far, with and without a reach; `None`
+    /// where the predicate does not change in the window.
+    #[test]
+    fn the_first_double_reached_is_the_step() {
+        let step = 1.0 + 37.0 * f64::EPSILON;
+        let reached = |x: f64| x >= step;
+        let count = std::cell::Cell::new(0usize);
+        let counted = |x: f64| {
+            count.set(count.get() + 1);
+            reached(x)
+        };
+        for z in [
+            step,
+            step.next_up(),
+            step.next_down(),
+            1.0,
+            1.0 + 1e-9,
+            0.5,
+            1.9,
+        ] {
+            for reach in [f64::INFINITY, 1e-12] {
+                count.set(0);
+                let got = first_double_reached(counted, z, (0.0, 2.0), reach);
+                assert_eq!(got, Some(step), "z = {z}, reach = {reach}");
+                // Galloping from one ulp, then bisecting the last step.
+                assert!(count.get() <= 120, "z = {z}: {} evaluations", count.get());
+            }
+        }
+        // A guess a few ulps away costs a handful.
+        count.set(0);
+        first_double_reached(counted, step.next_up().next_up(), (0.0, 2.0), f64::INFINITY);
+        assert!(count.get() <= 6, "{}", count.get());
+        // No change in the window: the crossing is not there.
+        assert_eq!(
+            first_double_reached(reached, 1.5, (1.2, 1.8), f64::INFINITY),
+            None
+        );
+        assert_eq!(
+            first_double_reached(reached, 0.5, (0.2, 0.8), f64::INFINITY),
+            None
+        );
+        assert_eq!(first_double_reached(reached, 0.5, (0.2, 0.8), 1e-3), None);
     }
 }

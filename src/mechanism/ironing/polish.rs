@@ -14,7 +14,8 @@ use super::raw::{raw, raw_with_slope};
 use super::{Side, EMPTY_MASS};
 use crate::distribution::EndowmentDistribution;
 use crate::numerics::{
-    brent, integrate_vec_checked, newton_increasing, Integral, RootError, Tolerances,
+    brent, first_double_reached, integrate_vec_checked, newton_increasing, Integral, RootError,
+    Tolerances,
 };
 use std::cell::Cell;
 
@@ -197,57 +198,20 @@ impl SideType<'_> {
     /// level that is mostly the sliver's (`ordinary 20000 121`, market 1081:
     /// a few ulps of a uniform beside a far tail holding 1e-20).
     fn closed(&self, m: f64, (p, q): (f64, f64), r: f64) -> f64 {
-        let h = |x: f64| self.excess(m, x);
-        // The bracket: from the root outward, steps growing fourfold from
-        // one unit in the last place until the sign changes (a root found
-        // by Newton's method is usually within a few units of the
-        // crossing, so a handful of steps, not a bisection of the whole
-        // tolerance), up to a few tolerances away; past them, the
-        // interval's end if the sign has still not changed.
+        let reached = |x: f64| self.excess(m, x) >= 0.0;
+        // A root found by Newton's method is usually within a few units
+        // of the crossing: a handful of steps, not a bisection of the
+        // whole tolerance; past a few tolerances, the interval's end.
         let reach = 4.0 * self.rel * self.scale.max(r.abs());
-        let first = (f64::EPSILON * r.abs()).max(f64::MIN_POSITIVE);
-        let (mut lo, mut hi) = if h(r) >= 0.0 {
-            let (mut hi, mut step) = (r, first);
-            loop {
-                let near = (r - step).max(p);
-                if h(near) < 0.0 {
-                    break (near, hi);
-                }
-                hi = near;
-                if near <= p || step >= reach {
-                    break (p, hi);
-                }
-                step *= 4.0;
-            }
-        } else {
-            let (mut lo, mut step) = (r, first);
-            loop {
-                let near = (r + step).min(q);
-                if h(near) >= 0.0 {
-                    break (lo, near);
-                }
-                lo = near;
-                if near >= q || step >= reach {
-                    break (lo, q);
-                }
-                step *= 4.0;
-            }
-        };
-        if h(hi) < 0.0 {
-            // No sign change left to close on (rounding at `q`).
-            return r;
-        }
-        loop {
-            let mid = lo + 0.5 * (hi - lo);
-            if mid <= lo || mid >= hi {
-                return hi;
-            }
-            if h(mid) >= 0.0 {
-                hi = mid;
+        first_double_reached(reached, r, (p, q), reach).unwrap_or_else(|| {
+            // No sign change in [p, q]: non-negative from `p` (the first
+            // double is `p`), or nowhere (rounding at `q`; the root stands).
+            if reached(r) {
+                p
             } else {
-                lo = mid;
+                r
             }
-        }
+        })
     }
 
     /// The upward crossing of `g = m` on `[p, q]`, where `g − m` goes from

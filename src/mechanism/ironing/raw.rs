@@ -4,8 +4,8 @@
 use super::{reaches, Side};
 use crate::distribution::{breakpoints, EndowmentDistribution};
 use crate::numerics::{
-    brent, integrate_pieces_checked, newton_increasing, NumericalError, RootError, RootMethod,
-    Tolerances,
+    brent, first_double_reached, integrate_pieces_checked, newton_increasing, NumericalError,
+    RootError, RootMethod, Tolerances,
 };
 
 /// `L(z) = z + β F/f`.
@@ -242,58 +242,9 @@ pub(super) fn crossing_double(
         return z;
     }
     let reached = |x: f64| reaches(side, raw(d, beta, side, x), eta);
-    first_reached(reached, z, (p.max(z - tol), q.min(z + tol)))
-}
-
-/// The first double of `[a, b]` at which `reached` holds, for a `reached`
-/// that is false and then true along it, searched from `z` outward in steps
-/// growing fourfold from one unit in the last place and then by bisection
-/// to adjacent doubles; `z` itself where `reached` does not change in
-/// `[a, b]` (the crossing is then not within the window).
-fn first_reached(reached: impl Fn(f64) -> bool, z: f64, (a, b): (f64, f64)) -> f64 {
-    let first = (f64::EPSILON * z.abs()).max(f64::MIN_POSITIVE);
-    let mut step = first;
-    let (mut below, mut above);
-    if reached(z) {
-        above = z;
-        loop {
-            if above <= a {
-                return z;
-            }
-            let near = (z - step).max(a);
-            if !reached(near) {
-                below = near;
-                break;
-            }
-            above = near;
-            step *= 4.0;
-        }
-    } else {
-        below = z;
-        loop {
-            if below >= b {
-                return z;
-            }
-            let near = (z + step).min(b);
-            if reached(near) {
-                above = near;
-                break;
-            }
-            below = near;
-            step *= 4.0;
-        }
-    }
-    loop {
-        let mid = below + 0.5 * (above - below);
-        if mid <= below || mid >= above {
-            return above;
-        }
-        if reached(mid) {
-            above = mid;
-        } else {
-            below = mid;
-        }
-    }
+    // Within the root's tolerance of `z`; where the crossing is not there,
+    // the root stands.
+    first_double_reached(reached, z, (p.max(z - tol), q.min(z + tol)), f64::INFINITY).unwrap_or(z)
 }
 
 /// `∫_a^b L(s) ds = (b² − a²)/2 + β ∫_a^b F/f` or `∫_a^b H(s) ds = (b² −
