@@ -7,7 +7,8 @@ use exchange_design::mechanism::DirectMechanism;
 
 use common::{assert_quantile_inverts_cdf, reference_integral};
 use exchange_design::distribution::{
-    DistributionError, EndowmentDistribution, Mixture, Triangular, TruncatedNormal, Uniform,
+    DistributionError, EndowmentDistribution, HazardRatio, Mixture, Triangular, TruncatedNormal,
+    Uniform,
 };
 use exchange_design::market::{Market, TraderClass};
 use exchange_design::mechanism::OptimalMechanism;
@@ -394,4 +395,33 @@ fn a_shared_distribution_keeps_its_density_bounds() {
         (b.min, b.max, b.slope_min, b.slope_max),
         (0.5, 0.5, 0.0, 0.0)
     );
+}
+
+/// In a gap between components the density is 0, so each hazard ratio is
+/// its documented limit: `(1 − F)/f = +∞` and `F/f = +∞` (both tails hold
+/// probability), by every route, also where one component alone has mass
+/// on the ratio's side (a truncated normal and a uniform would give their
+/// ratios at their nearest ends, finite).
+#[test]
+fn hazard_ratios_in_a_gap_are_infinite() {
+    let m = Mixture::new(vec![
+        (
+            0.5,
+            Arc::new(Uniform::new(-1.0, -0.2).unwrap()) as Arc<dyn EndowmentDistribution>,
+        ),
+        (
+            0.5,
+            Arc::new(TruncatedNormal::new(0.4, 0.2, 0.1, 1.0).unwrap()),
+        ),
+    ])
+    .unwrap();
+    for z in [-0.19, -0.05, 0.09] {
+        assert_eq!(m.pdf(z), 0.0);
+        assert_eq!(m.sf_pdf_ratio(z), f64::INFINITY, "z = {z}");
+        assert_eq!(m.cdf_pdf_ratio(z), f64::INFINITY, "z = {z}");
+        for which in [HazardRatio::SfOverPdf, HazardRatio::CdfOverPdf] {
+            let (f, r, _) = m.density_and_ratio(z, which);
+            assert_eq!((f, r), (0.0, f64::INFINITY), "z = {z}, {which:?}");
+        }
+    }
 }

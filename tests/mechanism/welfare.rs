@@ -335,3 +335,46 @@ fn a_class_far_from_the_market_centre_keeps_its_variance() {
         mech.revenue()
     );
 }
+
+/// A mixture whose components' supports leave a gap (a class of
+/// `ironing_search ordinary 1000 999`, market 247: a nested mixture whose
+/// widest component ends at −0.0214 and a normal that starts at −0.0132).
+/// In the gap the density is 0 and the upper hazard ratio's limit `+∞`, so
+/// `Ĥ` pools the gap with the types below it (`docs/theory.md`, "Gaps"),
+/// and `E V` over the traders' types is what the closed forms give. The
+/// mixture used to take, where one component alone had mass above a
+/// point, that component's own ratio, which a truncated normal evaluates
+/// at its nearest end outside its support: `H` was finite in the gap and
+/// above the pool's level, the pool ended at the gap's start, and the
+/// closed forms counted the gap's `−β ∫ (1 − F)` that no type held: `E V`
+/// 1.9e-3 below the types' (found by a check in quantile space).
+#[test]
+fn a_gap_between_components_is_pooled_and_the_mean_is_the_types() {
+    let spec: exchange_design::spec::Spec = serde_json::from_str(
+        r#"{"alpha":0.7760683814056857,"traders":[{"kappa":0.2585502004715741,"count":2,"distribution":{"family":"uniform","lo":0.1539090821190126,"hi":0.5148067010864152}},{"kappa":0.406837209682127,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.32077603944499816,"distribution":{"family":"uniform","lo":-0.5401992226130796,"hi":-0.19261033848837728}},{"weight":0.7161559761578304,"distribution":{"family":"beta","a":1.0,"b":2.193186621076969,"lo":-0.47908899551028733,"hi":-0.1696107046129129}},{"weight":0.777453147785294,"distribution":{"family":"truncated_normal","mu":-0.10915900980040899,"sigma":0.001820398236940991,"lo":-0.34124100680605024,"hi":-0.04105107972828864}},{"weight":0.4976317273072446,"distribution":{"family":"truncated_normal","mu":-0.3965279375053792,"sigma":0.004053923281021901,"lo":-0.5481966378698903,"hi":-0.39125514825515606}}]}},{"kappa":3.8363701182637886,"count":1,"distribution":{"family":"mixture","components":[{"weight":0.441408569745623,"distribution":{"family":"truncated_normal","mu":-0.007208731812523888,"sigma":0.004303120706130061,"lo":-0.013186635523602636,"hi":0.17583719747216023}},{"weight":0.2572840035119428,"distribution":{"family":"mixture","components":[{"weight":0.35761622313253105,"distribution":{"family":"uniform","lo":-0.11758754032759326,"hi":-0.04780351161927024}},{"weight":0.3099460987735258,"distribution":{"family":"truncated_normal","mu":-0.06518333409386008,"sigma":0.000525024260553444,"lo":-0.08370473226277321,"hi":-0.0524954063608506}},{"weight":0.42489267229638933,"distribution":{"family":"beta","a":1.7504127081361438,"b":16.740088107981663,"lo":-0.16357351464290726,"hi":-0.11022675433064602}},{"weight":0.0018775668711451161,"distribution":{"family":"uniform","lo":-0.19738011161035857,"hi":-0.02143802333570516}}]}},{"weight":0.8153152653349298,"distribution":{"family":"uniform","lo":-0.08432219878048858,"hi":-0.04309363941183523}}]}}]}"#,
+    )
+    .unwrap();
+    let market = spec.market().unwrap();
+    let mech = OptimalMechanism::solve(&market, spec.alpha).unwrap();
+    let (mean, var) = moments_in_quantile_space(&mech, 2, 8);
+    let class = mech.class(2);
+    let got = (class.mean_virtual_value(), class.variance_virtual_value());
+    assert!(
+        (got.0 - mean).abs() <= 1e-12,
+        "E V {} against {mean}",
+        got.0
+    );
+    assert!(
+        (got.1 - var).abs() <= 1e-9 * var,
+        "Var V {} against {var}",
+        got.1
+    );
+    // The gap's types are pooled with those below it.
+    let pools = class.virtual_value().ironed_intervals();
+    for z in [-0.0214, -0.018, -0.0132] {
+        assert!(
+            pools.iter().any(|&(a, b)| a <= z && z <= b),
+            "z = {z} is in no pool: {pools:?}"
+        );
+    }
+}
