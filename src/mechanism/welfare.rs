@@ -39,8 +39,9 @@ pub(crate) struct ClassMoments {
 }
 
 /// Integrates a vector integrand over `[a, b]` split at the points of
-/// `breaks` inside it (the class's [`integral_breaks`](crate::distribution::integral_breaks)); with the largest
-/// estimated relative error of the pieces.
+/// `breaks` inside it (the class's
+/// [`integral_breaks`](crate::distribution::integral_breaks)); with the
+/// largest estimated relative error of the pieces.
 ///
 /// The density's kinks alone are not enough: the adaptive rule's error
 /// estimate compares two rules on the same nodes, so a cluster of traders
@@ -48,7 +49,7 @@ pub(crate) struct ClassMoments {
 /// without it. A truncated normal with `σ = 1e-4` on `[−1, 1]` came out with
 /// `Var V = 0` (its true value 4.1e-6), at a reported error of 9e-14. Where
 /// the density's bounds show it varying by more than a factor 64 across a
-/// piece, [`integral_breaks`](crate::distribution::integral_breaks) has halved it, so every piece the rule sees
+/// piece, `integral_breaks` has halved it, so every piece the rule sees
 /// holds no such feature.
 fn integrate_split<const K: usize, F: FnMut(f64) -> [f64; K]>(
     breaks: &[f64],
@@ -85,7 +86,7 @@ fn integrate_split<const K: usize, F: FnMut(f64) -> [f64; K]>(
 /// pointwise, `m` the class's own mean, and the moments are moved to `c`
 /// in closed form afterwards: a class that sits far from the market's
 /// centre keeps its precision. `breaks` are the points the quadratures are
-/// split at ([`integral_breaks`](crate::distribution::integral_breaks) of `d`). `tails` holds the weight-free
+/// split at (`integral_breaks` of `d`). `tails` holds the weight-free
 /// integrals of a previous call for the same class (see
 /// [`TailIntegrals`]); they are reused and updated, so that a call whose
 /// binding interval has moved a little integrates only over the
