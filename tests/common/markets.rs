@@ -294,3 +294,23 @@ pub fn small_case(non_regular: bool, max_traders: u64) -> impl Strategy<Value = 
             SmallCase { classes, alpha }
         })
 }
+
+/// Two traders whose endowments are a cluster `σ` wide at 0.3 (a truncated
+/// normal on `[−1, 1]`) beside two uniform on `[−1, 1]`, κ = 1: the class
+/// a quadrature over types steps over once `σ` is far below its first
+/// panel.
+pub fn narrow_cluster(sigma: f64) -> Market {
+    Market::new(vec![
+        TraderClass::new(
+            1.0,
+            exchange_design::distribution::TruncatedNormal::new(0.3, sigma, -1.0, 1.0).unwrap(),
+            2,
+        ),
+        TraderClass::new(
+            1.0,
+            exchange_design::distribution::Uniform::new(-1.0, 1.0).unwrap(),
+            2,
+        ),
+    ])
+    .unwrap()
+}

@@ -966,11 +966,7 @@ mod json {
 #[test]
 fn a_narrow_cluster_is_reproduced_under_its_own_market_or_refused() {
     for sigma in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6] {
-        let m = Market::new(vec![
-            TraderClass::new(1.0, TruncatedNormal::new(0.3, sigma, -1.0, 1.0).unwrap(), 2),
-            TraderClass::new(1.0, Uniform::new(-1.0, 1.0).unwrap(), 2),
-        ])
-        .unwrap();
+        let m = common::markets::narrow_cluster(sigma);
         let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
         let truth: Vec<Dist> = m
             .classes()

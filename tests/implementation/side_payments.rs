@@ -596,11 +596,7 @@ fn the_auction_uses_its_clearing_settings() {
 #[test]
 fn a_narrow_cluster_pays_its_share_of_the_revenue() {
     for sigma in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6] {
-        let m = Market::new(vec![
-            TraderClass::new(1.0, TruncatedNormal::new(0.3, sigma, -1.0, 1.0).unwrap(), 2),
-            TraderClass::new(1.0, Uniform::new(-1.0, 1.0).unwrap(), 2),
-        ])
-        .unwrap();
+        let m = common::markets::narrow_cluster(sigma);
         let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
         let rules = SidePayments::new(&mech).unwrap();
         let r = rules.expected_revenue();

@@ -228,31 +228,38 @@ fn moments_in_quantile_space(mech: &OptimalMechanism, k: usize, panels: usize) -
 /// efficiency with it.
 #[test]
 fn a_cluster_narrower_than_the_first_nodes_keeps_its_variance() {
-    use exchange_design::distribution::{TruncatedNormal, Uniform};
-    use exchange_design::market::{Market, TraderClass};
     for sigma in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6] {
-        let market = Market::new(vec![
-            TraderClass::new(1.0, TruncatedNormal::new(0.3, sigma, -1.0, 1.0).unwrap(), 2),
-            TraderClass::new(1.0, Uniform::new(-1.0, 1.0).unwrap(), 2),
-        ])
-        .unwrap();
+        let market = common::markets::narrow_cluster(sigma);
         let mech =
             OptimalMechanism::solve_unconstrained(&market, 0.5, &Default::default()).unwrap();
-        let (mean, var) = moments_in_quantile_space(&mech, 0, 8);
-        let class = mech.class(0);
-        let got = (class.mean_virtual_value(), class.variance_virtual_value());
-        eprintln!("σ = {sigma:e}: crate {got:?}, reference ({mean}, {var})");
-        assert!(
-            (got.0 - mean).abs() <= 1e-12,
-            "σ = {sigma}: E V {} against {mean}",
-            got.0
-        );
-        assert!(
-            (got.1 - var).abs() <= 1e-8 * var,
-            "σ = {sigma}: Var V {} against {var}",
-            got.1
-        );
+        assert_moments_agree(&mech, 0, (1e-12, 1e-8), &format!("σ = {sigma}"));
     }
+}
+
+/// Class `k`'s `E V` and `Var V` against [`moments_in_quantile_space`]:
+/// the mean to `tol.0` absolute, the variance to `tol.1` of itself; the
+/// reference's `(E V, Var V)`.
+fn assert_moments_agree(
+    mech: &OptimalMechanism,
+    k: usize,
+    tol: (f64, f64),
+    what: &str,
+) -> (f64, f64) {
+    let (mean, var) = moments_in_quantile_space(mech, k, 8);
+    let class = mech.class(k);
+    let got = (class.mean_virtual_value(), class.variance_virtual_value());
+    eprintln!("{what}: crate {got:?}, reference ({mean}, {var})");
+    assert!(
+        (got.0 - mean).abs() <= tol.0,
+        "{what}: E V {} against {mean}",
+        got.0
+    );
+    assert!(
+        (got.1 - var).abs() <= tol.1 * var,
+        "{what}: Var V {} against {var}",
+        got.1
+    );
+    (mean, var)
 }
 
 /// A class 4 500 type units from the market's centre (κ = 0.0046 beside a
@@ -304,20 +311,7 @@ fn a_class_far_from_the_market_centre_keeps_its_variance() {
     for beta in [0.0, 1e-300, 7.3e-20, 1e-6, 0.3] {
         let mech =
             OptimalMechanism::solve_unconstrained(&market, beta, &Default::default()).unwrap();
-        let (mean, var) = moments_in_quantile_space(&mech, 0, 8);
-        let class = mech.class(0);
-        let got = (class.mean_virtual_value(), class.variance_virtual_value());
-        eprintln!("β = {beta:e}: crate {got:?}, reference ({mean}, {var}), Var Z {var_z}");
-        assert!(
-            (got.0 - mean).abs() <= 1e-9,
-            "β = {beta}: E V {} against {mean}",
-            got.0
-        );
-        assert!(
-            (got.1 - var).abs() <= 1e-8 * var,
-            "β = {beta}: Var V {} against {var}",
-            got.1
-        );
+        let (_, var) = assert_moments_agree(&mech, 0, (1e-9, 1e-8), &format!("β = {beta:e}"));
         if beta <= 1e-19 {
             // V is the type but on stretches of probability below 1e-19.
             assert!(
@@ -356,21 +350,9 @@ fn a_gap_between_components_is_pooled_and_the_mean_is_the_types() {
     .unwrap();
     let market = spec.market().unwrap();
     let mech = OptimalMechanism::solve(&market, spec.alpha).unwrap();
-    let (mean, var) = moments_in_quantile_space(&mech, 2, 8);
-    let class = mech.class(2);
-    let got = (class.mean_virtual_value(), class.variance_virtual_value());
-    assert!(
-        (got.0 - mean).abs() <= 1e-12,
-        "E V {} against {mean}",
-        got.0
-    );
-    assert!(
-        (got.1 - var).abs() <= 1e-9 * var,
-        "Var V {} against {var}",
-        got.1
-    );
+    assert_moments_agree(&mech, 2, (1e-12, 1e-9), "class 2");
     // The gap's types are pooled with those below it.
-    let pools = class.virtual_value().ironed_intervals();
+    let pools = mech.class(2).virtual_value().ironed_intervals();
     for z in [-0.0214, -0.018, -0.0132] {
         assert!(
             pools.iter().any(|&(a, b)| a <= z && z <= b),
