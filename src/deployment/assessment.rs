@@ -63,8 +63,8 @@ use crate::implementation::{ClassSidePayment, SidePayments};
 use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
 use crate::numerics::{
-    brent, integrate_pieces_checked, integrate_vec_checked, parallel, Integral, NumericalError,
-    Tolerances,
+    brent, integrate_pieces_checked, integrate_vec_checked, node_resolution, parallel, Integral,
+    NumericalError, Tolerances,
 };
 use std::cell::Cell;
 use std::sync::Arc;
@@ -358,6 +358,12 @@ fn check_truth(
     Ok(())
 }
 
+/// The coarsest relative accuracy an assessment's moments may have where
+/// the doubles cannot resolve a narrow cluster of true types more finely
+/// ([`node_resolution`]): the accuracy the crate promises for what it
+/// reports. Beyond it the assessment is a typed error.
+const RESOLUTION_LIMIT: f64 = 1e-9;
+
 /// Moments of a designed virtual value `V_i` under a true distribution `G_i`.
 #[derive(Debug, Clone, Copy, Default)]
 struct TruthMoments {
@@ -404,7 +410,22 @@ impl TruthMoments {
         pts.sort_by(f64::total_cmp);
         pts.dedup();
         let mut total = Integral::ZERO;
+        // What the doubles can resolve: a piece narrow for its distance from
+        // zero (a cluster 1e-5 wide at 0.3) has its nodes placed to only
+        // `node_resolution` of its width, and is neither asked nor judged
+        // beyond that (its error, that fraction of its own scale, is a
+        // fraction of the whole's by its share).
+        let mut allowance = [0.0; 6];
+        let mut narrowest = (0.0, pts[0], pts[0]);
         for w in pts.windows(2) {
+            let resolution = node_resolution(w[0], w[1]);
+            if resolution > narrowest.0 {
+                narrowest = (resolution, w[0], w[1]);
+            }
+            let piece_tol = Tolerances {
+                quad_rel: tol.quad_rel.max(resolution),
+                ..*tol
+            };
             let r = integrate_vec_checked(
                 |z| {
                     let v = vv.value(z);
@@ -420,16 +441,33 @@ impl TruthMoments {
                 },
                 w[0],
                 w[1],
-                tol,
+                &piece_tol,
             );
+            if resolution > tol.quad_rel {
+                for (a, s) in allowance.iter_mut().zip(r.scale) {
+                    *a += resolution * s;
+                }
+            }
             // Judged against the whole integrals' scales, as
             // `integrate_pieces_checked` does.
             total = total.join(r);
         }
-        let acc = total.values_within(
-            "a moment of the designed virtual value under the truth",
-            tol.quad_rel,
-        )?;
+        const WHAT: &str = "a moment of the designed virtual value under the truth";
+        let resolution = allowance
+            .iter()
+            .zip(total.scale)
+            .map(|(a, s)| if s > 0.0 { a / s } else { 0.0 })
+            .fold(0.0, f64::max);
+        if resolution > RESOLUTION_LIMIT {
+            return Err(NumericalError::Unresolved {
+                what: WHAT,
+                lo: narrowest.1,
+                hi: narrowest.2,
+                resolution,
+                needed: RESOLUTION_LIMIT,
+            });
+        }
+        let acc = total.values_within_allowing(WHAT, tol.quad_rel, allowance)?;
         Ok(Self {
             mean_v: acc[0],
             second_v: acc[1],
