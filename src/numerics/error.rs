@@ -44,8 +44,8 @@ pub enum NumericalError {
     },
     /// An integral over a piece so narrow for its distance from zero that
     /// the doubles cannot place a quadrature rule's nodes in it finely
-    /// enough for the accuracy its caller needs (a cluster of types `1e-8`
-    /// wide at `0.9`: `f64` resolves positions there to `2e-8` of its
+    /// enough for the accuracy its caller needs (a cluster of types `1e-7`
+    /// wide at `0.3`: `f64` places positions there to about `5e-10` of its
     /// width).
     #[error("the integral of {what} over [{lo}, {hi}] can be resolved to only {resolution:e} of the whole in double precision, short of the {needed:e} it needs: the types there are too narrow a cluster for their distance from zero (shift every class's types toward zero by the same multiple of its risk capacity, under which the model is covariant, or widen the cluster)")]
     Unresolved {

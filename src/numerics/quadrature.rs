@@ -214,8 +214,8 @@ const NODE_ROUNDING: f64 = 8.0;
 /// and a narrow piece far from zero (a cluster of traders `1e-6` wide at
 /// `0.3`) has its nodes placed to only `ε |z| / (b − a)` of its width, so
 /// two rules on those nodes disagree by about that much however finely
-/// they split (measured: `2e-13` at `1e-5` wide, `3e-10` at `1e-8` wide
-/// at `0.9`). Below `quad_rel` on any piece wider than about `2e-2 |z|`.
+/// they split (measured: `2e-13` for a cluster `1e-5` wide at `0.3`).
+/// Below `quad_rel` on any piece wider than about `2e-2 |z|`.
 pub(crate) fn node_resolution(a: f64, b: f64) -> f64 {
     if b > a {
         NODE_ROUNDING * f64::EPSILON * a.abs().max(b.abs()) / (b - a)
