@@ -50,11 +50,20 @@
 //! by their first words. Exit status 1 if any sanity check failed or any
 //! error mentions the ironing.
 //!
+//! With `IRONING_SEARCH_ASSESS` set, each solved market is also assessed
+//! under its own market (`Design::assess`), whose revenue and efficiency
+//! come from quadratures of `V`, `V²` and `Z V` against the densities, and
+//! must reproduce the solve's to `1e-9` of the larger of the two and the
+//! market's holding cost without trade: an independent check of the
+//! moments the search's other checks cannot see. (On the `harsh` kind it
+//! finds the assessment's own limits far from zero, see `docs/testing.md`.)
+//!
 //! To keep a search within a time budget, set `IRONING_SEARCH_SECONDS`: no
 //! market is started after that many seconds, and a market still running
 //! 60 s later is abandoned (announced with its spec, not counted); the
 //! summary then says the search stopped before COUNT.
 
+use exchange_design::deployment::Design;
 use exchange_design::mechanism::DirectMechanism;
 use exchange_design::mechanism::{check_feasibility, OptimalMechanism};
 use exchange_design::spec::{ComponentSpec, DistributionSpec, Spec, SpecError, TraderSpec};
@@ -73,6 +82,9 @@ const GRID: usize = 2000;
 const PROBE: usize = 50;
 /// Relative tolerance of the monotonicity and budget checks.
 const REL: f64 = 1e-12;
+/// Relative tolerance of the design's revenue and efficiency reproduced by
+/// assessing it under its own market ([`reproduced`]).
+const ASSESS_REL: f64 = 1e-9;
 
 /// A small linear congruential generator, so that a seed gives the same
 /// markets on every machine.
@@ -486,6 +498,55 @@ fn sanity(spec: &Spec, mech: &OptimalMechanism, rng: &mut Lcg) -> Result<(), Str
         return Err(format!(
             "the allocation of {types:?} sums to {sum:e} (|X| + |V| total {size:e})"
         ));
+    }
+    if std::env::var_os("IRONING_SEARCH_ASSESS").is_some() {
+        reproduced(mech)
+    } else {
+        Ok(())
+    }
+}
+
+/// The design assessed under its own market: revenue and efficiency from
+/// quadratures of `V`, `V²` and `Z V` against each class's density (the
+/// deployment layer's own code), against the solve's, whose moments come
+/// from closed forms on pools and other quadratures. To [`ASSESS_REL`] of
+/// the larger of the two figures' sizes and the market's holding cost
+/// without trade (`E Z²/(2κ)` summed, a scale that shifted supports keep).
+fn reproduced(mech: &OptimalMechanism) -> Result<(), String> {
+    let market = mech.market();
+    let truth: Vec<_> = market
+        .classes()
+        .iter()
+        .map(|c| c.shared_distribution())
+        .collect();
+    let design = Design::new(mech.clone()).map_err(|e| format!("design: {e}"))?;
+    let a = design
+        .assess(&truth)
+        .map_err(|e| format!("assessment under its own market: {e}"))?;
+    let no_trade: f64 = market
+        .classes()
+        .iter()
+        .map(|c| {
+            let d = c.distribution();
+            c.count() as f64 * d.second_moment() / (2.0 * c.kappa())
+        })
+        .sum();
+    let scale = mech
+        .revenue()
+        .abs()
+        .max(mech.efficiency().abs())
+        .max(no_trade);
+    for (what, got, want) in [
+        ("revenue", a.revenue(), mech.revenue()),
+        ("efficiency", a.efficiency(), mech.efficiency()),
+    ] {
+        let off = (got - want).abs();
+        if off.is_nan() || off > ASSESS_REL * scale {
+            return Err(format!(
+                "assessed under its own market, {what} {got} against the design's {want} (off by {:e} of {scale:e})",
+                off / scale
+            ));
+        }
     }
     Ok(())
 }
