@@ -55,7 +55,15 @@
 //! **Tolerance.** Under the design's own market the gain is exactly zero on
 //! the binding interval; rounding makes it `±1e-16`. A type counts as
 //! staying away when its gain is below `−GAIN_TOLERANCE · width²/κ`
-//! ([`GAIN_TOLERANCE`]).
+//! ([`GAIN_TOLERANCE`]) and below the rounding of the terms the gain is the
+//! difference of (far from zero those are large: a fee of 3e4 for types
+//! near 200, 7e7 for types near −8 500 with `κ = 775`).
+//!
+//! **Far from zero.** The moments under the truth are integrated about the
+//! truth's own mean and moved back in closed form, so the quadrature's
+//! error is relative to the types' spread, not to their distance from
+//! zero; what is left far from zero is the rounding of the formulas above,
+//! whose terms grow with it.
 
 use super::DeploymentError;
 use crate::distribution::{breakpoints, feature_breakpoints, validate, EndowmentDistribution};
@@ -70,8 +78,15 @@ use std::cell::Cell;
 use std::sync::Arc;
 
 /// Gains above `−GAIN_TOLERANCE · width²/κ` (the scale of a utility gain)
-/// count as zero when deciding who would stay away.
+/// count as zero when deciding who would stay away, and so do gains within
+/// the rounding of the terms they are computed from (which far from zero
+/// can be larger: see [`GainCurve`]'s `gain_rounding`).
 pub const GAIN_TOLERANCE: f64 = 1e-12;
+
+/// Units of `ε` times the sum of the magnitudes of a gain's terms taken as
+/// the rounding of the gain: a dozen roundings, each of at most half an ulp
+/// of its term, with room to spare.
+const GAIN_ROUNDING_ULPS: f64 = 16.0;
 
 /// A designed exchange: the optimal mechanism and the side payments that
 /// implement it in a double auction.
@@ -358,13 +373,12 @@ fn check_truth(
     Ok(())
 }
 
-/// The coarsest relative accuracy an assessment's moments may have where
-/// the doubles cannot resolve a narrow cluster of true types more finely
-/// ([`node_resolution`]); beyond it the assessment is a typed error. Two
-/// orders below the `1e-9` the crate promises for what it reports: a
-/// revenue is a difference of such moments times ratios of risk
-/// capacities (at `1e-9` of the moments, a class far from zero was
-/// accepted 2e-8 of the efficiency away from its design).
+/// The accuracy, in the width of the design's support (to the power of
+/// each moment's units), an assessment's moments about the truth's mean
+/// are held to where `quad_rel` of themselves is beyond the doubles (a
+/// narrow cluster far from zero: [`node_resolution`]); short of it the
+/// assessment is a typed error. Two orders below the `1e-9` the crate
+/// promises for what it reports.
 const RESOLUTION_LIMIT: f64 = 1e-11;
 
 /// Moments of a designed virtual value `V_i` under a true distribution `G_i`.
@@ -383,6 +397,8 @@ struct TruthMoments {
     /// `∫_{lo}^{hi} V(s) (1 − G(s)) ds` over the design's support, which is
     /// `E_G ∫_{lo}^{Z} V`.
     int_v_sf: f64,
+    /// `Var_G V`, from the moments about the truth's mean.
+    var_v: f64,
 }
 
 impl TruthMoments {
@@ -412,96 +428,88 @@ impl TruthMoments {
         );
         pts.sort_by(f64::total_cmp);
         pts.dedup();
+        // Every product is formed about the truth's own mean `m` and the
+        // moments are moved back in closed form (with `∫ g = 1`): a class
+        // far from zero otherwise had `E V²` from a quadrature whose
+        // relative error, 1e-13 of `m²`, a revenue then took differences
+        // of (3e-3 off at `m = −8485`, `ironing_search harsh 300 401`
+        // market 0), and `Var V` was a difference of two moments of `m²`.
+        let m = {
+            let mean = g.mean();
+            if mean.is_finite() && (glo..=ghi).contains(&mean) {
+                mean
+            } else {
+                0.5 * (glo + ghi)
+            }
+        };
         let mut total = Integral::ZERO;
-        // What the doubles can resolve: a piece narrow for its distance from
-        // zero (a cluster 1e-5 wide at 0.3) has its nodes placed to only
-        // `node_resolution` of its width, and two rules on those nodes
-        // disagree by about that much however finely they split. A piece
-        // that stops short of `quad_rel` of itself but within its
-        // resolution puts the error it reached into `allowance`: the whole
-        // may use it where it falls short of `quad_rel`, up to
-        // `RESOLUTION_LIMIT`.
-        let mut allowance = [0.0; 6];
-        let mut worst = (0.0, pts[0], pts[0]);
+        // A piece narrow for its distance from zero (a cluster 1e-5 wide at
+        // 0.3) has its nodes placed to only `node_resolution` of its width,
+        // and two rules on those nodes disagree by about that much however
+        // finely they split: it is not asked beyond that (panels finer
+        // only place their nodes worse relative to their own width, and the
+        // rule's estimate grows: a cluster 1e-7 wide at 0.3 came out 50
+        // times farther from its design at the panel cap).
         for w in pts.windows(2) {
             let resolution = node_resolution(w[0], w[1]);
-            // Not asked beyond it either: panels finer than that only
-            // place their nodes worse relative to their own width, and the
-            // rule's estimate grows (the cluster 1e-7 wide at 0.3 came out
-            // 50 times farther from the design at the panel cap).
             let piece_tol = Tolerances {
                 quad_rel: tol.quad_rel.max(resolution),
                 ..*tol
             };
             let r = integrate_vec_checked(
                 |z| {
-                    let v = vv.value(z);
-                    let dens = g.pdf(z);
+                    let (v, z) = (vv.value(z) - m, z - m);
+                    let dens = g.pdf(z + m);
                     [
                         dens * v,
                         dens * v * v,
                         dens * z * v,
                         dens * z,
                         dens * z * z,
-                        v * g.sf(z),
+                        v * g.sf(z + m),
                     ]
                 },
                 w[0],
                 w[1],
                 &piece_tol,
             );
-            if r.error > tol.quad_rel && r.error <= resolution {
-                for (a, s) in allowance.iter_mut().zip(r.scale) {
-                    *a += r.error * s;
-                }
-                let size = r.error * r.scale.iter().copied().fold(0.0, f64::max);
-                if size > worst.0 {
-                    worst = (size, w[0], w[1]);
-                }
-            }
             // Judged against the whole integrals' scales, as
             // `integrate_pieces_checked` does.
             total = total.join(r);
         }
+        // Each moment to `quad_rel` of itself, or else to `RESOLUTION_LIMIT`
+        // in the width of the design's support, to the power of the
+        // moment's units (`E V'` a type, `E V'²` a type squared): the
+        // spread the gains are measured in. The moments about the mean are
+        // a narrow cluster's spread, 1e-12 and less, and `quad_rel` of that
+        // is beyond what the doubles place nodes to.
         const WHAT: &str = "a moment of the designed virtual value under the truth";
+        const UNITS: [i32; 6] = [1, 2, 2, 1, 2, 2];
+        let (lo, hi) = f.support();
+        let type_scale = hi - lo;
+        let allowance = UNITS.map(|p| RESOLUTION_LIMIT * type_scale.powi(p));
         let acc = match total.values_within(WHAT, tol.quad_rel) {
             Ok(acc) => acc,
-            Err(short) => {
-                // Short of `quad_rel`: accepted if the pieces' resolution
-                // accounts for it and is within the limit.
-                let acc = total
-                    .values_within_allowing(WHAT, tol.quad_rel, allowance)
-                    .map_err(|_| short)?;
-                let resolution = allowance
-                    .iter()
-                    .zip(total.scale)
-                    .map(|(a, s)| if s > 0.0 { a / s } else { 0.0 })
-                    .fold(0.0, f64::max);
-                if resolution > RESOLUTION_LIMIT {
-                    return Err(NumericalError::Unresolved {
-                        what: WHAT,
-                        lo: worst.1,
-                        hi: worst.2,
-                        resolution,
-                        needed: RESOLUTION_LIMIT,
-                    });
-                }
-                acc
-            }
+            Err(short) => total
+                .values_within_allowing(WHAT, tol.quad_rel, allowance)
+                .map_err(|_| short)?,
         };
+        let [v1, v2, zv, z1, z2, v_sf] = acc;
         Ok(Self {
-            mean_v: acc[0],
-            second_v: acc[1],
-            zv: acc[2],
-            mean_z: acc[3],
-            second_z: acc[4],
-            // Below the truth's support 1 − G = 1.
-            int_v_sf: vv.checked_integral(glo)? + acc[5],
+            mean_v: m + v1,
+            second_v: v2 + m * (2.0 * v1 + m),
+            zv: zv + m * (v1 + z1 + m),
+            mean_z: m + z1,
+            second_z: z2 + m * (2.0 * z1 + m),
+            // Below the truth's support 1 − G = 1; above `glo`,
+            // `∫ (1 − G) = E Z − glo`.
+            int_v_sf: vv.checked_integral(glo)? + v_sf + m * (m + z1 - glo),
+            var_v: (v2 - v1 * v1).max(0.0),
         })
     }
 
     fn var_v(&self) -> f64 {
-        (self.second_v - self.mean_v * self.mean_v).max(0.0)
+        self.var_v
     }
 }
 
@@ -622,6 +630,29 @@ impl GainCurve {
         let (lo, _) = self.vv.distribution().support();
         let j = v * z - lo * self.v_lo - integral;
         (0.5 * self.k_total * v * v - j) * self.k_others / (self.kappa * self.k_total)
+    }
+
+    /// What rounding leaves of `gain_with_integral(z, integral)`: the gain
+    /// is a difference of terms as large as `K v²/2`, `v z` and the fee,
+    /// each rounded, which far from zero are many times the gain itself
+    /// (fees of 3e4 for types near 200; a binding type's gain, 0 in exact
+    /// arithmetic, came out at ±1e-10).
+    fn gain_rounding(&self, z: f64, integral: f64) -> f64 {
+        let w = self.weight;
+        let v = self.vv.value(z);
+        let (mu, s2) = (self.others_mean, self.others_var);
+        let (lo, _) = self.vv.distribution().support();
+        let x_bar = self.mean_x(v);
+        let e_x2 = x_bar * x_bar + w * w * s2;
+        let pay = (1.0 - w) * v * v + ((1.0 - 2.0 * w) * v * mu).abs() + w * (s2 + mu * mu);
+        let t =
+            (0.5 * self.k_total * v * v + (v * z).abs() + (lo * self.v_lo).abs() + integral.abs())
+                * self.k_others
+                / (self.kappa * self.k_total);
+        let holding = ((2.0 * z * x_bar).abs() + e_x2) / (2.0 * self.kappa);
+        GAIN_ROUNDING_ULPS
+            * f64::EPSILON
+            * (pay + 0.5 * self.c.abs() * e_x2 + t + holding + self.tau.abs())
     }
 
     fn gain_unchecked(&self, z: f64) -> Result<f64, NumericalError> {
@@ -746,7 +777,8 @@ impl ClassAssessment {
         let at_star = curve.vv.checked_integral(z_star).map_err(quadrature)?;
         let min_gain = curve.gain_with_integral(z_star, at_star);
         let scale = (fhi - flo).powi(2) / curve.kappa;
-        let threshold = -GAIN_TOLERANCE * scale;
+        // Below the gain's own rounding nothing is resolved.
+        let threshold = -(GAIN_TOLERANCE * scale).max(curve.gain_rounding(z_star, at_star));
         let mut abstain = None;
         let mut abstain_probability = 0.0;
         if min_gain < threshold {

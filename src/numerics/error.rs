@@ -42,24 +42,6 @@ pub enum NumericalError {
         /// The relative error the caller needs.
         needed: f64,
     },
-    /// An integral over a piece so narrow for its distance from zero that
-    /// the doubles cannot place a quadrature rule's nodes in it finely
-    /// enough for the accuracy its caller needs (a cluster of types `1e-7`
-    /// wide at `0.3`: `f64` places positions there to about `5e-10` of its
-    /// width).
-    #[error("the integral of {what} over [{lo}, {hi}] can be resolved to only {resolution:e} of the whole in double precision, short of the {needed:e} it needs: the types there are too narrow a cluster for their distance from zero (shift every class's types toward zero by the same multiple of its risk capacity, under which the model is covariant, or widen the cluster)")]
-    Unresolved {
-        /// Which integral.
-        what: &'static str,
-        /// The narrowest piece (relative to its distance from zero).
-        lo: f64,
-        /// Its upper end.
-        hi: f64,
-        /// The relative accuracy the doubles allow for the whole integral.
-        resolution: f64,
-        /// The relative error the caller needs.
-        needed: f64,
-    },
 }
 
 /// A configuration value outside what it may be: which parameter, the value

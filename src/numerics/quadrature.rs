@@ -539,8 +539,9 @@ impl<const K: usize> Integral<K> {
     }
 
     /// As [`Integral::values_within`], with each component's absolute
-    /// error allowed `allowance[k]` beyond `needed` of its scale (the part
-    /// of the error its pieces' [`node_resolution`] accounts for).
+    /// error allowed `allowance[k]` beyond `needed` of its scale (an
+    /// absolute floor in the caller's own units, for components whose
+    /// scale can be far below what they are compared with).
     pub(crate) fn values_within_allowing(
         self,
         what: &'static str,

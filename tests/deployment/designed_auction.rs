@@ -25,7 +25,6 @@ use exchange_design::distribution::{
 use exchange_design::implementation::DoubleAuction;
 use exchange_design::market::{Market, TraderClass};
 use exchange_design::mechanism::OptimalMechanism;
-use exchange_design::numerics::NumericalError;
 use std::sync::Arc;
 
 type Dist = Arc<dyn EndowmentDistribution>;
@@ -989,13 +988,13 @@ fn assert_reproduced(m: &Market, alpha: f64, what: &str) {
 /// its own market: the truth's moments come out of pieces that resolve the
 /// cluster, so the design is reproduced. With the density's kinks as the
 /// only breaks, `σ = 1e-5` was assessed at a revenue of 0.234 against the
-/// design's 0.136, with no error; with those pieces but every piece held
-/// to `quad_rel` of itself, `σ ≤ 1e-5` was refused (the doubles place the
-/// rule's nodes in a cluster 1e-5 wide at 0.3 to only 5e-12 of its width,
-/// and two rules on them disagree by 2e-13).
+/// design's 0.136, with no error; with those pieces but every moment held
+/// to `quad_rel` of itself about zero, `σ ≤ 1e-5` was refused (the doubles
+/// place the rule's nodes in a cluster 1e-5 wide at 0.3 to only 5e-12 of
+/// its width, and two rules on them disagree by 2e-13).
 #[test]
 fn a_narrow_cluster_is_reproduced_under_its_own_market() {
-    for sigma in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6] {
+    for sigma in [1e-2, 1e-3, 1e-4, 1e-5, 1e-6, 1e-7, 1e-8] {
         assert_reproduced(
             &common::markets::narrow_cluster(sigma),
             0.5,
@@ -1035,40 +1034,88 @@ fn a_layer_at_a_far_end_of_the_support_is_resolved() {
     assert_reproduced(&m, 0.76, "a layer at the lower end");
 }
 
-/// A cluster `1e-7` wide at `0.3` cannot be assessed to the accuracy an
-/// assessment promises in double precision: a typed error that names the
-/// piece and says what to do, never a number. Shifted to zero as the error
-/// advises (every class by the same multiple of its κ), the same market is
-/// assessed and its design reproduced.
+/// A class of large κ near −8 485 beside a small one near 0.5, assessed
+/// under its own market: nobody stays away (a binding type's gain is 0
+/// exactly, and far from zero the formulas' terms are 7e7, so rounding
+/// must not count as a loss: the gain of the large class's binding type
+/// came out at −2.9e-6 and some of its traders were reported to stay
+/// away), and revenue and each class's mean gain are those of the design
+/// and of the same market shifted toward zero by `t κ` (under which the
+/// model is covariant) to 1e-9 of the crate's natural units,
+/// `(|z|max + width)²/κ` a trader.
 #[test]
-fn a_cluster_too_narrow_for_the_doubles_is_refused_and_can_be_shifted() {
-    let market = |centre: f64| {
+fn a_market_far_from_zero_is_assessed_as_designed() {
+    let market = |t: f64| {
         Market::new(vec![
             TraderClass::new(
-                1.0,
-                TruncatedNormal::new(centre, 1e-7, centre - 1.3, centre + 0.7).unwrap(),
-                2,
+                0.0084,
+                Uniform::new(0.32 + 0.0084 * t, 0.62 + 0.0084 * t).unwrap(),
+                4,
             ),
-            TraderClass::new(1.0, Uniform::new(centre - 1.3, centre + 0.7).unwrap(), 2),
+            TraderClass::new(
+                775.0,
+                TruncatedNormal::new(
+                    -8485.0 + 775.0 * t,
+                    1.0,
+                    -8488.0 + 775.0 * t,
+                    -8482.0 + 775.0 * t,
+                )
+                .unwrap(),
+                3,
+            ),
         ])
         .unwrap()
     };
-    let m = market(0.3);
-    let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
-    let truth: Vec<Dist> = m
+    let assess = |m: &Market| {
+        let mech = OptimalMechanism::solve(m, 0.0).unwrap();
+        let truth: Vec<Dist> = m
+            .classes()
+            .iter()
+            .map(TraderClass::shared_distribution)
+            .collect();
+        let a = Design::new(mech.clone()).unwrap().assess(&truth).unwrap();
+        (mech, a)
+    };
+    let (far, near) = (market(0.0), market(10.95));
+    let (mech, a) = assess(&far);
+    let (_, b) = assess(&near);
+    let units: Vec<f64> = far
         .classes()
         .iter()
-        .map(TraderClass::shared_distribution)
+        .map(|c| {
+            let (lo, hi) = c.distribution().support();
+            (lo.abs().max(hi.abs()) + (hi - lo)).powi(2) / c.kappa()
+        })
         .collect();
-    let e = Design::new(mech).unwrap().assess(&truth).unwrap_err();
-    let DeploymentError::Quadrature {
-        class: 0,
-        source: NumericalError::Unresolved { lo, hi, .. },
-    } = &e
-    else {
-        panic!("{e}");
-    };
-    assert!((0.3 - 1e-5..=0.3 + 1e-5).contains(lo) && hi > lo, "{e}");
-    assert!(e.to_string().contains("shift every class's types"), "{e}");
-    assert_reproduced(&market(0.0), 0.5, "shifted to 0");
+    let total: f64 = far
+        .classes()
+        .iter()
+        .zip(&units)
+        .map(|(c, u)| c.count() as f64 * u)
+        .sum();
+    assert!(
+        !a.someone_stays_away(),
+        "{:?}",
+        a.classes().iter().map(|c| c.min_gain()).collect::<Vec<_>>()
+    );
+    for (what, got, want) in [
+        ("revenue against the design", a.revenue(), mech.revenue()),
+        (
+            "revenue against the shifted market",
+            a.revenue(),
+            b.revenue(),
+        ),
+    ] {
+        assert!(
+            (got - want).abs() <= 1e-9 * total,
+            "{what}: {got} vs {want}"
+        );
+    }
+    for (k, u) in units.iter().enumerate() {
+        let (got, want) = (a.class(k).mean_gain(), b.class(k).mean_gain());
+        assert!(
+            (got - want).abs() <= 1e-9 * u,
+            "class {k}: mean gain {got} vs {want}"
+        );
+    }
 }
