@@ -53,10 +53,9 @@
 //! With `IRONING_SEARCH_ASSESS` set, each solved market is also assessed
 //! under its own market (`Design::assess`), whose revenue and efficiency
 //! come from quadratures of `V`, `V²` and `Z V` against the densities, and
-//! must reproduce the solve's to `1e-9` of the larger of the two and the
-//! market's holding cost without trade: an independent check of the
-//! moments the search's other checks cannot see. (On the `harsh` kind it
-//! finds the assessment's own limits far from zero, see `docs/testing.md`.)
+//! must reproduce the solve's to `1e-9` in the crate's natural units
+//! (`(|z|max + width)²/κ` summed over traders): an independent check of
+//! the moments the search's other checks cannot see.
 //!
 //! To keep a search within a time budget, set `IRONING_SEARCH_SECONDS`: no
 //! market is started after that many seconds, and a market still running
@@ -510,8 +509,8 @@ fn sanity(spec: &Spec, mech: &OptimalMechanism, rng: &mut Lcg) -> Result<(), Str
 /// quadratures of `V`, `V²` and `Z V` against each class's density (the
 /// deployment layer's own code), against the solve's, whose moments come
 /// from closed forms on pools and other quadratures. To [`ASSESS_REL`] of
-/// the larger of the two figures' sizes and the market's holding cost
-/// without trade (`E Z²/(2κ)` summed, a scale that shifted supports keep).
+/// the crate's natural units (`docs/theory.md`, "How the tests compare"):
+/// `(|z|max + width)²/κ` summed over traders.
 fn reproduced(mech: &OptimalMechanism) -> Result<(), String> {
     let market = mech.market();
     let truth: Vec<_> = market
@@ -523,19 +522,14 @@ fn reproduced(mech: &OptimalMechanism) -> Result<(), String> {
     let a = design
         .assess(&truth)
         .map_err(|e| format!("assessment under its own market: {e}"))?;
-    let no_trade: f64 = market
+    let scale: f64 = market
         .classes()
         .iter()
         .map(|c| {
-            let d = c.distribution();
-            c.count() as f64 * d.second_moment() / (2.0 * c.kappa())
+            let (lo, hi) = c.distribution().support();
+            c.count() as f64 * (lo.abs().max(hi.abs()) + (hi - lo)).powi(2) / c.kappa()
         })
         .sum();
-    let scale = mech
-        .revenue()
-        .abs()
-        .max(mech.efficiency().abs())
-        .max(no_trade);
     for (what, got, want) in [
         ("revenue", a.revenue(), mech.revenue()),
         ("efficiency", a.efficiency(), mech.efficiency()),

@@ -373,8 +373,9 @@ fn check_truth(
     Ok(())
 }
 
-/// The accuracy, in the width of the design's support (to the power of
-/// each moment's units), an assessment's moments about the truth's mean
+/// The accuracy, in the type scale `max(|lo|, |hi|) + width` of the
+/// design's support (to the power of each moment's units: the crate's
+/// natural units), an assessment's moments about the truth's mean
 /// are held to where `quad_rel` of themselves is beyond the doubles (a
 /// narrow cluster far from zero: [`node_resolution`]); short of it the
 /// assessment is a typed error. Two orders below the `1e-9` the crate
@@ -478,15 +479,18 @@ impl TruthMoments {
             total = total.join(r);
         }
         // Each moment to `quad_rel` of itself, or else to `RESOLUTION_LIMIT`
-        // in the width of the design's support, to the power of the
-        // moment's units (`E V'` a type, `E V'²` a type squared): the
-        // spread the gains are measured in. The moments about the mean are
-        // a narrow cluster's spread, 1e-12 and less, and `quad_rel` of that
-        // is beyond what the doubles place nodes to.
+        // in the type scale `S = max(|lo|, |hi|) + width` of the design's
+        // support, to the power of the moment's units (`E V'` a type,
+        // `E V'²` a type squared): the crate's natural units, which the
+        // payments built from the moments are stated in. The moments about
+        // the mean are a narrow cluster's spread, 1e-12 and less, and
+        // `quad_rel` of that is beyond what the doubles place nodes to (on
+        // supports 1e-3 wide near 1e4, the same in the support's width: 1
+        // assessment in 3 refused, `ironing_search harsh 300 401`).
         const WHAT: &str = "a moment of the designed virtual value under the truth";
         const UNITS: [i32; 6] = [1, 2, 2, 1, 2, 2];
         let (lo, hi) = f.support();
-        let type_scale = hi - lo;
+        let type_scale = lo.abs().max(hi.abs()) + (hi - lo);
         let allowance = UNITS.map(|p| RESOLUTION_LIMIT * type_scale.powi(p));
         let acc = match total.values_within(WHAT, tol.quad_rel) {
             Ok(acc) => acc,
@@ -636,7 +640,10 @@ impl GainCurve {
     /// is a difference of terms as large as `K v²/2`, `v z` and the fee,
     /// each rounded, which far from zero are many times the gain itself
     /// (fees of 3e4 for types near 200; a binding type's gain, 0 in exact
-    /// arithmetic, came out at ±1e-10).
+    /// arithmetic, came out at ±1e-10), and of `∫ V`, a quadrature known
+    /// to `quad_rel` of itself, times `k_others/(κ K)` (which a small class
+    /// makes large: −3.3e-8 for a class near −9 544, `ironing_search harsh
+    /// 1000 401` market 353).
     fn gain_rounding(&self, z: f64, integral: f64) -> f64 {
         let w = self.weight;
         let v = self.vv.value(z);
@@ -645,14 +652,14 @@ impl GainCurve {
         let x_bar = self.mean_x(v);
         let e_x2 = x_bar * x_bar + w * w * s2;
         let pay = (1.0 - w) * v * v + ((1.0 - 2.0 * w) * v * mu).abs() + w * (s2 + mu * mu);
-        let t =
-            (0.5 * self.k_total * v * v + (v * z).abs() + (lo * self.v_lo).abs() + integral.abs())
-                * self.k_others
-                / (self.kappa * self.k_total);
+        let t_factor = self.k_others / (self.kappa * self.k_total);
+        let t = (0.5 * self.k_total * v * v + (v * z).abs() + (lo * self.v_lo).abs()) * t_factor;
         let holding = ((2.0 * z * x_bar).abs() + e_x2) / (2.0 * self.kappa);
+        // `∫ V` is a quadrature, known to `quad_rel` of itself.
+        let integral_error = Tolerances::DEFAULT.quad_rel * integral.abs() * t_factor;
         GAIN_ROUNDING_ULPS
-            * f64::EPSILON
-            * (pay + 0.5 * self.c.abs() * e_x2 + t + holding + self.tau.abs())
+            * (f64::EPSILON * (pay + 0.5 * self.c.abs() * e_x2 + t + holding + self.tau.abs())
+                + integral_error)
     }
 
     fn gain_unchecked(&self, z: f64) -> Result<f64, NumericalError> {
