@@ -599,3 +599,35 @@ fn virtual_types_of_example_1_in_closed_form() {
         assert!((v.ironed_upper(z) - h).abs() < 1e-13, "Ĥ({z})");
     }
 }
+
+/// A truncated normal 1.2e-3 wide near −8 156 whose ends lie 88 and 120
+/// standard deviations from its mean: its density underflows at both ends,
+/// where `F/f` and `(1 − F)/f` turn within layers of 7e-8 and 5e-8. Lemma 1
+/// evaluates the mechanism at the upper end, through `∫ (1 − F)/f`, which
+/// fell short of its accuracy (6.0e-11 against 5.0e-11) while the layer
+/// lay inside one piece (`ironing_search harsh 3000 291`, market 2440); with
+/// the pieces graded toward each end it holds.
+#[test]
+fn lemma_1_holds_where_the_density_underflows_at_both_ends() {
+    let m = Market::new(vec![
+        TraderClass::new(
+            110.56472842876056,
+            exchange_design::distribution::TruncatedNormal::new(
+                -8156.2690059588385,
+                5.609093147393958e-6,
+                -8156.2694998780635,
+                -8156.268332930192,
+            )
+            .unwrap(),
+            3,
+        ),
+        TraderClass::new(
+            0.01803316760106459,
+            Triangular::new(-3348.57188120689, -3336.1794298888617, -3336.1794298888617).unwrap(),
+            3,
+        ),
+    ])
+    .unwrap();
+    let mech = OptimalMechanism::solve(&m, 0.6119427844042652).unwrap();
+    exchange_design::mechanism::check_feasibility(&mech).unwrap();
+}
