@@ -80,7 +80,7 @@ use std::sync::Arc;
 /// Gains above `−GAIN_TOLERANCE · width²/κ` (the scale of a utility gain)
 /// count as zero when deciding who would stay away, and so do gains within
 /// the rounding of the terms they are computed from (which far from zero
-/// can be larger: see [`GainCurve`]'s `gain_rounding`).
+/// can be larger: see [`GainCurve`]'s `terms`).
 pub const GAIN_TOLERANCE: f64 = 1e-12;
 
 /// Units of `ε` times the sum of the magnitudes of a gain's terms taken as
@@ -517,6 +517,14 @@ impl TruthMoments {
     }
 }
 
+/// One type's payment without the fee, holding gain, and the rounding of
+/// the gain formed from them ([`GainCurve`]'s `terms`).
+struct GainTerms {
+    payment: f64,
+    holding: f64,
+    rounding: f64,
+}
+
 /// The interim gain `gain_i(z)` of one class under a true market: the
 /// expected utility of a type `z` that takes part in the designed auction
 /// (the others' types drawn from the truth) minus that of not trading.
@@ -614,52 +622,48 @@ impl GainCurve {
         -(1.0 - self.weight) * v + self.weight * self.others_mean
     }
 
-    /// `(payment without τ, holding gain)` of a type `z` in the design's
-    /// support.
-    fn parts_with_integral(&self, z: f64, integral: f64) -> (f64, f64) {
-        let w = self.weight;
-        let v = self.vv.value(z);
-        let (mu, s2) = (self.others_mean, self.others_var);
-        let x_bar = self.mean_x(v);
-        let e_x2 = x_bar * x_bar + w * w * s2;
-        let e_px = (1.0 - w) * v * v + (1.0 - 2.0 * w) * v * mu - w * (s2 + mu * mu);
-        let payment = e_px + 0.5 * self.c * e_x2 - self.t_at(v, z, integral);
-        let holding = -(2.0 * z * x_bar + e_x2) / (2.0 * self.kappa);
-        (payment, holding)
-    }
-
-    /// `T_i(v)` with `V⁻¹(v) = z` (Young's identity), given
-    /// `∫_{lo}^{z} V` (`integral`).
-    fn t_at(&self, v: f64, z: f64, integral: f64) -> f64 {
-        let (lo, _) = self.vv.distribution().support();
-        let j = v * z - lo * self.v_lo - integral;
-        (0.5 * self.k_total * v * v - j) * self.k_others / (self.kappa * self.k_total)
-    }
-
-    /// What rounding leaves of `gain_with_integral(z, integral)`: the gain
-    /// is a difference of terms as large as `K v²/2`, `v z` and the fee,
-    /// each rounded, which far from zero are many times the gain itself
-    /// (fees of 3e4 for types near 200; a binding type's gain, 0 in exact
-    /// arithmetic, came out at ±1e-10), and of `∫ V`, a quadrature known
-    /// to `quad_rel` of itself, times `k_others/(κ K)` (which a small class
-    /// makes large: −3.3e-8 for a class near −9 544, `ironing_search harsh
-    /// 1000 401` market 353).
-    fn gain_rounding(&self, z: f64, integral: f64) -> f64 {
+    /// The payment without `τ`, the holding gain and the gain's rounding
+    /// of a type `z` in the design's support, given `∫_{lo}^{z} V`
+    /// (`integral`). The payment's transfer is `T_i(V(z))` with
+    /// `V⁻¹(V(z)) = z` (Young's identity).
+    ///
+    /// The rounding: the gain is a difference of terms as large as
+    /// `K v²/2`, `v z` and the fee, each rounded, which far from zero are
+    /// many times the gain itself (fees of 3e4 for types near 200; a
+    /// binding type's gain, 0 in exact arithmetic, came out at ±1e-10),
+    /// and of `∫ V`, a quadrature known to `quad_rel` of itself, times
+    /// `k_others/(κ K)` (which a small class makes large).
+    fn terms(&self, z: f64, integral: f64) -> GainTerms {
         let w = self.weight;
         let v = self.vv.value(z);
         let (mu, s2) = (self.others_mean, self.others_var);
         let (lo, _) = self.vv.distribution().support();
         let x_bar = self.mean_x(v);
         let e_x2 = x_bar * x_bar + w * w * s2;
-        let pay = (1.0 - w) * v * v + ((1.0 - 2.0 * w) * v * mu).abs() + w * (s2 + mu * mu);
+        let quadratic = 0.5 * self.c * e_x2;
+        let e_px = [
+            (1.0 - w) * v * v,
+            (1.0 - 2.0 * w) * v * mu,
+            -w * (s2 + mu * mu),
+        ];
+        // T = (K v²/2 − j) k_others/(κ K) with j = v z − lo V(lo) − ∫ V.
         let t_factor = self.k_others / (self.kappa * self.k_total);
-        let t = (0.5 * self.k_total * v * v + (v * z).abs() + (lo * self.v_lo).abs()) * t_factor;
-        let holding = ((2.0 * z * x_bar).abs() + e_x2) / (2.0 * self.kappa);
-        // `∫ V` is a quadrature, known to `quad_rel` of itself.
-        let integral_error = Tolerances::DEFAULT.quad_rel * integral.abs() * t_factor;
-        GAIN_ROUNDING_ULPS
-            * (f64::EPSILON * (pay + 0.5 * self.c.abs() * e_x2 + t + holding + self.tau.abs())
-                + integral_error)
+        let (half_kv2, vz, lo_v) = (0.5 * self.k_total * v * v, v * z, lo * self.v_lo);
+        let t = (half_kv2 - (vz - lo_v - integral)) * self.k_others / (self.kappa * self.k_total);
+        let holding = [2.0 * z * x_bar, e_x2];
+        let size = |xs: &[f64]| xs.iter().map(|x| x.abs()).sum::<f64>();
+        let rounded = size(&e_px)
+            + quadratic.abs()
+            + size(&[half_kv2, vz, lo_v]) * t_factor
+            + size(&holding) / (2.0 * self.kappa)
+            + self.tau.abs();
+        GainTerms {
+            payment: e_px.iter().sum::<f64>() + quadratic - t,
+            holding: -(holding[0] + holding[1]) / (2.0 * self.kappa),
+            rounding: GAIN_ROUNDING_ULPS
+                * (f64::EPSILON * rounded
+                    + Tolerances::DEFAULT.quad_rel * (integral * t_factor).abs()),
+        }
     }
 
     fn gain_unchecked(&self, z: f64) -> Result<f64, NumericalError> {
@@ -668,8 +672,8 @@ impl GainCurve {
 
     /// `gain_i(z)` given `∫_{lo}^{z} V` (`integral`).
     fn gain_with_integral(&self, z: f64, integral: f64) -> f64 {
-        let (payment, holding) = self.parts_with_integral(z, integral);
-        holding - payment - self.tau
+        let t = self.terms(z, integral);
+        t.holding - t.payment - self.tau
     }
 
     /// `∫_a^b V` by quadrature split at the kinks of the design's density
@@ -785,7 +789,7 @@ impl ClassAssessment {
         let min_gain = curve.gain_with_integral(z_star, at_star);
         let scale = (fhi - flo).powi(2) / curve.kappa;
         // Below the gain's own rounding nothing is resolved.
-        let threshold = -(GAIN_TOLERANCE * scale).max(curve.gain_rounding(z_star, at_star));
+        let threshold = -(GAIN_TOLERANCE * scale).max(curve.terms(z_star, at_star).rounding);
         let mut abstain = None;
         let mut abstain_probability = 0.0;
         if min_gain < threshold {
