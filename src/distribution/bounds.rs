@@ -36,6 +36,13 @@ pub struct DensityBounds {
     pub slope_min: f64,
     /// An upper bound of `f'` on the interval (may be `+∞`).
     pub slope_max: f64,
+    /// A lower bound of the log-density's slope `f'/f` on the interval that
+    /// the family knows beyond what the four bounds above imply (`−∞` from
+    /// [`DensityBounds::new`]); see [`DensityBounds::log_slopes`].
+    pub log_slope_min: f64,
+    /// An upper bound of `f'/f` on the interval that the family knows
+    /// beyond the four bounds above (`+∞` from [`DensityBounds::new`]).
+    pub log_slope_max: f64,
 }
 
 impl DensityBounds {
@@ -53,7 +60,52 @@ impl DensityBounds {
             max,
             slope_min,
             slope_max,
+            log_slope_min: f64::NEG_INFINITY,
+            log_slope_max: f64::INFINITY,
         }
+    }
+
+    /// The same bounds with the log-density's slope `f'/f` also bounded by
+    /// `[min, max]`: for a family that knows `f'/f` more sharply than the
+    /// ratios of the density's bounds give (a normal's is linear).
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::DensityBounds;
+    /// // e^{−z} on [0, 1]: f'/f = −1 exactly; f and f' alone give [−e, −1/e].
+    /// let e = std::f64::consts::E;
+    /// let b = DensityBounds::new(1.0 / e, 1.0, -1.0, -1.0 / e);
+    /// assert_eq!(b.log_slopes(), (-e, -1.0 / e));
+    /// assert_eq!(b.with_log_slopes(-1.0, -1.0).log_slopes(), (-1.0, -1.0));
+    /// ```
+    pub fn with_log_slopes(mut self, min: f64, max: f64) -> Self {
+        self.log_slope_min = self.log_slope_min.max(min);
+        self.log_slope_max = self.log_slope_max.min(max);
+        self
+    }
+
+    /// Bounds `(low, high)` on the log-density's slope `f'/f` over the
+    /// interval: those the density's and its slope's bounds imply (`f'/f`
+    /// over `[min, max] × [slope_min, slope_max]` is extreme at a corner;
+    /// a density bound of 0 leaves that side unbounded), narrowed by the
+    /// family's own [`log_slope_min`](Self::log_slope_min) and
+    /// [`log_slope_max`](Self::log_slope_max).
+    pub fn log_slopes(&self) -> (f64, f64) {
+        let high = self.slope_max
+            / if self.slope_max > 0.0 {
+                self.min
+            } else {
+                self.max
+            };
+        let low = self.slope_min
+            / if self.slope_min < 0.0 {
+                self.min
+            } else {
+                self.max
+            };
+        let high = if high.is_nan() { f64::INFINITY } else { high };
+        let low = if low.is_nan() { f64::NEG_INFINITY } else { low };
+        (low.max(self.log_slope_min), high.min(self.log_slope_max))
     }
 
     /// The bounds of the values `(f, f')` at a set of points that contains

@@ -263,19 +263,7 @@ fn iron(mesh: &mut Mesh<'_>, t: &SideType<'_>, tau: f64) -> Result<(Vec<Pool>, f
             .filter(|&k| !mesh.certified(t.side, t.beta, k))
             .collect();
         if open.is_empty() {
-            // Certified everywhere but at a kink where the raw type falls
-            // over probability the jump test took for a steep fall to zero.
-            let mut pools = Vec::new();
-            seed_falls_at_kinks(&mut pools, mesh, t);
-            if pools.is_empty() {
-                return Ok((pools, 0.0));
-            }
-            let z: Vec<f64> = mesh.nodes.iter().map(|n| n.z).collect();
-            let pools = join(pools, t, &z).map_err(|source| IroningError::PoolEnd {
-                side: t.side,
-                source,
-            })?;
-            return Ok((pools, 0.0));
+            return certified_everywhere(mesh, t);
         }
         let p = profile(mesh, t);
         let noise = 16.0 * f64::EPSILON * p.size();
@@ -291,6 +279,7 @@ fn iron(mesh: &mut Mesh<'_>, t: &SideType<'_>, tau: f64) -> Result<(Vec<Pool>, f
         // (the limit of β → 0⁺).
         let hull = lower_hull(&p, t.side == Side::Upper);
         let mut split = Vec::new();
+        let mut settled = Vec::new();
         let mut bound = 0.0_f64;
         let mut e = 0;
         for &k in &open {
@@ -302,6 +291,22 @@ fn iron(mesh: &mut Mesh<'_>, t: &SideType<'_>, tau: f64) -> Result<(Vec<Pool>, f
                 continue;
             }
             let (i, j) = (hull[e], hull[e + 1]);
+            // A cell that is a hull edge of its own, between two more such
+            // edges (or the support's ends), where the bounds on `f'/f`
+            // prove the raw type rises: nothing to pool, however the
+            // density's own bounds failed (a far tail, where the density
+            // changes by large factors across the cell). Beside a pool the
+            // cell is refined as before, since a pool's end may lie inside.
+            let single = |edge: usize| edge + 1 >= hull.len() || hull[edge + 1] == hull[edge] + 1;
+            if i == k
+                && j == k + 1
+                && (e == 0 || single(e - 1))
+                && single(e + 1)
+                && mesh.certified_by_log_slope(t.side, t.beta, k)
+            {
+                settled.push(k);
+                continue;
+            }
             let slope = p.slope(i, j);
             let (a, b) = (&mesh.nodes[k], &mesh.nodes[k + 1]);
             let (low, high) = mesh.type_range(t.side, t.beta, k);
@@ -354,6 +359,13 @@ fn iron(mesh: &mut Mesh<'_>, t: &SideType<'_>, tau: f64) -> Result<(Vec<Pool>, f
             }
         }
         if split.is_empty() {
+            let open: Vec<usize> = open
+                .into_iter()
+                .filter(|k| settled.binary_search(k).is_err())
+                .collect();
+            if open.is_empty() {
+                return certified_everywhere(mesh, t).map(|(pools, _)| (pools, bound));
+            }
             let pools = assemble(mesh, t, (&p, noise), &hull, &open).map_err(|source| {
                 IroningError::PoolEnd {
                     side: t.side,
@@ -364,6 +376,26 @@ fn iron(mesh: &mut Mesh<'_>, t: &SideType<'_>, tau: f64) -> Result<(Vec<Pool>, f
         }
         mesh.split(&split);
     }
+}
+
+/// The pools of a side whose every cell is certified: none, but at a kink
+/// where the raw type falls over probability the jump test took for a
+/// steep fall to zero.
+fn certified_everywhere(
+    mesh: &Mesh<'_>,
+    t: &SideType<'_>,
+) -> Result<(Vec<Pool>, f64), IroningError> {
+    let mut pools = Vec::new();
+    seed_falls_at_kinks(&mut pools, mesh, t);
+    if pools.is_empty() {
+        return Ok((pools, 0.0));
+    }
+    let z: Vec<f64> = mesh.nodes.iter().map(|n| n.z).collect();
+    let pools = join(pools, t, &z).map_err(|source| IroningError::PoolEnd {
+        side: t.side,
+        source,
+    })?;
+    Ok((pools, 0.0))
 }
 
 /// How deep inside a pool a cell must lie to be refined for its density
