@@ -577,11 +577,14 @@ fn settle_pool(
     // the crossing, changes nothing: counted as a change, it kept a join
     // running (a mixture of three normals in the property tests).
     let reached = (a <= p && a0 > p) || (b >= q && b0 < q);
+    // The settled level and its ends are taken even where the level moved
+    // by less than its tolerance: that tolerance is relative to the type
+    // scale, and far from zero keeping the old level beside the new ends
+    // left the raw type 1e-8 above the level just before the pool
+    // (`harsh 3000 311`, market 1420).
     pool.a = a;
     pool.b = b;
-    if moved {
-        pool.value = level + t.centre;
-    }
+    pool.value = level + t.centre;
     Ok(moved || reached)
 }
 

@@ -350,6 +350,18 @@ impl SideType<'_> {
         (LEVEL_REL * self.scale).max(4.0 * f64::EPSILON * m.abs())
     }
 
+    /// The ends of a pool at its final level `m`, from `ends`, or `at` (the
+    /// last step's) where those would leave no pool.
+    fn ends_at(
+        &self,
+        m: f64,
+        at: (f64, f64),
+        ends: &mut impl FnMut(f64) -> Result<(f64, f64), RootError>,
+    ) -> Result<(f64, f64), RootError> {
+        let (a, b) = ends(m)?;
+        Ok(if b > a { (a, b) } else { at })
+    }
+
     /// The pool of the hull edge between mesh points `i < j`, from the
     /// edge's slope `m` (type minus centre): its ends and its level
     /// (a type, centre added back).
@@ -459,6 +471,7 @@ impl SideType<'_> {
                 return Err(RootError::NonFinite { x: m + self.centre });
             }
             if (next - m).abs() <= self.level_tolerance(m) {
+                let (a, b) = self.ends_at(next, (a, b), &mut ends)?;
                 return Ok((a, b, next));
             }
             // A pool too light for any level in the type range to move the
@@ -477,6 +490,7 @@ impl SideType<'_> {
                 above = m;
             }
             if above - below <= self.level_tolerance(m) {
+                let (a, b) = self.ends_at(next, (a, b), &mut ends)?;
                 return Ok((a, b, next));
             }
             let stalled = step % 3 == 2 && {
