@@ -36,13 +36,6 @@ pub struct DensityBounds {
     pub slope_min: f64,
     /// An upper bound of `f'` on the interval (may be `+∞`).
     pub slope_max: f64,
-    /// A lower bound of the log-density's slope `f'/f` on the interval that
-    /// the family knows beyond what the four bounds above imply (`−∞` from
-    /// [`DensityBounds::new`]); see [`DensityBounds::log_slopes`].
-    pub log_slope_min: f64,
-    /// An upper bound of `f'/f` on the interval that the family knows
-    /// beyond the four bounds above (`+∞` from [`DensityBounds::new`]).
-    pub log_slope_max: f64,
 }
 
 impl DensityBounds {
@@ -60,14 +53,16 @@ impl DensityBounds {
             max,
             slope_min,
             slope_max,
-            log_slope_min: f64::NEG_INFINITY,
-            log_slope_max: f64::INFINITY,
         }
     }
 
-    /// The same bounds with the log-density's slope `f'/f` also bounded by
-    /// `[min, max]`: for a family that knows `f'/f` more sharply than the
-    /// ratios of the density's bounds give (a normal's is linear).
+    /// Bounds `(low, high)` on the log-density's slope `f'/f` over the
+    /// interval that these bounds imply: `f'/f` over `[min, max] ×
+    /// [slope_min, slope_max]` is extreme at a corner, and a density bound
+    /// of 0 (or a NaN) leaves that side unbounded. The default of
+    /// [`EndowmentDistribution::pdf_log_derivative_bounds`].
+    ///
+    /// [`EndowmentDistribution::pdf_log_derivative_bounds`]: crate::distribution::EndowmentDistribution::pdf_log_derivative_bounds
     ///
     /// # Example
     /// ```
@@ -76,20 +71,7 @@ impl DensityBounds {
     /// let e = std::f64::consts::E;
     /// let b = DensityBounds::new(1.0 / e, 1.0, -1.0, -1.0 / e);
     /// assert_eq!(b.log_slopes(), (-e, -1.0 / e));
-    /// assert_eq!(b.with_log_slopes(-1.0, -1.0).log_slopes(), (-1.0, -1.0));
     /// ```
-    pub fn with_log_slopes(mut self, min: f64, max: f64) -> Self {
-        self.log_slope_min = self.log_slope_min.max(min);
-        self.log_slope_max = self.log_slope_max.min(max);
-        self
-    }
-
-    /// Bounds `(low, high)` on the log-density's slope `f'/f` over the
-    /// interval: those the density's and its slope's bounds imply (`f'/f`
-    /// over `[min, max] × [slope_min, slope_max]` is extreme at a corner;
-    /// a density bound of 0 leaves that side unbounded), narrowed by the
-    /// family's own [`log_slope_min`](Self::log_slope_min) and
-    /// [`log_slope_max`](Self::log_slope_max).
     pub fn log_slopes(&self) -> (f64, f64) {
         let high = self.slope_max
             / if self.slope_max > 0.0 {
@@ -103,9 +85,10 @@ impl DensityBounds {
             } else {
                 self.max
             };
-        let high = if high.is_nan() { f64::INFINITY } else { high };
-        let low = if low.is_nan() { f64::NEG_INFINITY } else { low };
-        (low.max(self.log_slope_min), high.min(self.log_slope_max))
+        (
+            if low.is_nan() { f64::NEG_INFINITY } else { low },
+            if high.is_nan() { f64::INFINITY } else { high },
+        )
     }
 
     /// The bounds of the values `(f, f')` at a set of points that contains

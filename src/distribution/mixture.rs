@@ -305,66 +305,13 @@ impl LogSum {
     }
 }
 
-/// Bounds on a mixture's `f'/f = Σ πᵢ ℓᵢ` over a cell that every
-/// component in `parts` (weight, bounds) covers, with `ℓᵢ = f'ᵢ/fᵢ` and the
-/// weights `πᵢ = wᵢ fᵢ / Σ wⱼ fⱼ` (summing to one).
-///
-/// Each weight is at most `π̄ᵢ = wᵢ f̄ᵢ / (wᵢ f̄ᵢ + Σ_{j≠i} wⱼ f̲ⱼ)` (`f̄`, `f̲`
-/// the density bounds). For any number `A`,
-/// `Σ πᵢ ℓᵢ ≤ A + Σ πᵢ (ℓ̄ᵢ − A) ≤ A + Σ π̄ᵢ (ℓ̄ᵢ − A)₊`, and the least of
-/// these over `A` is at one of the `ℓ̄ⱼ`; the lower bound mirrors it. A
-/// component whose density bound is 0 on the cell has no weight there.
-fn log_slope_bounds(parts: &[(f64, DensityBounds)]) -> (f64, f64) {
-    let floor: f64 = parts.iter().map(|(w, p)| w * p.min).sum();
-    // (π̄ᵢ, ℓ̲ᵢ, ℓ̄ᵢ) of the components with density on the cell.
-    let terms: Vec<(f64, f64, f64)> = parts
-        .iter()
-        .filter(|(w, p)| w * p.max > 0.0)
-        .map(|(w, p)| {
-            let top = w * p.max;
-            let share = top / (top + (floor - w * p.min).max(0.0));
-            let (low, high) = p.log_slopes();
-            (if share.is_nan() { 1.0 } else { share.min(1.0) }, low, high)
-        })
-        .collect();
-    // `A + Σ π̄ᵢ (ℓᵢ − A)₊` with `ℓᵢ` the upper bounds (`sign` 1), or the
-    // same for the negated lower bounds (`sign` −1).
-    let at = |anchor: f64, sign: f64, pick: fn(&(f64, f64, f64)) -> f64| {
-        let spread: f64 = terms
-            .iter()
-            .map(|t| t.0 * (sign * (pick(t) - anchor)).max(0.0))
-            .sum();
-        let bound = sign * anchor + spread;
-        if anchor.is_finite() && !bound.is_nan() {
-            bound
-        } else {
-            f64::INFINITY
-        }
-    };
-    let least = |sign: f64, pick: fn(&(f64, f64, f64)) -> f64| {
-        terms
-            .iter()
-            .map(|t| at(pick(t), sign, pick))
-            .fold(f64::INFINITY, f64::min)
-    };
-    (-least(-1.0, |t| t.1), least(1.0, |t| t.2))
-}
-
 impl EndowmentDistribution for Mixture {
     /// The weighted sum of the components' bounds, if every component that
     /// meets `[a, b]` gives them. A component whose support ends strictly
     /// inside `[a, b]` makes the density jump there: it adds 0 to the lower
     /// bound of the density and leaves the slope unbounded.
-    ///
-    /// Where every component that meets `[a, b]` covers it, `f'/f` is the
-    /// components' `f'ᵢ/fᵢ` averaged with the weights `πᵢ = wᵢ fᵢ / f`, and
-    /// is bounded through bounds on those weights:
-    /// in a tail where one component dominates, the bounds are nearly that
-    /// component's own.
     fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
         let mut total = DensityBounds::new(0.0, 0.0, 0.0, 0.0);
-        let mut whole = Vec::with_capacity(self.weights.len());
-        let mut covered = true;
         for (w, d, lo, hi) in self.parts() {
             if hi <= a || lo >= b {
                 continue;
@@ -372,20 +319,88 @@ impl EndowmentDistribution for Mixture {
             let part = d.density_bounds(a.max(lo), b.min(hi))?;
             if lo <= a && b <= hi {
                 total = total.add_scaled(w, part);
-                whole.push((w, part));
             } else {
-                covered = false;
                 total = total.add_scaled(
                     w,
                     DensityBounds::new(0.0, part.max, f64::NEG_INFINITY, f64::INFINITY),
                 );
             }
         }
-        if !covered {
-            return Some(total);
+        Some(total)
+    }
+
+    /// `f'/f = Σ πᵢ ℓᵢ`, the components' `ℓᵢ = f'ᵢ/fᵢ` averaged with the
+    /// weights `πᵢ = wᵢ fᵢ / f` (summing to one), bounded through bounds on
+    /// those weights, so that in a tail where one component dominates the
+    /// bounds are nearly that component's own. Each weight is at most
+    /// `π̄ᵢ = wᵢ f̄ᵢ / (wᵢ f̄ᵢ + Σ_{j≠i} wⱼ f̲ⱼ)` (`f̄`, `f̲` the components'
+    /// density bounds on the cell); for any number `A`,
+    /// `Σ πᵢ ℓᵢ = A + Σ πᵢ (ℓᵢ − A) ≤ A + Σ π̄ᵢ (ℓ̄ᵢ − A)₊`, least at one of
+    /// the `ℓ̄ⱼ`, and the lower bound mirrors it. A component with no
+    /// density on the cell has no weight there; one whose support ends
+    /// inside the cell makes the density jump, and `f'/f` is unbounded.
+    fn pdf_log_derivative_bounds(&self, a: f64, b: f64) -> Option<(f64, f64)> {
+        let unbounded = (f64::NEG_INFINITY, f64::INFINITY);
+        // (wᵢ, its density bounds, its bounds on ℓᵢ) of each component
+        // that meets the cell.
+        let mut parts = Vec::with_capacity(self.weights.len());
+        for (w, d, lo, hi) in self.parts() {
+            if hi <= a || lo >= b {
+                continue;
+            }
+            if lo > a || b > hi {
+                return Some(unbounded);
+            }
+            let part = d.density_bounds(a, b)?;
+            let slopes = d.pdf_log_derivative_bounds(a, b)?;
+            parts.push((w, part, slopes));
         }
-        let (low, high) = log_slope_bounds(&whole);
-        Some(total.with_log_slopes(low, high))
+        // What the summed density bounds imply, kept where it is sharper.
+        let implied = parts
+            .iter()
+            .fold(DensityBounds::new(0.0, 0.0, 0.0, 0.0), |t, (w, p, _)| {
+                t.add_scaled(*w, *p)
+            })
+            .log_slopes();
+        let floor: f64 = parts.iter().map(|(w, p, _)| w * p.min).sum();
+        let share = |w: f64, p: &DensityBounds| {
+            let top = w * p.max;
+            if top > 0.0 {
+                let s = top / (top + (floor - w * p.min).max(0.0));
+                if s.is_nan() {
+                    1.0
+                } else {
+                    s.min(1.0)
+                }
+            } else {
+                0.0
+            }
+        };
+        // `A + Σ π̄ᵢ (ℓᵢ − A)₊` over the components, with `ℓᵢ` picked by
+        // `pick` and signed by `sign` (1 for the upper bounds, −1 for the
+        // negated lower ones), least over the anchors `A = ℓⱼ`.
+        let least = |sign: f64, pick: fn(&(f64, f64)) -> f64| {
+            parts
+                .iter()
+                .map(|(_, _, anchor)| {
+                    let anchor = pick(anchor);
+                    let spread: f64 = parts
+                        .iter()
+                        .map(|(w, p, l)| share(*w, p) * (sign * (pick(l) - anchor)).max(0.0))
+                        .sum();
+                    let bound = sign * anchor + spread;
+                    if anchor.is_finite() && !bound.is_nan() {
+                        bound
+                    } else {
+                        f64::INFINITY
+                    }
+                })
+                .fold(f64::INFINITY, f64::min)
+        };
+        Some((
+            implied.0.max(-least(-1.0, |l| l.0)),
+            implied.1.min(least(1.0, |l| l.1)),
+        ))
     }
 
     fn support(&self) -> (f64, f64) {

@@ -142,6 +142,30 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
         None
     }
 
+    /// Bounds `(low, high)` on the log-density's slope `f'/f` over `[a, b]`,
+    /// a sub-interval of the support, or `None` when the family cannot give
+    /// them. The default takes what [`density_bounds`](Self::density_bounds)
+    /// implies ([`DensityBounds::log_slopes`]); a family that knows `f'/f`
+    /// more sharply overrides it (a normal's is linear in `z`).
+    ///
+    /// The ironing uses them to certify a cell in a far tail, where the
+    /// density changes by large factors across the cell and its own bounds
+    /// cannot show that a virtual type rises (`docs/theory.md`,
+    /// "Ironing"). Like the density's bounds they must be valid, never
+    /// tighter than the truth.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, TruncatedNormal};
+    /// // f'/f = (μ − z)/σ² = −4z here.
+    /// let d = TruncatedNormal::new(0.0, 0.5, -2.0, 2.0)?;
+    /// assert_eq!(d.pdf_log_derivative_bounds(1.0, 1.5), Some((-6.0, -4.0)));
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    fn pdf_log_derivative_bounds(&self, a: f64, b: f64) -> Option<(f64, f64)> {
+        self.density_bounds(a, b).map(|bounds| bounds.log_slopes())
+    }
+
     /// The derivative of the density, `f'(z)`. The default is a central
     /// difference; it is used only as the slope of Newton steps, so its
     /// accuracy affects speed, never the accuracy of a result.
@@ -417,6 +441,9 @@ impl<D: EndowmentDistribution + ?Sized> EndowmentDistribution for std::sync::Arc
     }
     fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
         (**self).density_bounds(a, b)
+    }
+    fn pdf_log_derivative_bounds(&self, a: f64, b: f64) -> Option<(f64, f64)> {
+        (**self).pdf_log_derivative_bounds(a, b)
     }
     #[allow(deprecated)]
     fn uniform_support(&self) -> Option<(f64, f64)> {

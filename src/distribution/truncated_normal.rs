@@ -313,7 +313,7 @@ impl TruncatedNormal {
 impl EndowmentDistribution for TruncatedNormal {
     /// Exact: the density is largest at the mean and smallest at an end of
     /// the interval, its slope extreme one standard deviation either side of
-    /// the mean (or at an end); `f'/f = −(z − μ)/σ²` is extreme at the ends.
+    /// the mean (or at an end).
     fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
         let (a, b) = (a.max(self.lo), b.min(self.hi));
         let inside = |z: f64| z > a && z < b;
@@ -322,8 +322,14 @@ impl EndowmentDistribution for TruncatedNormal {
             .enumerate()
             .filter(|&(k, z)| k < 2 || inside(z))
             .map(|(_, z)| self.pdf_and_derivative(z));
-        let log_slope = |z: f64| (self.mu - z) / self.sigma / self.sigma;
-        Some(DensityBounds::of_points(points).with_log_slopes(log_slope(b), log_slope(a)))
+        Some(DensityBounds::of_points(points))
+    }
+
+    /// Exact: `f'/f = (μ − z)/σ²` is linear, extreme at the ends.
+    fn pdf_log_derivative_bounds(&self, a: f64, b: f64) -> Option<(f64, f64)> {
+        let (a, b) = (a.max(self.lo), b.min(self.hi));
+        let at = |z: f64| (self.mu - z) / self.sigma / self.sigma;
+        Some((at(b), at(a)))
     }
 
     /// Log-concave: Condition 2 holds at every weight.

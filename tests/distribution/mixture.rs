@@ -446,7 +446,7 @@ fn assert_log_slopes_hold(
     let mut a = lo;
     while a < hi {
         let b = (a + width).min(hi);
-        let (low, high) = m.density_bounds(a, b).unwrap().log_slopes();
+        let (low, high) = m.pdf_log_derivative_bounds(a, b).unwrap();
         for k in 0..=200 {
             let z = a + (b - a) * f64::from(k) / 200.0;
             let l = log_slope_of(parts, z);

@@ -699,7 +699,7 @@ fn density_and_ratio_agrees_with_the_separate_functions() {
 fn log_slope_bounds_are_the_ends_values() {
     let d = TruncatedNormal::new(0.25, 0.25, -1.0, 2.0).unwrap();
     for (a, b) in [(-1.0, -0.5), (0.0, 0.5), (1.0, 2.0), (-3.0, 3.0)] {
-        let (low, high) = d.density_bounds(a, b).unwrap().log_slopes();
+        let (low, high) = d.pdf_log_derivative_bounds(a, b).unwrap();
         let (a, b) = (f64::max(a, -1.0), f64::min(b, 2.0));
         assert_eq!((low, high), (16.0 * (0.25 - b), 16.0 * (0.25 - a)));
     }

@@ -344,7 +344,6 @@ impl<'a> Mesh<'a> {
     /// `H' = 1 + β (1 + ((1 − F)/f) f'/f) ≥ 1 + β + β s̄ ℓ̲`.
     fn log_slope_test(&self, side: Side, beta: f64, k: usize) -> bool {
         let bounds = &self.bounds[k];
-        let (log_slope_min, log_slope_max) = bounds.log_slopes();
         // Where the density may vanish (or underflow) inside the cell, the
         // cell may be a gap that must be pooled: never certified (a NaN
         // bound neither).
@@ -352,6 +351,11 @@ impl<'a> Mesh<'a> {
             return false;
         }
         let (left, right) = (&self.nodes[k], &self.nodes[k + 1]);
+        let Some((log_slope_min, log_slope_max)) =
+            self.d.pdf_log_derivative_bounds(left.z, right.z)
+        else {
+            return false;
+        };
         let width = right.z - left.z;
         // The largest of `r e^{−c h} + (1 − e^{−c h})/c` over `h ∈ [0, w]`.
         let largest = |r: f64, c: f64| {
