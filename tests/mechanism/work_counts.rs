@@ -481,7 +481,8 @@ fn two_modes(mu: f64, gap: f64, sigma: f64) -> Arc<dyn EndowmentDistribution> {
 /// on the first mesh by the bounds on `f'/f` (counted with the density
 /// bounds). (Measured on 2026-12-07,
 /// per class of this market: 160, 159, 294 and 1 241; then with the
-/// certificate from `f'/f`, 161, 160, 295 and 820.)
+/// certificate from `f'/f` and the settled pools' ends at their final
+/// level, 161, 160, 295 and 863.)
 #[test]
 fn a_mixture_costs_evaluations_within_bounds_of_a_truncated_normal() {
     let n = 20;
