@@ -110,6 +110,24 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
         false
     }
 
+    /// A modulus of strong log-concavity, if the family knows one: a
+    /// `c ≥ 0` with `(ln f)'' ≤ −c` inside the support, where the density
+    /// is smooth and positive (a normal's is `1/σ²`, a uniform's 0). `None`
+    /// by default. A mixture of components that share one support and each
+    /// give one is log-concave where their log-densities' slopes are close
+    /// enough ([`Mixture`]'s documentation), and so needs no ironing.
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, TruncatedNormal};
+    /// let d = TruncatedNormal::new(0.0, 0.5, -1.0, 1.0)?;
+    /// assert_eq!(d.log_concavity(), Some(4.0));
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    fn log_concavity(&self) -> Option<f64> {
+        None
+    }
+
     /// Interior points where the density is not smooth (a kink or a jump in
     /// its derivative), used to split quadratures. Empty by default.
     fn kinks(&self) -> &[f64] {
@@ -435,6 +453,9 @@ impl<D: EndowmentDistribution + ?Sized> EndowmentDistribution for std::sync::Arc
     }
     fn log_concave(&self) -> bool {
         (**self).log_concave()
+    }
+    fn log_concavity(&self) -> Option<f64> {
+        (**self).log_concavity()
     }
     fn kinks(&self) -> &[f64] {
         (**self).kinks()

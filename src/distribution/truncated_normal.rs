@@ -337,6 +337,11 @@ impl EndowmentDistribution for TruncatedNormal {
         true
     }
 
+    /// `(ln f)'' = −1/σ²` everywhere.
+    fn log_concavity(&self) -> Option<f64> {
+        Some(1.0 / self.sigma / self.sigma)
+    }
+
     fn support(&self) -> (f64, f64) {
         (self.lo, self.hi)
     }

@@ -62,6 +62,11 @@ impl EndowmentDistribution for Uniform {
         true
     }
 
+    /// `(ln f)'' = 0`.
+    fn log_concavity(&self) -> Option<f64> {
+        Some(0.0)
+    }
+
     fn support(&self) -> (f64, f64) {
         (self.lo, self.hi)
     }

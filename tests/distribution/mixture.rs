@@ -493,3 +493,91 @@ fn log_slope_bounds_hold_and_follow_the_dominant_component() {
         assert_log_slopes_hold(&mixed, (-1.0, 1.0), width);
     }
 }
+
+/// `(ln f)''` of a mixture at `z` by a second difference of its log-density
+/// (built from the mixture's own density, not from any bound).
+fn log_curvature(m: &Mixture, z: f64, h: f64) -> f64 {
+    (m.pdf(z + h).ln() - 2.0 * m.pdf(z).ln() + m.pdf(z - h).ln()) / (h * h)
+}
+
+/// A mixture shown log-concave at construction is log-concave: for
+/// mixtures of two to four normals on one support, of one scale or of
+/// several, with means and weights drawn from a fixed sequence, every one
+/// with `log_concave()` has `(ln f)'' ≤ 0` (to the second difference's
+/// rounding) at 2 001 points; at least a third of them are shown. Two
+/// normals of one scale whose means are `2.2 σ` apart, equal weights, are
+/// not log-concave (`(ln f)'' = (Δ²/4σ² − 1)/σ² > 0` midway) and must not
+/// be shown; `1.8 σ` apart they are, and are shown; with a uniform, or
+/// with supports that differ, nothing is shown.
+#[test]
+fn a_mixture_shown_log_concave_is_log_concave() {
+    let normal = |mu: f64, sigma: f64| {
+        Arc::new(TruncatedNormal::new(mu, sigma, -1.0, 1.0).unwrap())
+            as Arc<dyn EndowmentDistribution>
+    };
+    let mut state = 12345_u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let (mut shown, mut total) = (0, 0);
+    for _ in 0..300 {
+        let k = 2 + (next() * 3.0) as usize;
+        let one_scale = next() < 0.5;
+        let base = 0.2 + 0.5 * next();
+        let parts: Vec<(f64, Arc<dyn EndowmentDistribution>)> = (0..k)
+            .map(|_| {
+                let sigma = if one_scale {
+                    base
+                } else {
+                    base * (0.7 + 0.6 * next())
+                };
+                let mu = -0.3 + 2.0 * base * next();
+                (0.2 + next(), normal(mu, sigma))
+            })
+            .collect();
+        let m = Mixture::new(parts).unwrap();
+        total += 1;
+        if !m.log_concave() {
+            continue;
+        }
+        shown += 1;
+        for i in 0..=2000 {
+            let z = -0.99 + 1.98 * f64::from(i) / 2000.0;
+            let c = log_curvature(&m, z, 1e-4);
+            assert!(c <= 1e-4, "(ln f)'' = {c} at {z}: {m:?}");
+        }
+    }
+    assert!(3 * shown >= total, "{shown} of {total} shown");
+    let pair = |gap: f64| {
+        Mixture::new(vec![
+            (1.0, normal(-0.5 * gap, 0.2)),
+            (1.0, normal(0.5 * gap, 0.2)),
+        ])
+        .unwrap()
+    };
+    assert!(!pair(2.2 * 0.2).log_concave());
+    assert!(log_curvature(&pair(2.2 * 0.2), 0.0, 1e-4) > 0.0);
+    assert!(pair(1.8 * 0.2).log_concave());
+    let with_uniform = Mixture::new(vec![
+        (1.0, normal(0.0, 0.3)),
+        (
+            1.0,
+            Arc::new(Uniform::new(-1.0, 1.0).unwrap()) as Arc<dyn EndowmentDistribution>,
+        ),
+    ])
+    .unwrap();
+    assert!(!with_uniform.log_concave());
+    let narrower = Mixture::new(vec![
+        (1.0, normal(0.0, 0.3)),
+        (
+            1.0,
+            Arc::new(TruncatedNormal::new(0.1, 0.3, -0.9, 1.0).unwrap())
+                as Arc<dyn EndowmentDistribution>,
+        ),
+    ])
+    .unwrap();
+    assert!(!narrower.log_concave());
+}
