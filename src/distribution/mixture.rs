@@ -64,7 +64,14 @@ const SCALED_BELOW: f64 = 1e-290;
 #[derive(Debug, Clone)]
 pub struct Mixture {
     weights: Vec<f64>,
+    /// `ln wᵢ`, for the sums taken in logarithms.
+    ln_weights: Vec<f64>,
     components: Vec<Arc<dyn EndowmentDistribution>>,
+    /// Each component's median (see [`median`]): below it its CDF is
+    /// computed and its survival function is the complement, above it the
+    /// other way round. NaN where no median was found; then both are
+    /// computed.
+    medians: Vec<f64>,
     supports: Vec<(f64, f64)>,
     lo: f64,
     hi: f64,
@@ -145,9 +152,17 @@ impl Mixture {
         kinks.sort_by(f64::total_cmp);
         kinks.dedup();
         let concavity = concavity(&components, &supports);
+        let ln_weights = weights.iter().map(|w| w.ln()).collect();
+        let medians = components
+            .iter()
+            .zip(&supports)
+            .map(|(d, &s)| median(d.as_ref(), s))
+            .collect();
         Ok(Mixture {
             weights,
+            ln_weights,
             components,
+            medians,
             supports,
             lo,
             hi,
@@ -330,6 +345,22 @@ impl LogSum {
         } else {
             self.ln().exp()
         }
+    }
+}
+
+/// A median of `d` on its support `(a, b)`, for splitting its two tails:
+/// below it `1 − F` is formed as the complement of `F` and above it the
+/// other way round, each complement at least a quarter, so it keeps its
+/// relative accuracy to about four units in the last place (one tail
+/// function per component where the welfare moments need both). A point
+/// whose CDF is not within `[1/4, 3/4]` (a user quantile that is off, say)
+/// is not used: NaN, and both tails are computed.
+fn median(d: &dyn EndowmentDistribution, (a, b): (f64, f64)) -> f64 {
+    let m = d.quantile(0.5);
+    if a <= m && m <= b && (0.25..=0.75).contains(&d.cdf(m)) {
+        m
+    } else {
+        f64::NAN
     }
 }
 
@@ -605,13 +636,19 @@ impl EndowmentDistribution for Mixture {
     /// the sums.
     fn pdf_log_derivative(&self, z: f64) -> f64 {
         // Σ pᵢ ℓᵢ / Σ pᵢ with pᵢ = wᵢ fᵢ / max, the sums rescaled whenever a
-        // larger term arrives (as in `LogSum`): one pass, nothing stored.
+        // larger term arrives (as in `LogSum`): one pass, nothing stored,
+        // one exponential per component after the first.
         let (mut top, mut num, mut den) = (f64::NEG_INFINITY, 0.0, 0.0);
-        for (w, d, a, b) in self.parts() {
+        for ((lw, d), &(a, b)) in self
+            .ln_weights
+            .iter()
+            .zip(&self.components)
+            .zip(&self.supports)
+        {
             if !(a <= z && (z < b || (z == b && b == self.hi))) {
                 continue;
             }
-            let lf = w.ln() + d.ln_pdf(z);
+            let lf = lw + d.ln_pdf(z);
             if lf == f64::NEG_INFINITY {
                 continue;
             }
@@ -620,14 +657,19 @@ impl EndowmentDistribution for Mixture {
                 return self.pdf_derivative(z) / self.pdf(z);
             }
             if lf > top {
-                let shrink = (top - lf).exp();
-                num *= shrink;
-                den *= shrink;
+                if den > 0.0 {
+                    let shrink = (top - lf).exp();
+                    num *= shrink;
+                    den *= shrink;
+                }
                 top = lf;
+                num += l;
+                den += 1.0;
+            } else {
+                let p = (lf - top).exp();
+                num += p * l;
+                den += p;
             }
-            let p = (lf - top).exp();
-            num += p * l;
-            den += p;
         }
         num / den
     }
@@ -703,18 +745,30 @@ impl EndowmentDistribution for Mixture {
             return (f64::NAN, f64::NAN, f64::NAN);
         }
         let (mut f, mut cdf, mut sf) = (0.0, 0.0, 0.0);
-        for (w, d, a, b) in self.parts() {
+        for ((w, d, a, b), &m) in self.parts().zip(&self.medians) {
             if z <= a {
                 sf += w;
             } else if z >= b {
                 cdf += w;
             } else {
                 f += w * d.pdf(z);
-                // `F` enters only the lower ratio.
-                if lower {
+                // `F` enters only the lower ratio; there one tail function
+                // and its complement give both, on the side of the median
+                // where the complement is at least a quarter.
+                if !lower {
+                    sf += w * d.sf(z);
+                } else if z <= m {
+                    let c = d.cdf(z);
+                    cdf += w * c;
+                    sf += w * (1.0 - c);
+                } else if z > m {
+                    let t = d.sf(z);
+                    cdf += w * (1.0 - t);
+                    sf += w * t;
+                } else {
                     cdf += w * d.cdf(z);
+                    sf += w * d.sf(z);
                 }
-                sf += w * d.sf(z);
             }
             // The density counts on [a, b) (and at b = hi), as in `pdf`.
             if z == a || (z == b && b == self.hi) {
@@ -766,9 +820,14 @@ impl EndowmentDistribution for Mixture {
             return f64::NAN;
         }
         let mut s = LogSum::EMPTY;
-        for (w, d, a, b) in self.parts() {
+        for ((lw, d), &(a, b)) in self
+            .ln_weights
+            .iter()
+            .zip(&self.components)
+            .zip(&self.supports)
+        {
             if a <= z && (z < b || (z == b && b == self.hi)) {
-                s.add(w.ln() + d.ln_pdf(z));
+                s.add(lw + d.ln_pdf(z));
             }
         }
         s.ln()

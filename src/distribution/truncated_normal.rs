@@ -128,6 +128,9 @@ pub struct TruncatedNormal {
     /// The mode with `1/φ(c)`.
     #[cfg_attr(feature = "serde", serde(skip))]
     mode_scale: Scale,
+    /// `ln(σ · scaled mass)`, the log-density's constant.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    ln_norm: f64,
 }
 
 impl TruncatedNormal {
@@ -205,6 +208,7 @@ impl TruncatedNormal {
             lo_tail,
             hi_tail,
             mode_scale,
+            ln_norm: (sigma * scaled_mass).ln(),
         })
     }
 
@@ -387,7 +391,7 @@ impl EndowmentDistribution for TruncatedNormal {
     fn ln_pdf(&self, z: f64) -> f64 {
         if z >= self.lo && z <= self.hi {
             let t = self.point(z).t;
-            -0.5 * (t - self.mode) * (t + self.mode) - (self.sigma * self.scaled_mass).ln()
+            -0.5 * (t - self.mode) * (t + self.mode) - self.ln_norm
         } else {
             f64::NEG_INFINITY
         }

@@ -270,6 +270,69 @@ fn density_and_ratio_agrees_with_the_separate_functions() {
     }
 }
 
+/// A normal whose quantile is wrong (it returns the lower end): a user
+/// type the mixture must not trust for splitting its tails.
+#[derive(Debug)]
+struct OffQuantile(TruncatedNormal);
+
+impl EndowmentDistribution for OffQuantile {
+    fn support(&self) -> (f64, f64) {
+        self.0.support()
+    }
+    fn cdf(&self, z: f64) -> f64 {
+        self.0.cdf(z)
+    }
+    fn pdf(&self, z: f64) -> f64 {
+        self.0.pdf(z)
+    }
+    fn sf(&self, z: f64) -> f64 {
+        self.0.sf(z)
+    }
+    fn quantile(&self, _u: f64) -> f64 {
+        self.0.support().0
+    }
+}
+
+/// Where the welfare moments need both tails (`F` for the lower ratio,
+/// `1 − F` for the survival function), the mixture computes one of each
+/// component's tails and takes the other as its complement, on the side of
+/// the component's median where that complement is at least a quarter.
+/// Both must keep their relative accuracy where one of them is tiny: the
+/// survival function of 1e-13 near the upper end and the CDF of 1e-13 near
+/// the lower, against each component's own two tail functions. Taking the
+/// complement on the wrong side loses up to 13 digits; a component whose
+/// quantile is wrong (so no median is trusted) still gets both right.
+#[test]
+fn both_tails_keep_their_accuracy_from_one_tail_function() {
+    let normal = |mu: f64, sigma: f64| TruncatedNormal::new(mu, sigma, -1.0, 1.0).unwrap();
+    let parts: Vec<(f64, Arc<dyn EndowmentDistribution>)> = vec![
+        (1.0, Arc::new(normal(-0.3, 0.1))),
+        (2.0, Arc::new(normal(0.4, 0.08))),
+        (0.5, Arc::new(OffQuantile(normal(0.0, 0.12)))),
+    ];
+    let m = Mixture::new(parts.clone()).unwrap();
+    let total: f64 = parts.iter().map(|p| p.0).sum();
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-14 * b.abs();
+    let mut smallest = (1.0_f64, 1.0_f64);
+    for i in 0..=4000 {
+        let z = -0.999 + 1.998 * f64::from(i) / 4000.0;
+        let sum = |g: &dyn Fn(&dyn EndowmentDistribution) -> f64| -> f64 {
+            parts.iter().map(|(w, d)| w / total * g(d.as_ref())).sum()
+        };
+        let (f, cdf, sf) = (sum(&|d| d.pdf(z)), sum(&|d| d.cdf(z)), sum(&|d| d.sf(z)));
+        smallest = (smallest.0.min(cdf), smallest.1.min(sf));
+        let (pdf, r, s) = m.density_and_ratio(z, HazardRatio::CdfOverPdf);
+        assert!(close(pdf, f), "pdf at {z}: {pdf} vs {f}");
+        assert!(close(s, sf), "1 − F at {z}: {s} vs {sf}");
+        assert!(close(r, cdf / f), "F/f at {z}: {r} vs {}", cdf / f);
+        let (_, r, s) = m.density_and_ratio(z, HazardRatio::SfOverPdf);
+        assert!(close(s, sf), "1 − F (upper) at {z}: {s} vs {sf}");
+        assert!(close(r, sf / f), "(1 − F)/f at {z}: {r} vs {}", sf / f);
+    }
+    // The sweep reaches where each tail is tiny.
+    assert!(smallest.0 < 1e-12 && smallest.1 < 1e-12, "{smallest:?}");
+}
+
 /// Far in the tails every component's density underflows (below about
 /// 1e-308 at 38 standard deviations, to zero at 45), and sums of such
 /// numbers keep few digits; the mixture's hazard ratios add its components
