@@ -479,12 +479,14 @@ fn two_modes(mu: f64, gap: f64, sigma: f64) -> Arc<dyn EndowmentDistribution> {
 /// the declaration only skips the check). The ironing check of a regular mixture that is not shown
 /// log-concave (a normal and a uniform), certified on its first mesh, adds
 /// less than the solve itself; an ironed mixture (modes 1 apart,
-/// σ = 0.15) needs under six times the truncated normal's evaluations, its
+/// σ = 0.15) needs under five times the truncated normal's evaluations, its
 /// far tails certified on the first mesh by the bounds on `f'/f` (counted
-/// with the density bounds). (Measured on 2026-12-07, per class of this
-/// market, with the two normals 0.4 apart as the regular mixture: 160,
-/// 159, 294 and 1 241; then with the certificate from `f'/f` and the
-/// settled pools' ends at their final level, 161, 160, 295 and 863.)
+/// with the density bounds) and its polished pools not settled again by
+/// the join. (Measured on 2026-12-07, per class of this market, with the
+/// two normals 0.4 apart as the regular mixture: 160, 159, 294 and 1 241;
+/// then with the certificate from `f'/f` and the settled pools' ends at
+/// their final level, 161, 160, 295 and 863; then with the polished pools'
+/// ends at their final level, 778 for the ironed mixture.)
 #[test]
 fn a_mixture_costs_evaluations_within_bounds_of_a_truncated_normal() {
     let n = 20;
@@ -525,7 +527,7 @@ fn a_mixture_costs_evaluations_within_bounds_of_a_truncated_normal() {
     assert!(declared <= 1.05 * normal_count, "{report}");
     assert!(shown <= 1.05 * normal_count, "{report}");
     assert!(regular <= 2.0 * declared, "{report}");
-    assert!(ironed <= 6.0 * normal_count, "{report}");
+    assert!(ironed <= 5.0 * normal_count, "{report}");
 }
 
 /// A normal at `mu` (σ = 0.5) with a uniform beside it on [−1, 1], two to

@@ -365,6 +365,14 @@ impl SideType<'_> {
     /// The pool of the hull edge between mesh points `i < j`, from the
     /// edge's slope `m` (type minus centre): its ends and its level
     /// (a type, centre added back).
+    ///
+    /// The ends returned are the crossings at the level returned: a level
+    /// that moved at the last step has its ends found again. With the
+    /// ends of the step before, the pool's end could stand where the raw
+    /// type beside it is on the wrong side of the new level by up to the
+    /// level's tolerance, and every such pool was settled again by the
+    /// join ([`Self::settle`]: its Brent roots, another mean and the ends
+    /// once more), about half the pools of an ironed mixture.
     pub fn polish(
         &self,
         z: &[f64],
@@ -399,10 +407,24 @@ impl SideType<'_> {
                 break;
             };
             let step = next - m;
-            m = next;
-            if step.abs() <= self.level_tolerance(m) || step.is_nan() {
+            if step.is_nan() {
+                m = next;
                 break;
             }
+            if step.abs() <= self.level_tolerance(next) {
+                // The ends at the final level (those of the step before
+                // where they would leave no pool).
+                if next != m {
+                    let a = self.crossing(next, z, (i, false), ends.0)?;
+                    let b = self.crossing(next, z, (j, true), ends.1)?;
+                    if b > a {
+                        ends = (a, b);
+                    }
+                }
+                m = next;
+                break;
+            }
+            m = next;
         }
         Ok((ends.0, ends.1, m + self.centre))
     }
