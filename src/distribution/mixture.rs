@@ -351,7 +351,7 @@ impl LogSum {
 /// A median of `d` on its support `(a, b)`, for splitting its two tails:
 /// below it `1 − F` is formed as the complement of `F` and above it the
 /// other way round, each complement at least a quarter, so it keeps its
-/// relative accuracy to about four units in the last place (one tail
+/// relative accuracy to a few units in the last place (one tail
 /// function per component where the welfare moments need both). A point
 /// whose CDF is not within `[1/4, 3/4]` (a user quantile that is off, say)
 /// is not used: NaN, and both tails are computed.
