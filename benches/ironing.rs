@@ -182,6 +182,9 @@ impl EndowmentDistribution for Declared {
     fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
         self.0.density_and_ratio(z, which)
     }
+    fn ratio_and_log_slope(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        self.0.ratio_and_log_slope(z, which)
+    }
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
         self.0.cdf_pdf_ratio(z)
     }

@@ -750,25 +750,28 @@ impl EndowmentDistribution for Mixture {
                 sf += w;
             } else if z >= b {
                 cdf += w;
-            } else {
-                f += w * d.pdf(z);
+            } else if !lower {
+                let (fi, t) = d.pdf_and_tail(z, HazardRatio::SfOverPdf);
+                f += w * fi;
+                sf += w * t;
+            } else if z <= m {
                 // `F` enters only the lower ratio; there one tail function
                 // and its complement give both, on the side of the median
                 // where the complement is at least a quarter.
-                if !lower {
-                    sf += w * d.sf(z);
-                } else if z <= m {
-                    let c = d.cdf(z);
-                    cdf += w * c;
-                    sf += w * (1.0 - c);
-                } else if z > m {
-                    let t = d.sf(z);
-                    cdf += w * (1.0 - t);
-                    sf += w * t;
-                } else {
-                    cdf += w * d.cdf(z);
-                    sf += w * d.sf(z);
-                }
+                let (fi, c) = d.pdf_and_tail(z, HazardRatio::CdfOverPdf);
+                f += w * fi;
+                cdf += w * c;
+                sf += w * (1.0 - c);
+            } else if z > m {
+                let (fi, t) = d.pdf_and_tail(z, HazardRatio::SfOverPdf);
+                f += w * fi;
+                cdf += w * (1.0 - t);
+                sf += w * t;
+            } else {
+                let (fi, c) = d.pdf_and_tail(z, HazardRatio::CdfOverPdf);
+                f += w * fi;
+                cdf += w * c;
+                sf += w * d.sf(z);
             }
             // The density counts on [a, b) (and at b = hi), as in `pdf`.
             if z == a || (z == b && b == self.hi) {
@@ -787,6 +790,76 @@ impl EndowmentDistribution for Mixture {
             None => ratio(if lower { cdf.min(1.0) } else { sf.min(1.0) }, f),
         };
         (f, r, sf.min(1.0))
+    }
+
+    /// One pass over the components: each one's density enters both the
+    /// ratio's denominator and the slope's weight, and its log-derivative
+    /// the slope. Where one component alone decides the ratio, where the
+    /// sums are not plainly representable (a density below `SCALED_BELOW`)
+    /// or where a component's density or log-derivative is not finite (a
+    /// density that vanishes or diverges at an end of its support, or a
+    /// user type's NaN, which must show), the two separate methods, which
+    /// handle those cases.
+    fn ratio_and_log_slope(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let lower = which == HazardRatio::CdfOverPdf;
+        let separate = |m: &Self| {
+            let r = if lower {
+                m.cdf_pdf_ratio(z)
+            } else {
+                m.sf_pdf_ratio(z)
+            };
+            (r, m.pdf_log_derivative(z))
+        };
+        if z.is_nan() || self.sole(z, lower).is_some() {
+            return separate(self);
+        }
+        let (mut f, mut tail, mut slope) = (0.0, 0.0, 0.0);
+        for (w, d, a, b) in self.parts() {
+            // As in `cdf` or `sf`: a component wholly on the tail's side
+            // adds its weight, one across `z` its own tail. As in `pdf`: a
+            // component's density counts on `[a, b)`, and at `b` when `b`
+            // is the mixture's upper end.
+            let (whole, none) = if lower {
+                (z >= b, z <= a)
+            } else {
+                (z <= a, z >= b)
+            };
+            let counts = a <= z && (z < b || (z == b && b == self.hi));
+            let fi = if whole {
+                tail += w;
+                if counts {
+                    d.pdf(z)
+                } else {
+                    0.0
+                }
+            } else if !none {
+                let (fi, t) = d.pdf_and_tail(z, which);
+                tail += w * t;
+                fi
+            } else if counts {
+                d.pdf(z)
+            } else {
+                0.0
+            };
+            if counts {
+                let fi = w * fi;
+                if !fi.is_finite() {
+                    return separate(self);
+                }
+                if fi > 0.0 {
+                    let l = d.pdf_log_derivative(z);
+                    if !l.is_finite() {
+                        return separate(self);
+                    }
+                    f += fi;
+                    slope += fi * l;
+                }
+            }
+        }
+        if f < SCALED_BELOW {
+            return separate(self);
+        }
+        (ratio(tail.min(1.0), f), slope / f)
     }
 
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {

@@ -410,6 +410,58 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
         (self.pdf(z), r, self.sf(z))
     }
 
+    /// The density and one tail at `z`, in one call: `(f(z), F(z))` for
+    /// [`HazardRatio::CdfOverPdf`], `(f(z), 1 − F(z))` for
+    /// [`HazardRatio::SfOverPdf`] (the numerator of that ratio). A mixture
+    /// needs both of each component at every point where it forms a ratio
+    /// of sums. The default calls the two methods; a family whose two share
+    /// work overrides it (the truncated normal standardises `z` once).
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, HazardRatio, TruncatedNormal};
+    /// let d = TruncatedNormal::new(0.1, 0.5, -1.0, 1.0)?;
+    /// assert_eq!(d.pdf_and_tail(0.3, HazardRatio::CdfOverPdf), (d.pdf(0.3), d.cdf(0.3)));
+    /// assert_eq!(d.pdf_and_tail(0.3, HazardRatio::SfOverPdf), (d.pdf(0.3), d.sf(0.3)));
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    fn pdf_and_tail(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let tail = match which {
+            HazardRatio::CdfOverPdf => self.cdf(z),
+            HazardRatio::SfOverPdf => self.sf(z),
+        };
+        (self.pdf(z), tail)
+    }
+
+    /// One hazard ratio and the density's logarithmic derivative at `z`, in
+    /// one call: `(r(z), f'(z)/f(z))` with `r` = [`cdf_pdf_ratio`] or
+    /// [`sf_pdf_ratio`] as `which` says. Every Newton step on a raw virtual
+    /// type (`L = z + β F/f`, `H = z − β (1 − F)/f`) needs the type and its
+    /// slope, so both. The default calls the two methods; a family whose
+    /// two share work overrides it (a mixture: each component's density
+    /// serves the ratio's sum and the slope's weights).
+    ///
+    /// [`cdf_pdf_ratio`]: EndowmentDistribution::cdf_pdf_ratio
+    /// [`sf_pdf_ratio`]: EndowmentDistribution::sf_pdf_ratio
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, HazardRatio, TruncatedNormal};
+    /// let d = TruncatedNormal::new(0.1, 0.5, -1.0, 1.0)?;
+    /// let (r, l) = d.ratio_and_log_slope(0.3, HazardRatio::SfOverPdf);
+    /// assert_eq!(r, d.sf_pdf_ratio(0.3));
+    /// // The normal's log-density falls with slope −(z − μ)/σ².
+    /// assert!((l + 0.2 / 0.25).abs() < 1e-15);
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    fn ratio_and_log_slope(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let r = match which {
+            HazardRatio::CdfOverPdf => self.cdf_pdf_ratio(z),
+            HazardRatio::SfOverPdf => self.sf_pdf_ratio(z),
+        };
+        (r, self.pdf_log_derivative(z))
+    }
+
     /// The ratio `F(z)/f(z)` (the reciprocal of the reverse hazard rate),
     /// with its limit where the density vanishes: 0 when `F(z) = 0`
     /// (the lower end) and `+∞` when `F(z) > 0`.
@@ -505,6 +557,12 @@ impl<D: EndowmentDistribution + ?Sized> EndowmentDistribution for std::sync::Arc
     }
     fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
         (**self).density_and_ratio(z, which)
+    }
+    fn ratio_and_log_slope(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        (**self).ratio_and_log_slope(z, which)
+    }
+    fn pdf_and_tail(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        (**self).pdf_and_tail(z, which)
     }
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
         (**self).cdf_pdf_ratio(z)

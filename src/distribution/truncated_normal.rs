@@ -225,6 +225,12 @@ impl TruncatedNormal {
         }
     }
 
+    /// The standardised coordinate of `z` alone, `t` of [`Self::point`]:
+    /// the density and its slope need no distances to the ends.
+    fn std_coordinate(&self, z: f64) -> f64 {
+        standardise(z.clamp(self.lo, self.hi), self.mu, self.sigma).clamp(self.alpha, self.beta)
+    }
+
     /// The standardised point `t ∈ [α, β]` with distances `t − α`, `β − t`.
     fn std_point(&self, t: f64) -> Std {
         Std {
@@ -255,7 +261,7 @@ impl TruncatedNormal {
     /// at the standardised point `t`); both 0 outside the support.
     fn pdf_and_derivative(&self, z: f64) -> (f64, f64) {
         if z >= self.lo && z <= self.hi {
-            let t = self.point(z).t;
+            let t = self.std_coordinate(z);
             let f = self.pdf_std(t) / self.sigma;
             if t == 0.0 || f == 0.0 {
                 (f, 0.0)
@@ -376,7 +382,7 @@ impl EndowmentDistribution for TruncatedNormal {
 
     fn pdf(&self, z: f64) -> f64 {
         if z >= self.lo && z <= self.hi {
-            self.pdf_std(self.point(z).t) / self.sigma
+            self.pdf_std(self.std_coordinate(z)) / self.sigma
         } else {
             0.0
         }
@@ -390,7 +396,7 @@ impl EndowmentDistribution for TruncatedNormal {
     /// (`c` the standardised mode), finite however far the tail.
     fn ln_pdf(&self, z: f64) -> f64 {
         if z >= self.lo && z <= self.hi {
-            let t = self.point(z).t;
+            let t = self.std_coordinate(z);
             -0.5 * (t - self.mode) * (t + self.mode) - self.ln_norm
         } else {
             f64::NEG_INFINITY
@@ -399,7 +405,7 @@ impl EndowmentDistribution for TruncatedNormal {
 
     fn pdf_log_derivative(&self, z: f64) -> f64 {
         if z > self.lo && z < self.hi {
-            -self.point(z).t / self.sigma
+            -self.std_coordinate(z) / self.sigma
         } else {
             self.pdf_derivative(z) / self.pdf(z)
         }
@@ -523,6 +529,24 @@ impl EndowmentDistribution for TruncatedNormal {
         }
         let p = self.point(z);
         self.sigma * int_phi(Tail::lazy(p.t), self.hi_tail, p.to_hi, Scale::lazy(p.t))
+    }
+
+    /// One standardisation for both (the separate calls take one each); the
+    /// same values as `pdf` and `cdf` or `sf`.
+    fn pdf_and_tail(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        if !(z > self.lo && z < self.hi) {
+            let tail = match which {
+                HazardRatio::CdfOverPdf => self.cdf(z),
+                HazardRatio::SfOverPdf => self.sf(z),
+            };
+            return (self.pdf(z), tail);
+        }
+        let p = self.point(z);
+        let tail = match which {
+            HazardRatio::CdfOverPdf => self.cdf_std(p),
+            HazardRatio::SfOverPdf => self.sf_std(p),
+        };
+        (self.pdf_std(p.t) / self.sigma, tail)
     }
 
     /// One standardisation, one density (which also gives `1/φ(t)` for the

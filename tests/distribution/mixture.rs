@@ -270,6 +270,94 @@ fn density_and_ratio_agrees_with_the_separate_functions() {
     }
 }
 
+/// The one-pass `ratio_and_log_slope` (each component's density serving
+/// the ratio's sum and the slope's weight) agrees with the separate hazard
+/// ratio and `pdf_log_derivative` (which takes its average in logarithms):
+/// inside components, at their ends (where a uniform's density jumps and a
+/// triangular one's log-slope is infinite), in a gap, outside the support,
+/// and between two narrow normals where the components' slopes cancel and
+/// the answer is the closed form of `the_log_derivative_averages_the_components`.
+#[test]
+fn ratio_and_log_slope_agrees_with_the_separate_functions() {
+    let normal = |mu: f64, sigma: f64, lo: f64, hi: f64| -> Arc<dyn EndowmentDistribution> {
+        Arc::new(TruncatedNormal::new(mu, sigma, lo, hi).unwrap())
+    };
+    let gapped = Mixture::new(vec![
+        (
+            1.0,
+            Arc::new(Uniform::new(-1.0, 0.0).unwrap()) as Arc<dyn EndowmentDistribution>,
+        ),
+        (2.0, normal(0.3, 0.2, -0.5, 0.8)),
+        (0.5, Arc::new(Triangular::new(1.0, 1.2, 2.0).unwrap())),
+    ])
+    .unwrap();
+    let with_uniform = Mixture::new(vec![
+        (2.0, normal(0.1, 0.5, -1.0, 1.0)),
+        (1.0, Arc::new(Uniform::new(-0.6, 0.7).unwrap())),
+    ])
+    .unwrap();
+    let pair = Mixture::new(vec![
+        (1.0, normal(0.0, 0.01, -1.0, 1.0)),
+        (2.0, normal(0.001, 0.01, -1.0, 1.0)),
+    ])
+    .unwrap();
+    let mixtures = [
+        gapped,
+        with_uniform,
+        pair,
+        two_modes(),
+        staggered(),
+        nested(),
+    ];
+    for m in &mixtures {
+        let (lo, hi) = m.support();
+        let mut points: Vec<f64> = (0..=200)
+            .map(|k| lo + (hi - lo) * (k as f64 + 0.37) / 200.0)
+            .collect();
+        for &k in m.kinks() {
+            points.extend([k, k.next_up(), k.next_down(), k - 1e-9, k + 1e-9]);
+        }
+        points.extend([lo, hi, lo - 1.0, hi + 1.0, -0.39, -0.5, 0.6]);
+        for z in points {
+            for (which, r) in [
+                (HazardRatio::CdfOverPdf, m.cdf_pdf_ratio(z)),
+                (HazardRatio::SfOverPdf, m.sf_pdf_ratio(z)),
+            ] {
+                let l = m.pdf_log_derivative(z);
+                let (ratio, slope) = m.ratio_and_log_slope(z, which);
+                let close = |a: f64, b: f64, scale: f64| {
+                    a == b || (a - b).abs() <= 1e-13 * scale.max(a.abs()).max(b.abs())
+                };
+                assert!(close(ratio, r, 0.0), "{which:?} at {z}: {ratio} vs {r}");
+                // The slopes are averages of the components' slopes: their
+                // rounding is relative to the largest of those.
+                let scale = m
+                    .components()
+                    .iter()
+                    .map(|d| d.pdf_log_derivative(z))
+                    .filter(|x| x.is_finite())
+                    .fold(0.0, |s: f64, x| s.max(x.abs()));
+                assert!(
+                    close(slope, l, scale) || (slope.is_nan() && l.is_nan()),
+                    "f'/f at {z} ({which:?}): {slope} vs {l}"
+                );
+            }
+        }
+    }
+    // The closed form between the two narrow normals.
+    let pair = &mixtures[2];
+    for z in [-0.39, -0.42, -0.5, 0.6] {
+        let (t1, t2): (f64, f64) = (z / 0.01, (z - 0.001) / 0.01);
+        let q = 2.0 * (-0.5 * (t2 * t2 - t1 * t1)).exp();
+        let expected = -(t1 + q * t2) / (0.01 * (1.0 + q));
+        let (_, l) = pair.ratio_and_log_slope(z, HazardRatio::SfOverPdf);
+        assert!(
+            (l - expected).abs() <= 1e-12 * expected.abs(),
+            "f'/f at {z}: {l} vs {expected}"
+        );
+    }
+}
+
 /// A normal whose quantile is wrong (it returns the lower end): a user
 /// type the mixture must not trust for splitting its tails.
 #[derive(Debug)]

@@ -692,6 +692,35 @@ fn density_and_ratio_agrees_with_the_separate_functions() {
     }
 }
 
+/// `pdf_and_tail` standardises `z` once for the density and the tail; the
+/// values are the separate functions' exactly, on every parameter set,
+/// next to the ends and outside the support.
+#[test]
+fn pdf_and_tail_is_the_separate_functions() {
+    use exchange_design::distribution::HazardRatio;
+    let mut sets = SETS.to_vec();
+    sets.push((0.0, 1.0, 30.0, 45.0));
+    for p in sets {
+        let d = build(p);
+        let mut points = grid_with_ends(p.2, p.3, 200);
+        points.extend([p.2 - 1.0, p.3 + 1.0, f64::NAN]);
+        for z in points {
+            for (which, tail) in [
+                (HazardRatio::CdfOverPdf, d.cdf(z)),
+                (HazardRatio::SfOverPdf, d.sf(z)),
+            ] {
+                let (f, t) = d.pdf_and_tail(z, which);
+                let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+                assert!(same(f, d.pdf(z)), "{p:?} z = {z} {which}: pdf {f:e}");
+                assert!(
+                    same(t, tail),
+                    "{p:?} z = {z} {which}: tail {t:e} against {tail:e}"
+                );
+            }
+        }
+    }
+}
+
 /// The log-density of a normal is a parabola, so `f'/f = (μ − z)/σ²` is
 /// linear and its bounds on a cell are its values at the cell's ends,
 /// exactly (here with `σ² = 1/16`, so that every quotient is exact).

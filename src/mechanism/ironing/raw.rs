@@ -2,7 +2,7 @@
 //! where they are non-decreasing.
 
 use super::{reaches, Side};
-use crate::distribution::{breakpoints, EndowmentDistribution};
+use crate::distribution::{breakpoints, EndowmentDistribution, HazardRatio};
 use crate::numerics::{
     brent, first_double_reached, integrate_pieces_checked, newton_increasing, NumericalError,
     RootError, RootMethod, Tolerances,
@@ -32,9 +32,9 @@ fn lower_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f
         // The identity, also where the density vanishes (0 · ∞ is not 0).
         return (z, 1.0);
     }
-    let r = d.cdf_pdf_ratio(z);
+    let (r, l) = d.ratio_and_log_slope(z, HazardRatio::CdfOverPdf);
     // d/dz (F/f) = 1 − (F/f)(f'/f)
-    let slope = 1.0 + beta * (1.0 - r * d.pdf_log_derivative(z));
+    let slope = 1.0 + beta * (1.0 - r * l);
     (z + beta * r, slope)
 }
 
@@ -43,9 +43,9 @@ fn upper_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f
     if beta == 0.0 {
         return (z, 1.0);
     }
-    let r = d.sf_pdf_ratio(z);
+    let (r, l) = d.ratio_and_log_slope(z, HazardRatio::SfOverPdf);
     // d/dz ((1 − F)/f) = −1 − ((1 − F)/f)(f'/f)
-    let slope = 1.0 + beta * (1.0 + r * d.pdf_log_derivative(z));
+    let slope = 1.0 + beta * (1.0 + r * l);
     (z - beta * r, slope)
 }
 
