@@ -131,6 +131,12 @@ pub struct TruncatedNormal {
     /// `ln(σ · scaled mass)`, the log-density's constant.
     #[cfg_attr(feature = "serde", serde(skip))]
     ln_norm: f64,
+    /// `α` with its terms of `∫ F` (`cdf_integral`).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    lo_below: BelowEnd,
+    /// `−β` with its terms of `∫ (1 − F)` (`sf_integral`, mirrored).
+    #[cfg_attr(feature = "serde", serde(skip))]
+    hi_below: BelowEnd,
 }
 
 impl TruncatedNormal {
@@ -209,6 +215,8 @@ impl TruncatedNormal {
             hi_tail,
             mode_scale,
             ln_norm: (sigma * scaled_mass).ln(),
+            lo_below: BelowEnd::new(alpha, mode),
+            hi_below: BelowEnd::new(-beta, -mode),
         })
     }
 
@@ -448,11 +456,11 @@ impl EndowmentDistribution for TruncatedNormal {
         } else if a >= self.hi {
             // hi − E[Z] formed without cancellation, then F = 1 beyond hi.
             let p = self.point(self.hi);
-            self.sigma * int_below(self.alpha, p.t, p.from_lo, self.mode) / self.scaled_mass
+            self.sigma * int_below(self.lo_below, p.t, p.from_lo, self.mode) / self.scaled_mass
                 + (a - self.hi)
         } else {
             let p = self.point(a);
-            self.sigma * int_below(self.alpha, p.t, p.from_lo, self.mode) / self.scaled_mass
+            self.sigma * int_below(self.lo_below, p.t, p.from_lo, self.mode) / self.scaled_mass
         }
     }
 
@@ -464,12 +472,12 @@ impl EndowmentDistribution for TruncatedNormal {
         } else if a <= self.lo {
             // E[Z] − lo formed without cancellation, then 1 − F = 1 below lo.
             let p = self.point(self.lo);
-            self.sigma * int_below(-self.beta, -p.t, p.to_hi, -self.mode) / self.scaled_mass
+            self.sigma * int_below(self.hi_below, -p.t, p.to_hi, -self.mode) / self.scaled_mass
                 + (self.lo - a)
         } else {
             let p = self.point(a);
             // ∫_t^β (x − t) φ(x) dx is the mirror image of `int_below`.
-            self.sigma * int_below(-self.beta, -p.t, p.to_hi, -self.mode) / self.scaled_mass
+            self.sigma * int_below(self.hi_below, -p.t, p.to_hi, -self.mode) / self.scaled_mass
         }
     }
 
@@ -923,8 +931,10 @@ fn int_x_phi(a: f64, b: f64, len: f64, s: f64) -> f64 {
 }
 
 /// `∫_a^t (t − x) φ(x) dx / φ(s) = ∫_a^t (Φ(x) − Φ(a)) dx / φ(s)` for
-/// `a ≤ t` with `len = t − a`: the numerator of the CDF's integral.
-fn int_below(a: f64, t: f64, len: f64, s: f64) -> f64 {
+/// `a ≤ t` with `len = t − a` (`a` and its terms from `end`, taken with
+/// the same `s`): the numerator of the CDF's integral.
+fn int_below(end: BelowEnd, t: f64, len: f64, s: f64) -> f64 {
+    let a = end.x;
     if len.is_nan() || len <= 0.0 {
         return 0.0;
     }
@@ -935,16 +945,44 @@ fn int_below(a: f64, t: f64, len: f64, s: f64) -> f64 {
         return short_scale(a, t, len, from_top, s) * len * len * weighted;
     }
     // With Ψ_L(x) = ∫_−∞^x Φ = x Φ(x) + φ(x) and Ψ_U(x) = ∫_x^∞ Q = φ(x) − x Q(x):
+    // The end's terms are `end`'s (`R` and `D` at `|a|`, which is `−a`
+    // where `a < 0`).
     if t <= 0.0 {
         // Ψ_L(t) − Ψ_L(a) − (t − a) Φ(a), with Ψ_L(x) = φ(x) D(−x) for x ≤ 0.
-        rel_phi(t, s) * mills_d(-t) - rel_phi(a, s) * (mills_d(-a) + len * mills(-a))
+        rel_phi(t, s) * mills_d(-t) - end.rel * (end.d + len * end.r)
     } else if a >= 0.0 {
         // (t − a) Q(a) − Ψ_U(a) + Ψ_U(t).
-        rel_phi(a, s) * (len * mills(a) - mills_d(a)) + rel_phi(t, s) * mills_d(t)
+        end.rel * (len * end.r - end.d) + rel_phi(t, s) * mills_d(t)
     } else {
         // Ψ_L(t) − Ψ_L(a) − (t − a) Φ(a), with Ψ_L(t) = t (1 − Q(t)) + φ(t) for t > 0.
         let psi_t = t * (inv_phi(s) - rel_phi(t, s) * mills(t)) + rel_phi(t, s);
-        psi_t - rel_phi(a, s) * (mills_d(-a) + len * mills(-a))
+        psi_t - end.rel * (end.d + len * end.r)
+    }
+}
+
+/// The lower end `a` of an integral [`int_below`] with the terms that
+/// depend on it alone: `φ(a)/φ(s)`, Mills' ratio `R(|a|)` and
+/// `D(|a|) = 1 − |a| R(|a|)`. A truncated normal's `∫ F` and `∫ (1 − F)`
+/// always start at an end of its support, so it computes them once (each is
+/// an error function and two exponentials, or continued fractions of tens
+/// of terms beyond four standard deviations), not at every call.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct BelowEnd {
+    x: f64,
+    rel: f64,
+    r: f64,
+    d: f64,
+}
+
+impl BelowEnd {
+    /// The end `a` with its terms, `φ` taken relative to `φ(s)`.
+    fn new(a: f64, s: f64) -> Self {
+        BelowEnd {
+            x: a,
+            rel: rel_phi(a, s),
+            r: mills(a.abs()),
+            d: mills_d(a.abs()),
+        }
     }
 }
 
