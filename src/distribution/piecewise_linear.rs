@@ -1,7 +1,7 @@
 //! A density tabulated on a grid and interpolated linearly between nodes.
 
 use super::DensityBounds;
-use super::{ratio, DistributionError, EndowmentDistribution};
+use super::{ratio, DistributionError, EndowmentDistribution, HazardRatio};
 use crate::numerics::SegmentIndex;
 
 /// A density given by its values `f_0, …, f_n` at grid points
@@ -253,6 +253,45 @@ impl PiecewiseLinear {
     fn sf_at(&self, l: &Locus) -> f64 {
         (self.sf[l.j + 1] + 0.5 * l.r * (self.f[l.j + 1] + l.f)).min(1.0)
     }
+
+    /// The slope of segment `j`.
+    fn slope(&self, j: usize) -> f64 {
+        (self.f[j + 1] - self.f[j]) / (self.z[j + 1] - self.z[j])
+    }
+
+    /// Whether `z` is in the support, where the density and its slope are
+    /// the located segment's (0 outside, and for a NaN `z`).
+    fn inside(&self, z: f64) -> bool {
+        z >= self.lo() && z <= self.hi()
+    }
+
+    /// `F/f` at a located point.
+    fn cdf_ratio_at(&self, l: &Locus) -> f64 {
+        if l.f > 0.0 {
+            // F(z_j)/f + t (f_j + f) / (2 f): no 0/0 near a vanishing end.
+            self.cdf[l.j] / l.f + 0.5 * l.t * (self.f[l.j] + l.f) / l.f
+        } else {
+            ratio(self.cdf_at(l), l.f)
+        }
+    }
+
+    /// `(1 − F)/f` at a located point.
+    fn sf_ratio_at(&self, l: &Locus) -> f64 {
+        if l.f > 0.0 {
+            let k = l.j + 1;
+            self.sf[k] / l.f + 0.5 * l.r * (self.f[k] + l.f) / l.f
+        } else {
+            ratio(self.sf_at(l), l.f)
+        }
+    }
+
+    /// The hazard ratio `which` at a located point.
+    fn ratio_at(&self, l: &Locus, which: HazardRatio) -> f64 {
+        match which {
+            HazardRatio::CdfOverPdf => self.cdf_ratio_at(l),
+            HazardRatio::SfOverPdf => self.sf_ratio_at(l),
+        }
+    }
 }
 
 /// `∫_a^{a+h} z f(z) dz` for `f` linear from `fa` to `fb`.
@@ -332,7 +371,7 @@ impl EndowmentDistribution for PiecewiseLinear {
     }
 
     fn pdf(&self, z: f64) -> f64 {
-        if z >= self.lo() && z <= self.hi() {
+        if self.inside(z) {
             self.locate(z).f
         } else {
             0.0
@@ -343,11 +382,22 @@ impl EndowmentDistribution for PiecewiseLinear {
     /// the segment to its right; at `z_n`, the last segment); 0 outside the
     /// support.
     fn pdf_derivative(&self, z: f64) -> f64 {
-        if z >= self.lo() && z <= self.hi() {
-            let j = self.locate(z).j;
-            (self.f[j + 1] - self.f[j]) / (self.z[j + 1] - self.z[j])
+        if self.inside(z) {
+            self.slope(self.locate(z).j)
         } else {
             0.0
+        }
+    }
+
+    /// The segment's slope over the density there, from one search of the
+    /// grid (the default searches it twice); NaN outside the support, as
+    /// `0/0` is.
+    fn pdf_log_derivative(&self, z: f64) -> f64 {
+        if self.inside(z) {
+            let l = self.locate(z);
+            self.slope(l.j) / l.f
+        } else {
+            f64::NAN
         }
     }
 
@@ -452,23 +502,54 @@ impl EndowmentDistribution for PiecewiseLinear {
     }
 
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
-        let l = self.locate(z);
-        if l.f > 0.0 {
-            // F(z_j)/f + t (f_j + f) / (2 f): no 0/0 near a vanishing end.
-            self.cdf[l.j] / l.f + 0.5 * l.t * (self.f[l.j] + l.f) / l.f
-        } else {
-            ratio(self.cdf_at(&l), l.f)
-        }
+        self.cdf_ratio_at(&self.locate(z))
     }
 
     fn sf_pdf_ratio(&self, z: f64) -> f64 {
+        self.sf_ratio_at(&self.locate(z))
+    }
+
+    /// The three from one search of the grid (the default searches it
+    /// three times); the same values as the separate methods.
+    fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
         let l = self.locate(z);
-        if l.f > 0.0 {
-            let k = l.j + 1;
-            self.sf[k] / l.f + 0.5 * l.r * (self.f[k] + l.f) / l.f
+        let f = if self.inside(z) { l.f } else { 0.0 };
+        let sf = if z <= self.lo() {
+            1.0
+        } else if z >= self.hi() {
+            0.0
         } else {
-            ratio(self.sf_at(&l), l.f)
-        }
+            self.sf_at(&l)
+        };
+        (f, self.ratio_at(&l, which), sf)
+    }
+
+    /// Both from one search of the grid (the default searches it three
+    /// times); the same values as the separate methods.
+    fn ratio_and_log_slope(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let l = self.locate(z);
+        let log_slope = if self.inside(z) {
+            self.slope(l.j) / l.f
+        } else {
+            f64::NAN
+        };
+        (self.ratio_at(&l, which), log_slope)
+    }
+
+    /// Both from one search of the grid; the same values as the separate
+    /// methods.
+    fn pdf_and_tail(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let l = self.locate(z);
+        let f = if self.inside(z) { l.f } else { 0.0 };
+        let tail = match which {
+            HazardRatio::CdfOverPdf if z <= self.lo() => 0.0,
+            HazardRatio::CdfOverPdf if z >= self.hi() => 1.0,
+            HazardRatio::CdfOverPdf => self.cdf_at(&l),
+            HazardRatio::SfOverPdf if z <= self.lo() => 1.0,
+            HazardRatio::SfOverPdf if z >= self.hi() => 0.0,
+            HazardRatio::SfOverPdf => self.sf_at(&l),
+        };
+        (f, tail)
     }
 
     /// The constructor checks the parameters that make this a valid

@@ -301,6 +301,46 @@ fn hazard_ratios_take_their_limits_at_the_ends() {
     assert!(close(d.sf_pdf_ratio(100.0), t / 0.3, 1e-14));
 }
 
+/// The one-search methods (`density_and_ratio`, `ratio_and_log_slope`,
+/// `pdf_and_tail`, `pdf_log_derivative`) return exactly what the separate
+/// methods do, at the nodes, an ulp either side, between them, outside the
+/// support and at NaN, on tables with zero density at an end and with a
+/// stretch of zero density inside.
+#[test]
+fn one_search_methods_are_the_separate_ones() {
+    let mut all = families();
+    all.push(PiecewiseLinear::new(vec![0.0, 1.0, 2.0, 3.0], vec![1.0, 0.0, 0.0, 2.0]).unwrap());
+    let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+    for d in &all {
+        let (lo, hi) = d.support();
+        let mut points = vec![lo - 1.0, hi + 1.0, f64::NAN, lo, hi];
+        let mut nodes = vec![lo];
+        nodes.extend_from_slice(d.kinks());
+        nodes.push(hi);
+        for w in nodes.windows(2) {
+            points.extend([w[0], w[0].next_up(), 0.5 * (w[0] + w[1]), w[1].next_down()]);
+        }
+        for z in points {
+            let log_slope = d.pdf_derivative(z) / d.pdf(z);
+            assert!(same(d.pdf_log_derivative(z), log_slope), "f'/f at {z}");
+            for (which, r, tail) in [
+                (HazardRatio::CdfOverPdf, d.cdf_pdf_ratio(z), d.cdf(z)),
+                (HazardRatio::SfOverPdf, d.sf_pdf_ratio(z), d.sf(z)),
+            ] {
+                let (f, ratio, sf) = d.density_and_ratio(z, which);
+                assert!(
+                    same(f, d.pdf(z)) && same(ratio, r) && same(sf, d.sf(z)),
+                    "{which} at {z}"
+                );
+                let (ratio, l) = d.ratio_and_log_slope(z, which);
+                assert!(same(ratio, r) && same(l, log_slope), "{which} at {z}");
+                let (f, t) = d.pdf_and_tail(z, which);
+                assert!(same(f, d.pdf(z)) && same(t, tail), "{which} at {z}");
+            }
+        }
+    }
+}
+
 #[test]
 fn no_nan_on_a_dense_grid() {
     for d in families() {
