@@ -12,7 +12,7 @@
 //! `|p − q| < 1`, by their power series, so that `(e^q − e^p)/(q − p)` and
 //! its relatives never divide a difference of nearly equal numbers.
 
-use super::{support, DistributionError, EndowmentDistribution};
+use super::{ratio, support, DistributionError, EndowmentDistribution, HazardRatio};
 use crate::numerics::SegmentIndex;
 
 /// A density `f = exp φ` on `[x_0, x_n]` with `φ` linear between knots
@@ -348,6 +348,56 @@ impl LogConcave {
         l.r * mean_exp(l.phi, self.log_density[l.j + 1])
     }
 
+    /// `F(z)` at its located point (`l = locate(z)`).
+    fn cdf_located(&self, z: f64, l: &Locus) -> f64 {
+        if z <= self.lo() {
+            0.0
+        } else if z >= self.hi() {
+            1.0
+        } else {
+            (self.cdf[l.j] + self.mass_left(l)).min(1.0)
+        }
+    }
+
+    /// `1 − F(z)` at its located point.
+    fn sf_located(&self, z: f64, l: &Locus) -> f64 {
+        if z <= self.lo() {
+            1.0
+        } else if z >= self.hi() {
+            0.0
+        } else {
+            (self.sf[l.j + 1] + self.mass_right(l)).min(1.0)
+        }
+    }
+
+    /// `f(z)` at its located point (0 outside the support, and for NaN).
+    fn pdf_located(&self, z: f64, l: &Locus) -> f64 {
+        if z >= self.lo() && z <= self.hi() {
+            l.phi.exp()
+        } else {
+            0.0
+        }
+    }
+
+    /// The tail `which` divides, at its located point.
+    fn tail_located(&self, z: f64, l: &Locus, which: HazardRatio) -> f64 {
+        match which {
+            HazardRatio::CdfOverPdf => self.cdf_located(z, l),
+            HazardRatio::SfOverPdf => self.sf_located(z, l),
+        }
+    }
+
+    /// `f'/f` at its located point: the segment's slope of `ln f` (at an
+    /// interior knot, the segment to its right), also where `f` underflows;
+    /// NaN outside the support, as `0/0` is.
+    fn log_slope_located(&self, z: f64, l: &Locus) -> f64 {
+        if z >= self.lo() && z <= self.hi() {
+            self.slope(l.j)
+        } else {
+            f64::NAN
+        }
+    }
+
     /// `Σ_j ∫ (z − c)² f` over the segments, exactly.
     fn central_second_moment(&self, c: f64) -> f64 {
         (0..self.n())
@@ -368,33 +418,49 @@ impl EndowmentDistribution for LogConcave {
     }
 
     fn cdf(&self, z: f64) -> f64 {
-        if z <= self.lo() {
-            0.0
-        } else if z >= self.hi() {
-            1.0
-        } else {
-            let l = self.locate(z);
-            (self.cdf[l.j] + self.mass_left(&l)).min(1.0)
-        }
+        self.cdf_located(z, &self.locate(z))
     }
 
     fn sf(&self, z: f64) -> f64 {
-        if z <= self.lo() {
-            1.0
-        } else if z >= self.hi() {
-            0.0
-        } else {
-            let l = self.locate(z);
-            (self.sf[l.j + 1] + self.mass_right(&l)).min(1.0)
-        }
+        self.sf_located(z, &self.locate(z))
     }
 
     fn pdf(&self, z: f64) -> f64 {
-        if z >= self.lo() && z <= self.hi() {
-            self.locate(z).phi.exp()
-        } else {
-            0.0
-        }
+        self.pdf_located(z, &self.locate(z))
+    }
+
+    /// The segment's slope of the log-density (see `log_slope_located`),
+    /// from one search of the knots: the default divides `f'` by `f`, two
+    /// searches and two exponentials, and is `0/0` where `f` underflows.
+    fn pdf_log_derivative(&self, z: f64) -> f64 {
+        self.log_slope_located(z, &self.locate(z))
+    }
+
+    /// The three from one search of the knots (the default searches three
+    /// times); the same values as the separate methods.
+    fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {
+        let l = self.locate(z);
+        let f = self.pdf_located(z, &l);
+        let r = ratio(self.tail_located(z, &l, which), f);
+        (f, r, self.sf_located(z, &l))
+    }
+
+    /// Both from one search of the knots; the ratio is the separate
+    /// method's, the slope `pdf_log_derivative`'s.
+    fn ratio_and_log_slope(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let l = self.locate(z);
+        let f = self.pdf_located(z, &l);
+        (
+            ratio(self.tail_located(z, &l, which), f),
+            self.log_slope_located(z, &l),
+        )
+    }
+
+    /// Both from one search of the knots; the same values as the separate
+    /// methods.
+    fn pdf_and_tail(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let l = self.locate(z);
+        (self.pdf_located(z, &l), self.tail_located(z, &l, which))
     }
 
     /// `φ'(z) f(z)` with the slope of the segment containing `z` (at an
@@ -546,6 +612,66 @@ mod tests {
             }
             assert!((mean_exp(p, q) - e0).abs() < 1e-14 * e0);
         }
+    }
+
+    /// The one-search methods against the separate ones (the hazard ratios
+    /// by the trait's default, `F/f` or `(1 − F)/f` of the separate
+    /// functions): exactly, at the knots, an ulp beside them, between them,
+    /// outside the support and at NaN; the log-slope against `f'/f` to an
+    /// ulp where the density is a normal double, and the segment's slope
+    /// where it underflows (where `f'/f` is `0/0`).
+    #[test]
+    fn one_search_methods_are_the_separate_ones() {
+        let d = LogConcave::new(
+            vec![-2.0, -1.0, 0.0, 0.5, 3.0],
+            vec![-800.0, -1.0, 0.0, -0.3, -4.0],
+        )
+        .unwrap();
+        let same = |a: f64, b: f64| a == b || (a.is_nan() && b.is_nan());
+        let (lo, hi) = d.support();
+        let mut points = vec![lo - 1.0, hi + 1.0, f64::NAN];
+        for w in d.knots().windows(2) {
+            points.extend([
+                w[0],
+                w[0].next_up(),
+                0.5 * (w[0] + w[1]),
+                w[1].next_down(),
+                w[1],
+            ]);
+        }
+        points.push(-1.95);
+        let mut underflows = 0;
+        for z in points {
+            for (which, tail) in [
+                (HazardRatio::CdfOverPdf, d.cdf(z)),
+                (HazardRatio::SfOverPdf, d.sf(z)),
+            ] {
+                let r = ratio(tail, d.pdf(z));
+                let (f, r1, sf) = d.density_and_ratio(z, which);
+                assert!(same(f, d.pdf(z)) && same(r1, r) && same(sf, d.sf(z)), "{z}");
+                let (r2, l) = d.ratio_and_log_slope(z, which);
+                assert!(same(r2, r) && same(l, d.pdf_log_derivative(z)), "{z}");
+                let (f, t) = d.pdf_and_tail(z, which);
+                assert!(same(f, d.pdf(z)) && same(t, tail), "{z}");
+            }
+            let l = d.pdf_log_derivative(z);
+            let quotient = d.pdf_derivative(z) / d.pdf(z);
+            if d.pdf(z) >= f64::MIN_POSITIVE {
+                assert!(
+                    (l - quotient).abs() <= 2.0 * f64::EPSILON * l.abs(),
+                    "{z}: {l} {quotient}"
+                );
+            } else if z >= lo && z <= hi {
+                underflows += 1;
+                let j = d.knots().partition_point(|&k| k <= z).clamp(1, 4) - 1;
+                let k = d.knots();
+                let y = d.log_density();
+                assert_eq!(l, (y[j + 1] - y[j]) / (k[j + 1] - k[j]), "{z}");
+            } else {
+                assert!(l.is_nan() && quotient.is_nan(), "{z}");
+            }
+        }
+        assert!(underflows > 0);
     }
 
     #[test]
