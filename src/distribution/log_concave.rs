@@ -463,12 +463,12 @@ impl EndowmentDistribution for LogConcave {
         (self.pdf_located(z, &l), self.tail_located(z, &l, which))
     }
 
-    /// `φ'(z) f(z)` with the slope of the segment containing `z` (at an
-    /// interior knot, the segment to its right); 0 outside the support.
     fn ln_pdf(&self, z: f64) -> f64 {
         LogConcave::ln_pdf(self, z)
     }
 
+    /// `φ'(z) f(z)` with the slope of the segment containing `z` (at an
+    /// interior knot, the segment to its right); 0 outside the support.
     fn pdf_derivative(&self, z: f64) -> f64 {
         if z >= self.lo() && z <= self.hi() {
             let l = self.locate(z);
