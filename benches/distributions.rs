@@ -2,10 +2,19 @@
 //!
 //! `distributions/<family>/<method>` times `cdf`, `partial_moment` and
 //! `quantile` for each built-in family: Uniform, TruncatedNormal, Beta,
-//! Triangular and a PiecewiseLinear table of 50 nodes. Each iteration
+//! Triangular, a PiecewiseLinear table of 50 nodes, a Mixture of two
+//! truncated normals and a LogConcave table of 50 knots. Each iteration
 //! evaluates the method at 64 points spread over the support (or over
 //! `(0, 1)` for the quantile), so the figures are per 64 calls; every input
 //! and result goes through `black_box`.
+//!
+//! The same groups time what the solver asks at every step: `cdf_integral`
+//! and `sf_integral` (the level equations, per class and step),
+//! `newton_step` (a hazard ratio and `f'/f` from `ratio_and_log_slope`,
+//! every Newton step on a raw virtual type), `newton_step_apart` (the same
+//! two from the separate `sf_pdf_ratio` and `pdf_log_derivative`, what a
+//! family without the combined method costs) and `welfare_node`
+//! (`density_and_ratio`, every node of the welfare moments' quadrature).
 //!
 //! `distributions/exp/{std,libm}` compares the two exponentials the
 //! truncated normal could use.
@@ -14,9 +23,11 @@
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use exchange_design::distribution::{
-    Beta, EndowmentDistribution, PiecewiseLinear, Triangular, TruncatedNormal, Uniform,
+    Beta, EndowmentDistribution, HazardRatio, LogConcave, Mixture, PiecewiseLinear, Triangular,
+    TruncatedNormal, Uniform,
 };
 use std::hint::black_box;
+use std::sync::Arc;
 
 /// Points per iteration.
 const POINTS: usize = 64;
@@ -50,7 +61,26 @@ fn families() -> Vec<(&'static str, Box<dyn EndowmentDistribution>)> {
             Box::new(Triangular::new(-1.0, 0.2, 1.0).unwrap()),
         ),
         ("piecewise_linear_50", Box::new(tabulated())),
+        ("two_normals", Box::new(two_normals())),
+        ("log_concave_50", Box::new(log_concave())),
     ]
+}
+
+/// Two truncated normals on `[−1, 1]` (σ = 0.5, means 0.4 apart), as in
+/// the ironing bench's `mixture_log_concave`.
+fn two_normals() -> Mixture {
+    let part = |mu: f64| {
+        Arc::new(TruncatedNormal::new(mu, 0.5, -1.0, 1.0).unwrap())
+            as Arc<dyn EndowmentDistribution>
+    };
+    Mixture::new(vec![(1.0, part(-0.1)), (1.0, part(0.3))]).expect("valid mixture")
+}
+
+/// A concave log-density at 50 knots on `[−1, 1]`.
+fn log_concave() -> LogConcave {
+    let z: Vec<f64> = (0..50).map(|k| -1.0 + 2.0 * k as f64 / 49.0).collect();
+    let phi = z.iter().map(|&x| -2.0 * (x - 0.1) * (x - 0.1)).collect();
+    LogConcave::new(z, phi).expect("valid log-concave table")
 }
 
 /// `POINTS` points strictly inside `(a, b)`.
@@ -85,6 +115,42 @@ fn bench_distributions(c: &mut Criterion) {
             b.iter(|| {
                 for &u in &us {
                     black_box(d.quantile(black_box(u)));
+                }
+            })
+        });
+        group.bench_function("cdf_integral", |b| {
+            b.iter(|| {
+                for &z in &zs {
+                    black_box(d.cdf_integral(black_box(z)));
+                }
+            })
+        });
+        group.bench_function("sf_integral", |b| {
+            b.iter(|| {
+                for &z in &zs {
+                    black_box(d.sf_integral(black_box(z)));
+                }
+            })
+        });
+        group.bench_function("newton_step", |b| {
+            b.iter(|| {
+                for &z in &zs {
+                    black_box(d.ratio_and_log_slope(black_box(z), HazardRatio::SfOverPdf));
+                }
+            })
+        });
+        group.bench_function("newton_step_apart", |b| {
+            b.iter(|| {
+                for &z in &zs {
+                    let z = black_box(z);
+                    black_box((d.sf_pdf_ratio(z), d.pdf_log_derivative(z)));
+                }
+            })
+        });
+        group.bench_function("welfare_node", |b| {
+            b.iter(|| {
+                for &z in &zs {
+                    black_box(d.density_and_ratio(black_box(z), HazardRatio::CdfOverPdf));
                 }
             })
         });
