@@ -21,7 +21,8 @@
 //!
 //! Run with `cargo bench --bench distributions`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::measurement::WallTime;
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
 use exchange_design::distribution::{
     Beta, EndowmentDistribution, HazardRatio, LogConcave, Mixture, PiecewiseLinear, Triangular,
     TruncatedNormal, Uniform,
@@ -90,6 +91,23 @@ fn spread(a: f64, b: f64) -> Vec<f64> {
         .collect()
 }
 
+/// Times `f` over `points` as one iteration, every input and result
+/// through `black_box`.
+fn over_points<R>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    name: &str,
+    points: &[f64],
+    f: impl Fn(f64) -> R,
+) {
+    group.bench_function(name, |b| {
+        b.iter(|| {
+            for &z in points {
+                black_box(f(black_box(z)));
+            }
+        })
+    });
+}
+
 fn bench_distributions(c: &mut Criterion) {
     for (name, d) in families() {
         let d = d.as_ref();
@@ -97,62 +115,19 @@ fn bench_distributions(c: &mut Criterion) {
         let zs = spread(lo, hi);
         let us = spread(0.0, 1.0);
         let mut group = c.benchmark_group(format!("distributions/{name}"));
-        group.bench_function("cdf", |b| {
-            b.iter(|| {
-                for &z in &zs {
-                    black_box(d.cdf(black_box(z)));
-                }
-            })
+        over_points(&mut group, "cdf", &zs, |z| d.cdf(z));
+        over_points(&mut group, "partial_moment", &zs, |z| d.partial_moment(z));
+        over_points(&mut group, "quantile", &us, |u| d.quantile(u));
+        over_points(&mut group, "cdf_integral", &zs, |z| d.cdf_integral(z));
+        over_points(&mut group, "sf_integral", &zs, |z| d.sf_integral(z));
+        over_points(&mut group, "newton_step", &zs, |z| {
+            d.ratio_and_log_slope(z, HazardRatio::SfOverPdf)
         });
-        group.bench_function("partial_moment", |b| {
-            b.iter(|| {
-                for &z in &zs {
-                    black_box(d.partial_moment(black_box(z)));
-                }
-            })
+        over_points(&mut group, "newton_step_apart", &zs, |z| {
+            (d.sf_pdf_ratio(z), d.pdf_log_derivative(z))
         });
-        group.bench_function("quantile", |b| {
-            b.iter(|| {
-                for &u in &us {
-                    black_box(d.quantile(black_box(u)));
-                }
-            })
-        });
-        group.bench_function("cdf_integral", |b| {
-            b.iter(|| {
-                for &z in &zs {
-                    black_box(d.cdf_integral(black_box(z)));
-                }
-            })
-        });
-        group.bench_function("sf_integral", |b| {
-            b.iter(|| {
-                for &z in &zs {
-                    black_box(d.sf_integral(black_box(z)));
-                }
-            })
-        });
-        group.bench_function("newton_step", |b| {
-            b.iter(|| {
-                for &z in &zs {
-                    black_box(d.ratio_and_log_slope(black_box(z), HazardRatio::SfOverPdf));
-                }
-            })
-        });
-        group.bench_function("newton_step_apart", |b| {
-            b.iter(|| {
-                for &z in &zs {
-                    let z = black_box(z);
-                    black_box((d.sf_pdf_ratio(z), d.pdf_log_derivative(z)));
-                }
-            })
-        });
-        group.bench_function("welfare_node", |b| {
-            b.iter(|| {
-                for &z in &zs {
-                    black_box(d.density_and_ratio(black_box(z), HazardRatio::CdfOverPdf));
-                }
-            })
+        over_points(&mut group, "welfare_node", &zs, |z| {
+            d.density_and_ratio(z, HazardRatio::CdfOverPdf)
         });
         group.finish();
     }
