@@ -282,10 +282,13 @@ impl Fit {
                     .map(|(a, d)| a + t * d)
                     .collect()
             };
-            let (t, trial) = if decrement < NEAR_DECREMENT {
-                // Inside the region of quadratic convergence the objective's
-                // change is below its own rounding, so an Armijo test on it
-                // would reject good steps at random: take the feasible step.
+            let (t, trial) = if t_max * decrement < NEAR_DECREMENT {
+                // The objective's predicted change over the feasible step is
+                // below its own rounding, so an Armijo test on it would
+                // reject good steps at random: take the feasible step. This
+                // is the region of quadratic convergence, and also a step
+                // blocked at once by a knot whose kink is zero (a knot just
+                // added, at φ's linear value), which is then dropped.
                 (t_max, step(t_max))
             } else {
                 // Backtracking (Armijo) inside the feasible segment.
