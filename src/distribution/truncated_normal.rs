@@ -4,21 +4,26 @@
 //! standardised support `[α, β]`, and every probability is formed from the
 //! tail nearer to it, so that relative accuracy holds far into either tail.
 //!
-//! The normal tail `Q(x) = 1 − Φ(x) = erfc(x/√2)/2` comes from the `libm`
-//! crate (the Rust port of musl's libm, whose `erfc` is accurate to about an
+//! Mills' ratio `R(x) = Q(x)/φ(x)`, where `Q(x) = 1 − Φ(x)` is the normal
+//! tail, is the crate's `erfcx` (`R(x) = √(π/2)·erfcx(x/√2)`, Cody's
+//! rational approximations, within 3 ulps at every `x ≥ 0`): one rational
+//! function, no exponential. Most tails are needed relative to a density, as
+//! `Q(x)/φ(s) = (φ(x)/φ(s))·R(|x|)`: a hazard ratio (`s = x`) is `R` alone,
+//! and a probability at a point whose density is already known costs only
+//! `R`. Where a tail is wanted on its own (at the ends of the support, once,
+//! and across the mean where the density is not at hand), it is `erfc(x/√2)/2`
+//! from the `libm` crate (the Rust port of musl's libm, accurate to about an
 //! ulp), with the rounding of the argument `x/√2` corrected to first order:
 //! `erfc` has relative condition number `2y²` at `y`, so the uncorrected
 //! formula would carry a relative error of up to `x²·1e−16` (`1.8e−13`
 //! measured at `x = 37`); corrected, `Q` is within `5e−16` of mpmath wherever
-//! it is a normal `f64` (`x ≤ 37.5`). The exponentials are `libm`'s too, so the results do
-//! not depend on the platform's C library.
+//! it is a normal `f64` (`x ≤ 37.5`).
 //!
 //! Every integral of `φ` is kept relative to `φ` at a reference point `s`
 //! (`∫ φ / φ(s)`), so that probabilities, and the hazard ratios `F/f` and
 //! `(1 − F)/f` (for which `s` is the point itself), stay representable where
-//! `φ` or `Q` underflow. There, beyond `ERFC_MAX = 37` standard deviations, a
-//! tail is written as `φ(x)·R(x)` with Mills' ratio `R = Q/φ` from Laplace's
-//! continued fraction, which converges in a handful of terms that far out.
+//! `φ` or `Q` underflow: beyond `ERFC_MAX = 37` standard deviations every
+//! tail is written as `φ(x)/φ(s)·R(x)`.
 //! The continued fractions of the repeated integrals of `Q`
 //! (`Ψ(x) = ∫_x^∞ Q`, `Ψ₂(x) = ∫_x^∞ Ψ`) serve where a difference of tail
 //! functions would lose more than a digit (the integrals of the CDF beyond
@@ -36,12 +41,14 @@
 
 use super::DensityBounds;
 use super::{finite, support, DistributionError, EndowmentDistribution, HazardRatio};
-use crate::numerics::newton_increasing;
+use crate::numerics::{erfcx, newton_increasing};
 use statrs::function::erf::erfc_inv;
 use std::f64::consts::FRAC_1_SQRT_2;
 
 /// `1/√(2π)`.
 const INV_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
+/// `√(π/2)`, which turns `erfcx(x/√2)` into Mills' ratio.
+const SQRT_HALF_PI: f64 = 1.253_314_137_315_500_3;
 /// `√(2π)`.
 const SQRT_2PI: f64 = 2.506_628_274_631_000_7;
 /// `1/√2 − FRAC_1_SQRT_2` (mpmath): the low part of `1/√2` as a
@@ -59,9 +66,13 @@ const BIG: f64 = 1e150;
 /// a small remainder before exponentiating.
 const SPLIT_LIMIT: f64 = 64.0;
 /// Up to this standardised distance from the mean the tail `Q(x)` is a normal
-/// `f64` (`Q(37) ≈ 5.7e−301`) and is taken from `erfc`; beyond it, tails are
-/// formed from Mills' ratio by its continued fraction.
+/// `f64` (`Q(37) ≈ 5.7e−301`) and a tail probability already computed may
+/// serve; beyond it, tails are formed from Mills' ratio alone.
 const ERFC_MAX: f64 = 37.0;
+/// Below this standardised distance from the mean (`x/√2 < 1.25`) `libm`'s
+/// `erfc` is a rational function with no exponential, cheaper than the
+/// density ratio and Mills' ratio that give the tail elsewhere.
+const ERFC_RATIONAL: f64 = 1.25 * std::f64::consts::SQRT_2;
 /// `D(x) = 1 − x R(x)` loses about `2 log₁₀ x` digits to cancellation (a
 /// factor of 18 at `x = 4`, so a few `1e−15` relative); from here on it comes
 /// from its continued fraction (30 terms at `x = 4`).
@@ -248,16 +259,42 @@ impl TruncatedNormal {
         }
     }
 
-    /// `F` at a standardised point.
-    fn cdf_std(&self, p: Std) -> f64 {
-        let num = int_phi(self.lo_tail, Tail::lazy(p.t), p.from_lo, self.mode_scale);
+    /// `F` at a standardised point, given `φ(t)/φ(c)` if already known.
+    fn cdf_std(&self, p: Std, rel: Option<f64>) -> f64 {
+        let tail = self.tail_at(p.t, !is_short(self.alpha, p.t, p.from_lo), rel);
+        let num = int_phi(self.lo_tail, tail, p.from_lo, self.mode_scale);
         (num / self.scaled_mass).min(1.0)
     }
 
-    /// `1 − F` at a standardised point.
-    fn sf_std(&self, p: Std) -> f64 {
-        let num = int_phi(Tail::lazy(p.t), self.hi_tail, p.to_hi, self.mode_scale);
+    /// `1 − F` at a standardised point, given `φ(t)/φ(c)` if already known.
+    fn sf_std(&self, p: Std, rel: Option<f64>) -> f64 {
+        let tail = self.tail_at(p.t, !is_short(p.t, self.beta, p.to_hi), rel);
+        let num = int_phi(tail, self.hi_tail, p.to_hi, self.mode_scale);
         (num / self.scaled_mass).min(1.0)
+    }
+
+    /// `t` as an end of an integral of `φ`, with its nearer-tail
+    /// probability if the integral will need it (`needed`: it is not
+    /// short). Near the mean from `erfc` ([`ERFC_RATIONAL`]); farther out as
+    /// `Q(|t|) = φ(c)·(φ(t)/φ(c))·R(|t|)`, from the density ratio
+    /// `rel = φ(t)/φ(c)` (computed here if not supplied) and Mills' ratio,
+    /// so that a caller that has the density pays only a rational function
+    /// for the tail. Left to be computed on demand where the product is not
+    /// a normal number (far in a tail, `Q` is formed relative to `φ(s)`).
+    fn tail_at(&self, t: f64, needed: bool, rel: Option<f64>) -> Tail {
+        if !needed || t.abs() > ERFC_MAX {
+            return Tail::lazy(t);
+        }
+        if t.abs() < ERFC_RATIONAL {
+            return Tail::eager(t);
+        }
+        let rel = rel.unwrap_or_else(|| rel_phi(t, self.mode));
+        let p = rel * mills(t.abs()) / self.mode_scale.inv_phi;
+        if (f64::MIN_POSITIVE..=0.5).contains(&p) {
+            Tail { x: t, p }
+        } else {
+            Tail::lazy(t)
+        }
     }
 
     /// The density of the standardised variable at `t ∈ [α, β]`.
@@ -372,7 +409,7 @@ impl EndowmentDistribution for TruncatedNormal {
         } else if z >= self.hi {
             1.0
         } else {
-            self.cdf_std(self.point(z))
+            self.cdf_std(self.point(z), None)
         }
     }
 
@@ -384,7 +421,7 @@ impl EndowmentDistribution for TruncatedNormal {
         } else if z >= self.hi {
             0.0
         } else {
-            self.sf_std(self.point(z))
+            self.sf_std(self.point(z), None)
         }
     }
 
@@ -431,7 +468,7 @@ impl EndowmentDistribution for TruncatedNormal {
         }
         let p = self.point(a);
         // ∫_lo^a z f = μ F(a) + σ (φ(α) − φ(t)) / mass.
-        self.mu * self.cdf_std(p)
+        self.mu * self.cdf_std(p, None)
             + self.sigma * int_x_phi(self.alpha, p.t, p.from_lo, self.mode) / self.scaled_mass
     }
 
@@ -497,7 +534,11 @@ impl EndowmentDistribution for TruncatedNormal {
         // negative at α and positive at β, so the ends need no evaluation.
         let t = if u <= 0.5 {
             newton_increasing(
-                |t| settled(t, self.cdf_std(self.std_point(t)) - u, self.pdf_std(t)),
+                |t| {
+                    let rel = rel_phi(t, self.mode);
+                    let f = self.cdf_std(self.std_point(t), Some(rel)) - u;
+                    settled(t, f, rel / self.scaled_mass)
+                },
                 self.alpha,
                 self.beta,
                 start,
@@ -507,7 +548,11 @@ impl EndowmentDistribution for TruncatedNormal {
         } else {
             let v = 1.0 - u;
             newton_increasing(
-                |t| settled(t, v - self.sf_std(self.std_point(t)), self.pdf_std(t)),
+                |t| {
+                    let rel = rel_phi(t, self.mode);
+                    let f = v - self.sf_std(self.std_point(t), Some(rel));
+                    settled(t, f, rel / self.scaled_mass)
+                },
                 self.alpha,
                 self.beta,
                 start,
@@ -550,11 +595,12 @@ impl EndowmentDistribution for TruncatedNormal {
             return (self.pdf(z), tail);
         }
         let p = self.point(z);
+        let rel = rel_phi(p.t, self.mode);
         let tail = match which {
-            HazardRatio::CdfOverPdf => self.cdf_std(p),
-            HazardRatio::SfOverPdf => self.sf_std(p),
+            HazardRatio::CdfOverPdf => self.cdf_std(p, Some(rel)),
+            HazardRatio::SfOverPdf => self.sf_std(p, Some(rel)),
         };
-        (self.pdf_std(p.t) / self.sigma, tail)
+        (rel / self.scaled_mass / self.sigma, tail)
     }
 
     /// One standardisation, one density (which also gives `1/φ(t)` for the
@@ -570,14 +616,9 @@ impl EndowmentDistribution for TruncatedNormal {
         }
         let p = self.point(z);
         let rel = rel_phi(p.t, self.mode);
-        // The tail probability at t is needed unless both integrals take the
-        // short-interval series.
-        let tail =
-            if is_short(self.lo_tail.x, p.t, p.from_lo) && is_short(p.t, self.hi_tail.x, p.to_hi) {
-                Tail::lazy(p.t)
-            } else {
-                Tail::eager(p.t)
-            };
+        // The tail probability at t, for both integrals, from the density.
+        let needed = !is_short(self.alpha, p.t, p.from_lo) || !is_short(p.t, self.beta, p.to_hi);
+        let tail = self.tail_at(p.t, needed, Some(rel));
         // 1/φ(t) = (1/φ(mode)) / (φ(t)/φ(mode)), to two roundings, where
         // both are normal numbers; otherwise computed where needed.
         let inv = self.mode_scale.inv_phi / rel;
@@ -707,14 +748,10 @@ fn cf(x: f64, m: f64) -> f64 {
     f
 }
 
-/// Mills' ratio `R(x) = Q(x)/φ(x)` for `x ≥ 0`: from `erfc` while `Q` is a
-/// normal `f64`, from the continued fraction beyond.
+/// Mills' ratio `R(x) = Q(x)/φ(x) = √(π/2)·erfcx(x/√2)` for `x ≥ 0`, one
+/// rational function at every `x` (within 3 ulps of mpmath).
 fn mills(x: f64) -> f64 {
-    if x <= ERFC_MAX {
-        upper_tail(x) * inv_phi(x)
-    } else {
-        1.0 / cf(x, 1.0)
-    }
+    SQRT_HALF_PI * erfcx(x * FRAC_1_SQRT_2)
 }
 
 /// `D(x) = 1 − x R(x) = Ψ(x)/φ(x)` for `x ≥ 0`, where `Ψ(x) = ∫_x^∞ Q`.
@@ -801,12 +838,16 @@ impl Tail {
         }
     }
 
-    /// The nearer-tail probability divided by `φ(s)` (`sc` resolved): from
-    /// `erfc` where the tail and `1/φ(s)` are representable, else as
-    /// `φ(x)/φ(s) · R(|x|)`.
+    /// The nearer-tail probability divided by `φ(s)`: Mills' ratio alone
+    /// where `x = s`; the known tail times a known `1/φ(s)` where both are
+    /// representable; else `φ(x)/φ(s) · R(|x|)` (two exponentials and a
+    /// rational function, where the tail itself would take an error
+    /// function and the same two exponentials).
     fn over_phi(self, sc: Scale) -> f64 {
-        if self.x.abs() <= ERFC_MAX && sc.inv_phi.is_finite() {
-            self.prob() * sc.inv_phi
+        if self.x == sc.s {
+            mills(self.x.abs())
+        } else if !self.p.is_nan() && self.x.abs() <= ERFC_MAX && sc.inv_phi.is_finite() {
+            self.p * sc.inv_phi
         } else {
             rel_phi(self.x, sc.s) * mills(self.x.abs())
         }
@@ -902,7 +943,6 @@ fn int_phi(a: Tail, b: Tail, len: f64, sc: Scale) -> f64 {
         let (from_top, sums) = short_expansion(a.x, b.x, len);
         return short_scale(a.x, b.x, len, from_top, sc.s) * len * sums[0];
     }
-    let sc = sc.resolved();
     if b.x <= 0.0 {
         // Φ(b) − Φ(a), both lower tails.
         b.over_phi(sc) - a.over_phi(sc)
@@ -911,8 +951,14 @@ fn int_phi(a: Tail, b: Tail, len: f64, sc: Scale) -> f64 {
         a.over_phi(sc) - b.over_phi(sc)
     } else {
         // 1 − Φ(a) − Q(b); both tails are below 1/2 and, as the interval
-        // holds 0 and is not short, the difference is above 1/3.
-        (1.0 - a.prob() - b.prob()) * sc.inv_phi
+        // holds 0 and is not short, the difference is above 1/3, so the
+        // subtraction at most triples the terms' relative errors.
+        let sc = sc.resolved();
+        if sc.inv_phi.is_finite() {
+            sc.inv_phi - a.over_phi(sc) - b.over_phi(sc)
+        } else {
+            (1.0 - a.prob() - b.prob()) * sc.inv_phi
+        }
     }
 }
 
@@ -1071,9 +1117,12 @@ mod tests {
 
     #[test]
     fn tail_functions_are_continuous_at_the_switches() {
-        let below = mills(ERFC_MAX * (1.0 - f64::EPSILON));
-        let above = 1.0 / cf(ERFC_MAX, 1.0);
-        assert!((below / above - 1.0).abs() < 1e-14);
+        // Mills' ratio (a rational function) against Laplace's continued
+        // fraction, an independent route, where the fraction converges fast.
+        for x in [8.0, ERFC_MAX, 50.0, 1e3, 1e100] {
+            let r = 1.0 / cf(x, 1.0);
+            assert!((mills(x) / r - 1.0).abs() < 1e-15, "x = {x}");
+        }
         let below = mills_d(D_CF_FROM * (1.0 - f64::EPSILON));
         let above = mills_d(D_CF_FROM);
         assert!((below / above - 1.0).abs() < 1e-14);

@@ -1,8 +1,10 @@
-//! Numerical building blocks: tolerances, quadrature and scalar roots.
+//! Numerical building blocks: tolerances, quadrature, scalar roots and the
+//! one special function the crate computes itself (`erfcx`).
 //!
 //! This is the lowest layer of the crate; it knows nothing about markets or
 //! mechanisms.
 
+mod erfcx;
 mod error;
 pub(crate) mod parallel;
 mod quadrature;
@@ -10,6 +12,7 @@ mod roots;
 mod segments;
 mod tolerance;
 
+pub(crate) use self::erfcx::erfcx;
 pub use self::error::{InvalidParameter, NumericalError};
 #[cfg(test)]
 pub(crate) use self::quadrature::with_panel_cap;
