@@ -51,6 +51,28 @@ const CURVE_ULPS: f64 = 16.0;
 /// directly instead.
 const LEVEL_REL: f64 = 1e-12;
 
+/// The raw type at the mesh points a pool's end search reads, kept across
+/// the steps of one polish: the level changes from step to step, the type
+/// at a mesh point does not, and each step's two end searches start from
+/// the same cells (about a quarter of a polish's evaluations of the type).
+/// A handful of points, so a short list.
+#[derive(Default)]
+struct MeshValues {
+    points: Vec<(f64, f64)>,
+}
+
+impl MeshValues {
+    /// `g(x)`, computed once per point.
+    fn g(&mut self, side: &SideType<'_>, x: f64) -> f64 {
+        if let Some(&(_, v)) = self.points.iter().find(|(p, _)| p.to_bits() == x.to_bits()) {
+            return v;
+        }
+        let v = side.g(x);
+        self.points.push((x, v));
+        v
+    }
+}
+
 /// One side's virtual type and what the closed forms need.
 pub(super) struct SideType<'a> {
     pub d: &'a dyn EndowmentDistribution,
@@ -119,8 +141,9 @@ impl SideType<'_> {
         z: &[f64],
         (k, upper_end): (usize, bool),
         guess: f64,
+        seen: &mut MeshValues,
     ) -> Result<f64, RootError> {
-        let h = |x: f64| self.g(x) - m;
+        let mut h = |x: f64| seen.g(self, x) - m;
         let mut k = k;
         if h(z[k]) >= 0.0 {
             while k > 0 {
@@ -383,9 +406,10 @@ impl SideType<'_> {
         let mut m = m;
         let mut ends = (z[i], z[j]);
         let mut nodes = (closed_forms(self.d, ends.0), closed_forms(self.d, ends.1));
+        let mut seen = MeshValues::default();
         for _ in 0..POLISH_STEPS {
-            let a = self.crossing(m, z, (i, false), ends.0)?;
-            let b = self.crossing(m, z, (j, true), ends.1)?;
+            let a = self.crossing(m, z, (i, false), ends.0, &mut seen)?;
+            let b = self.crossing(m, z, (j, true), ends.1, &mut seen)?;
             if b <= a {
                 break;
             }
@@ -415,8 +439,8 @@ impl SideType<'_> {
                 // The ends at the final level (those of the step before
                 // where they would leave no pool).
                 if next != m {
-                    let a = self.crossing(next, z, (i, false), ends.0)?;
-                    let b = self.crossing(next, z, (j, true), ends.1)?;
+                    let a = self.crossing(next, z, (i, false), ends.0, &mut seen)?;
+                    let b = self.crossing(next, z, (j, true), ends.1, &mut seen)?;
                     if b > a {
                         ends = (a, b);
                     }
