@@ -144,6 +144,16 @@ pub struct TruncatedNormal {
     /// `ln(σ · scaled mass)`, the log-density's constant.
     #[cfg_attr(feature = "serde", serde(skip))]
     ln_norm: f64,
+    /// `1/σ`, `1/scaled mass`, `1/(σ · scaled mass)` and `φ(c)`: the
+    /// divisions of the hot paths made multiplications.
+    #[cfg_attr(feature = "serde", serde(skip))]
+    inv_sigma: f64,
+    #[cfg_attr(feature = "serde", serde(skip))]
+    inv_scaled_mass: f64,
+    #[cfg_attr(feature = "serde", serde(skip))]
+    density_factor: f64,
+    #[cfg_attr(feature = "serde", serde(skip))]
+    phi_mode: f64,
     /// `α` with its terms of `∫ F` (`cdf_integral`).
     #[cfg_attr(feature = "serde", serde(skip))]
     lo_below: BelowEnd,
@@ -228,6 +238,10 @@ impl TruncatedNormal {
             hi_tail,
             mode_scale,
             ln_norm: (sigma * scaled_mass).ln(),
+            inv_sigma: 1.0 / sigma,
+            inv_scaled_mass: 1.0 / scaled_mass,
+            density_factor: 1.0 / (scaled_mass * sigma),
+            phi_mode: phi(mode),
             lo_below: BelowEnd::new(alpha, mode),
             hi_below: BelowEnd::new(-beta, -mode),
         })
@@ -241,8 +255,8 @@ impl TruncatedNormal {
         let z = z.clamp(self.lo, self.hi);
         Std {
             t: standardise(z, self.mu, self.sigma).clamp(self.alpha, self.beta),
-            from_lo: ((z - self.lo) / self.sigma).min(2.0 * BIG),
-            to_hi: ((self.hi - z) / self.sigma).min(2.0 * BIG),
+            from_lo: ((z - self.lo) * self.inv_sigma).min(2.0 * BIG),
+            to_hi: ((self.hi - z) * self.inv_sigma).min(2.0 * BIG),
         }
     }
 
@@ -265,14 +279,14 @@ impl TruncatedNormal {
     fn cdf_std(&self, p: Std, rel: Option<f64>) -> f64 {
         let tail = self.tail_at(p.t, !is_short(self.alpha, p.t, p.from_lo), rel);
         let num = int_phi(self.lo_tail, tail, p.from_lo, self.mode_scale);
-        (num / self.scaled_mass).min(1.0)
+        (num * self.inv_scaled_mass).min(1.0)
     }
 
     /// `1 − F` at a standardised point, given `φ(t)/φ(c)` if already known.
     fn sf_std(&self, p: Std, rel: Option<f64>) -> f64 {
         let tail = self.tail_at(p.t, !is_short(p.t, self.beta, p.to_hi), rel);
         let num = int_phi(tail, self.hi_tail, p.to_hi, self.mode_scale);
-        (num / self.scaled_mass).min(1.0)
+        (num * self.inv_scaled_mass).min(1.0)
     }
 
     /// `t` as an end of an integral of `φ`, with its nearer-tail
@@ -291,7 +305,7 @@ impl TruncatedNormal {
             return Tail::eager(t);
         }
         let rel = rel.unwrap_or_else(|| rel_phi(t, self.mode));
-        let p = rel * mills(t.abs()) / self.mode_scale.inv_phi;
+        let p = rel * mills(t.abs()) * self.phi_mode;
         if (f64::MIN_POSITIVE..=0.5).contains(&p) {
             Tail { x: t, p }
         } else {
@@ -299,21 +313,16 @@ impl TruncatedNormal {
         }
     }
 
-    /// The density of the standardised variable at `t ∈ [α, β]`.
-    fn pdf_std(&self, t: f64) -> f64 {
-        rel_phi(t, self.mode) / self.scaled_mass
-    }
-
     /// `(f(z), f'(z))` from one evaluation of the density (`f' = −(t/σ) f`
     /// at the standardised point `t`); both 0 outside the support.
     fn pdf_and_derivative(&self, z: f64) -> (f64, f64) {
         if z >= self.lo && z <= self.hi {
             let t = self.std_coordinate(z);
-            let f = self.pdf_std(t) / self.sigma;
+            let f = rel_phi(t, self.mode) * self.density_factor;
             if t == 0.0 || f == 0.0 {
                 (f, 0.0)
             } else {
-                (f, -(t / self.sigma) * f)
+                (f, -(t * self.inv_sigma) * f)
             }
         } else {
             (0.0, 0.0)
@@ -429,7 +438,7 @@ impl EndowmentDistribution for TruncatedNormal {
 
     fn pdf(&self, z: f64) -> f64 {
         if z >= self.lo && z <= self.hi {
-            self.pdf_std(self.std_coordinate(z)) / self.sigma
+            rel_phi(self.std_coordinate(z), self.mode) * self.density_factor
         } else {
             0.0
         }
@@ -452,7 +461,7 @@ impl EndowmentDistribution for TruncatedNormal {
 
     fn pdf_log_derivative(&self, z: f64) -> f64 {
         if z > self.lo && z < self.hi {
-            -self.std_coordinate(z) / self.sigma
+            -self.std_coordinate(z) * self.inv_sigma
         } else {
             self.pdf_derivative(z) / self.pdf(z)
         }
@@ -471,7 +480,7 @@ impl EndowmentDistribution for TruncatedNormal {
         let p = self.point(a);
         // ∫_lo^a z f = μ F(a) + σ (φ(α) − φ(t)) / mass.
         self.mu * self.cdf_std(p, None)
-            + self.sigma * int_x_phi(self.alpha, p.t, p.from_lo, self.mode) / self.scaled_mass
+            + self.sigma * int_x_phi(self.alpha, p.t, p.from_lo, self.mode) * self.inv_scaled_mass
     }
 
     fn mean(&self) -> f64 {
@@ -495,11 +504,11 @@ impl EndowmentDistribution for TruncatedNormal {
         } else if a >= self.hi {
             // hi − E[Z] formed without cancellation, then F = 1 beyond hi.
             let p = self.point(self.hi);
-            self.sigma * int_below(self.lo_below, p.t, p.from_lo, self.mode) / self.scaled_mass
+            self.sigma * int_below(self.lo_below, p.t, p.from_lo, self.mode) * self.inv_scaled_mass
                 + (a - self.hi)
         } else {
             let p = self.point(a);
-            self.sigma * int_below(self.lo_below, p.t, p.from_lo, self.mode) / self.scaled_mass
+            self.sigma * int_below(self.lo_below, p.t, p.from_lo, self.mode) * self.inv_scaled_mass
         }
     }
 
@@ -511,12 +520,12 @@ impl EndowmentDistribution for TruncatedNormal {
         } else if a <= self.lo {
             // E[Z] − lo formed without cancellation, then 1 − F = 1 below lo.
             let p = self.point(self.lo);
-            self.sigma * int_below(self.hi_below, -p.t, p.to_hi, -self.mode) / self.scaled_mass
+            self.sigma * int_below(self.hi_below, -p.t, p.to_hi, -self.mode) * self.inv_scaled_mass
                 + (self.lo - a)
         } else {
             let p = self.point(a);
             // ∫_t^β (x − t) φ(x) dx is the mirror image of `int_below`.
-            self.sigma * int_below(self.hi_below, -p.t, p.to_hi, -self.mode) / self.scaled_mass
+            self.sigma * int_below(self.hi_below, -p.t, p.to_hi, -self.mode) * self.inv_scaled_mass
         }
     }
 
@@ -539,7 +548,7 @@ impl EndowmentDistribution for TruncatedNormal {
                 |t| {
                     let rel = rel_phi(t, self.mode);
                     let f = self.cdf_std(self.std_point(t), Some(rel)) - u;
-                    settled(t, f, rel / self.scaled_mass)
+                    settled(t, f, rel * self.inv_scaled_mass)
                 },
                 self.alpha,
                 self.beta,
@@ -553,7 +562,7 @@ impl EndowmentDistribution for TruncatedNormal {
                 |t| {
                     let rel = rel_phi(t, self.mode);
                     let f = v - self.sf_std(self.std_point(t), Some(rel));
-                    settled(t, f, rel / self.scaled_mass)
+                    settled(t, f, rel * self.inv_scaled_mass)
                 },
                 self.alpha,
                 self.beta,
@@ -602,7 +611,7 @@ impl EndowmentDistribution for TruncatedNormal {
             HazardRatio::CdfOverPdf => self.cdf_std(p, Some(rel)),
             HazardRatio::SfOverPdf => self.sf_std(p, Some(rel)),
         };
-        (rel / self.scaled_mass / self.sigma, tail)
+        (rel * self.density_factor, tail)
     }
 
     /// One standardisation, one density (which also gives `1/φ(t)` for the
@@ -638,9 +647,9 @@ impl EndowmentDistribution for TruncatedNormal {
             HazardRatio::SfOverPdf => int_phi(tail, self.hi_tail, p.to_hi, scale),
         };
         (
-            rel / self.scaled_mass / self.sigma,
+            rel * self.density_factor,
             self.sigma * r,
-            (sf_num / self.scaled_mass).min(1.0),
+            (sf_num * self.inv_scaled_mass).min(1.0),
         )
     }
 
