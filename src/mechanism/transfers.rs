@@ -91,6 +91,16 @@ impl DirectMechanism for OptimalMechanism {
     /// = −(1 − w_i) V_i(z) + w_i Σ_{j≠i} E[V_j]`: weakly decreasing, zero on
     /// the binding interval.
     ///
+    /// Outside the binding interval it is computed as
+    /// `−(1 − w_i) (V_i(z) − η_i)`, the same by the level equation
+    /// (`(1 − w_i) η_i = w_i Σ_{j≠i} E[V_j]`, shifts included), so that it
+    /// is exactly 0 at the interval's ends and weakly decreasing wherever
+    /// `V_i` rises. From the two terms, it is off by the level equation's
+    /// residual, which the root tolerance leaves at about `root_rel · |η|`:
+    /// for a class whose level is 1.4e4 (a market of supports shifted by
+    /// thousands) that was a step up of 1e-9 at `Z_a`, past the check of
+    /// Lemma 1 (`ironing_search harsh 3000 461`, market 796).
+    ///
     /// # Errors
     /// [`MechanismError::InvalidQuery`] for an unknown class or a type
     /// outside the class's support (NaN included).
@@ -113,9 +123,7 @@ impl DirectMechanism for OptimalMechanism {
         if z >= za && z <= zb {
             return Ok(0.0);
         }
-        // Centred at t̂ κ_i: (1 − w) t̂ κ_i = w Σ_{j≠i} t̂ κ_j, so the shift cancels.
-        let centre = c.moments.centre;
-        Ok(-(1.0 - w) * (c.vv.value(z) - centre) + w * c.welfare.others_mean)
+        Ok(-(1.0 - w) * (c.vv.value(z) - c.vv.eta))
     }
 
     /// The utility gain of participation of type `z` (eq. (3)):
@@ -146,20 +154,20 @@ impl DirectMechanism for OptimalMechanism {
             return Ok(0.0);
         }
         let w = c.weight;
-        let centre = c.moments.centre;
+        let eta = c.vv.eta;
         // The integral of `V` is a quadrature over raw stretches: one short
         // of `quad_rel` is a typed error, not a gain of unknown accuracy.
-        // Above the binding interval the gain is integrated from `Z_b`,
-        // where it is 0: through the interval, `V = η` and `x̄ = 0` agree
-        // only to the level equations' accuracy (`root_rel` of |η|), and
-        // far from zero that left the gain 7e-12 off the envelope integral
-        // of the allocation (`ironing_search harsh 3000 171` market 15).
+        // The allocation is `−(1 − w)(V − η)` (see `interim_allocation`),
+        // and the gain is integrated from the nearer end of the binding
+        // interval, where it is 0. (Integrated from `Z_a` through the
+        // interval, the two-term allocation left the gain 7e-12 off the
+        // envelope integral far from zero, `ironing_search harsh 3000 171`
+        // market 15.)
         if z > zb {
             let int_v =
                 c.vv.checked_integral_above(z)
                     .map_err(MechanismError::Numerical)?;
-            let int_x =
-                -(1.0 - w) * (int_v - centre * (z - zb)) + w * c.welfare.others_mean * (z - zb);
+            let int_x = -(1.0 - w) * (int_v - eta * (z - zb));
             return Ok(-int_x / c.kappa);
         }
         // Below it, likewise from `Z_a` down: `x̄ ≥ 0` there, so the gain
@@ -172,7 +180,7 @@ impl DirectMechanism for OptimalMechanism {
         let int_v =
             c.vv.checked_integral_below(z)
                 .map_err(MechanismError::Numerical)?;
-        let int_x = -(1.0 - w) * (int_v - centre * (za - z)) + w * c.welfare.others_mean * (za - z);
+        let int_x = -(1.0 - w) * (int_v - eta * (za - z));
         Ok(int_x / c.kappa)
     }
 

@@ -2112,7 +2112,8 @@ fn envelope_gap(mech: &OptimalMechanism, class: usize) -> f64 {
 /// is 5e-10. The lowest type's gain was 1.1e-11 off the envelope integral
 /// of the allocation at `Z_a`, the gains above the binding interval 7e-12
 /// (the gain tolerance there is 4.8e-12). Lemma 1 now holds, and the gain
-/// agrees with the envelope formula integrated here to 1e-12.
+/// agrees with the envelope formula integrated here to 1e-12. (Both are
+/// now written from η, `x̄ = −(1 − w)(V − η)`: see the next test.)
 #[test]
 fn the_gains_far_from_zero_follow_the_allocation_not_the_level() {
     let (market, alpha) = spec_market(SPEC_HARSH_171_15);
@@ -2121,6 +2122,39 @@ fn the_gains_far_from_zero_follow_the_allocation_not_the_level() {
     let worst = envelope_gap(&mech, 0);
     assert!(worst < 1e-12, "{worst:e}");
 }
+
+/// Market 796 of `ironing_search harsh 3000 461`: four classes on supports
+/// shifted by up to 8 400, so class 1 (a narrow normal near 0.67, κ = 13)
+/// has its level at η = 13 740. Its interim allocation was
+/// `−(1 − w)(V − c) + w Σ_{j≠i} E V_j`, which at `V = η` is the level
+/// equation's residual, about `root_rel · |η|`: −1.0e-9 one double below
+/// `Z_a`, where `V < η` and a trader must buy, then 0 on the binding
+/// interval, a step up that Lemma 1's check caught. Measured from the
+/// level, `x̄ = −(1 − w)(V − η)` has the sign the law gives on each side
+/// of the interval and is continuous at its ends, and the gain still
+/// follows it by the envelope formula.
+#[test]
+fn the_allocation_far_from_zero_is_continuous_at_the_binding_interval() {
+    let (market, alpha) = spec_market(SPEC_HARSH_461_796);
+    let mech = OptimalMechanism::solve(&market, alpha).unwrap();
+    check_feasibility(&mech).unwrap();
+    let (za, zb) = mech.class(1).virtual_value().binding_interval();
+    let (lo, hi) = market.classes()[1].distribution().support();
+    assert!(lo < za && za < zb && zb <= hi, "{za} {zb}");
+    let mut z = za;
+    for _ in 0..8 {
+        z = z.next_down();
+        let x = mech.interim_allocation(1, z).unwrap();
+        assert!(x >= 0.0, "x̄({z}) = {x:e} below Z_a = {za}");
+    }
+    assert_eq!(mech.interim_allocation(1, za).unwrap(), 0.0);
+    // The gain follows the allocation (eq. (3)) to rounding of its size.
+    let gain = mech.utility_gain(1, lo).unwrap();
+    let gap = envelope_gap(&mech, 1);
+    assert!(gap <= 1e-13 * gain, "{gap:e} against a gain of {gain}");
+}
+
+const SPEC_HARSH_461_796: &str = r#"{"alpha":0.617881630230136,"traders":[{"kappa":0.012827250044860673,"count":1,"distribution":{"family":"triangular","lo":860.133578779597,"mode":907.5364676943946,"hi":922.097868621514}},{"kappa":13.04888202935859,"count":1,"distribution":{"family":"truncated_normal","mu":0.6686380584056755,"sigma":0.0029324782338228995,"lo":0.5532416609932355,"hi":0.7516094149010458}},{"kappa":1.2168058449550858,"count":4,"distribution":{"family":"beta","a":25.73626697084079,"b":28.919362925960257,"lo":5452.535054011172,"hi":5452.544749862274}},{"kappa":11.306647208186934,"count":5,"distribution":{"family":"mixture","components":[{"weight":0.06451797842174799,"distribution":{"family":"truncated_normal","mu":8449.470804003118,"sigma":7.430034309236172,"lo":8274.657775537302,"hi":8445.65743628197}},{"weight":0.9565926062163264,"distribution":{"family":"truncated_normal","mu":8218.866966602274,"sigma":226.3582725658715,"lo":8137.91871081429,"hi":8459.109361137818}}]}}]}"#;
 
 /// Market 1858 of `ironing_search harsh 3000 191`: one trader of κ = 17.7
 /// (most of the market's risk capacity) on a mixture 0.16 wide at
