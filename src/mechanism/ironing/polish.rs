@@ -504,7 +504,10 @@ impl SideType<'_> {
     /// by `O(e²)`, and the steps keep their quadratic rate. An end that
     /// cannot be followed is searched, and every step that would end the
     /// iteration early (no pool left, no mass, no mean) is taken again on
-    /// searched ends.
+    /// searched ends. So is the step after one that shows or predicts
+    /// convergence ([`converged`]), and the iteration stops only where the
+    /// mean over searched ends is within the level's tolerance of their
+    /// level: the pool returned is those ends and that level.
     ///
     /// The ends returned are searched at the level returned. With the ends
     /// of the step before, the pool's end could stand where the raw type
