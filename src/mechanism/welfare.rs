@@ -451,8 +451,6 @@ pub(crate) struct ClassWelfare {
     pub mean_x: f64,
     /// `Σ_{j≠i} Var V_j`.
     pub others_var: f64,
-    /// `Σ_{j≠i} E[V_j − t̂ κ_j]` (centred).
-    pub others_mean: f64,
     /// Utility gain of the lowest type, `G_i(lo)`.
     pub lowest_gain: f64,
     /// Expected revenue raised from one trader of the class.
@@ -533,7 +531,6 @@ pub(crate) fn welfare(
             ClassWelfare {
                 mean_x,
                 others_var,
-                others_mean,
                 lowest_gain,
                 revenue: rev,
                 holding_cost: holding,
