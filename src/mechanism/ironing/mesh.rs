@@ -358,13 +358,29 @@ impl<'a> Mesh<'a> {
         };
         let width = right.z - left.z;
         // The largest of `r e^{−c h} + (1 − e^{−c h})/c` over `h ∈ [0, w]`.
+        // Where the bound overflows (a density that may rise by more than
+        // `e^709` across the cell), it is infinite, and the cell is not
+        // certified: a ratio of 0 (at the support's end) times an infinite
+        // growth is no bound, and `f64::max` would drop the NaN it gives
+        // (a cluster of width 2e-4 inside the last cell of a uniform was
+        // certified so, and no pool made around it).
         let largest = |r: f64, c: f64| {
             let grown = if c == 0.0 {
                 width
             } else {
                 -(-c * width).exp_m1() / c
             };
-            r.max(r * (-c * width).exp() + grown)
+            let decayed = if r == 0.0 {
+                0.0
+            } else {
+                r * (-c * width).exp()
+            };
+            let reached = decayed + grown;
+            if reached.is_nan() {
+                f64::INFINITY
+            } else {
+                r.max(reached)
+            }
         };
         match side {
             Side::Lower => {
@@ -560,5 +576,36 @@ mod tests {
         let mesh = Mesh::new(&d);
         assert!(!mesh.certified(Side::Lower, 1.0, 0));
         assert!(mesh.certified_by_log_slope(Side::Lower, 1.0, 0));
+    }
+
+    /// A cluster (σ = 2e-4) inside the last cell of a uniform population:
+    /// the upper type falls across the cluster's upper flank, so neither
+    /// certificate may hold on that cell. The log-slope bound there, from
+    /// a hazard ratio of 0 at the support's end times a growth of
+    /// `e^{3000}`, is infinite; computed as `0 · ∞` it was NaN, which
+    /// `f64::max` dropped, and the cell was certified.
+    #[test]
+    fn a_log_slope_bound_that_overflows_certifies_nothing() {
+        let at = 0.8761;
+        let d = Mixture::new(vec![
+            (
+                0.998,
+                Arc::new(crate::distribution::Uniform::new(-1.0, 1.0).unwrap())
+                    as Arc<dyn EndowmentDistribution>,
+            ),
+            (
+                0.002,
+                Arc::new(TruncatedNormal::new(at, 2e-4, -1.0, 1.0).unwrap()),
+            ),
+        ])
+        .unwrap();
+        let mesh = Mesh::new(&d);
+        let k = mesh.cells() - 1;
+        assert!(mesh.nodes[k].z < at && at < mesh.nodes[k + 1].z);
+        // The raw type falls inside the cell.
+        let h = |z: f64| super::super::upper(&d, 1.0, z);
+        assert!(h(at + 1e-3) < h(at) - 0.1, "{} {}", h(at), h(at + 1e-3));
+        assert!(!mesh.certified(Side::Upper, 1.0, k));
+        assert!(!mesh.certified_by_log_slope(Side::Upper, 1.0, k));
     }
 }
