@@ -24,13 +24,15 @@
 //!   regular here, which the check confirms), so the solver skips the
 //!   check; `mixture_regular / mixture_declared` is what the check costs;
 //! * `ironing/mixture_ironed/<N>`: two well-separated modes (σ = 0.15, means
-//!   1 apart), ironed;
+//!   1 apart), not regular on either side; at this weight every pool lies
+//!   inside its class's binding interval, where the virtual value is the
+//!   price whatever the ironed type, and the solve's screen shows it on
+//!   the first mesh, so nothing is ironed (`docs/theory.md`, "Pools that
+//!   cannot matter");
 //! * `ironing/mixture_ironed_declared/<N>`: the same modes behind the
-//!   declaring wrapper, so the solver skips the ironing. They are not
-//!   regular, but at this weight every pool lies inside its class's binding
-//!   interval, where the virtual value is the price whatever the ironed
-//!   type, so the mechanism is the same (the revenues agree to 1e-15):
-//!   `mixture_ironed / mixture_ironed_declared` is what ironing these
+//!   declaring wrapper, so the solver skips the screen too; the mechanism
+//!   is the same (the revenues agree to 1e-15):
+//!   `mixture_ironed / mixture_ironed_declared` is what screening these
 //!   classes costs, and `mixture_ironed_declared / log_concave` what
 //!   evaluating their narrow two-component density costs;
 //! * `ironing/mixture_cluster/<N>`: a truncated normal (σ = 0.5) with a

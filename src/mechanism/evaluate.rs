@@ -1,7 +1,7 @@
 //! One full evaluation of the mechanism at a weight `β`: the classes'
 //! virtual types, the levels, moments and welfare.
 
-use super::ironing::VirtualTypes;
+use super::ironing::{Screen, VirtualTypes};
 use super::levels::{solve_levels, ClassInput, Levels};
 use super::virtual_value::AtEta;
 use super::welfare::{
@@ -38,16 +38,73 @@ pub(super) fn evaluate(
     config: &SolverConfig,
     status: &mut SolveStatus,
 ) -> Result<Evaluation, MechanismError> {
-    // Each class's (ironed) virtual types at this weight; in parallel, as
-    // ironing a non-regular class costs a scan and a few roots.
-    let types = parallel::map(inputs, |inp| {
-        VirtualTypes::new(inp.dist, beta, &config.tolerances)
-    })
-    .into_iter()
-    .enumerate()
-    .map(|(class, t)| t.map_err(|source| MechanismError::Ironing { class, source }))
-    .collect::<Result<Vec<_>, _>>()?;
-    let levels = solve_levels(inputs, &types, warm, config, status)?;
+    // Each class's virtual types at this weight. A log-concave class has
+    // its raw ones. Any other class is screened (`ironing::screen`): ironed
+    // in full at once where the screen fails at the level the class is
+    // expected at, else given the screen's types, which are exact below
+    // and above the binding interval at every level where the screen
+    // holds. After the levels are solved, a class whose screen fails at
+    // its level is ironed in full and the levels are solved again.
+    //
+    // The expected level: the warm state's, or else the first best's,
+    // `c (Σ n E Z − E Z_i)` (the levels at `β = 0`). A wrong guess costs
+    // work, not accuracy: the screen is checked at the level solved for.
+    let first_best: f64 = inputs.iter().map(|inp| inp.count * inp.dist.mean()).sum();
+    let expected: Vec<(&ClassInput<'_>, f64)> = inputs
+        .iter()
+        .zip(warm.iter())
+        .map(|(inp, w)| {
+            let eta = if w.eta.is_finite() {
+                w.eta
+            } else {
+                inp.c * (first_best - inp.dist.mean())
+            };
+            (inp, eta)
+        })
+        .collect();
+    let first = parallel::map(&expected, |&(inp, eta)| {
+        if inp.dist.log_concave() {
+            return Ok((VirtualTypes::regular(inp.dist, beta), None));
+        }
+        let screen = Screen::new(inp.dist, beta, &config.tolerances);
+        if screen.holds(eta) {
+            Ok((screen.types(), Some(screen)))
+        } else {
+            Ok((screen.iron(&config.tolerances)?, None))
+        }
+    });
+    let mut types = Vec::with_capacity(inputs.len());
+    let mut screens = Vec::with_capacity(inputs.len());
+    for (class, result) in first.into_iter().enumerate() {
+        let (t, screen) = result.map_err(|source| MechanismError::Ironing { class, source })?;
+        types.push(t);
+        screens.push(screen);
+    }
+    let levels = loop {
+        let levels = solve_levels(inputs, &types, warm, config, status)?;
+        let failing: Vec<usize> = screens
+            .iter()
+            .zip(&levels.classes)
+            .enumerate()
+            .filter(|(_, (screen, at))| screen.as_ref().is_some_and(|s| !s.holds(at.eta)))
+            .map(|(class, _)| class)
+            .collect();
+        if failing.is_empty() {
+            break levels;
+        }
+        let ironed = parallel::map(&failing, |&class| {
+            screens[class]
+                .as_ref()
+                .map(|screen| screen.iron(&config.tolerances))
+        });
+        for (&class, result) in failing.iter().zip(ironed) {
+            if let Some(result) = result {
+                types[class] =
+                    result.map_err(|source| MechanismError::Ironing { class, source })?;
+                screens[class] = None;
+            }
+        }
+    };
     let t_hat = market_centre(market);
     let triples: Vec<(&ClassInput<'_>, &VirtualTypes, &AtEta)> = inputs
         .iter()

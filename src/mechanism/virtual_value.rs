@@ -13,9 +13,11 @@
 use super::ironing::{lower, upper, Side, VirtualTypes};
 use super::MechanismError;
 use crate::distribution::EndowmentDistribution;
+use crate::mechanism::IroningError;
 use crate::numerics::NumericalError;
+use crate::numerics::Tolerances;
 use crate::numerics::{RootError, RootMethod};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A class's binding interval and expected virtual value at a given `η`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -65,11 +67,18 @@ pub(crate) fn at_eta(
     let slope = (d.cdf(zb) - d.cdf(za)).max(0.0);
     let below = d.partial_moment(za) + beta * d.cdf_integral(za);
     let above = (d.mean() - d.partial_moment(zb)) - beta * d.sf_integral(zb);
+    // A screen's constant stretches are not means of the raw types, as
+    // pools are (see `ironing::screen`).
+    let screened = if types.is_screened() {
+        types.screen_correction(d, za, zb)
+    } else {
+        0.0
+    };
     Ok(AtEta {
         eta,
         za,
         zb,
-        mean: below + eta * slope + above,
+        mean: below + eta * slope + above + screened,
         slope,
     })
 }
@@ -106,12 +115,18 @@ pub struct VirtualValue {
     pub(crate) zb: f64,
     /// `∫_lo^{Z_a} L̂(s) ds`, computed once.
     pub(crate) int_lower: f64,
-    /// `L̂` and `Ĥ`: the pools where the virtual types were ironed.
+    /// `L̂` and `Ĥ`: the pools where the virtual types were ironed (exact
+    /// only below `Z_a` and above `Z_b` where the solve found the class's
+    /// pools all inside its binding interval; see
+    /// [`VirtualValue::ironed_lower`]).
     pub(crate) types: VirtualTypes,
-    /// The solve's relative root tolerance and inner root method, for
-    /// [`VirtualValue::inverse`].
-    pub(crate) root_rel: f64,
+    /// The solve's tolerances and inner root method, for
+    /// [`VirtualValue::inverse`] and a full ironing.
+    pub(crate) tolerances: Tolerances,
     pub(crate) method: RootMethod,
+    /// The class's ironing in full, computed at the first query of `L̂` or
+    /// `Ĥ` inside the binding interval where `types` are not exact there.
+    pub(crate) full: OnceLock<Result<VirtualTypes, IroningError>>,
 }
 
 impl VirtualValue {
@@ -188,6 +203,13 @@ impl VirtualValue {
     /// is not monotone, where it is the `f`-weighted mean of `L` over the
     /// pool. Equal to [`VirtualValue::lower`] for a regular class.
     ///
+    /// Where every pool of a class lies inside its binding interval, where
+    /// `V = η` whatever the ironed types are, the solve does not compute
+    /// them; the first query inside the interval irons the class in full at
+    /// the solve's tolerances. NaN if that ironing fails (with the error
+    /// [`MechanismError::Ironing`] the solve would have returned had it
+    /// needed the pools).
+    ///
     /// # Example
     /// ```
     /// # use exchange_design::{distribution::Uniform, market::Market, mechanism::OptimalMechanism};
@@ -196,7 +218,7 @@ impl VirtualValue {
     /// assert_eq!(v.ironed_lower(0.3), v.lower(0.3)); // uniform: nothing to iron
     /// ```
     pub fn ironed_lower(&self, z: f64) -> f64 {
-        self.types.value(self.dist.as_ref(), Side::Lower, z)
+        self.ironed(Side::Lower, z)
     }
 
     /// The ironed upper type `Ĥ(z)`; see [`VirtualValue::ironed_lower`].
@@ -209,7 +231,28 @@ impl VirtualValue {
     /// assert_eq!(v.ironed_upper(0.3), v.upper(0.3));
     /// ```
     pub fn ironed_upper(&self, z: f64) -> f64 {
-        self.types.value(self.dist.as_ref(), Side::Upper, z)
+        self.ironed(Side::Upper, z)
+    }
+
+    /// `L̂(z)` or `Ĥ(z)`, from the full ironing where the solve's types
+    /// are not exact at `z`.
+    fn ironed(&self, side: Side, z: f64) -> f64 {
+        let d = self.dist.as_ref();
+        let exact = !self.types.is_screened()
+            || match side {
+                Side::Lower => z <= self.za,
+                Side::Upper => z >= self.zb,
+            };
+        if exact {
+            return self.types.value(d, side, z);
+        }
+        match self
+            .full
+            .get_or_init(|| VirtualTypes::new(d, self.beta, &self.tolerances))
+        {
+            Ok(full) => full.value(d, side, z),
+            Err(_) => f64::NAN,
+        }
     }
 
     /// The pooled intervals outside the binding interval: the maximal
@@ -252,8 +295,9 @@ impl VirtualValue {
 
     /// The ends of the binding interval and of every pool of `Ĥ` and `L̂`
     /// (those [`Self::ironed_intervals`] leaves out as inside the binding
-    /// interval too): where `V` may turn a corner or jump besides the
-    /// density's own kinks and jumps.
+    /// interval too, and a screened class's constant stretches, which lie
+    /// there or at the support's ends): where `V` may turn a corner or
+    /// jump besides the density's own kinks and jumps.
     pub(crate) fn breaks(&self) -> Vec<f64> {
         let pools = self.types.lower.iter().chain(self.types.upper.iter());
         let mut points: Vec<f64> = pools.flat_map(|p| [p.a, p.b]).collect();
@@ -361,7 +405,13 @@ impl VirtualValue {
             }
             let z = self
                 .types
-                .lower_inverse(d, v, 0.5 * (lo + self.za), self.root_rel, self.method)
+                .lower_inverse(
+                    d,
+                    v,
+                    0.5 * (lo + self.za),
+                    self.tolerances.root_rel,
+                    self.method,
+                )
                 .map_err(|source| {
                     MechanismError::Numerical(NumericalError::Root { stage, source })
                 })?;
@@ -372,7 +422,13 @@ impl VirtualValue {
             }
             let z = self
                 .types
-                .upper_inverse(d, v, 0.5 * (self.zb + hi), self.root_rel, self.method)
+                .upper_inverse(
+                    d,
+                    v,
+                    0.5 * (self.zb + hi),
+                    self.tolerances.root_rel,
+                    self.method,
+                )
                 .map_err(|source| {
                     MechanismError::Numerical(NumericalError::Root { stage, source })
                 })?;

@@ -2833,3 +2833,102 @@ fn a_settled_pool_far_from_zero_takes_the_ends_of_its_final_level() {
 }
 
 const SPEC_311_1420: &str = r#"{"alpha":0.21206048884745354,"traders":[{"kappa":0.7115540568541388,"count":3,"distribution":{"family":"mixture","components":[{"weight":0.7177199269902002,"distribution":{"family":"mixture","components":[{"weight":0.49521358683405436,"distribution":{"family":"beta","a":9.258274944154557,"b":1.0,"lo":-7970.470578977414,"hi":-7970.470136842422}},{"weight":0.0020013710620339024,"distribution":{"family":"beta","a":1.1665759241945106,"b":3.146651057181906,"lo":-7970.470528709157,"hi":-7970.47048816393}}]}},{"weight":0.8923745967164887,"distribution":{"family":"triangular","lo":-7970.470297491223,"mode":-7970.470206667996,"hi":-7970.470206667996}},{"weight":0.7635418564071437,"distribution":{"family":"beta","a":1.0,"b":182.6213794493996,"lo":-7970.470384077059,"hi":-7970.469851183396}}]}},{"kappa":1.0,"count":1,"distribution":{"family":"uniform","lo":-7970.4706,"hi":-7970.4698}}]}"#;
+
+/// Two narrow modes (σ = 0.15, means 1 apart) at α = 1: each class's pools
+/// lie inside its binding interval, so the solve leaves them uncomputed
+/// (`V = η` there whatever they are). Asked for inside the interval, the
+/// ironed types are then ironed in full: they agree with the oracle's
+/// pool-adjacent-violators on the raw type alone (a level above every
+/// value, so no clamp) on 8 000 cells, at the middle of each cell away
+/// from the pools' ends, and rise across the interval.
+#[test]
+fn ironed_types_inside_the_binding_interval_are_the_full_ironing() {
+    let modes = |mu: f64| {
+        let part = |m: f64| {
+            Arc::new(TruncatedNormal::new(m, 0.15, -1.0, 1.0).unwrap())
+                as Arc<dyn EndowmentDistribution>
+        };
+        exchange_design::distribution::Mixture::new(vec![
+            (1.0, part(mu - 0.5)),
+            (1.0, part(mu + 0.5)),
+        ])
+        .unwrap()
+    };
+    let market = Market::new(vec![
+        TraderClass::new(0.7, modes(-0.1), 2),
+        TraderClass::new(1.3, modes(0.15), 3),
+    ])
+    .unwrap();
+    let mech = OptimalMechanism::solve(&market, 1.0).unwrap();
+    let n = 8000;
+    let edges: Vec<f64> = (0..=n).map(|k| -1.0 + 2.0 * k as f64 / n as f64).collect();
+    for class in 0..2 {
+        let v = mech.class(class).virtual_value();
+        assert!(v.ironed_intervals().is_empty());
+        let (za, zb) = v.binding_interval();
+        let d = market.classes()[class].distribution();
+        let lower = oracle_on(d, 1.0, f64::INFINITY, &edges);
+        let upper = oracle_on(d, 1.0, f64::NEG_INFINITY, &edges);
+        let mut pooled = (0, 0);
+        let (mut prev_l, mut prev_h) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+        for k in 0..n {
+            let z = 0.5 * (edges[k] + edges[k + 1]);
+            if z <= za || z >= zb {
+                continue;
+            }
+            let (l, h) = (v.ironed_lower(z), v.ironed_upper(z));
+            assert!(l >= prev_l && h >= prev_h, "class {class}: falls at {z}");
+            (prev_l, prev_h) = (l, h);
+            // Inside a pool of the oracle, two cells from its ends.
+            let flat = |o: &[f64]| k >= 2 && k + 2 < n && o[k - 2] == o[k + 2];
+            if flat(&lower) && (v.lower(z) - lower[k]).abs() > 1e-3 {
+                pooled.0 += 1;
+                assert!(
+                    (l - lower[k]).abs() < 1e-6,
+                    "class {class}, L̂({z}) = {l}, oracle {}",
+                    lower[k]
+                );
+            }
+            if flat(&upper) && (v.upper(z) - upper[k]).abs() > 1e-3 {
+                pooled.1 += 1;
+                assert!(
+                    (h - upper[k]).abs() < 1e-6,
+                    "class {class}, Ĥ({z}) = {h}, oracle {}",
+                    upper[k]
+                );
+            }
+        }
+        assert!(
+            pooled.0 > 100 && pooled.1 > 100,
+            "class {class}: {pooled:?}"
+        );
+    }
+}
+
+/// A warm start whose levels put a class's screen where it holds, while
+/// the level solved for is where it does not (a cluster high in a uniform
+/// population, whose pool changes `V`, started from a class whose level is
+/// near the cluster): the class is ironed in full after the first solve of
+/// the levels, which are solved again, and the mechanism is the cold
+/// solve's.
+#[test]
+fn a_warm_start_that_misjudges_a_screen_reaches_the_cold_solve() {
+    let market = clustered(0.8761, 2e-4);
+    let cold = OptimalMechanism::solve(&market, 1.0).unwrap();
+    let far = Market::new(vec![TraderClass::new(
+        1.0,
+        exchange_design::distribution::Uniform::new(0.9, 1.2).unwrap(),
+        3,
+    )])
+    .unwrap();
+    let start = OptimalMechanism::solve(&far, 1.0).unwrap();
+    assert!((start.class(0).virtual_value().eta() - 1.05).abs() < 0.03);
+    let warm = OptimalMechanism::solve_warm(&market, 1.0, &Default::default(), &start).unwrap();
+    let (c, w) = (cold.class(0).virtual_value(), warm.class(0).virtual_value());
+    assert!((cold.revenue() - warm.revenue()).abs() < 1e-12 * cold.revenue().abs());
+    assert!((c.eta() - w.eta()).abs() < 1e-12);
+    let (cp, wp) = (c.ironed_intervals(), w.ironed_intervals());
+    assert_eq!(cp.len(), 1);
+    assert_eq!(wp.len(), 1);
+    assert!((cp[0].0 - wp[0].0).abs() < 1e-12 && (cp[0].1 - wp[0].1).abs() < 1e-12);
+}

@@ -93,7 +93,7 @@ impl Node {
 
 /// Points of the support in increasing order, and between each two the
 /// bounds of the density and its slope.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(super) struct Mesh<'a> {
     d: &'a dyn EndowmentDistribution,
     pub nodes: Vec<Node>,
@@ -139,6 +139,11 @@ impl<'a> Mesh<'a> {
             direct,
             shortfall: 0.0,
         }
+    }
+
+    /// The distribution the mesh is of.
+    pub fn distribution(&self) -> &'a dyn EndowmentDistribution {
+        self.d
     }
 
     /// Computes the partial moments not yet known (every node's, the

@@ -46,6 +46,12 @@
 //! 4. **Queries** (`queries.rs`): values, generalised inverses and
 //!    integrals of the ironed types.
 //!
+//! Before any of this, a solve **screens** each class (`screen.rs`): the
+//! virtual value reads `L̂` only below the binding interval and `Ĥ` only
+//! above it, and on the first mesh alone the screen finds the levels at
+//! which the raw types are exact there, whatever pools lie inside. A class
+//! whose level is among them is not ironed at all.
+//!
 //! A stretch of the support without probability is a jump of `F⁻¹`: its
 //! points share one `u`, the hull keeps the lowest, and the stretch ends up
 //! inside a pool. There `Ĥ` takes the level of the pool to its left and `L̂`
@@ -57,11 +63,13 @@ mod mesh;
 mod polish;
 mod queries;
 mod raw;
+mod screen;
 
 #[cfg(test)]
 pub(crate) use self::raw::lower_inverse;
 use self::raw::RatioTable;
 pub(crate) use self::raw::{lower, upper};
+pub(crate) use self::screen::Screen;
 
 use self::hull::{deficit, lower_hull, Cell, Profile};
 use self::mesh::Mesh;
@@ -118,6 +126,10 @@ pub(crate) struct VirtualTypes {
     /// [`integral_breaks`], per side (computed at the first query that
     /// integrates a raw stretch of that side).
     tables: Tables,
+    /// Whether the types are a [`Screen`]'s: exact only below `Z_a` and
+    /// above `Z_b` at the level the screen held at, with a constant in
+    /// place of whatever pools the types have inside the binding interval.
+    screened: bool,
 }
 
 /// The [`RatioTable`]s of a class's two sides, built at the first integral
@@ -178,6 +190,7 @@ impl VirtualTypes {
             bound: 0.0,
             quad_error: 0.0,
             tables: Tables::default(),
+            screened: false,
         }
     }
 
@@ -200,19 +213,15 @@ impl VirtualTypes {
         if d.log_concave() {
             return Ok(Self::regular(d, beta));
         }
+        Self::on_mesh(Mesh::new(d), beta, tol)
+    }
+
+    /// [`VirtualTypes::new`] from a first mesh of the class's distribution
+    /// (which the ironing refines).
+    fn on_mesh(mut mesh: Mesh<'_>, beta: f64, tol: &Tolerances) -> Result<Self, IroningError> {
+        let d = mesh.distribution();
         let (lo, hi) = d.support();
-        let mut mesh = Mesh::new(d);
-        let side = |side: Side| SideType {
-            d,
-            beta,
-            side,
-            centre: 0.5 * (lo + hi),
-            lo,
-            scale: (hi - lo).max(lo.abs()).max(hi.abs()),
-            width: hi - lo,
-            rel: tol.root_rel.max(4.0 * f64::EPSILON),
-            shortfall: std::cell::Cell::new(0.0),
-        };
+        let side = |side: Side| SideType::new(d, beta, side, tol);
         let tau = IRONING_TOLERANCE * (hi - lo);
         let (lower_side, upper_side) = (side(Side::Lower), side(Side::Upper));
         let (lower_pools, lower_bound) = iron(&mut mesh, &lower_side, tau)?;
@@ -228,7 +237,14 @@ impl VirtualTypes {
             bound: lower_bound.max(upper_bound),
             quad_error: moved / lower_side.scale,
             tables: Tables::default(),
+            screened: false,
         })
+    }
+
+    /// Whether these are a [`Screen`]'s types, exact only outside the
+    /// binding interval (see [`Screen::holds`]).
+    pub fn is_screened(&self) -> bool {
+        self.screened
     }
 
     /// Whether nothing is ironed: both types are the raw ones.

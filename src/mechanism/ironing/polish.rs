@@ -143,7 +143,23 @@ pub(super) struct SideType<'a> {
     pub shortfall: Cell<f64>,
 }
 
-impl SideType<'_> {
+impl<'a> SideType<'a> {
+    /// The `side` type of `d` at weight `beta`, centred on the support.
+    pub fn new(d: &'a dyn EndowmentDistribution, beta: f64, side: Side, tol: &Tolerances) -> Self {
+        let (lo, hi) = d.support();
+        SideType {
+            d,
+            beta,
+            side,
+            centre: 0.5 * (lo + hi),
+            lo,
+            scale: (hi - lo).max(lo.abs()).max(hi.abs()),
+            width: hi - lo,
+            rel: tol.root_rel.max(4.0 * f64::EPSILON),
+            shortfall: Cell::new(0.0),
+        }
+    }
+
     /// The raw type minus the centre.
     pub fn g(&self, z: f64) -> f64 {
         raw(self.d, self.beta, self.side, z) - self.centre
