@@ -128,12 +128,12 @@ impl<'a> Screen<'a> {
             });
         }
         types.screened = !types.is_regular();
-
         types
     }
 
     /// Whether [`Screen::types`] give the exact virtual value at level
-    /// `eta`: `L` rises up to `η` and `H` from it.
+    /// `eta`: whether `eta` lies in the range of levels at which the
+    /// conditions of the module's argument hold on both sides.
     pub fn holds(&self, eta: f64) -> bool {
         self.levels.0 <= eta && eta <= self.levels.1
     }
