@@ -10,7 +10,7 @@
 //! and the virtual value is the clamp `V(z) = min(L(z), max(H(z), η))`:
 //! equal to `η` on the binding interval `[Z_a, Z_b] = [L⁻¹(η), H⁻¹(η)]`.
 
-use super::ironing::{lower, upper, Side, VirtualTypes};
+use super::ironing::{lower, lower_mass_integral, upper, upper_mass_integral, Side, VirtualTypes};
 use super::MechanismError;
 use crate::distribution::EndowmentDistribution;
 use crate::mechanism::IroningError;
@@ -65,8 +65,8 @@ pub(crate) fn at_eta(
     let za = types.lower_inverse(d, eta, guess.0, rel, method)?;
     let zb = types.upper_inverse(d, eta, guess.1, rel, method)?.max(za);
     let slope = (d.cdf(zb) - d.cdf(za)).max(0.0);
-    let below = d.partial_moment(za) + beta * d.cdf_integral(za);
-    let above = (d.mean() - d.partial_moment(zb)) - beta * d.sf_integral(zb);
+    let below = lower_mass_integral(d, beta, za);
+    let above = upper_mass_integral(d, beta, zb);
     // A screen's constant stretches are not means of the raw types, as
     // pools are (see `ironing::screen`).
     let screened = if types.is_screened() {

@@ -68,7 +68,7 @@ mod screen;
 #[cfg(test)]
 pub(crate) use self::raw::lower_inverse;
 use self::raw::RatioTable;
-pub(crate) use self::raw::{lower, upper};
+pub(crate) use self::raw::{lower, lower_mass_integral, upper, upper_mass_integral};
 pub(crate) use self::screen::Screen;
 
 use self::hull::{deficit, lower_hull, Cell, Profile};

@@ -26,6 +26,17 @@ pub(crate) fn upper(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
     }
 }
 
+/// `∫_lo^z L f = M(z) + β ∫_lo^z F`, in the distribution's closed forms
+/// (`M` the partial moment).
+pub(crate) fn lower_mass_integral(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
+    d.partial_moment(z) + beta * d.cdf_integral(z)
+}
+
+/// `∫_z^hi H f = E Z − M(z) − β ∫_z^hi (1 − F)`, in closed forms.
+pub(crate) fn upper_mass_integral(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> f64 {
+    (d.mean() - d.partial_moment(z)) - beta * d.sf_integral(z)
+}
+
 /// `L(z)` and its slope.
 fn lower_with_slope(d: &dyn EndowmentDistribution, beta: f64, z: f64) -> (f64, f64) {
     if beta == 0.0 {

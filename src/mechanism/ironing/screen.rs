@@ -33,7 +33,10 @@
 //! the levels are solved again.
 
 use super::mesh::Mesh;
-use super::{lower, seed_falls_at_kinks, upper, Pool, Side, SideType, VirtualTypes};
+use super::{
+    lower, lower_mass_integral, seed_falls_at_kinks, upper, upper_mass_integral, Pool, Side,
+    SideType, VirtualTypes,
+};
 use crate::distribution::EndowmentDistribution;
 use crate::mechanism::IroningError;
 use crate::numerics::Tolerances;
@@ -183,12 +186,9 @@ impl VirtualTypes {
     /// had no root).
     pub(crate) fn screen_correction(&self, d: &dyn EndowmentDistribution, za: f64, zb: f64) -> f64 {
         let beta = self.beta;
-        let raw = |side: Side, p: f64, q: f64| {
-            let moment = d.partial_moment(q) - d.partial_moment(p);
-            match side {
-                Side::Lower => moment + beta * (d.cdf_integral(q) - d.cdf_integral(p)),
-                Side::Upper => moment - beta * (d.sf_integral(p) - d.sf_integral(q)),
-            }
+        let raw = |side: Side, p: f64, q: f64| match side {
+            Side::Lower => lower_mass_integral(d, beta, q) - lower_mass_integral(d, beta, p),
+            Side::Upper => upper_mass_integral(d, beta, p) - upper_mass_integral(d, beta, q),
         };
         let part = |side: Side, pool: &Pool, p: f64, q: f64| {
             if q > p {
