@@ -148,6 +148,12 @@ impl EndowmentDistribution for Declared {
     fn density_bounds(&self, a: f64, b: f64) -> Option<DensityBounds> {
         self.0.density_bounds(a, b)
     }
+    fn pdf_log_derivative_bounds(&self, a: f64, b: f64) -> Option<(f64, f64)> {
+        self.0.pdf_log_derivative_bounds(a, b)
+    }
+    fn pdf_and_tail(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        self.0.pdf_and_tail(z, which)
+    }
     fn pdf_derivative(&self, z: f64) -> f64 {
         self.0.pdf_derivative(z)
     }
