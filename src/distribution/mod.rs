@@ -594,6 +594,68 @@ fn accurate(r: Integral<1>) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// A point with its `F` and `1 − F`, each computed when first asked for,
+/// so that the end two consecutive pieces share is computed once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CumulativeAt {
+    /// The point.
+    pub z: f64,
+    cdf: Option<f64>,
+    sf: Option<f64>,
+}
+
+impl CumulativeAt {
+    pub(crate) fn new(z: f64) -> Self {
+        Self {
+            z,
+            cdf: None,
+            sf: None,
+        }
+    }
+
+    /// A point whose `F` and `1 − F` are known already.
+    pub(crate) fn known(z: f64, cdf: f64, sf: f64) -> Self {
+        Self {
+            z,
+            cdf: Some(cdf),
+            sf: Some(sf),
+        }
+    }
+
+    fn cdf(&mut self, d: &dyn EndowmentDistribution) -> f64 {
+        *self.cdf.get_or_insert_with(|| d.cdf(self.z))
+    }
+
+    fn sf(&mut self, d: &dyn EndowmentDistribution) -> f64 {
+        *self.sf.get_or_insert_with(|| d.sf(self.z))
+    }
+}
+
+/// The probability between two points from the closed forms, and the
+/// rounding it carries: from the tail (`F` or `1 − F`) that is below one
+/// half at the upper or lower point, where both ends keep their relative
+/// accuracy. What a quadrature against the density must reproduce (see
+/// `numerics::integrate_vec_with_mass`).
+pub(crate) fn probability(
+    d: &dyn EndowmentDistribution,
+    a: &mut CumulativeAt,
+    b: &mut CumulativeAt,
+) -> (f64, f64) {
+    let fb = b.cdf(d);
+    if fb <= 0.5 {
+        let fa = a.cdf(d);
+        ((fb - fa).max(0.0), 4.0 * f64::EPSILON * fb)
+    } else {
+        let (sa, sb) = (a.sf(d), b.sf(d));
+        ((sa - sb).max(0.0), 4.0 * f64::EPSILON * sa)
+    }
+}
+
+/// [`probability`] of `[a, b]`.
+pub(crate) fn probability_between(d: &dyn EndowmentDistribution, a: f64, b: f64) -> (f64, f64) {
+    probability(d, &mut CumulativeAt::new(a), &mut CumulativeAt::new(b))
+}
+
 /// `[lo, kinks inside (lo, a)…, a]`: the pieces a quadrature over `[lo, a]`
 /// should use.
 pub(crate) fn breakpoints<D: EndowmentDistribution + ?Sized>(d: &D, lo: f64, a: f64) -> Vec<f64> {

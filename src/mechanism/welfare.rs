@@ -10,9 +10,11 @@
 use super::ironing::{Side, VirtualTypes};
 use super::levels::Levels;
 use super::virtual_value::AtEta;
-use crate::distribution::{EndowmentDistribution, HazardRatio};
+use crate::distribution::{
+    probability, probability_between, CumulativeAt, EndowmentDistribution, HazardRatio,
+};
 use crate::market::Market;
-use crate::numerics::{integrate_vec_checked, node_resolution, Integral, Tolerances};
+use crate::numerics::{integrate_vec_with_mass, Tolerances};
 
 /// Moments of one class's virtual value, centred at `centre` (primes
 /// denote `· − centre`).
@@ -51,7 +53,8 @@ pub(crate) struct ClassMoments {
 /// the density's bounds show it varying by more than a factor 64 across a
 /// piece, `integral_breaks` has halved it. A smaller cluster still fits
 /// between the nodes, so each piece is also checked against the
-/// distribution's own closed forms (see [`verified_piece`]).
+/// distribution's own closed forms
+/// ([`integrate_vec_with_mass`](crate::numerics::integrate_vec_with_mass)).
 fn integrate_split<F: FnMut(f64) -> [f64; BASIS]>(
     (d, breaks): (&dyn EndowmentDistribution, &[f64]),
     mut f: F,
@@ -65,13 +68,20 @@ fn integrate_split<F: FnMut(f64) -> [f64; BASIS]>(
         return (acc, error);
     }
     let inside = breaks.iter().copied().filter(|&x| x > a && x < b);
+    let mass = |p: f64, q: f64| probability_between(d, p, q);
     // The closed forms at the end shared with the previous piece.
-    let mut shared = End::new(a);
+    let mut shared = CumulativeAt::new(a);
     for right in inside.chain(std::iter::once(b)) {
-        let mut end = End::new(right);
-        let mass = piece_mass(d, &mut shared, &mut end);
-        let mut budget = MASS_SEARCH_HALVINGS;
-        let v = verified_piece(d, &mut f, (shared.z, right), mass, tol, &mut budget);
+        let mut end = CumulativeAt::new(right);
+        let known = probability(d, &mut shared, &mut end);
+        let v = integrate_vec_with_mass(
+            &mut f,
+            (shared.z, right),
+            BASIS - 1,
+            &mass,
+            Some(known),
+            tol,
+        );
         for (a, x) in acc.iter_mut().zip(v.value) {
             *a += x;
         }
@@ -79,104 +89,6 @@ fn integrate_split<F: FnMut(f64) -> [f64; BASIS]>(
         shared = end;
     }
     (acc, error)
-}
-
-/// The most halvings [`verified_piece`] spends on one piece looking for
-/// probability its rule missed: a feature is located by following the half
-/// that still misses it, one halving per level, and a cluster `1e-7` of a
-/// piece wide is about 24 levels down.
-const MASS_SEARCH_HALVINGS: usize = 48;
-
-/// How far, in units of `quad_rel` (or of the nodes' resolution where that
-/// is coarser) relative to the piece's probability, the rule's `∫ f` may
-/// stand from the closed form before the piece counts as having missed
-/// part of the density.
-const MASS_SLACK: f64 = 16.0;
-
-/// A point with its `F` and `1 − F`, each computed when first asked for.
-struct End {
-    z: f64,
-    cdf: Option<f64>,
-    sf: Option<f64>,
-}
-
-impl End {
-    fn new(z: f64) -> Self {
-        Self {
-            z,
-            cdf: None,
-            sf: None,
-        }
-    }
-
-    fn cdf(&mut self, d: &dyn EndowmentDistribution) -> f64 {
-        *self.cdf.get_or_insert_with(|| d.cdf(self.z))
-    }
-
-    fn sf(&mut self, d: &dyn EndowmentDistribution) -> f64 {
-        *self.sf.get_or_insert_with(|| d.sf(self.z))
-    }
-}
-
-/// The probability between two points from the closed forms, from the tail
-/// (`F` or `1 − F`) below one half at `b` or `a`, where both ends keep
-/// their relative accuracy; with the rounding it carries.
-fn piece_mass(d: &dyn EndowmentDistribution, a: &mut End, b: &mut End) -> (f64, f64) {
-    let fb = b.cdf(d);
-    if fb <= 0.5 {
-        let fa = a.cdf(d);
-        ((fb - fa).max(0.0), 4.0 * f64::EPSILON * fb)
-    } else {
-        let (sa, sb) = (a.sf(d), b.sf(d));
-        ((sa - sb).max(0.0), 4.0 * f64::EPSILON * sa)
-    }
-}
-
-/// [`piece_mass`] of `[a, b]`.
-fn exact_mass(d: &dyn EndowmentDistribution, a: f64, b: f64) -> (f64, f64) {
-    piece_mass(d, &mut End::new(a), &mut End::new(b))
-}
-
-/// The [`basis`] integrated over one piece `[a, b]`, checked against the
-/// distribution: the rule's `∫ f` (the basis's last term) must match the
-/// piece's probability `F(b) − F(a)` from the closed forms (`mass`, from
-/// [`exact_mass`], with its rounding). Where it does not, the
-/// rule stepped over part of the density (a cluster narrower than its
-/// nodes' spacing, which no estimate from those nodes can see), and the
-/// piece is halved and each half integrated and checked in turn, so the
-/// search follows the missing probability down to the feature. The break
-/// points make this rare (none in the crate's searches); it is what makes
-/// it safe. A piece still short when `budget` halvings are spent, or when
-/// it can no longer be halved, reports the shortfall as its error
-/// (relative to its probability), which reaches
-/// `SolveStatus::quadrature_error`.
-fn verified_piece<F: FnMut(f64) -> [f64; BASIS]>(
-    d: &dyn EndowmentDistribution,
-    f: &mut F,
-    (a, b): (f64, f64),
-    (exact, rounding): (f64, f64),
-    tol: &Tolerances,
-    budget: &mut usize,
-) -> Integral<BASIS> {
-    let v = integrate_vec_checked(&mut *f, a, b, tol);
-    let ruled = v.value[BASIS - 1];
-    let missed = (ruled - exact).abs();
-    let allowed =
-        rounding + MASS_SLACK * tol.quad_rel.max(node_resolution(a, b)) * exact.max(ruled);
-    // A NaN anywhere is left for the caller's checks to see.
-    if missed <= allowed || missed.is_nan() {
-        return v;
-    }
-    let m = 0.5 * (a + b);
-    if *budget == 0 || m <= a || m >= b {
-        return Integral::new(v.value, v.error.max(missed / exact.max(ruled)), v.scale);
-    }
-    *budget -= 1;
-    // The halves' errors are joined relative to the whole piece's scale:
-    // a narrow half around the cluster is not held to its own.
-    let left = verified_piece(d, f, (a, m), exact_mass(d, a, m), tol, budget);
-    let right = verified_piece(d, f, (m, b), exact_mass(d, m, b), tol, budget);
-    left.join(right)
 }
 
 /// Moments of a class's virtual value, centred at `c` (the model is
@@ -308,7 +220,7 @@ fn basis(d: &dyn EndowmentDistribution, side: Side, c: f64, z: f64, beta: f64) -
 }
 
 /// Terms of [`basis`]: the eight of [`TailIntegrals`], a zero, and the
-/// density itself, whose integral [`verified_piece`] checks against the
+/// density itself, whose integral [`integrate_split`] checks against the
 /// closed forms. The zero keeps the vector at ten terms, which the
 /// compiler's code for the rule's sums handles in pairs: at nine, a
 /// truncated normal's solve took 6 % more instructions (callgrind, the
@@ -662,7 +574,7 @@ mod tests {
     use crate::distribution::test_support::Instrumented;
     use crate::distribution::{Beta, Mixture, PiecewiseLinear, Triangular, TruncatedNormal};
     use crate::mechanism::virtual_value::at_eta;
-    use crate::numerics::RootMethod;
+    use crate::numerics::{integrate_vec_checked, RootMethod};
     use std::sync::Arc;
 
     /// A cluster of `1e-4` of the traders, `1e-6` wide, at 0.6375 falls
@@ -682,7 +594,7 @@ mod tests {
         let d = Mixture::new(vec![(1.0, part(0.0, 0.5)), (1e-4, part(0.6375, 1e-6))]).unwrap();
         let (a, b, c) = (0.2, 0.9, 0.1);
         let term = |z: f64| basis(&d, Side::Upper, c, z, 1.0);
-        let (exact, _) = exact_mass(&d, a, b);
+        let (exact, _) = probability_between(&d, a, b);
         let plain = integrate_vec_checked(term, a, b, &tol);
         assert!(plain.error <= tol.quad_rel, "{}", plain.error);
         assert!(

@@ -2932,3 +2932,67 @@ fn a_warm_start_that_misjudges_a_screen_reaches_the_cold_solve() {
     assert_eq!(wp.len(), 1);
     assert!((cp[0].0 - wp[0].0).abs() < 1e-12 && (cp[0].1 - wp[0].1).abs() < 1e-12);
 }
+
+/// Clusters narrower than the ironing's mesh, centred on or beside its
+/// points: the same market with the cluster cut off at `±12σ` (the
+/// distributions differ by `e^{−72}` of the cluster's weight; the cut's
+/// ends are kinks, so the mesh has points at the cluster) gives the same
+/// pool and revenue. Before the pools' direct means were checked against
+/// the closed-form probability, a cluster with `σ = 5e-7` at 0.625 lay
+/// between two points of the mesh, its pool's level came out 0.4071 for
+/// 0.4108, and revenue `4e-6` off, with no error; of 252 such markets
+/// (`σ` from `1e-6` down to `1e-8`) 20 were off, all from `σ = 5e-7` down.
+#[test]
+fn a_cluster_between_the_meshs_points_is_pooled_where_the_closed_forms_put_it() {
+    use exchange_design::distribution::Mixture;
+    let normal = |m: f64, s: f64, lo: f64, hi: f64| {
+        Arc::new(TruncatedNormal::new(m, s, lo, hi).unwrap()) as Arc<dyn EndowmentDistribution>
+    };
+    // (weight, σ, position, α)
+    for (w, s, at, alpha) in [
+        (1e-4, 5e-7, 0.625, 1.0),
+        (1e-4, 1e-7, 0.5, 0.4),
+        (1e-4, 2e-7, 0.4999999, 0.4),
+        (1e-3, 1e-8, 0.75, 1.0),
+    ] {
+        let solve = |cut: bool| {
+            let (lo, hi) = if cut {
+                (at - 12.0 * s, at + 12.0 * s)
+            } else {
+                (-1.0, 1.0)
+            };
+            let population = Mixture::new(vec![
+                (1.0, normal(0.0, 0.5, -1.0, 1.0)),
+                (w, normal(at, s, lo, hi)),
+            ])
+            .unwrap();
+            let market = Market::new(vec![
+                TraderClass::new(1.0, population, 3),
+                TraderClass::new(1.0, TruncatedNormal::new(0.1, 0.4, -1.0, 1.0).unwrap(), 3),
+            ])
+            .unwrap();
+            OptimalMechanism::solve(&market, alpha).unwrap()
+        };
+        let (whole, cut) = (solve(false), solve(true));
+        let case = format!("cluster {w} × N({at}, {s}²) at α = {alpha}");
+        assert!(
+            (whole.revenue() - cut.revenue()).abs() <= 1e-12 * cut.revenue().abs(),
+            "{case}: revenue {} against {}",
+            whole.revenue(),
+            cut.revenue()
+        );
+        let pool = |m: &OptimalMechanism| {
+            m.class(0)
+                .virtual_value()
+                .ironed_intervals()
+                .into_iter()
+                .find(|&(a, b)| a <= at && at <= b)
+                .unwrap_or_else(|| panic!("{case}: no pool holds the cluster"))
+        };
+        let (p, q) = (pool(&whole), pool(&cut));
+        assert!(
+            (p.0 - q.0).abs() <= 1e-9 && (p.1 - q.1).abs() <= 1e-9,
+            "{case}: pool {p:?} against {q:?}"
+        );
+    }
+}

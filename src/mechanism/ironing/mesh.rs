@@ -16,8 +16,10 @@
 //! tolerance.
 
 use super::Side;
-use crate::distribution::{DensityBounds, EndowmentDistribution};
-use crate::numerics::{integrate_vec_checked, Tolerances};
+use crate::distribution::{
+    probability, probability_between, CumulativeAt, DensityBounds, EndowmentDistribution,
+};
+use crate::numerics::{integrate_vec_with_mass, Tolerances};
 
 /// Units of `ε |ln f|` taken as the relative rounding of a density `f`
 /// computed as an exponential (its argument, of size `|ln f|`, rounded to
@@ -232,14 +234,23 @@ impl<'a> Mesh<'a> {
             quad_rel: Tolerances::DEFAULT.quad_rel.max(rounding),
             ..Tolerances::DEFAULT
         };
-        let r = integrate_vec_checked(
-            |z| {
+        // Checked against the cell's probability from the nodes' closed
+        // forms: a cluster between the rule's nodes is found, not dropped.
+        let known = probability(
+            d,
+            &mut CumulativeAt::known(a.z, a.cdf, a.sf),
+            &mut CumulativeAt::known(b.z, b.cdf, b.sf),
+        );
+        let r = integrate_vec_with_mass(
+            &mut |z| {
                 let f = d.pdf(z);
                 let zf = (z - centre) * f;
                 [f, zf + beta * (b.z - z) * f, zf - beta * (z - a.z) * f]
             },
-            a.z,
-            b.z,
+            (a.z, b.z),
+            0,
+            &|p, q| probability_between(d, p, q),
+            Some(known),
             &tol,
         );
         // A cell the rule could not bring to `quad_rel` (at its panel cap,
