@@ -66,13 +66,15 @@
 //! whose terms grow with it.
 
 use super::DeploymentError;
-use crate::distribution::{breakpoints, feature_breakpoints, validate, EndowmentDistribution};
+use crate::distribution::{
+    breakpoints, feature_breakpoints, probability_between, validate, EndowmentDistribution,
+};
 use crate::implementation::{ClassSidePayment, SidePayments};
 use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
 use crate::numerics::{
-    brent, integrate_pieces_checked, integrate_vec_checked, node_resolution, parallel, Integral,
-    NumericalError, Tolerances,
+    brent, integrate_pieces_checked, integrate_vec_with_mass, node_resolution, parallel, Integral,
+    KnownMass, NumericalError, Tolerances,
 };
 use std::cell::Cell;
 use std::sync::Arc;
@@ -457,8 +459,12 @@ impl TruthMoments {
                 quad_rel: tol.quad_rel.max(resolution),
                 ..*tol
             };
-            let r = integrate_vec_checked(
-                |z| {
+            // The truth's density itself last: its integral is checked
+            // against the truth's closed-form probability of the piece, so
+            // a cluster too faint for the feature points (a density raised
+            // by less than half) is found between the rule's nodes too.
+            let r = integrate_vec_with_mass(
+                &mut |z| {
                     let (v, z) = (vv.value(z) - m, z - m);
                     let dens = g.pdf(z + m);
                     [
@@ -468,10 +474,16 @@ impl TruthMoments {
                         dens * z,
                         dens * z * z,
                         v * g.sf(z + m),
+                        dens,
                     ]
                 },
-                w[0],
-                w[1],
+                (w[0], w[1]),
+                6,
+                KnownMass {
+                    of: &|p, q| probability_between(g, p, q),
+                    range: None,
+                    whole: 1.0,
+                },
                 &piece_tol,
             );
             // Judged against the whole integrals' scales, as
@@ -491,14 +503,20 @@ impl TruthMoments {
         const UNITS: [i32; 6] = [1, 2, 2, 1, 2, 2];
         let (lo, hi) = f.support();
         let type_scale = lo.abs().max(hi.abs()) + (hi - lo);
-        let allowance = UNITS.map(|p| RESOLUTION_LIMIT * type_scale.powi(p));
+        // The last term, the probability, is not reported: it was checked
+        // against the truth's closed forms piece by piece.
+        let allowance: [f64; 7] = std::array::from_fn(|k| {
+            UNITS
+                .get(k)
+                .map_or(f64::INFINITY, |&p| RESOLUTION_LIMIT * type_scale.powi(p))
+        });
         let acc = match total.values_within(WHAT, tol.quad_rel) {
             Ok(acc) => acc,
             Err(short) => total
                 .values_within_allowing(WHAT, tol.quad_rel, allowance)
                 .map_err(|_| short)?,
         };
-        let [v1, v2, zv, z1, z2, v_sf] = acc;
+        let [v1, v2, zv, z1, z2, v_sf, _] = acc;
         Ok(Self {
             mean_v: m + v1,
             second_v: v2 + m * (2.0 * v1 + m),

@@ -14,7 +14,7 @@ use crate::distribution::{
     probability, probability_between, CumulativeAt, EndowmentDistribution, HazardRatio,
 };
 use crate::market::Market;
-use crate::numerics::{integrate_vec_with_mass, Tolerances};
+use crate::numerics::{integrate_vec_with_mass, KnownMass, Tolerances};
 
 /// Moments of one class's virtual value, centred at `centre` (primes
 /// denote `· − centre`).
@@ -78,8 +78,11 @@ fn integrate_split<F: FnMut(f64) -> [f64; BASIS]>(
             &mut f,
             (shared.z, right),
             BASIS - 1,
-            &mass,
-            Some(known),
+            KnownMass {
+                of: &mass,
+                range: Some(known),
+                whole: 1.0,
+            },
             tol,
         );
         for (a, x) in acc.iter_mut().zip(v.value) {

@@ -18,7 +18,7 @@ pub use self::error::{InvalidParameter, NumericalError};
 pub(crate) use self::quadrature::with_panel_cap;
 pub(crate) use self::quadrature::{
     integrate_pieces_checked, integrate_vec_checked, integrate_vec_with_mass, node_resolution,
-    Integral,
+    Integral, KnownMass,
 };
 pub(crate) use self::roots::{
     brent, brent_until, first_double_reached, newton_bracketed, newton_increasing,

@@ -422,11 +422,31 @@ const MASS_SEARCH_HALVINGS: usize = 48;
 /// missed part of the density.
 const MASS_SLACK: f64 = 16.0;
 
+/// What the density in an integrand is known to integrate to, for
+/// [`integrate_vec_with_mass`].
+pub(crate) struct KnownMass<'a> {
+    /// The probability of `[p, q]` from the distribution's closed forms,
+    /// with the rounding it carries.
+    pub of: Probability<'a>,
+    /// `of(a, b)` over the whole range, when the caller has it already.
+    pub range: Option<(f64, f64)>,
+    /// The probability of everything the caller assembles from this range
+    /// (the distribution's 1, or a pool's probability for a pool's mean):
+    /// a shortfall within `quad_rel` of it cannot move the result beyond
+    /// the tolerance and is not searched for. (Deep in a narrow cluster's
+    /// tail a piece holding `1e-220` of probability is integrated only to
+    /// `1e-8` of itself, since moving a node by one ulp moves a density
+    /// that steep by that much; held to its own probability, it spent every
+    /// halving.)
+    pub whole: f64,
+}
+
+/// The probability of `[p, q]` and its rounding (see [`KnownMass`]).
+pub(crate) type Probability<'a> = &'a dyn Fn(f64, f64) -> (f64, f64);
+
 /// [`integrate_vec_checked`] of an integrand whose component `k` is a
 /// density `f`, checked against what that density is known to integrate
-/// to: `mass(p, q)` gives the probability of `[p, q]` from the
-/// distribution's closed forms and the rounding it carries (`known` is
-/// `mass(a, b)` when the caller has it already).
+/// to (`known`).
 ///
 /// The rule's error estimate compares two rules on the same nodes, so a
 /// cluster of probability between the nodes (or between the last node and
@@ -442,20 +462,20 @@ pub(crate) fn integrate_vec_with_mass<const K: usize, F: FnMut(f64) -> [f64; K]>
     f: &mut F,
     (a, b): (f64, f64),
     k: usize,
-    mass: &dyn Fn(f64, f64) -> (f64, f64),
-    known: Option<(f64, f64)>,
+    known: KnownMass<'_>,
     tol: &Tolerances,
 ) -> Integral<K> {
     let mut budget = MASS_SEARCH_HALVINGS;
-    let known = known.unwrap_or_else(|| mass(a, b));
-    checked_against_mass(f, (a, b), k, mass, known, tol, &mut budget)
+    let range = known.range.unwrap_or_else(|| (known.of)(a, b));
+    let floor = tol.quad_rel * known.whole + f64::MIN_POSITIVE;
+    checked_against_mass(f, (a, b), k, (known.of, floor), range, tol, &mut budget)
 }
 
 fn checked_against_mass<const K: usize, F: FnMut(f64) -> [f64; K]>(
     f: &mut F,
     (a, b): (f64, f64),
     k: usize,
-    mass: &dyn Fn(f64, f64) -> (f64, f64),
+    (mass, floor): (Probability<'_>, f64),
     (exact, rounding): (f64, f64),
     tol: &Tolerances,
     budget: &mut usize,
@@ -463,8 +483,11 @@ fn checked_against_mass<const K: usize, F: FnMut(f64) -> [f64; K]>(
     let v = integrate_vec_checked(&mut *f, a, b, tol);
     let ruled = v.value[k];
     let missed = (ruled - exact).abs();
+    // `floor` holds what does not matter to the caller, and the smallest
+    // normal number: below it a probability is rounded in absolute steps
+    // of `2⁻¹⁰⁷⁴`, where the relative terms underflow to 0.
     let allowed =
-        rounding + MASS_SLACK * tol.quad_rel.max(node_resolution(a, b)) * exact.max(ruled);
+        rounding + MASS_SLACK * tol.quad_rel.max(node_resolution(a, b)) * exact.max(ruled) + floor;
     // A NaN anywhere is left for the caller's checks to see.
     if missed <= allowed || missed.is_nan() {
         return v;
@@ -474,8 +497,8 @@ fn checked_against_mass<const K: usize, F: FnMut(f64) -> [f64; K]>(
         return Integral::new(v.value, v.error.max(missed / exact.max(ruled)), v.scale);
     }
     *budget -= 1;
-    let left = checked_against_mass(f, (a, m), k, mass, mass(a, m), tol, budget);
-    let right = checked_against_mass(f, (m, b), k, mass, mass(m, b), tol, budget);
+    let left = checked_against_mass(f, (a, m), k, (mass, floor), mass(a, m), tol, budget);
+    let right = checked_against_mass(f, (m, b), k, (mass, floor), mass(m, b), tol, budget);
     left.join(right)
 }
 
@@ -1007,7 +1030,12 @@ mod tests {
         let plain = integrate_vec_checked(&mut f, 0.0, 1.0, &tol);
         assert!(plain.error <= tol.quad_rel);
         assert!((plain.value[0] - exact).abs() > 1e-5, "{:?}", plain.value);
-        let checked = integrate_vec_with_mass(&mut f, (0.0, 1.0), 0, &mass, None, &tol);
+        let known = KnownMass {
+            of: &mass,
+            range: None,
+            whole: exact,
+        };
+        let checked = integrate_vec_with_mass(&mut f, (0.0, 1.0), 0, known, &tol);
         assert!(checked.error <= tol.quad_rel, "{}", checked.error);
         assert!(
             (checked.value[0] - exact).abs() <= 1e-13,
@@ -1031,7 +1059,12 @@ mod tests {
         let mut f = |z: f64| [1.0, z];
         let mass = |p: f64, q: f64| ((q - p) * (1.0 + 1e-6), 0.0);
         let tol = Tolerances::DEFAULT;
-        let r = integrate_vec_with_mass(&mut f, (0.0, 1.0), 0, &mass, None, &tol);
+        let known = KnownMass {
+            of: &mass,
+            range: None,
+            whole: 1.0,
+        };
+        let r = integrate_vec_with_mass(&mut f, (0.0, 1.0), 0, known, &tol);
         assert!(r.error >= 0.5e-6, "{}", r.error);
         assert!((r.value[0] - 1.0).abs() <= 1e-14, "{:?}", r.value);
     }

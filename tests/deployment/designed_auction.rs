@@ -1130,3 +1130,45 @@ fn a_market_far_from_zero_is_assessed_as_designed() {
         );
     }
 }
+
+/// Clusters too faint for the truth's feature points (they raise the
+/// density by less than half, so the pieces do not resolve them), assessed
+/// under their own market: revenue and efficiency are the design's to
+/// `1e-12`. The truth's density is integrated with the moments and checked
+/// against its closed-form probability of each piece; before, the rule
+/// stepped over these clusters and the assessment came out `2e-8` to
+/// `2.6e-6` (relative) off its own design, with no error.
+#[test]
+fn a_faint_cluster_is_reproduced_under_its_own_market() {
+    let part = |m: f64, s: f64| Arc::new(TruncatedNormal::new(m, s, -1.0, 1.0).unwrap()) as Dist;
+    // (weight, σ, position)
+    for (w, s, at) in [
+        (1e-6, 1e-5, 0.3),
+        (1e-5, 1e-5, 0.77),
+        (1e-6, 1e-7, 0.6375),
+        (1e-4, 1e-4, 0.5),
+    ] {
+        let population = Mixture::new(vec![(1.0, part(0.0, 0.5)), (w, part(at, s))]).unwrap();
+        let m = Market::new(vec![
+            TraderClass::new(1.0, population, 3),
+            TraderClass::new(1.0, TruncatedNormal::new(0.1, 0.4, -1.0, 1.0).unwrap(), 3),
+        ])
+        .unwrap();
+        let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
+        let truth: Vec<Dist> = m
+            .classes()
+            .iter()
+            .map(TraderClass::shared_distribution)
+            .collect();
+        let a = Design::new(mech.clone()).unwrap().assess(&truth).unwrap();
+        for (what, got, want) in [
+            ("revenue", a.revenue(), mech.revenue()),
+            ("efficiency", a.efficiency(), mech.efficiency()),
+        ] {
+            assert!(
+                (got - want).abs() <= 1e-12 * want.abs(),
+                "cluster {w} × N({at}, {s}²): {what} {got} against {want}"
+            );
+        }
+    }
+}

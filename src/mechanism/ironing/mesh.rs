@@ -19,7 +19,7 @@ use super::Side;
 use crate::distribution::{
     probability, probability_between, CumulativeAt, DensityBounds, EndowmentDistribution,
 };
-use crate::numerics::{integrate_vec_with_mass, Tolerances};
+use crate::numerics::{integrate_vec_with_mass, KnownMass, Tolerances};
 
 /// Units of `ε |ln f|` taken as the relative rounding of a density `f`
 /// computed as an exponential (its argument, of size `|ln f|`, rounded to
@@ -249,8 +249,11 @@ impl<'a> Mesh<'a> {
             },
             (a.z, b.z),
             0,
-            &|p, q| probability_between(d, p, q),
-            Some(known),
+            KnownMass {
+                of: &|p, q| probability_between(d, p, q),
+                range: Some(known),
+                whole: 1.0,
+            },
             &tol,
         );
         // A cell the rule could not bring to `quad_rel` (at its panel cap,

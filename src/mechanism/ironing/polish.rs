@@ -14,10 +14,10 @@
 use super::mesh::{closed_forms, Node};
 use super::raw::{raw, raw_with_slope};
 use super::{Side, EMPTY_MASS};
-use crate::distribution::{probability_between, EndowmentDistribution};
+use crate::distribution::{probability, probability_between, CumulativeAt, EndowmentDistribution};
 use crate::numerics::{
-    brent, first_double_reached, integrate_vec_with_mass, newton_increasing, Integral, RootError,
-    Tolerances,
+    brent, first_double_reached, integrate_vec_with_mass, newton_increasing, Integral, KnownMass,
+    RootError, Tolerances,
 };
 use std::cell::Cell;
 
@@ -410,6 +410,13 @@ impl<'a> SideType<'a> {
         let mut points = vec![a.z];
         points.extend_from_slice(&mesh[from..to.max(from)]);
         points.push(b.z);
+        // What the level is a mean over: a probability missed within
+        // `quad_rel` of it cannot move the level beyond its tolerance.
+        let (pool, _) = probability(
+            d,
+            &mut CumulativeAt::known(a.z, a.cdf, a.sf),
+            &mut CumulativeAt::known(b.z, b.cdf, b.sf),
+        );
         let r = points
             .windows(2)
             .filter(|w| w[1] > w[0])
@@ -430,8 +437,11 @@ impl<'a> SideType<'a> {
                     },
                     (p, q),
                     0,
-                    &|x, y| probability_between(d, x, y),
-                    None,
+                    KnownMass {
+                        of: &|x, y| probability_between(d, x, y),
+                        range: None,
+                        whole: pool,
+                    },
                     &tol,
                 );
                 let end = match self.side {
