@@ -295,6 +295,34 @@ pub fn small_case(non_regular: bool, max_traders: u64) -> impl Strategy<Value = 
         })
 }
 
+/// Three traders of a normal population (σ = 0.5 on `[−1, 1]`) with a
+/// cluster of weight `w`, `N(at, σ²)`, beside three of a truncated normal
+/// at 0.1 (σ = 0.4), κ = 1. With `cut` the cluster's component is cut off
+/// at `±12σ` (the distributions differ by `e^{−72}` of `w`), so its ends
+/// are kinks of the population, where the crate's integrals are split and
+/// its ironing's mesh has points: the twin a cluster's tests compare with.
+pub fn cluster_beside_normal(w: f64, sigma: f64, at: f64, cut: bool) -> Market {
+    let normal = |m: f64, s: f64, lo: f64, hi: f64| {
+        std::sync::Arc::new(TruncatedNormal::new(m, s, lo, hi).unwrap())
+            as std::sync::Arc<dyn exchange_design::distribution::EndowmentDistribution>
+    };
+    let (lo, hi) = if cut {
+        (at - 12.0 * sigma, at + 12.0 * sigma)
+    } else {
+        (-1.0, 1.0)
+    };
+    let population = Mixture::new(vec![
+        (1.0, normal(0.0, 0.5, -1.0, 1.0)),
+        (w, normal(at, sigma, lo, hi)),
+    ])
+    .unwrap();
+    Market::new(vec![
+        TraderClass::new(1.0, population, 3),
+        TraderClass::new(1.0, TruncatedNormal::new(0.1, 0.4, -1.0, 1.0).unwrap(), 3),
+    ])
+    .unwrap()
+}
+
 /// Two traders whose endowments are a cluster `σ` wide at 0.3 (a truncated
 /// normal on `[−1, 1]`) beside two uniform on `[−1, 1]`, κ = 1: the class
 /// a quadrature over types steps over once `σ` is far below its first

@@ -945,9 +945,8 @@ mod json {
     }
 }
 
-/// The design's revenue and efficiency at `alpha` back from assessing it
-/// under its own market, each to `1e-9` of the efficiency's scale.
-fn assert_reproduced(m: &Market, alpha: f64, what: &str) {
+/// The design at `alpha` and its assessment under its own market.
+fn under_own_market(m: &Market, alpha: f64, what: &str) -> (OptimalMechanism, Assessment) {
     let mech = OptimalMechanism::solve(m, alpha).unwrap();
     let truth: Vec<Dist> = m
         .classes()
@@ -958,6 +957,13 @@ fn assert_reproduced(m: &Market, alpha: f64, what: &str) {
         .unwrap()
         .assess(&truth)
         .unwrap_or_else(|e| panic!("{what}: {e}"));
+    (mech, a)
+}
+
+/// The design's revenue and efficiency at `alpha` back from assessing it
+/// under its own market, each to `1e-9` of the efficiency's scale.
+fn assert_reproduced(m: &Market, alpha: f64, what: &str) {
+    let (mech, a) = under_own_market(m, alpha, what);
     assert_matches_design(&mech, &a, what);
 }
 
@@ -1077,16 +1083,7 @@ fn a_market_far_from_zero_is_assessed_as_designed() {
         ])
         .unwrap()
     };
-    let assess = |m: &Market| {
-        let mech = OptimalMechanism::solve(m, 0.0).unwrap();
-        let truth: Vec<Dist> = m
-            .classes()
-            .iter()
-            .map(TraderClass::shared_distribution)
-            .collect();
-        let a = Design::new(mech.clone()).unwrap().assess(&truth).unwrap();
-        (mech, a)
-    };
+    let assess = |m: &Market| under_own_market(m, 0.0, "far from zero");
     let (far, near) = (market(0.0), market(10.95));
     let (mech, a) = assess(&far);
     let (_, b) = assess(&near);
@@ -1140,7 +1137,6 @@ fn a_market_far_from_zero_is_assessed_as_designed() {
 /// `2.6e-6` (relative) off its own design, with no error.
 #[test]
 fn a_faint_cluster_is_reproduced_under_its_own_market() {
-    let part = |m: f64, s: f64| Arc::new(TruncatedNormal::new(m, s, -1.0, 1.0).unwrap()) as Dist;
     // (weight, σ, position)
     for (w, s, at) in [
         (1e-6, 1e-5, 0.3),
@@ -1148,19 +1144,8 @@ fn a_faint_cluster_is_reproduced_under_its_own_market() {
         (1e-6, 1e-7, 0.6375),
         (1e-4, 1e-4, 0.5),
     ] {
-        let population = Mixture::new(vec![(1.0, part(0.0, 0.5)), (w, part(at, s))]).unwrap();
-        let m = Market::new(vec![
-            TraderClass::new(1.0, population, 3),
-            TraderClass::new(1.0, TruncatedNormal::new(0.1, 0.4, -1.0, 1.0).unwrap(), 3),
-        ])
-        .unwrap();
-        let mech = OptimalMechanism::solve(&m, 0.5).unwrap();
-        let truth: Vec<Dist> = m
-            .classes()
-            .iter()
-            .map(TraderClass::shared_distribution)
-            .collect();
-        let a = Design::new(mech.clone()).unwrap().assess(&truth).unwrap();
+        let m = common::markets::cluster_beside_normal(w, s, at, false);
+        let (mech, a) = under_own_market(&m, 0.5, "a faint cluster");
         for (what, got, want) in [
             ("revenue", a.revenue(), mech.revenue()),
             ("efficiency", a.efficiency(), mech.efficiency()),

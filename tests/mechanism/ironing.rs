@@ -2944,10 +2944,6 @@ fn a_warm_start_that_misjudges_a_screen_reaches_the_cold_solve() {
 /// (`σ` from `1e-6` down to `1e-8`) 20 were off, all from `σ = 5e-7` down.
 #[test]
 fn a_cluster_between_the_meshs_points_is_pooled_where_the_closed_forms_put_it() {
-    use exchange_design::distribution::Mixture;
-    let normal = |m: f64, s: f64, lo: f64, hi: f64| {
-        Arc::new(TruncatedNormal::new(m, s, lo, hi).unwrap()) as Arc<dyn EndowmentDistribution>
-    };
     // (weight, σ, position, α)
     for (w, s, at, alpha) in [
         (1e-4, 5e-7, 0.625, 1.0),
@@ -2956,21 +2952,7 @@ fn a_cluster_between_the_meshs_points_is_pooled_where_the_closed_forms_put_it() 
         (1e-3, 1e-8, 0.75, 1.0),
     ] {
         let solve = |cut: bool| {
-            let (lo, hi) = if cut {
-                (at - 12.0 * s, at + 12.0 * s)
-            } else {
-                (-1.0, 1.0)
-            };
-            let population = Mixture::new(vec![
-                (1.0, normal(0.0, 0.5, -1.0, 1.0)),
-                (w, normal(at, s, lo, hi)),
-            ])
-            .unwrap();
-            let market = Market::new(vec![
-                TraderClass::new(1.0, population, 3),
-                TraderClass::new(1.0, TruncatedNormal::new(0.1, 0.4, -1.0, 1.0).unwrap(), 3),
-            ])
-            .unwrap();
+            let market = common::markets::cluster_beside_normal(w, s, at, cut);
             OptimalMechanism::solve(&market, alpha).unwrap()
         };
         let (whole, cut) = (solve(false), solve(true));

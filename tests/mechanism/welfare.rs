@@ -373,13 +373,7 @@ fn a_gap_between_components_is_pooled_and_the_mean_is_the_types() {
 /// fell otherwise.
 #[test]
 fn a_narrow_cluster_counts_in_the_welfare_integrals_wherever_it_sits() {
-    use exchange_design::distribution::{EndowmentDistribution, Mixture, TruncatedNormal};
-    use exchange_design::market::{Market, TraderClass};
     use exchange_design::numerics::Tolerances;
-    use std::sync::Arc;
-    let normal = |m: f64, s: f64, lo: f64, hi: f64| {
-        Arc::new(TruncatedNormal::new(m, s, lo, hi).unwrap()) as Arc<dyn EndowmentDistribution>
-    };
     // (weight, σ, position, α)
     for (w, s, at, alpha) in [
         (1e-4, 1e-5, 0.8, 1.0),
@@ -390,21 +384,7 @@ fn a_narrow_cluster_counts_in_the_welfare_integrals_wherever_it_sits() {
         (1e-5, 1e-6, 0.55, 0.4),
     ] {
         let revenue = |cut: bool| {
-            let (lo, hi) = if cut {
-                (at - 12.0 * s, at + 12.0 * s)
-            } else {
-                (-1.0, 1.0)
-            };
-            let population = Mixture::new(vec![
-                (1.0, normal(0.0, 0.5, -1.0, 1.0)),
-                (w, normal(at, s, lo, hi)),
-            ])
-            .unwrap();
-            let market = Market::new(vec![
-                TraderClass::new(1.0, population, 3),
-                TraderClass::new(1.0, TruncatedNormal::new(0.1, 0.4, -1.0, 1.0).unwrap(), 3),
-            ])
-            .unwrap();
+            let market = common::markets::cluster_beside_normal(w, s, at, cut);
             let m = OptimalMechanism::solve(&market, alpha).unwrap();
             assert!(
                 m.status().quadrature_error <= Tolerances::DEFAULT.quad_rel,
