@@ -73,8 +73,8 @@ use crate::implementation::{ClassSidePayment, SidePayments};
 use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
 use crate::numerics::{
-    brent, integrate_pieces_checked, integrate_vec_with_mass, node_resolution, parallel, Integral,
-    KnownMass, NumericalError, Tolerances,
+    brent, integrate_pieces_with_mass, integrate_vec_with_mass, node_resolution, parallel,
+    Integral, KnownMass, NumericalError, Tolerances,
 };
 use std::cell::Cell;
 use std::sync::Arc;
@@ -483,6 +483,7 @@ impl TruthMoments {
                     of: &|p, q| probability_between(g, p, q),
                     range: None,
                     whole: 1.0,
+                    steers: true,
                 },
                 &piece_tol,
             );
@@ -716,7 +717,15 @@ impl GainCurve {
         pts.sort_by(f64::total_cmp);
         pts.dedup();
         let tol = Tolerances::DEFAULT;
-        let r = integrate_pieces_checked(|s| self.vv.value(s), &pts, &tol);
+        // The design's density checks each piece: `V` dents where a
+        // cluster of traders raises it, between the rule's nodes or not.
+        let d = self.vv.distribution();
+        let r = integrate_pieces_with_mass(
+            |s| [self.vv.value(s), d.pdf(s)],
+            &pts,
+            &|p, q| probability_between(d, p, q),
+            &tol,
+        );
         // The step is added to `∫_lo^a V`, so it needs `quad_rel` of the
         // whole `∫ |V|` over the design's support (`V` is monotone, so at
         // most the width times its larger end), not of itself: the root

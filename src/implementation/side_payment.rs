@@ -34,11 +34,11 @@
 
 use super::schedule::LinearSchedule;
 use super::{finite_input, ImplementationError};
-use crate::distribution::integral_breaks;
+use crate::distribution::{integral_breaks, probability_between};
 use crate::mechanism::DirectMechanism;
 use crate::mechanism::{OptimalMechanism, VirtualValue};
 use crate::numerics::NumericalError;
-use crate::numerics::{integrate_pieces_checked, Integral, Tolerances};
+use crate::numerics::{integrate_pieces_with_mass, Integral, Tolerances};
 
 /// An expectation's integral, or NaN when the adaptive quadrature stopped
 /// short of `quad_rel`.
@@ -465,15 +465,22 @@ impl ClassSidePayment {
     /// accuracy.
     pub fn expected_revenue_per_trader(&self) -> f64 {
         let d = self.vv.distribution();
-        accurate(integrate_pieces_checked(
+        accurate(integrate_pieces_with_mass(
             // An integral of `V` short of `quad_rel` makes the integrand
             // NaN, the quadrature's error NaN and the answer the
-            // documented NaN.
+            // documented NaN. The density rides along to check each piece
+            // against the distribution's probability: a cluster of traders
+            // between the rule's nodes is otherwise stepped over.
             |z| {
-                self.interim_parts(z)
-                    .map_or(f64::NAN, |(payment, _)| (payment + self.tau) * d.pdf(z))
+                let f = d.pdf(z);
+                [
+                    self.interim_parts(z)
+                        .map_or(f64::NAN, |(payment, _)| (payment + self.tau) * f),
+                    f,
+                ]
             },
             &self.type_pieces(),
+            &|p, q| probability_between(d, p, q),
             &Tolerances::DEFAULT,
         ))
     }
@@ -503,13 +510,19 @@ impl ClassSidePayment {
             .map(|z| self.expected_gain_unchecked(z).map_or(f64::NAN, f64::abs))
             .fold(0.0, f64::max);
         let tol = Tolerances::DEFAULT;
-        accurate(integrate_pieces_checked(
-            // As in `expected_revenue_per_trader`: a shortfall is NaN.
+        accurate(integrate_pieces_with_mass(
+            // As in `expected_revenue_per_trader`: a shortfall is NaN, and
+            // the density checks the pieces.
             |z| {
-                self.expected_gain_unchecked(z)
-                    .map_or(f64::NAN, |gain| gain * d.pdf(z))
+                let f = d.pdf(z);
+                [
+                    self.expected_gain_unchecked(z)
+                        .map_or(f64::NAN, |gain| gain * f),
+                    f,
+                ]
             },
             &self.type_pieces(),
+            &|p, q| probability_between(d, p, q),
             &Tolerances {
                 quad_abs: tol.quad_abs.max(scale),
                 ..tol

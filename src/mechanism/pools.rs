@@ -32,9 +32,9 @@
 //! estimate that do not matter for the market.
 
 use super::OptimalMechanism;
-use crate::distribution::feature_breakpoints;
+use crate::distribution::{feature_breakpoints, probability_between};
 use crate::mechanism::DirectMechanism;
-use crate::numerics::{integrate_pieces_checked, Tolerances};
+use crate::numerics::{integrate_pieces_with_mass, Tolerances};
 
 /// Pools whose [`Pool::objective_effect`] is below this fraction of the
 /// market's objective scale `Σ_i n_i (hi_i − lo_i)²/κ_i` are negligible.
@@ -121,17 +121,18 @@ impl OptimalMechanism {
                 let level = vv.value(0.5 * (a + b));
                 let below = b <= za;
                 let tol = Tolerances::DEFAULT;
-                let spread = integrate_pieces_checked(
+                let spread = integrate_pieces_with_mass(
                     |s| {
                         let g = if below { vv.lower(s) } else { vv.upper(s) };
                         let f = d.pdf(s);
                         if f > 0.0 {
-                            (g - level).powi(2) * f
+                            [(g - level).powi(2) * f, f]
                         } else {
-                            0.0
+                            [0.0, f]
                         }
                     },
                     &feature_breakpoints(d, a, b),
+                    &|p, q| probability_between(d, p, q),
                     &tol,
                 );
                 // The effect is an upper bound: a spread whose quadrature

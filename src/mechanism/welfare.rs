@@ -82,6 +82,7 @@ fn integrate_split<F: FnMut(f64) -> [f64; BASIS]>(
                 of: &mass,
                 range: Some(known),
                 whole: 1.0,
+                steers: true,
             },
             tol,
         );

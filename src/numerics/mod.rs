@@ -17,8 +17,8 @@ pub use self::error::{InvalidParameter, NumericalError};
 #[cfg(test)]
 pub(crate) use self::quadrature::with_panel_cap;
 pub(crate) use self::quadrature::{
-    integrate_pieces_checked, integrate_vec_checked, integrate_vec_with_mass, node_resolution,
-    Integral, KnownMass,
+    integrate_pieces_checked, integrate_pieces_with_mass, integrate_vec_checked,
+    integrate_vec_with_mass, node_resolution, Integral, KnownMass,
 };
 pub(crate) use self::roots::{
     brent, brent_until, first_double_reached, newton_bracketed, newton_increasing,

@@ -293,16 +293,30 @@ impl<const K: usize> Ord for Panel<K> {
 /// stops, and [`Integral::error`] says how far it got. There is no
 /// unchecked variant: every caller decides what a shortfall means for it.
 pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
-    mut f: F,
+    f: F,
     a: f64,
     b: f64,
+    tol: &Tolerances,
+) -> Integral<K> {
+    adaptive(f, (a, b), K, tol)
+}
+
+/// [`integrate_vec_checked`] with only the first `controlled` components
+/// under error control: the others are integrated on the same panels,
+/// which they do not choose (a probe that checks the rule, such as the
+/// density of [`integrate_pieces_with_mass`], leaves the other
+/// components' panels, and so their values, as they are without it).
+fn adaptive<const K: usize, F: FnMut(f64) -> [f64; K]>(
+    mut f: F,
+    (a, b): (f64, f64),
+    controlled: usize,
     tol: &Tolerances,
 ) -> Integral<K> {
     if a == b {
         return Integral::ZERO;
     }
     if a > b {
-        let r = integrate_vec_checked(f, b, a, tol);
+        let r = adaptive(f, (b, a), controlled, tol);
         return Integral {
             value: r.value.map(|v| -v),
             ..r
@@ -311,7 +325,7 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
     let (fine, coarse, abs, placement) = panel(&mut f, a, b);
     let scale: [f64; K] = std::array::from_fn(|k| fine[k].abs().max(abs[k]).max(tol.quad_abs));
     let error = |fine: &[f64; K], coarse: &[f64; K]| -> f64 {
-        (0..K)
+        (0..controlled)
             .map(|k| {
                 let diff = (fine[k] - coarse[k]).abs();
                 // With `quad_abs = 0` a component that is zero at every
@@ -330,7 +344,7 @@ pub(crate) fn integrate_vec_checked<const K: usize, F: FnMut(f64) -> [f64; K]>(
     // What the doubles resolve on a panel, relative to the scale as the
     // error is.
     let floor = |placement: &[f64; K]| -> f64 {
-        (0..K)
+        (0..controlled)
             .map(|k| placement[k] / scale[k])
             .fold(0.0, |m, e| if e > m { e } else { m })
     };
@@ -439,6 +453,13 @@ pub(crate) struct KnownMass<'a> {
     /// that steep by that much; held to its own probability, it spent every
     /// halving.)
     pub whole: f64,
+    /// Whether the density is one of the caller's results, held to
+    /// `quad_rel` with the other components (`true`), or only a probe
+    /// that checks the rule (`false`; then it must be the last component):
+    /// its accuracy is left out of the rule's error control, so the other
+    /// components are integrated on the panels they would have without it,
+    /// and only a range that misses probability is integrated again.
+    pub steers: bool,
 }
 
 /// The probability of `[p, q]` and its rounding (see [`KnownMass`]).
@@ -468,19 +489,29 @@ pub(crate) fn integrate_vec_with_mass<const K: usize, F: FnMut(f64) -> [f64; K]>
     let mut budget = MASS_SEARCH_HALVINGS;
     let range = known.range.unwrap_or_else(|| (known.of)(a, b));
     let floor = tol.quad_rel * known.whole + f64::MIN_POSITIVE;
-    checked_against_mass(f, (a, b), k, (known.of, floor), range, tol, &mut budget)
+    debug_assert!(known.steers || k + 1 == K, "a probe is the last component");
+    let controlled = if known.steers { K } else { k };
+    checked_against_mass(
+        f,
+        (a, b),
+        (k, controlled),
+        (known.of, floor),
+        range,
+        tol,
+        &mut budget,
+    )
 }
 
 fn checked_against_mass<const K: usize, F: FnMut(f64) -> [f64; K]>(
     f: &mut F,
     (a, b): (f64, f64),
-    k: usize,
+    (k, controlled): (usize, usize),
     (mass, floor): (Probability<'_>, f64),
     (exact, rounding): (f64, f64),
     tol: &Tolerances,
     budget: &mut usize,
 ) -> Integral<K> {
-    let v = integrate_vec_checked(&mut *f, a, b, tol);
+    let v = adaptive(&mut *f, (a, b), controlled, tol);
     let ruled = v.value[k];
     let missed = (ruled - exact).abs();
     // `floor` holds what does not matter to the caller, and the smallest
@@ -497,8 +528,9 @@ fn checked_against_mass<const K: usize, F: FnMut(f64) -> [f64; K]>(
         return Integral::new(v.value, v.error.max(missed / exact.max(ruled)), v.scale);
     }
     *budget -= 1;
-    let left = checked_against_mass(f, (a, m), k, (mass, floor), mass(a, m), tol, budget);
-    let right = checked_against_mass(f, (m, b), k, (mass, floor), mass(m, b), tol, budget);
+    let ends = (k, controlled);
+    let left = checked_against_mass(f, (a, m), ends, (mass, floor), mass(a, m), tol, budget);
+    let right = checked_against_mass(f, (m, b), ends, (mass, floor), mass(m, b), tol, budget);
     left.join(right)
 }
 
@@ -512,6 +544,32 @@ fn checked_against_mass<const K: usize, F: FnMut(f64) -> [f64; K]>(
 pub(crate) fn integrate_pieces_checked<F: FnMut(f64) -> f64>(
     mut f: F,
     breakpoints: &[f64],
+    tol: &Tolerances,
+) -> Integral<1> {
+    integrate_pieces(|x| [f(x), 0.0], breakpoints, None, tol)
+}
+
+/// [`integrate_pieces_checked`] of a function of a trader's type whose
+/// value depends on where the type distribution's probability lies (a
+/// virtual type's hazard ratio, a payment weighted by the density): `f`
+/// returns the value and the density at the point, and each piece is
+/// checked against the distribution's closed-form probability
+/// ([`integrate_vec_with_mass`], the density a probe that does not steer
+/// the rule). A cluster of traders between the rule's nodes changes the
+/// value there as sharply as the density, and is otherwise stepped over.
+pub(crate) fn integrate_pieces_with_mass<F: FnMut(f64) -> [f64; 2]>(
+    f: F,
+    breakpoints: &[f64],
+    mass: Probability<'_>,
+    tol: &Tolerances,
+) -> Integral<1> {
+    integrate_pieces(f, breakpoints, Some(mass), tol)
+}
+
+fn integrate_pieces<F: FnMut(f64) -> [f64; 2]>(
+    mut g: F,
+    breakpoints: &[f64],
+    mass: Option<Probability<'_>>,
     tol: &Tolerances,
 ) -> Integral<1> {
     // Each piece need only be accurate to `quad_rel` of the whole, not of
@@ -528,15 +586,35 @@ pub(crate) fn integrate_pieces_checked<F: FnMut(f64) -> f64>(
         .filter(|w| w[1] > w[0])
         .map(|w| (w[0], w[1]))
         .collect();
-    let mut g = |x: f64| [f(x)];
-    let whole: f64 = pieces.iter().map(|&(a, b)| panel(&mut g, a, b).2[0]).sum();
+    let whole: f64 = pieces
+        .iter()
+        .map(|&(a, b)| panel(&mut |x| [g(x)[0]], a, b).2[0])
+        .sum();
     let share = Tolerances {
         quad_abs: tol.quad_abs.max(whole / pieces.len().max(1) as f64),
         ..*tol
     };
+    let mut piece = |(a, b): (f64, f64), tol: &Tolerances| -> Integral<1> {
+        match mass {
+            Some(of) => integrate_vec_with_mass(
+                &mut g,
+                (a, b),
+                1,
+                KnownMass {
+                    of,
+                    range: None,
+                    whole: 1.0,
+                    steers: false,
+                },
+                tol,
+            ),
+            None => adaptive(&mut g, (a, b), 1, tol),
+        }
+        .first()
+    };
     let (mut value, mut absolute, mut size) = (0.0, 0.0, 0.0);
     for &(a, b) in &pieces {
-        let r = integrate_vec_checked(&mut g, a, b, &share);
+        let r = piece((a, b), &share);
         value += r.value[0];
         absolute += r.error * r.scale[0];
         size += r.value[0].abs();
@@ -559,11 +637,26 @@ pub(crate) fn integrate_pieces_checked<F: FnMut(f64) -> f64>(
     }
     pieces
         .iter()
-        .map(|&(a, b)| integrate_vec_checked(&mut g, a, b, tol))
+        .map(|&(a, b)| piece((a, b), tol))
         .fold(Integral::ZERO, Integral::join)
 }
 
 impl<const K: usize> Integral<K> {
+    /// The first component alone, with its own accuracy.
+    pub(crate) fn first(self) -> Integral<1> {
+        let (scale, absolute) = (self.scale[0], self.absolute[0]);
+        Integral {
+            value: [self.value[0]],
+            error: if scale > 0.0 {
+                absolute / scale
+            } else {
+                absolute
+            },
+            scale: [scale],
+            absolute: [absolute],
+        }
+    }
+
     /// The integral over an empty range.
     pub(crate) const ZERO: Self = Self {
         value: [0.0; K],
@@ -1034,6 +1127,7 @@ mod tests {
             of: &mass,
             range: None,
             whole: exact,
+            steers: true,
         };
         let checked = integrate_vec_with_mass(&mut f, (0.0, 1.0), 0, known, &tol);
         assert!(checked.error <= tol.quad_rel, "{}", checked.error);
@@ -1063,9 +1157,77 @@ mod tests {
             of: &mass,
             range: None,
             whole: 1.0,
+            steers: true,
         };
         let r = integrate_vec_with_mass(&mut f, (0.0, 1.0), 0, known, &tol);
         assert!(r.error >= 0.5e-6, "{}", r.error);
         assert!((r.value[0] - 1.0).abs() <= 1e-14, "{:?}", r.value);
+    }
+
+    /// A ratio like `F/f` dents where a cluster raises the density: here
+    /// `1/(1 + triangle)` with the triangle of
+    /// `probability_between_the_nodes_is_found_through_the_known_mass`,
+    /// whose dent, `2h (1 − ln(1 + H)/H)` for half-width `h` and height `H`,
+    /// the rule alone steps over. With the density as a probe the piece
+    /// that misses its probability is halved toward the cluster and the
+    /// dent is found; on a smooth density, where nothing is missed, the
+    /// probe changes nothing (the same value to the bit, the same number
+    /// of evaluations).
+    #[test]
+    fn a_density_probe_finds_the_dent_and_leaves_a_smooth_integral_alone() {
+        let (c, half, height) = (0.6375, 1e-7, 1e-4 / 1e-7);
+        let density = |z: f64| 1.0 + height * (1.0 - (z - c).abs() / half).max(0.0);
+        let below = |x: f64| {
+            let t = ((x - (c - half)) / half).clamp(0.0, 2.0);
+            let area = if t <= 1.0 {
+                0.5 * t * t
+            } else {
+                1.0 - 0.5 * (2.0 - t) * (2.0 - t)
+            };
+            x + height * half * area
+        };
+        let mass = |p: f64, q: f64| (below(q) - below(p), 4.0 * f64::EPSILON);
+        let tol = Tolerances::DEFAULT;
+        let pieces = [0.0, 0.5, 1.0];
+        let exact = 1.0 - 2.0 * half * (1.0 - (1.0 + height).ln() / height);
+        let plain = integrate_pieces_checked(|z| 1.0 / density(z), &pieces, &tol);
+        assert!((plain.value[0] - exact).abs() > 1e-7, "{:?}", plain.value);
+        let probed = integrate_pieces_with_mass(
+            |z| {
+                let f = density(z);
+                [1.0 / f, f]
+            },
+            &pieces,
+            &mass,
+            &tol,
+        );
+        assert!(probed.error <= tol.quad_rel, "{}", probed.error);
+        assert!(
+            (probed.value[0] - exact).abs() <= 1e-13,
+            "{} against {exact}",
+            probed.value[0]
+        );
+        // A smooth density (`e^z`, probability `e^q − e^p`).
+        let smooth_mass = |p: f64, q: f64| (q.exp() - p.exp(), 4.0 * f64::EPSILON * q.exp());
+        let (mut alone, mut with_probe) = (0usize, 0usize);
+        let without = integrate_pieces_checked(
+            |z| {
+                alone += 1;
+                (3.0 * z).sin() / z.exp()
+            },
+            &pieces,
+            &tol,
+        );
+        let with = integrate_pieces_with_mass(
+            |z| {
+                with_probe += 1;
+                [(3.0 * z).sin() / z.exp(), z.exp()]
+            },
+            &pieces,
+            &smooth_mass,
+            &tol,
+        );
+        assert_eq!(without.value, with.value);
+        assert_eq!(alone, with_probe);
     }
 }

@@ -253,6 +253,7 @@ impl<'a> Mesh<'a> {
                 of: &|p, q| probability_between(d, p, q),
                 range: Some(known),
                 whole: 1.0,
+                steers: true,
             },
             &tol,
         );

@@ -441,6 +441,7 @@ impl<'a> SideType<'a> {
                         of: &|x, y| probability_between(d, x, y),
                         range: None,
                         whole: pool,
+                        steers: true,
                     },
                     &tol,
                 );

@@ -2,9 +2,9 @@
 //! where they are non-decreasing.
 
 use super::{reaches, Side};
-use crate::distribution::{breakpoints, EndowmentDistribution, HazardRatio};
+use crate::distribution::{breakpoints, probability_between, EndowmentDistribution, HazardRatio};
 use crate::numerics::{
-    brent, first_double_reached, integrate_pieces_checked, newton_increasing, NumericalError,
+    brent, first_double_reached, integrate_pieces_with_mass, newton_increasing, NumericalError,
     RootError, RootMethod, Tolerances,
 };
 
@@ -460,17 +460,23 @@ fn ratio_integral(
     };
     // The range of the ratio over the rule's nodes, for what the doubles
     // resolve between the breakpoints (below).
+    // A cluster of traders between the rule's nodes dents the ratio as
+    // sharply as it raises the density, so the density rides along and
+    // each piece is checked against the closed-form probability (a cluster
+    // of 1e-3 of the traders, σ = 1e-4, at 0.95 of a normal class on
+    // [−1, 1]: `∫ V` to 0.951 was 8.9e-7 off, with no error).
     let (mut least, mut most) = (f64::INFINITY, f64::NEG_INFINITY);
-    let q = integrate_pieces_checked(
+    let q = integrate_pieces_with_mass(
         |z| {
             let v = r(z);
             if v.is_finite() {
                 least = least.min(v);
                 most = most.max(v);
             }
-            v
+            [v, d.pdf(z)]
         },
         &points,
+        &|p, q| probability_between(d, p, q),
         &aim,
     );
     // A node stands on the nearest double, up to `ε max(|a|, |b|)` from
