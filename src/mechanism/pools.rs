@@ -64,10 +64,13 @@ pub struct Pool {
     /// type restored on it), at most; see the module documentation. Very
     /// large or infinite where the density approaches zero inside the pool
     /// (the raw type is unbounded there); a stretch of exactly zero density
-    /// holds no types and adds nothing. Infinite (no finite bound known)
-    /// also where the quadrature of the spread cannot reach
-    /// `Tolerances::quad_rel`, which in practice is where the density
-    /// approaches zero so that the spread diverges or nearly does.
+    /// holds no types and adds nothing. The bound includes the estimated
+    /// error of the spread's quadrature, which must be within
+    /// `Tolerances::quad_rel` of the market's objective scale (what
+    /// `negligible` compares with) or of the spread; where it is not, in
+    /// practice where the density approaches zero so that the spread
+    /// diverges or nearly does, the effect is infinite (no finite bound
+    /// known).
     pub objective_effect: f64,
     /// Whether the effect is below [`NEGLIGIBLE_POOL`] of the market's
     /// objective scale.
@@ -135,16 +138,26 @@ impl OptimalMechanism {
                     &|p, q| probability_between(d, p, q),
                     &tol,
                 );
-                // The effect is an upper bound: a spread whose quadrature
-                // stopped short of `quad_rel` (at its panel cap, beside a
-                // zero of the density) gives no bound, which the field
-                // documents as infinite (the report's `null`), never
-                // negligible. Not a typed error: the pools are a
+                // The effect is an upper bound, judged against the
+                // market's objective scale (see `negligible`): the spread
+                // is needed to `quad_rel` of that scale's share of it, or
+                // of itself where larger, and the bound carries the
+                // spread's estimated error. (Held to `quad_rel` of itself,
+                // a pool over a cluster `1e-5` wide at −0.6, whose spread
+                // the doubles place only to `6e-13` of itself, had no
+                // bound.) A spread short of that (the rule at its panel
+                // cap beside a zero of the density) gives no bound, which
+                // the field documents as infinite (the report's `null`),
+                // never negligible. Not a typed error: the pools are a
                 // diagnostic of a solved mechanism, and a pool without a
                 // finite bound is a legitimate answer.
-                let effect = match spread.within("a pool's spread", tol.quad_rel) {
-                    Ok(v) if v.is_finite() => factor * 0.5 * v,
-                    _ => f64::INFINITY,
+                let [v] = spread.value;
+                let error = spread.error * spread.scale[0];
+                let share = scale / (0.5 * factor);
+                let effect = if v.is_finite() && error <= tol.quad_rel * v.abs().max(share) {
+                    factor * 0.5 * (v + error)
+                } else {
+                    f64::INFINITY
                 };
                 Pool {
                     lo: a,

@@ -405,8 +405,8 @@ fn a_narrow_cluster_counts_in_the_welfare_integrals_wherever_it_sits() {
 /// cut twin's (the cluster's component cut off at `±12σ`, whose ends are
 /// kinks where every integral is split): `∫ V` from the support's end, the
 /// utility gain and transfer of eq. (3)–(4), the side payments' expected
-/// revenue and gain per trader, and the pools' objective effects, each to
-/// `1e-12` (the types' scale is 1). The integrals of `V` and of the
+/// revenue and gain per trader, and the pools' objective effects (finite:
+/// a bound), each to `1e-12` (the types' scale is 1). The integrals of `V` and of the
 /// payments were checked against nothing but the rule's own estimate, and
 /// stepped over the clusters these raise the density by less than the
 /// 64-fold that splits them: `∫ V` to 0.951 was `8.9e-7` off, a transfer
@@ -456,10 +456,10 @@ fn a_narrow_cluster_counts_in_the_interim_integrals_wherever_it_sits() {
             pw.class(0).expected_gain_per_trader(),
             pc.class(0).expected_gain_per_trader(),
         );
-        for (p, q) in whole.pools(0).iter().zip(cut.pools(0).iter()) {
-            if q.objective_effect.is_finite() {
-                close("a pool's effect", p.objective_effect, q.objective_effect);
-            }
+        let (pools, twins) = (whole.pools(0), cut.pools(0));
+        assert_eq!(pools.len(), twins.len());
+        for (p, q) in pools.iter().zip(&twins) {
+            close("a pool's effect", p.objective_effect, q.objective_effect);
         }
     }
 }
