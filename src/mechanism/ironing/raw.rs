@@ -328,12 +328,11 @@ impl RatioTable {
     /// scale's part of the tolerance, so that their sum meets the whole's.
     pub fn new(d: &dyn EndowmentDistribution, beta: f64, side: Side, breaks: Vec<f64>) -> Self {
         let (lo, hi) = d.support();
-        let (r, what) = ratio_of(d, side);
         let pieces = breaks
             .windows(2)
             .map(|w| {
                 let share = (w[1] - w[0]) / (hi - lo);
-                ratio_integral(&r, d, (w[0], w[1]), (beta, share), what)
+                ratio_integral(d, side, (w[0], w[1]), (beta, share))
             })
             .collect();
         Self { breaks, pieces }
@@ -347,16 +346,15 @@ impl RatioTable {
         side: Side,
         (a, b): (f64, f64),
     ) -> Result<f64, NumericalError> {
-        let (r, what) = ratio_of(d, side);
         // The breaks inside [a, b]: indices first..last.
         let first = self.breaks.partition_point(|&x| x < a);
         let last = self.breaks.partition_point(|&x| x <= b);
         if first >= last {
-            return ratio_integral(&r, d, (a, b), (beta, 1.0), what);
+            return ratio_integral(d, side, (a, b), (beta, 1.0));
         }
         let part = |p: f64, q: f64| {
             if q > p {
-                ratio_integral(&r, d, (p, q), (beta, 1.0), what)
+                ratio_integral(d, side, (p, q), (beta, 1.0))
             } else {
                 Ok(0.0)
             }
@@ -407,13 +405,17 @@ impl RatioTable {
 /// ratio's integral, while the same class near 0 reaches 1e-10; the
 /// property `invariant_under_translation_by_kappa` found it.)
 fn ratio_integral(
-    mut r: impl FnMut(f64) -> f64,
     d: &dyn EndowmentDistribution,
+    side: Side,
     (a, b): (f64, f64),
     (beta, share): (f64, f64),
-    what: &'static str,
 ) -> Result<f64, NumericalError> {
     let tol = Tolerances::DEFAULT;
+    let (r, what) = ratio_of(d, side);
+    let which = match side {
+        Side::Lower => HazardRatio::CdfOverPdf,
+        Side::Upper => HazardRatio::SfOverPdf,
+    };
     let points = breakpoints(d, a, b);
     // What the floats allow at each breakpoint: the ratio over the width
     // of the narrowest panel the rule splits to, either side (inside
@@ -423,7 +425,7 @@ fn ratio_integral(
         .iter()
         .map(|&p| {
             let w = RESOLUTION_ULPS * f64::EPSILON * p.abs();
-            let mut side = |z: f64| {
+            let side = |z: f64| {
                 if z > a && z < b {
                     let v = r(z).abs();
                     if v.is_finite() {
@@ -468,12 +470,13 @@ fn ratio_integral(
     let (mut least, mut most) = (f64::INFINITY, f64::NEG_INFINITY);
     let q = integrate_pieces_with_mass(
         |z| {
-            let v = r(z);
+            // The density with the ratio, from one evaluation.
+            let (f, v, _) = d.density_and_ratio(z, which);
             if v.is_finite() {
                 least = least.min(v);
                 most = most.max(v);
             }
-            [v, d.pdf(z)]
+            [v, f]
         },
         &points,
         &|p, q| probability_between(d, p, q),
