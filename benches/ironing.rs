@@ -193,6 +193,9 @@ impl EndowmentDistribution for Declared {
     fn ratio_and_log_slope(&self, z: f64, which: HazardRatio) -> (f64, f64) {
         self.0.ratio_and_log_slope(z, which)
     }
+    fn pdf_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        self.0.pdf_and_ratio(z, which)
+    }
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
         self.0.cdf_pdf_ratio(z)
     }

@@ -436,6 +436,13 @@ impl EndowmentDistribution for LogConcave {
         self.log_slope_located(z, &self.locate(z))
     }
 
+    /// From [`density_and_ratio`](EndowmentDistribution::density_and_ratio),
+    /// one pass.
+    fn pdf_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let (f, r, _) = self.density_and_ratio(z, which);
+        (f, r)
+    }
+
     /// The three from one search of the knots (the default searches three
     /// times); the same values as the separate methods.
     fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {

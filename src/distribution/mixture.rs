@@ -735,6 +735,13 @@ impl EndowmentDistribution for Mixture {
             .sum()
     }
 
+    /// From [`density_and_ratio`](EndowmentDistribution::density_and_ratio),
+    /// one pass.
+    fn pdf_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let (f, r, _) = self.density_and_ratio(z, which);
+        (f, r)
+    }
+
     /// One pass over the components for the density, both tails and the
     /// ratio (the default would evaluate each component's density twice and
     /// its CDF and survival function separately); where one component alone

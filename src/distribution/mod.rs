@@ -433,6 +433,33 @@ pub trait EndowmentDistribution: Debug + Send + Sync {
         (self.pdf(z), tail)
     }
 
+    /// The density and one hazard ratio at `z`, in one call: `(f(z), r(z))`
+    /// with `r` = [`cdf_pdf_ratio`] or [`sf_pdf_ratio`] as `which` says. An
+    /// integral of a raw virtual type carries the density beside the ratio
+    /// to check itself against the distribution's probability, so both.
+    /// The default calls the two methods; a family whose two share work
+    /// overrides it (the truncated normal standardises `z` once, a table
+    /// locates it once).
+    ///
+    /// [`cdf_pdf_ratio`]: EndowmentDistribution::cdf_pdf_ratio
+    /// [`sf_pdf_ratio`]: EndowmentDistribution::sf_pdf_ratio
+    ///
+    /// # Example
+    /// ```
+    /// use exchange_design::distribution::{EndowmentDistribution, HazardRatio, TruncatedNormal};
+    /// let d = TruncatedNormal::new(0.1, 0.5, -1.0, 1.0)?;
+    /// let (f, r) = d.pdf_and_ratio(0.3, HazardRatio::CdfOverPdf);
+    /// assert_eq!((f, r), (d.pdf(0.3), d.cdf_pdf_ratio(0.3)));
+    /// # Ok::<(), exchange_design::distribution::DistributionError>(())
+    /// ```
+    fn pdf_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let r = match which {
+            HazardRatio::CdfOverPdf => self.cdf_pdf_ratio(z),
+            HazardRatio::SfOverPdf => self.sf_pdf_ratio(z),
+        };
+        (self.pdf(z), r)
+    }
+
     /// One hazard ratio and the density's logarithmic derivative at `z`, in
     /// one call: `(r(z), f'(z)/f(z))` with `r` = [`cdf_pdf_ratio`] or
     /// [`sf_pdf_ratio`] as `which` says. Every Newton step on a raw virtual
@@ -563,6 +590,9 @@ impl<D: EndowmentDistribution + ?Sized> EndowmentDistribution for std::sync::Arc
     }
     fn pdf_and_tail(&self, z: f64, which: HazardRatio) -> (f64, f64) {
         (**self).pdf_and_tail(z, which)
+    }
+    fn pdf_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        (**self).pdf_and_ratio(z, which)
     }
     fn cdf_pdf_ratio(&self, z: f64) -> f64 {
         (**self).cdf_pdf_ratio(z)

@@ -509,6 +509,13 @@ impl EndowmentDistribution for PiecewiseLinear {
         self.sf_ratio_at(&self.locate(z))
     }
 
+    /// From [`density_and_ratio`](EndowmentDistribution::density_and_ratio),
+    /// one pass.
+    fn pdf_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        let (f, r, _) = self.density_and_ratio(z, which);
+        (f, r)
+    }
+
     /// The three from one search of the grid (the default searches it
     /// three times); the same values as the separate methods.
     fn density_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64, f64) {

@@ -614,6 +614,31 @@ impl EndowmentDistribution for TruncatedNormal {
         (rel * self.density_factor, tail)
     }
 
+    /// One standardisation for both; the ratio is `cdf_pdf_ratio`'s or
+    /// `sf_pdf_ratio`'s to the bit, the density `pdf`'s.
+    fn pdf_and_ratio(&self, z: f64, which: HazardRatio) -> (f64, f64) {
+        if z.is_nan() || z < self.lo || z > self.hi {
+            let r = match which {
+                HazardRatio::CdfOverPdf => self.cdf_pdf_ratio(z),
+                HazardRatio::SfOverPdf => self.sf_pdf_ratio(z),
+            };
+            return (self.pdf(z), r);
+        }
+        let p = self.point(z);
+        let r = match which {
+            HazardRatio::CdfOverPdf => {
+                int_phi(self.lo_tail, Tail::lazy(p.t), p.from_lo, Scale::lazy(p.t))
+            }
+            HazardRatio::SfOverPdf => {
+                int_phi(Tail::lazy(p.t), self.hi_tail, p.to_hi, Scale::lazy(p.t))
+            }
+        };
+        (
+            rel_phi(p.t, self.mode) * self.density_factor,
+            self.sigma * r,
+        )
+    }
+
     /// One standardisation, one density (which also gives `1/φ(t)` for the
     /// ratio's scale) and one error function for the tail at `t`, shared by
     /// the ratio's and the survival function's integrals of `φ`.

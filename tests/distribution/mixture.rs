@@ -231,9 +231,9 @@ fn the_spec_takes_mixtures_and_names_the_component_at_fault() {
     assert!(err.contains("nested more than 8 deep"), "{err}");
 }
 
-/// The one-pass `density_and_ratio` agrees with the separate density,
-/// hazard ratios and survival function, inside components, at their ends,
-/// in a gap and outside the support.
+/// The one-pass `density_and_ratio` (and `pdf_and_ratio`, its first two)
+/// agrees with the separate density, hazard ratios and survival function,
+/// inside components, at their ends, in a gap and outside the support.
 #[test]
 fn density_and_ratio_agrees_with_the_separate_functions() {
     use exchange_design::distribution::{EndowmentDistribution, HazardRatio, TruncatedNormal};
@@ -266,6 +266,8 @@ fn density_and_ratio_agrees_with_the_separate_functions() {
             assert!(close(f, m.pdf(z)), "pdf at {z}: {f} vs {}", m.pdf(z));
             assert!(close(sf, m.sf(z)), "sf at {z}: {sf} vs {}", m.sf(z));
             assert!(close(ratio, r), "{which:?} at {z}: {ratio} vs {r}");
+            // `pdf_and_ratio` is the first two of these.
+            assert_eq!(m.pdf_and_ratio(z, which), (f, ratio), "{which:?} at {z}");
         }
     }
 }

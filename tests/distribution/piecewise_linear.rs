@@ -302,7 +302,7 @@ fn hazard_ratios_take_their_limits_at_the_ends() {
 }
 
 /// The one-search methods (`density_and_ratio`, `ratio_and_log_slope`,
-/// `pdf_and_tail`, `pdf_log_derivative`) return exactly what the separate
+/// `pdf_and_tail`, `pdf_and_ratio`, `pdf_log_derivative`) return exactly what the separate
 /// methods do, at the nodes, an ulp either side, between them, outside the
 /// support and at NaN, on tables with zero density at an end and with a
 /// stretch of zero density inside.
@@ -336,6 +336,8 @@ fn one_search_methods_are_the_separate_ones() {
                 assert!(same(ratio, r) && same(l, log_slope), "{which} at {z}");
                 let (f, t) = d.pdf_and_tail(z, which);
                 assert!(same(f, d.pdf(z)) && same(t, tail), "{which} at {z}");
+                let (f, ratio) = d.pdf_and_ratio(z, which);
+                assert!(same(f, d.pdf(z)) && same(ratio, r), "{which} at {z}");
             }
         }
     }

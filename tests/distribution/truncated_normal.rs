@@ -692,9 +692,10 @@ fn density_and_ratio_agrees_with_the_separate_functions() {
     }
 }
 
-/// `pdf_and_tail` standardises `z` once for the density and the tail; the
-/// values are the separate functions' exactly, on every parameter set,
-/// next to the ends and outside the support.
+/// `pdf_and_tail` and `pdf_and_ratio` standardise `z` once for the
+/// density and the tail or the ratio; the values are the separate
+/// functions' exactly, on every parameter set, next to the ends and
+/// outside the support.
 #[test]
 fn pdf_and_tail_is_the_separate_functions() {
     use exchange_design::distribution::HazardRatio;
@@ -715,6 +716,17 @@ fn pdf_and_tail_is_the_separate_functions() {
                 assert!(
                     same(t, tail),
                     "{p:?} z = {z} {which}: tail {t:e} against {tail:e}"
+                );
+                let (f, r) = d.pdf_and_ratio(z, which);
+                let ratio = if which == HazardRatio::CdfOverPdf {
+                    d.cdf_pdf_ratio(z)
+                } else {
+                    d.sf_pdf_ratio(z)
+                };
+                assert!(same(f, d.pdf(z)), "{p:?} z = {z} {which}: pdf {f:e}");
+                assert!(
+                    same(r, ratio),
+                    "{p:?} z = {z} {which}: ratio {r:e} against {ratio:e}"
                 );
             }
         }

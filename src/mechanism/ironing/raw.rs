@@ -471,7 +471,7 @@ fn ratio_integral(
     let q = integrate_pieces_with_mass(
         |z| {
             // The density with the ratio, from one evaluation.
-            let (f, v, _) = d.density_and_ratio(z, which);
+            let (f, v) = d.pdf_and_ratio(z, which);
             if v.is_finite() {
                 least = least.min(v);
                 most = most.max(v);
