@@ -652,11 +652,11 @@ impl CumulativeAt {
         }
     }
 
-    fn cdf(&mut self, d: &dyn EndowmentDistribution) -> f64 {
+    fn cdf<D: EndowmentDistribution + ?Sized>(&mut self, d: &D) -> f64 {
         *self.cdf.get_or_insert_with(|| d.cdf(self.z))
     }
 
-    fn sf(&mut self, d: &dyn EndowmentDistribution) -> f64 {
+    fn sf<D: EndowmentDistribution + ?Sized>(&mut self, d: &D) -> f64 {
         *self.sf.get_or_insert_with(|| d.sf(self.z))
     }
 }
@@ -666,8 +666,8 @@ impl CumulativeAt {
 /// half at the upper or lower point, where both ends keep their relative
 /// accuracy. What a quadrature against the density must reproduce (see
 /// `numerics::integrate_vec_with_mass`).
-pub(crate) fn probability(
-    d: &dyn EndowmentDistribution,
+pub(crate) fn probability<D: EndowmentDistribution + ?Sized>(
+    d: &D,
     a: &mut CumulativeAt,
     b: &mut CumulativeAt,
 ) -> (f64, f64) {
@@ -682,7 +682,11 @@ pub(crate) fn probability(
 }
 
 /// [`probability`] of `[a, b]`.
-pub(crate) fn probability_between(d: &dyn EndowmentDistribution, a: f64, b: f64) -> (f64, f64) {
+pub(crate) fn probability_between<D: EndowmentDistribution + ?Sized>(
+    d: &D,
+    a: f64,
+    b: f64,
+) -> (f64, f64) {
     probability(d, &mut CumulativeAt::new(a), &mut CumulativeAt::new(b))
 }
 
