@@ -367,7 +367,7 @@ impl RatioTable {
     }
 }
 
-/// `∫_a^b r` for a hazard-type ratio `r` (named `what`), split at the
+/// `∫_a^b r` for `side`'s hazard ratio `r` ([`ratio_of`]), split at the
 /// distribution's kinks, to be added times `beta` to the types' own
 /// integral; `share` is the part of the spread's term of the tolerance
 /// this integral may use (1 for one integral, a piece's share of the
