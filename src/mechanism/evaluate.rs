@@ -27,7 +27,7 @@ pub(super) struct Evaluation {
 /// A full evaluation at weight `beta`, from the inner state `warm` (updated
 /// to this weight's). `tails`, when given, holds each class's tail
 /// integrals from an earlier evaluation of the same market and is updated
-/// (the budget search's trials; see [`welfare::TailIntegrals`]); without
+/// (the budget search's trials; see [`super::welfare::TailIntegrals`]); without
 /// it each class integrates its tails afresh.
 pub(super) fn evaluate(
     market: &Market,

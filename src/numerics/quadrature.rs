@@ -13,7 +13,7 @@
 //! moved to the nearest double inside), so an integrand is evaluated at a
 //! panel's end points only on a panel one float wide, which has no inside.
 //!
-//! [`integrate_vec`] integrates several functions that share their expensive
+//! [`integrate_vec_checked`] integrates several functions that share their expensive
 //! parts (a CDF and a density, say) in one pass.
 
 use super::tolerance::Tolerances;
@@ -230,7 +230,7 @@ pub(crate) struct Integral<const K: usize> {
     /// The integrals of the `K` components.
     pub value: [f64; K],
     /// The estimated error, relative to the scale of each component (see
-    /// [`integrate_vec`]), of the worst component: at most
+    /// [`integrate_vec_checked`]), of the worst component: at most
     /// `Tolerances::quad_rel` unless the rule stopped at its panel cap or at
     /// panels a few floats wide; NaN for a non-finite integrand.
     pub error: f64,
