@@ -361,6 +361,18 @@ fn a_gap_between_components_is_pooled_and_the_mean_is_the_types() {
     }
 }
 
+/// Six clusters of the twentieth session's sweep, `(weight, σ, position,
+/// α)`, each beside a normal population
+/// (`common::markets::cluster_beside_normal`).
+const SWEPT_CLUSTERS: [(f64, f64, f64, f64); 6] = [
+    (1e-4, 1e-5, 0.8, 1.0),
+    (1e-3, 1e-4, 0.95, 0.4),
+    (1e-3, 1e-4, -0.9, 0.4),
+    (1e-4, 1e-5, -0.6, 1.0),
+    (1e-7, 1e-4, 0.5, 1.0),
+    (1e-5, 1e-6, 0.55, 0.4),
+];
+
 /// A small, narrow cluster of traders beside a normal population, and the
 /// same cluster cut off at `±12σ`: the two distributions differ by
 /// `e^{−72}` of the cluster's weight, and the cut gives the second one
@@ -374,15 +386,7 @@ fn a_gap_between_components_is_pooled_and_the_mean_is_the_types() {
 #[test]
 fn a_narrow_cluster_counts_in_the_welfare_integrals_wherever_it_sits() {
     use exchange_design::numerics::Tolerances;
-    // (weight, σ, position, α)
-    for (w, s, at, alpha) in [
-        (1e-4, 1e-5, 0.8, 1.0),
-        (1e-3, 1e-4, 0.95, 0.4),
-        (1e-3, 1e-4, -0.9, 0.4),
-        (1e-4, 1e-5, -0.6, 1.0),
-        (1e-7, 1e-4, 0.5, 1.0),
-        (1e-5, 1e-6, 0.55, 0.4),
-    ] {
+    for (w, s, at, alpha) in SWEPT_CLUSTERS {
         let revenue = |cut: bool| {
             let market = common::markets::cluster_beside_normal(w, s, at, cut);
             let m = OptimalMechanism::solve(&market, alpha).unwrap();
@@ -414,15 +418,7 @@ fn a_narrow_cluster_counts_in_the_welfare_integrals_wherever_it_sits() {
 #[test]
 fn a_narrow_cluster_counts_in_the_interim_integrals_wherever_it_sits() {
     use exchange_design::implementation::SidePayments;
-    // (weight, σ, position, α)
-    for (w, s, at, alpha) in [
-        (1e-4, 1e-5, 0.8, 1.0),
-        (1e-3, 1e-4, 0.95, 0.4),
-        (1e-3, 1e-4, -0.9, 0.4),
-        (1e-4, 1e-5, -0.6, 1.0),
-        (1e-7, 1e-4, 0.5, 1.0),
-        (1e-5, 1e-6, 0.55, 0.4),
-    ] {
+    for (w, s, at, alpha) in SWEPT_CLUSTERS {
         let solve = |cut: bool| {
             let market = common::markets::cluster_beside_normal(w, s, at, cut);
             OptimalMechanism::solve(&market, alpha).unwrap()
