@@ -50,8 +50,8 @@ pub(crate) struct ClassMoments {
 /// between its first nodes is invisible to both, and the piece "converges"
 /// without it. A truncated normal with `σ = 1e-4` on `[−1, 1]` came out with
 /// `Var V = 0` (its true value 4.1e-6), at a reported error of 9e-14. Where
-/// the density's bounds show it varying by more than a factor 64 across a
-/// piece, `integral_breaks` has halved it. A smaller cluster still fits
+/// the density's bounds show it varying by more than a factor 1024 across
+/// a piece, `integral_breaks` has halved it. A smaller cluster still fits
 /// between the nodes, so each piece is also checked against the
 /// distribution's own closed forms
 /// ([`integrate_vec_with_mass`](crate::numerics::integrate_vec_with_mass)).

@@ -200,12 +200,13 @@ pub(crate) fn with_panel_cap<R>(cap: usize, f: impl FnOnce() -> R) -> R {
 }
 
 /// Units of `ε` in [`node_resolution`]: a node is rounded by at most half
-/// an ulp, and on a piece across which the density varies at most 64-fold
-/// (the pieces of `distribution::feature_breakpoints`) the log-density
-/// changes by at most `ln 64 ≈ 4.2` over the piece's width, so the
-/// integrand at a rounded node is off by at most about `2.1 ε |z| / w`
-/// relative; four times that leaves room for the other factors of a
-/// moment's integrand (`z`, a virtual value), which vary no faster.
+/// an ulp, and on a piece across which the density varies at most
+/// 1024-fold (the pieces of `distribution::feature_breakpoints`) the
+/// log-density changes by at most `ln 1024 ≈ 6.9` over the piece's width,
+/// so the integrand at a rounded node is off by at most about
+/// `3.5 ε |z| / w` relative; over twice that leaves room for the other
+/// factors of a moment's integrand (`z`, a virtual value), which vary far
+/// more slowly.
 const NODE_ROUNDING: f64 = 8.0;
 
 /// The relative accuracy an integral against a density over the piece

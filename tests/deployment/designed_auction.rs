@@ -1163,7 +1163,7 @@ fn a_faint_cluster_is_reproduced_under_its_own_market() {
 /// utility gains of the design's cut twin (the cluster cut off at `±12σ`,
 /// whose ends split every integral), to `1e-12`. The integrals of `V`
 /// behind the gains stepped over these clusters (they raise the density by
-/// less than the 64-fold that splits a piece): gains `7e-7` off, the mean
+/// less than the 64-fold that then split a piece, 1024-fold now): gains `7e-7` off, the mean
 /// gain `3e-6`, with no error.
 #[test]
 fn a_narrow_clusters_gains_are_its_utility_gains() {

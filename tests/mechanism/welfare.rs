@@ -413,7 +413,7 @@ fn a_narrow_cluster_counts_in_the_welfare_integrals_wherever_it_sits() {
 /// a bound), each to `1e-12` (the types' scale is 1). The integrals of `V` and of the
 /// payments were checked against nothing but the rule's own estimate, and
 /// stepped over the clusters these raise the density by less than the
-/// 64-fold that splits them: `∫ V` to 0.951 was `8.9e-7` off, a transfer
+/// 64-fold that then split them (1024-fold now): `∫ V` to 0.951 was `8.9e-7` off, a transfer
 /// `7e-7`, the expected gain per trader `3e-6`.
 #[test]
 fn a_narrow_cluster_counts_in_the_interim_integrals_wherever_it_sits() {

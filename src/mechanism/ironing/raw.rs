@@ -302,7 +302,7 @@ fn ratio_of(d: &dyn EndowmentDistribution, side: Side) -> (impl Fn(f64) -> f64 +
 
 /// One side's hazard ratio integrated over each piece between consecutive
 /// points of `distribution::integral_breaks` (the support's ends, its
-/// kinks, and where the density varies by more than 64 times across a
+/// kinks, and where the density varies by more than 1024 times across a
 /// cell), computed once per class and side at the first query that needs
 /// it. A query's integral is then the pieces it covers plus its two
 /// partial ends, each a quadrature over less than one piece: every query
