@@ -15,7 +15,7 @@
 //! (`super::hull::deficit`) and splits the cell while that bound exceeds its
 //! tolerance.
 
-use super::Side;
+use super::{Sample, Samples, Side};
 use crate::distribution::{
     probability, probability_between, CumulativeAt, DensityBounds, EndowmentDistribution,
 };
@@ -154,6 +154,32 @@ impl<'a> Mesh<'a> {
         for n in self.nodes.iter_mut().filter(|n| n.moment.is_nan()) {
             n.moment = self.d.partial_moment(n.z);
         }
+    }
+
+    /// The raw types at the nodes, from their closed forms (the density
+    /// from the right); NaN where the density vanishes and a ratio is
+    /// `0/0`. For where root searches start, not for answers: far in a
+    /// tail `F/f` from the two closed forms is less accurate than the
+    /// distribution's own ratio.
+    pub fn samples(&self, beta: f64) -> Samples {
+        Samples(
+            self.nodes
+                .iter()
+                .map(|n| {
+                    let f = n.pdf.1;
+                    let (r_lower, r_upper) = if beta == 0.0 {
+                        (0.0, 0.0)
+                    } else {
+                        (beta * n.cdf / f, beta * n.sf / f)
+                    };
+                    Sample {
+                        z: n.z,
+                        lower: n.z + r_lower,
+                        upper: n.z - r_upper,
+                    }
+                })
+                .collect(),
+        )
     }
 
     /// Number of cells.

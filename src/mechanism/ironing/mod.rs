@@ -130,6 +130,29 @@ pub(crate) struct VirtualTypes {
     /// above `Z_b` at the level the screen held at, with a constant in
     /// place of whatever pools the types have inside the binding interval.
     screened: bool,
+    /// The raw types at the nodes of the mesh the types came from, where
+    /// an inversion starts its search (empty for a class that had none).
+    samples: Samples,
+}
+
+/// The raw types at one point, from the mesh's closed forms there.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    z: f64,
+    lower: f64,
+    upper: f64,
+}
+
+/// The raw types at a mesh's nodes, in increasing `z` (see
+/// [`VirtualTypes::start`]). They only choose where a root search starts,
+/// so two sets are equal whatever they hold, as [`Tables`] are.
+#[derive(Debug, Clone, Default)]
+struct Samples(std::sync::Arc<[Sample]>);
+
+impl PartialEq for Samples {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 /// The [`RatioTable`]s of a class's two sides, built at the first integral
@@ -191,6 +214,7 @@ impl VirtualTypes {
             quad_error: 0.0,
             tables: Tables::default(),
             screened: false,
+            samples: Samples::default(),
         }
     }
 
@@ -238,6 +262,7 @@ impl VirtualTypes {
             quad_error: moved / lower_side.scale,
             tables: Tables::default(),
             screened: false,
+            samples: mesh.samples(beta),
         })
     }
 

@@ -5,7 +5,7 @@ use super::raw::{
     crossing_double, lower_inverse, raw, raw_integral, raw_with_slope, solve_increasing,
     upper_inverse,
 };
-use super::{reaches, Gap, Pool, Side, VirtualTypes};
+use super::{reaches, Gap, Pool, Sample, Side, VirtualTypes};
 use crate::distribution::EndowmentDistribution;
 use crate::numerics::{NumericalError, RootError, RootMethod};
 
@@ -43,6 +43,8 @@ impl VirtualTypes {
         method: RootMethod,
     ) -> Result<f64, RootError> {
         if self.lower.is_empty() {
+            let (lo, hi) = d.support();
+            let guess = self.start(Side::Lower, eta, guess, (lo, hi));
             return lower_inverse(d, self.beta, self.ends.0, eta, guess, rel, method);
         }
         if eta <= d.support().0 {
@@ -62,6 +64,8 @@ impl VirtualTypes {
         method: RootMethod,
     ) -> Result<f64, RootError> {
         if self.upper.is_empty() {
+            let (lo, hi) = d.support();
+            let guess = self.start(Side::Upper, eta, guess, (lo, hi));
             return upper_inverse(d, self.beta, self.ends.1, eta, guess, rel, method);
         }
         if eta >= d.support().1 {
@@ -159,7 +163,7 @@ impl VirtualTypes {
             eta,
             p,
             q,
-            guess.clamp(p, q),
+            self.start(side, eta, guess, (p, q)),
             rel,
             method,
             false,
@@ -175,6 +179,59 @@ impl VirtualTypes {
             (p, q),
             rel,
         )))
+    }
+
+    /// Where a search for the crossing of `eta` by `side`'s raw type on
+    /// `[p, q]` (where it rises) starts: `guess`, the crossing at the last
+    /// level searched, if the [`Samples`] put the crossing in the cell
+    /// holding it; else the chord's crossing in the cell they put it in,
+    /// as a first trial's guess, from another level, can lie a whole
+    /// support away (the ironing bench's bimodal classes took ten or
+    /// eleven evaluations a side from there; from the chord, six). Only a
+    /// start: the search brackets the root on `[p, q]` itself, so samples
+    /// off by their rounding cost a step, not an answer.
+    fn start(&self, side: Side, eta: f64, guess: f64, (p, q): (f64, f64)) -> f64 {
+        let value = |s: &Sample| match side {
+            Side::Lower => s.lower,
+            Side::Upper => s.upper,
+        };
+        let samples = &self.samples.0;
+        let first = samples.partition_point(|s| s.z <= p);
+        let end = samples.partition_point(|s| s.z < q);
+        if first >= end {
+            return guess.clamp(p, q);
+        }
+        let inside = &samples[first..end];
+        // The cell `[a, b]` of the samples (or of `p`, `q` at the ends)
+        // with the crossing in it: its lower end has not reached `eta`,
+        // its upper end has (the raw type rises on `[p, q]`).
+        let cell = |k: usize| {
+            let a = k
+                .checked_sub(1)
+                .map_or((p, f64::NAN), |j| (inside[j].z, value(&inside[j])));
+            let b = inside.get(k).map_or((q, f64::NAN), |s| (s.z, value(s)));
+            (a, b)
+        };
+        let holds = |k: usize| {
+            let ((_, at_a), (_, at_b)) = cell(k);
+            !reaches(side, at_a, eta) && (k == inside.len() || reaches(side, at_b, eta))
+        };
+        // The usual case, a guess from a nearby level: the cell holding it.
+        let k = inside.partition_point(|s| s.z < guess);
+        if (p..=q).contains(&guess) && holds(k) {
+            return guess;
+        }
+        let k = inside
+            .iter()
+            .position(|s| reaches(side, value(s), eta))
+            .unwrap_or(inside.len());
+        let ((a, at_a), (b, at_b)) = cell(k);
+        let chord = a + (b - a) * (eta - at_a) / (at_b - at_a);
+        if chord.is_finite() {
+            chord.clamp(a, b)
+        } else {
+            0.5 * (a + b)
+        }
     }
 
     /// The pieces of `[a, b]` in order: `(from, to, Some(value))` on a pool
@@ -218,5 +275,91 @@ impl VirtualTypes {
                 (None, side) => raw_integral(d, self.beta, side, (p, q), self.table(d, side)),
             })
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::raw::raw;
+    use super::super::{Samples, Screen, Side};
+    use crate::distribution::{EndowmentDistribution, Mixture, TruncatedNormal};
+    use crate::mechanism::virtual_value::at_eta;
+    use crate::numerics::{RootMethod, Tolerances};
+    use std::sync::Arc;
+
+    /// The two modes of the ironing bench: a valley between them that both
+    /// sides pool over.
+    fn two_modes(mu: f64) -> Mixture {
+        let part = |m: f64| -> Arc<dyn EndowmentDistribution> {
+            Arc::new(TruncatedNormal::new(m, 0.15, -1.0, 1.0).unwrap())
+        };
+        Mixture::new(vec![(1.0, part(mu - 0.5)), (1.0, part(mu + 0.5))]).unwrap()
+    }
+
+    /// A first inversion, whose guess comes from another level a support
+    /// away, starts in the samples' cell that holds the crossing (found
+    /// here by bisection of the raw type), and gives the binding interval
+    /// of a search from the far guess itself, to the root tolerance.
+    #[test]
+    fn an_inversion_from_far_away_starts_in_its_crossings_cell() {
+        let tol = Tolerances::DEFAULT;
+        for mu in [-0.3, 0.0, 0.2] {
+            let d = two_modes(mu);
+            let types = Screen::new(&d, 1.0, &tol).types();
+            assert!(!types.lower.is_empty() && !types.upper.is_empty());
+            let mut plain = types.clone();
+            plain.samples = Samples::default();
+            let cells: Vec<f64> = types.samples.0.iter().map(|s| s.z).collect();
+            assert!(cells.len() > 8);
+            for side in [Side::Lower, Side::Upper] {
+                // The raw stretch next to the side's end, and the level range
+                // the raw type covers on it.
+                let (p, q) = match side {
+                    Side::Lower => (-1.0, types.lower[0].a.next_down()),
+                    Side::Upper => (types.upper[0].b, 1.0),
+                };
+                let at = |z: f64| raw(&d, 1.0, side, z);
+                for t in [0.1, 0.3, 0.5, 0.7, 0.9] {
+                    let eta = at(p) + t * (at(q) - at(p));
+                    let (mut a, mut b) = (p, q);
+                    while b - a > 1e-14 {
+                        let m = 0.5 * (a + b);
+                        if at(m) < eta {
+                            a = m;
+                        } else {
+                            b = m;
+                        }
+                    }
+                    // The end of the stretch farther from the crossing.
+                    let far = if q - a > a - p { q } else { p };
+                    let start = types.start(side, eta, far, (p, q));
+                    let k = cells.partition_point(|&z| z <= a);
+                    let (lo, hi) = (
+                        cells[k.saturating_sub(1)].max(p),
+                        cells[k.min(cells.len() - 1)].min(q),
+                    );
+                    assert!(
+                        lo <= start && start <= hi,
+                        "mu {mu}, {side:?}, eta {eta}: start {start} outside [{lo}, {hi}] (crossing {a})"
+                    );
+                    let guess = (far, far);
+                    let sampled =
+                        at_eta(&d, &types, eta, guess, 1e-12, RootMethod::Newton).unwrap();
+                    let without =
+                        at_eta(&d, &plain, eta, guess, 1e-12, RootMethod::Newton).unwrap();
+                    let near = |x: f64, y: f64| (x - y).abs() <= 4e-12;
+                    assert!(
+                        near(sampled.za, without.za) && near(sampled.zb, without.zb),
+                        "mu {mu}, {side:?}, eta {eta}: {sampled:?} against {without:?}"
+                    );
+                    let crossing = if side == Side::Lower {
+                        sampled.za
+                    } else {
+                        sampled.zb
+                    };
+                    assert!((crossing - b).abs() <= 1e-11, "{crossing} against {b}");
+                }
+            }
+        }
     }
 }

@@ -116,6 +116,7 @@ impl<'a> Screen<'a> {
         let (lo, hi) = d.support();
         let beta = self.beta;
         let mut types = VirtualTypes::regular(d, beta);
+        types.samples = self.mesh.samples(beta);
         if self.lower_to < hi {
             types.lower.push(Pool {
                 a: self.lower_to,
