@@ -4,7 +4,7 @@
 //!
 //! | estimator | file | result | Condition 2 |
 //! | --- | --- | --- | --- |
-//! | [`kde`]: Gaussian kernel density, Silverman or improved Sheather–Jones bandwidth | `kde.rs` | [`PiecewiseLinear`] | not guaranteed (multimodal data break it) |
+//! | [`kde()`]: Gaussian kernel density, Silverman or improved Sheather–Jones bandwidth | `kde.rs` | [`PiecewiseLinear`] | not guaranteed (multimodal data break it) |
 //! | [`log_concave_smoothed`]: the log-concave maximum likelihood estimate smoothed to the sample variance ([`log_concave_mle`] unsmoothed) | `log_concave.rs` | [`LogConcave`] | always (log-concave) |
 //! | [`fit_truncated_normal`]: maximum likelihood on a given support | `parametric.rs` | [`TruncatedNormal`] | always |
 //! | [`fit_beta`]: maximum likelihood on a given support, shapes `≥ 1` | `parametric.rs` | [`Beta`] | always |
@@ -107,7 +107,7 @@ const RESOLUTION: f64 = 1e-12;
 )]
 #[non_exhaustive]
 pub enum Method {
-    /// [`kde`] with the improved Sheather–Jones bandwidth
+    /// [`kde()`] with the improved Sheather–Jones bandwidth
     /// ([`Bandwidth::ImprovedSheatherJones`]).
     Kde,
     /// [`log_concave_smoothed`]: the log-concave maximum likelihood

@@ -175,7 +175,7 @@ fn evaluate_row(
     })
 }
 
-/// Checks Lemma 1 on a grid of types per class: [`FEASIBILITY_GRID_POINTS`](crate::numerics::FEASIBILITY_GRID_POINTS)
+/// Checks Lemma 1 on a grid of types per class: [`FEASIBILITY_GRID_POINTS`]
 /// evenly spaced types, the density's kinks, more types wherever the
 /// density's bounds show it varying fast (so a narrow cluster of traders
 /// between two grid points is checked too), and the mechanism's own

@@ -1,6 +1,6 @@
 //! How an [`OptimalMechanism`] is computed: the problem (a market and a
 //! weight), the solver's settings and options ([`SolveBuilder`]), and the
-//! result with its [`SolveStatus`](super::SolveStatus).
+//! result with its [`SolveStatus`].
 
 use super::budget::{break_even, revenue_zero};
 use super::evaluate::evaluate;

@@ -54,7 +54,7 @@ pub(crate) struct ClassMoments {
 /// a piece, `integral_breaks` has halved it. A smaller cluster still fits
 /// between the nodes, so each piece is also checked against the
 /// distribution's own closed forms
-/// ([`integrate_vec_with_mass`](crate::numerics::integrate_vec_with_mass)).
+/// ([`integrate_vec_with_mass`]).
 fn integrate_split<F: FnMut(f64) -> [f64; BASIS]>(
     (d, breaks): (&dyn EndowmentDistribution, &[f64]),
     mut f: F,

@@ -183,7 +183,7 @@ impl VirtualTypes {
 
     /// Where a search for the crossing of `eta` by `side`'s raw type on
     /// `[p, q]` (where it rises) starts: `guess`, the crossing at the last
-    /// level searched, if the [`Samples`] put the crossing in the cell
+    /// level searched, if the [`Samples`](super::Samples) put the crossing in the cell
     /// holding it; else the chord's crossing in the cell they put it in,
     /// as a first trial's guess, from another level, can lie a whole
     /// support away (the ironing bench's bimodal classes took ten or
