@@ -131,7 +131,8 @@ pub(crate) struct VirtualTypes {
     /// place of whatever pools the types have inside the binding interval.
     screened: bool,
     /// The raw types at the nodes of the mesh the types came from, where
-    /// an inversion starts its search (empty for a class that had none).
+    /// an inversion of a stretch between pools starts its search (empty
+    /// for a class without pools).
     samples: Samples,
 }
 
@@ -253,6 +254,13 @@ impl VirtualTypes {
         // Quadratures of the ironing short of `quad_rel`: what they move
         // the cumulative curves by, summed, relative to the type scale.
         let moved = mesh.shortfall + lower_side.shortfall.get() + upper_side.shortfall.get();
+        // Only the stretches between pools start their searches from the
+        // samples; raw types throughout are inverted from the guess.
+        let samples = if lower_pools.is_empty() && upper_pools.is_empty() {
+            Samples::default()
+        } else {
+            mesh.samples(beta)
+        };
         Ok(Self {
             beta,
             ends: (lower(d, beta, hi), upper(d, beta, lo)),
@@ -262,7 +270,7 @@ impl VirtualTypes {
             quad_error: moved / lower_side.scale,
             tables: Tables::default(),
             screened: false,
-            samples: mesh.samples(beta),
+            samples,
         })
     }
 

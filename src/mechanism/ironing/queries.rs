@@ -43,8 +43,6 @@ impl VirtualTypes {
         method: RootMethod,
     ) -> Result<f64, RootError> {
         if self.lower.is_empty() {
-            let (lo, hi) = d.support();
-            let guess = self.start(Side::Lower, eta, guess, (lo, hi));
             return lower_inverse(d, self.beta, self.ends.0, eta, guess, rel, method);
         }
         if eta <= d.support().0 {
@@ -64,8 +62,6 @@ impl VirtualTypes {
         method: RootMethod,
     ) -> Result<f64, RootError> {
         if self.upper.is_empty() {
-            let (lo, hi) = d.support();
-            let guess = self.start(Side::Upper, eta, guess, (lo, hi));
             return upper_inverse(d, self.beta, self.ends.1, eta, guess, rel, method);
         }
         if eta >= d.support().1 {

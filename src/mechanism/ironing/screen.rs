@@ -116,7 +116,6 @@ impl<'a> Screen<'a> {
         let (lo, hi) = d.support();
         let beta = self.beta;
         let mut types = VirtualTypes::regular(d, beta);
-        types.samples = self.mesh.samples(beta);
         if self.lower_to < hi {
             types.lower.push(Pool {
                 a: self.lower_to,
@@ -132,6 +131,9 @@ impl<'a> Screen<'a> {
             });
         }
         types.screened = !types.is_regular();
+        if types.screened {
+            types.samples = self.mesh.samples(beta);
+        }
         types
     }
 
