@@ -81,15 +81,32 @@ pub(super) fn evaluate(
         screens.push(screen);
     }
     let levels = loop {
-        let levels = solve_levels(inputs, &types, warm, config, status)?;
-        let failing: Vec<usize> = screens
-            .iter()
-            .zip(&levels.classes)
-            .enumerate()
-            .filter(|(_, (screen, at))| screen.as_ref().is_some_and(|s| !s.holds(at.eta)))
-            .map(|(class, _)| class)
+        // A screen's types stand in for the class's ironed ones only where
+        // the screen holds; away from there they need not be a valid pair
+        // (a constant `L̂` below `Ĥ`), and the mean of `V` can jump, so
+        // that the level equations have no root at all: the outer search
+        // then ends at the jump, with residuals that say so. Every screened
+        // class is then ironed in full and the levels solved again; with
+        // none left, the error stands.
+        let solved = solve_levels(inputs, &types, warm, config, status);
+        let screened: Vec<usize> = (0..screens.len())
+            .filter(|&class| screens[class].is_some())
             .collect();
-        if failing.is_empty() {
+        let (levels, failing) = match solved {
+            Err(MechanismError::NotConverged { .. }) if !screened.is_empty() => (None, screened),
+            Err(e) => return Err(e),
+            Ok(levels) => {
+                let failing = screens
+                    .iter()
+                    .zip(&levels.classes)
+                    .enumerate()
+                    .filter(|(_, (screen, at))| screen.as_ref().is_some_and(|s| !s.holds(at.eta)))
+                    .map(|(class, _)| class)
+                    .collect();
+                (Some(levels), failing)
+            }
+        };
+        if let (Some(levels), true) = (levels, failing.is_empty()) {
             break levels;
         }
         let ironed = parallel::map(&failing, |&class| {
