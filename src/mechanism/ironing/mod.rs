@@ -193,6 +193,18 @@ impl PartialEq for Tables {
     }
 }
 
+/// The two modes of the ironing bench (`σ = 0.15` at `mu ∓ 0.5`, on
+/// `[−1, 1]`): a valley between them that both sides pool over. Shared by
+/// the submodules' tests.
+#[cfg(test)]
+fn two_modes(mu: f64) -> crate::distribution::Mixture {
+    use crate::distribution::{Mixture, TruncatedNormal};
+    let part = |m: f64| -> std::sync::Arc<dyn EndowmentDistribution> {
+        std::sync::Arc::new(TruncatedNormal::new(m, 0.15, -1.0, 1.0).unwrap())
+    };
+    Mixture::new(vec![(1.0, part(mu - 0.5)), (1.0, part(mu + 0.5))]).unwrap()
+}
+
 /// Whether a value `v` of the `side` type has reached the level `eta`:
 /// `Z_a = inf {L̂ ≥ η}` and `Z_b = sup {Ĥ ≤ η} = inf {Ĥ > η}`.
 fn reaches(side: Side, v: f64, eta: f64) -> bool {

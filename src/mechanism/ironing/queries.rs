@@ -277,20 +277,9 @@ impl VirtualTypes {
 #[cfg(test)]
 mod tests {
     use super::super::raw::raw;
-    use super::super::{Samples, Screen, Side};
-    use crate::distribution::{EndowmentDistribution, Mixture, TruncatedNormal};
+    use super::super::{two_modes, Samples, Screen, Side};
     use crate::mechanism::virtual_value::at_eta;
     use crate::numerics::{RootMethod, Tolerances};
-    use std::sync::Arc;
-
-    /// The two modes of the ironing bench: a valley between them that both
-    /// sides pool over.
-    fn two_modes(mu: f64) -> Mixture {
-        let part = |m: f64| -> Arc<dyn EndowmentDistribution> {
-            Arc::new(TruncatedNormal::new(m, 0.15, -1.0, 1.0).unwrap())
-        };
-        Mixture::new(vec![(1.0, part(mu - 0.5)), (1.0, part(mu + 0.5))]).unwrap()
-    }
 
     /// A first inversion, whose guess comes from another level a support
     /// away, starts in the samples' cell that holds the crossing (found

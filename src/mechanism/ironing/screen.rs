@@ -216,18 +216,12 @@ impl VirtualTypes {
 
 #[cfg(test)]
 mod tests {
+    use super::super::two_modes;
     use super::*;
     use crate::distribution::{Mixture, TruncatedNormal, Uniform};
     use crate::mechanism::virtual_value::at_eta;
     use crate::numerics::RootMethod;
     use std::sync::Arc;
-
-    fn two_modes(mu: f64) -> Mixture {
-        let part = |m: f64| -> Arc<dyn EndowmentDistribution> {
-            Arc::new(TruncatedNormal::new(m, 0.15, -1.0, 1.0).unwrap())
-        };
-        Mixture::new(vec![(1.0, part(mu - 0.5)), (1.0, part(mu + 0.5))]).unwrap()
-    }
 
     /// Two narrow modes, each side ironed over the valley. At every level
     /// where the screen holds, its types give the binding interval and the
